@@ -1,0 +1,1 @@
+"""EDC: electronic data capture for early-phase cell-therapy trials."""

@@ -1,0 +1,5 @@
+"""`python -m edc` runs the command line."""
+
+from edc.cli import main
+
+main()
