@@ -1,0 +1,89 @@
+"""The loaded, frozen result: one `StudyDefinition` per trial, gathered in a `Catalog`.
+
+A study definition bundles its metadata with the forms and codelists it
+resolved (library or study-specific) and a content hash. The hash, with the
+version the YAML declares, identifies exactly which definition a stored form
+record was captured under.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from edc.definitions.model import Codelist, Form, StudyFile, Visit
+
+IE_CONFIRM_FORM = "ie_confirm"
+
+
+def content_hash(payload: object) -> str:
+    """SHA-256 of the canonical JSON of `payload` (sorted keys, no whitespace)."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StudyDefinition:
+    """Everything one trial is defined by, resolved and frozen."""
+
+    spec: StudyFile
+    forms: Mapping[str, Form]
+    codelists: Mapping[str, Codelist]
+
+    @property
+    def id(self) -> str:
+        return self.spec.study.id
+
+    @property
+    def version(self) -> str:
+        return self.spec.study.version
+
+    @property
+    def visits(self) -> tuple[Visit, ...]:
+        return self.spec.schedule.visits
+
+    def visit(self, visit_id: str) -> Visit | None:
+        return next((v for v in self.visits if v.id == visit_id), None)
+
+    def snapshot(self) -> dict[str, object]:
+        """The canonical JSON form of this definition, as stored with each version."""
+        return {
+            "study": self.spec.model_dump(mode="json", exclude_none=True),
+            "forms": {k: f.model_dump(mode="json", exclude_none=True) for k, f in sorted(self.forms.items())},
+            "codelists": {k: c.model_dump(mode="json", exclude_none=True)
+                          for k, c in sorted(self.codelists.items())},
+        }
+
+    @property
+    def sha256(self) -> str:
+        return content_hash(self.snapshot())
+
+    def form_hash(self, form_id: str) -> str:
+        return content_hash(self.forms[form_id].model_dump(mode="json", exclude_none=True))
+
+    def summary(self) -> str:
+        meta = self.spec.study
+        crit = self.spec.eligibility.criteria
+        return (
+            f"{meta.id} {meta.version} ({meta.protocol_id}): {len(self.spec.sites)} site(s), "
+            f"{len(self.spec.dose_levels)} dose level(s), {len(self.visits)} visits, "
+            f"{len(self.forms)} forms, {sum(len(f.items) for f in self.forms.values())} items, "
+            f"{len(crit)} eligibility criteria"
+        )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All studies loaded from one definitions folder."""
+
+    studies: Mapping[str, StudyDefinition]
+
+    @staticmethod
+    def of(studies: list[StudyDefinition]) -> Catalog:
+        return Catalog(MappingProxyType({s.id: s for s in sorted(studies, key=lambda s: s.id)}))
+
+    def study(self, study_id: str) -> StudyDefinition:
+        return self.studies[study_id]

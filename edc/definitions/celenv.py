@@ -1,0 +1,84 @@
+"""The CEL view of definitions: the type of each item, of a form record, and rule checking with located errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from edc.definitions.cel_check import (
+    BOOL,
+    DOUBLE,
+    INT,
+    STRING,
+    TIMESTAMP,
+    CelType,
+    check_expression,
+    compiles_at_runtime,
+    list_of,
+    quantity,
+    record,
+)
+from edc.definitions.functions import CEL_FUNCTIONS
+from edc.definitions.model import Form, Item
+from edc.definitions.problems import Problems
+from edc.definitions.sources import Located, report
+
+_SCALAR = {
+    "text": STRING, "choice": STRING, "time": STRING, "boolean": BOOL,
+    "date": TIMESTAMP, "partial_date": TIMESTAMP, "datetime": TIMESTAMP,
+}
+
+
+def item_type(item: Item) -> CelType:
+    """The CEL type of an item's value."""
+    if item.type == "integer":
+        return quantity("int", item.unit) if item.unit else INT
+    if item.type == "decimal":
+        return quantity("double", item.unit) if item.unit else DOUBLE
+    if item.type == "multichoice":
+        return list_of(STRING)
+    return _SCALAR[item.type]
+
+
+def form_fields(form: Form) -> dict[str, CelType]:
+    return {item.name: item_type(item) for item in form.items}
+
+
+def form_record(form: Form) -> CelType:
+    """A form's record as one CEL value (a repeating form is a list of them)."""
+    rec = record(form.id, form_fields(form))
+    return list_of(rec) if form.repeating else rec
+
+
+def check_rule(
+    source: str,
+    env: Mapping[str, CelType],
+    expect: CelType | None,
+    where: Located,
+    what: str,
+    problems: Problems,
+    *path: str | int,
+) -> CelType | None:
+    """Type-check one CEL rule; report each issue at the rule's line. Returns its type."""
+    runtime_error = compiles_at_runtime(source)
+    if runtime_error is not None:
+        first_line = runtime_error.strip().splitlines()[0]
+        report(problems, where, f"{what} does not compile: {first_line}", *path)
+        return None
+    result = check_expression(source, env, CEL_FUNCTIONS, expect)
+    for issue in result.issues:
+        report(problems, where, f"{what}: {issue.message} (column {issue.column})", *path)
+    return None if result.issues else result.type
+
+
+def type_name(t: CelType) -> str:
+    if t.kind == "list" and t.elem is not None:
+        return f"list({type_name(t.elem)})"
+    return t.kind + (f" [{t.unit}]" if t.unit else "")
+
+
+def expected_calc_type(item: Item) -> CelType:
+    """What a CEL `calc` must produce for `item` (units left to the author)."""
+    base = item_type(item)
+    if base.kind in ("int", "double"):
+        return INT if base.kind == "int" else DOUBLE
+    return base

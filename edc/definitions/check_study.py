@@ -1,0 +1,110 @@
+"""Checks of a study as a whole: unique ids, the dose-level ladder, the schedule and eligibility rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+from typing import Any
+
+from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
+from edc.definitions.cel_check import BOOL, CelType
+from edc.definitions.celenv import check_rule, form_record
+from edc.definitions.model import PER_KG_UNITS
+from edc.definitions.problems import Problems
+from edc.definitions.sources import Located, report
+
+
+def check_study(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    spec = study.spec
+    _unique(spec.sites, "id", "site", ("sites",), where, problems)
+    _unique(spec.cohorts, "id", "cohort", ("cohorts",), where, problems)
+    _unique(spec.dose_levels, "id", "dose level", ("dose_levels",), where, problems)
+    _unique(spec.dose_levels, "order", "dose level order", ("dose_levels",), where, problems)
+    _unique(spec.schedule.visits, "id", "visit", ("schedule", "visits"), where, problems)
+    _unique(spec.schedule.visits, "visitnum", "visitnum", ("schedule", "visits"), where, problems)
+    _unique(spec.eligibility.criteria, "id", "criterion", ("eligibility", "criteria"), where, problems)
+    _check_meta(study, where, problems)
+    _check_dose_levels(study, where, problems)
+    _check_schedule(study, where, problems)
+    _check_eligibility(study, where, problems)
+
+
+def _unique(objects: Iterable[Any], key: str, what: str, path: tuple[str, ...],
+            where: Located, problems: Problems) -> None:
+    seen: set[object] = set()
+    for i, obj in enumerate(objects):
+        value = getattr(obj, key)
+        if value in seen:
+            report(problems, where, f"duplicate {what} '{value}'", *path, i, key)
+        seen.add(value)
+
+
+def _check_meta(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    meta = study.spec.study
+    if meta.age.min > meta.age.max:
+        report(problems, where, f"age min {meta.age.min} is above max {meta.age.max}", "study", "age")
+    cap = study.spec.escalation.max_subjects
+    if cap is not None and cap < study.spec.escalation.cohort_size:
+        report(problems, where, "escalation max_subjects is below one cohort", "escalation", "max_subjects")
+
+
+def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    levels = study.spec.dose_levels
+    escalation = study.spec.escalation
+    ids = [level.id for level in levels]
+    if escalation.start_level not in ids:
+        report(problems, where, f"start_level '{escalation.start_level}' is not a dose level", "escalation",
+               "start_level")
+    starts = [i for i, level in enumerate(levels) if level.role == "start"]
+    if len(starts) != 1:
+        report(problems, where, "exactly one dose level must have role 'start'", "dose_levels")
+    elif levels[starts[0]].id != escalation.start_level:
+        report(problems, where, "start_level must be the dose level whose role is 'start'", "escalation",
+               "start_level")
+    per_kg = {level.dose.unit in PER_KG_UNITS for level in levels}
+    if len(per_kg) > 1:
+        report(problems, where, "unit mismatch: dose levels mix per-kg and flat doses", "dose_levels")
+    if escalation.expanded_cohort_size < escalation.cohort_size:
+        report(problems, where, "expanded_cohort_size is below cohort_size", "escalation",
+               "expanded_cohort_size")
+
+
+def _check_schedule(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    visits = study.spec.schedule.visits
+    by_num = sorted(range(len(visits)), key=lambda i: visits[i].visitnum)
+    for previous, current in pairwise(by_num):
+        if visits[current].day < visits[previous].day:
+            report(problems, where, f"visit '{visits[current].id}' (day {visits[current].day}) has a higher "
+                   f"visitnum than '{visits[previous].id}' (day {visits[previous].day}) but comes earlier",
+                   "schedule", "visits", current, "visitnum")
+    for i, visit in enumerate(visits):
+        repeated = {f for f in visit.forms if visit.forms.count(f) > 1}
+        for form_id in sorted(repeated):
+            report(problems, where, f"visit '{visit.id}' lists form '{form_id}' twice",
+                   "schedule", "visits", i, "forms")
+
+
+def _check_eligibility(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    eligibility = study.spec.eligibility
+    visit = study.visit(eligibility.visit)
+    if visit is None:
+        report(problems, where, f"eligibility visit '{eligibility.visit}' is not in the schedule",
+               "eligibility", "visit")
+        return
+    env = eligibility_env(study, visit.forms)
+    cohort_ids = {c.id for c in study.spec.cohorts}
+    for i, criterion in enumerate(eligibility.criteria):
+        at = where.child("eligibility", "criteria", i)
+        for j, cohort in enumerate(criterion.cohorts or ()):
+            if cohort not in cohort_ids:
+                report(problems, at, f"criterion {criterion.id} names unknown cohort '{cohort}'", "cohorts", j)
+        if criterion.rule is not None:
+            check_rule(criterion.rule, env, BOOL, at, f"rule of {criterion.id}", problems, "rule")
+
+
+def eligibility_env(study: StudyDefinition, visit_forms: Iterable[str]) -> dict[str, CelType]:
+    """Each form of the eligibility visit (and the investigator confirmations) as a CEL variable."""
+    names = [f for f in visit_forms if f in study.forms]
+    if IE_CONFIRM_FORM in study.forms:
+        names.append(IE_CONFIRM_FORM)
+    return {name: form_record(study.forms[name]) for name in names}

@@ -1,0 +1,96 @@
+"""Signatures of the clinical functions rules may call and the scores calculated items may name.
+
+Only the signatures live here, so definitions can be type-checked without
+importing the domain layer (which depends on definitions, not the other way).
+`edc.rules` binds each name to its pure implementation in `edc.domain`; a test
+keeps the two lists equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from edc.definitions.cel_check import DOUBLE, INT, STRING, TIMESTAMP, FunctionSig
+
+CEL_FUNCTIONS = MappingProxyType({
+    sig.name: sig
+    for sig in (
+        FunctionSig("crcl_cockcroft_gault", (STRING, INT, DOUBLE, DOUBLE), DOUBLE),
+        FunctionSig("creatinine_mg_dl", (DOUBLE, STRING), DOUBLE),
+        FunctionSig("qtc_bazett", (DOUBLE, DOUBLE), DOUBLE),
+        FunctionSig("uln_multiple", (DOUBLE, DOUBLE), DOUBLE),
+        FunctionSig("days_between", (TIMESTAMP, TIMESTAMP), INT),
+        FunctionSig("prednisone_equivalent", (STRING, DOUBLE), DOUBLE),
+    )
+})
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """An item a score reads: its required type and, for choices, codelist."""
+
+    name: str
+    type: str
+    codelist: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreSig:
+    """A named score: the items it reads, the params it accepts, what it returns."""
+
+    name: str
+    inputs: tuple[ScoreInput, ...]
+    result_type: str
+    params: frozenset[str] = frozenset()
+
+
+SLEDAI_BOOLEAN_DESCRIPTORS = (
+    "seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance",
+    "cranial_nerve_disorder", "lupus_headache", "cva", "vasculitis", "arthritis",
+    "myositis", "urinary_casts", "haematuria", "pyuria", "pleurisy", "pericarditis",
+    "low_complement", "increased_dna_binding", "fever", "thrombocytopenia", "leukopenia",
+)
+SLEDAI_ONSET_DESCRIPTORS = ("rash", "alopecia", "mucosal_ulcers", "proteinuria")
+SLEDAI_DESCRIPTORS = SLEDAI_BOOLEAN_DESCRIPTORS + SLEDAI_ONSET_DESCRIPTORS
+
+BILAG_SYSTEMS = (
+    "constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
+    "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological",
+)
+ICE_POINTS = (
+    "ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital",
+    "ice_name_object_1", "ice_name_object_2", "ice_name_object_3",
+    "ice_follow_commands", "ice_write_sentence", "ice_count_backwards",
+)
+
+_SLEDAI_INPUTS = tuple(ScoreInput(n, "boolean") for n in SLEDAI_BOOLEAN_DESCRIPTORS) + tuple(
+    ScoreInput(n, "choice", "sledai_onset") for n in SLEDAI_ONSET_DESCRIPTORS
+)
+_BILAG_INPUTS = tuple(ScoreInput(n, "choice", "bilag_grade") for n in BILAG_SYSTEMS)
+
+SCORES = MappingProxyType({
+    sig.name: sig
+    for sig in (
+        ScoreSig("sledai_2k_total", _SLEDAI_INPUTS, "integer", frozenset({"exclude"})),
+        ScoreSig("selena_sledai_total", _SLEDAI_INPUTS, "integer", frozenset({"exclude"})),
+        ScoreSig("bilag_2004_numeric", _BILAG_INPUTS, "integer"),
+        ScoreSig("bilag_2004_count_a", _BILAG_INPUTS, "integer"),
+        ScoreSig("bilag_2004_count_b", _BILAG_INPUTS, "integer"),
+        ScoreSig("ice_score", tuple(ScoreInput(n, "boolean") for n in ICE_POINTS), "integer"),
+        ScoreSig("crs_grade_astct", (
+            ScoreInput("crs_fever", "boolean"),
+            ScoreInput("crs_hypotension", "choice", "crs_hypotension"),
+            ScoreInput("crs_hypoxia", "choice", "crs_hypoxia"),
+            ScoreInput("crs_death", "boolean"),
+        ), "integer"),
+        ScoreSig("icans_grade_astct", (
+            ScoreInput("icans_ice_score", "integer"),
+            ScoreInput("icans_consciousness", "choice", "icans_consciousness"),
+            ScoreInput("icans_seizure", "choice", "icans_seizure"),
+            ScoreInput("icans_motor", "choice", "icans_motor"),
+            ScoreInput("icans_icp", "choice", "icans_icp"),
+            ScoreInput("icans_death", "boolean"),
+        ), "integer"),
+    )
+})

@@ -1,0 +1,271 @@
+"""The typed, frozen objects a study definition is made of.
+
+These pydantic models are both the schema the YAML is validated against
+(unknown keys and wrong types are errors) and the objects everything
+downstream reads. They hold no behaviour beyond local consistency; checks that
+need more than one object (references, CEL, units) live in the validators.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
+FormId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
+StudyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=12)]
+UpperId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*$", max_length=8)]
+Domain = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+SdtmName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+ItemType = Literal[
+    "integer", "decimal", "text", "date", "partial_date", "datetime", "time",
+    "boolean", "choice", "multichoice",
+]
+Epoch = Literal["SCREENING", "TREATMENT", "FOLLOW-UP", "LONG-TERM FOLLOW-UP"]
+Phase = Literal[
+    "EARLY PHASE 1", "PHASE I TRIAL", "PHASE I/II TRIAL", "PHASE II TRIAL", "NOT APPLICABLE",
+]
+DoseUnit = Literal["cells", "10^6 cells", "cells/kg", "10^6 cells/kg"]
+PER_KG_UNITS = frozenset({"cells/kg", "10^6 cells/kg"})
+
+
+class Strict(BaseModel):
+    """Base of every definition object: frozen, strictly typed, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    assumption: Text | None = None
+
+
+# --- codelists -------------------------------------------------------------
+
+class CodelistValue(Strict):
+    code: Code
+    decode: Text
+    submission_value: Code | None = None
+
+
+class Codelist(Strict):
+    id: SnakeId
+    name: Text
+    nci_code: str | None = None
+    values: tuple[CodelistValue, ...] = Field(min_length=1)
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.values)
+
+
+class CodelistFile(Strict):
+    codelists: tuple[Codelist, ...]
+
+
+# --- forms -----------------------------------------------------------------
+
+class Range(Strict):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"range min {self.min} is above max {self.max}")
+        return self
+
+
+class SdtmTarget(Strict):
+    domain: Domain | None = None
+    variable: SdtmName | None = None
+    testcd: SdtmName | None = None
+    unit: str | None = None
+    cat: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SdtmTarget:
+        if (self.variable is None) == (self.testcd is None):
+            raise ValueError("sdtm needs exactly one of 'variable' or 'testcd'")
+        return self
+
+
+class ScoreCalc(Strict):
+    score: SnakeId
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Item(Strict):
+    name: SnakeId
+    label: Text
+    type: ItemType
+    required: bool = False
+    unit: str | None = None
+    precision: int | None = Field(default=None, ge=0, le=6)
+    max_length: int | None = Field(default=None, ge=1, le=2000)
+    codelist: SnakeId | None = None
+    range: Range | None = None
+    when: Text | None = None
+    calc: Text | ScoreCalc | None = None
+    uln: SnakeId | None = None
+    lln: SnakeId | None = None
+    sdtm: SdtmTarget | None = None
+    help: Text | None = None
+
+    @property
+    def is_calculated(self) -> bool:
+        return self.calc is not None
+
+
+class Check(Strict):
+    id: SnakeId
+    expr: Text
+    message: Text
+    severity: Literal["error", "warning"] = "error"
+    item: SnakeId | None = None
+
+
+class Form(Strict):
+    id: FormId
+    title: Text
+    domain: Domain | None = None
+    repeating: bool = False
+    items: tuple[Item, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = ()
+
+    def item(self, name: str) -> Item | None:
+        return next((i for i in self.items if i.name == name), None)
+
+
+class FormFile(Strict):
+    form: Form
+
+
+# --- studies ---------------------------------------------------------------
+
+class AgeRange(Strict):
+    min: int = Field(ge=0, le=120)
+    max: int = Field(ge=0, le=120)
+
+
+class Product(Strict):
+    name: Text
+    type: Text
+
+
+class StudyMeta(Strict):
+    id: StudyId
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    protocol_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")]
+    registry: dict[str, str] = Field(default_factory=dict)
+    title: Text
+    short_title: Text | None = None
+    phase: Phase
+    study_type: Literal["INTERVENTIONAL"] = "INTERVENTIONAL"
+    sponsor: Text
+    planned_enrolment: int = Field(ge=1)
+    indication: Text
+    age: AgeRange
+    product: Product
+
+
+class Site(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")]
+    name: Text
+    city: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class Cohort(Strict):
+    id: UpperId
+    name: Text
+    description: Text | None = None
+
+
+class Dose(Strict):
+    value: float = Field(gt=0)
+    unit: DoseUnit
+
+
+class DoseLevel(Strict):
+    id: UpperId
+    label: Text
+    dose: Dose
+    tolerance_pct: float | None = Field(default=None, ge=0, le=100)
+    role: Literal["start", "escalation", "backup", "intermediate", "higher"]
+    order: int
+
+
+class Expansion(Strict):
+    allowed: bool = False
+    dlt_evaluable: bool = False
+
+
+class Escalation(Strict):
+    design: Literal["three_plus_three"]
+    start_level: UpperId
+    cohort_size: int = Field(default=3, ge=1)
+    expanded_cohort_size: int = Field(default=6, ge=1)
+    dlt_window_days: int = Field(ge=1)
+    min_days_between_first_infusions: int | None = Field(default=None, ge=0)
+    on_mtd_exceeded: Literal["step_back", "stop_for_review"]
+    max_subjects: int | None = Field(default=None, ge=1)
+    allow_intermediate_dose: bool = False
+    allow_higher_doses: bool = False
+    expansion: Expansion = Expansion()
+
+
+class Window(Strict):
+    before: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0)
+
+
+class Visit(Strict):
+    id: UpperId
+    name: Text
+    visitnum: float = Field(gt=0)
+    epoch: Epoch
+    day: int
+    window: Window = Window()
+    forms: tuple[FormId, ...] = Field(min_length=1)
+
+
+class FormList(Strict):
+    forms: tuple[FormId, ...] = Field(min_length=1)
+
+
+class Schedule(Strict):
+    anchor: Literal["infusion"] = "infusion"
+    visits: tuple[Visit, ...] = Field(min_length=1)
+    unscheduled: FormList | None = None
+    logs: FormList | None = None
+
+
+class Criterion(Strict):
+    id: UpperId
+    kind: Literal["inclusion", "exclusion"]
+    text: Text
+    rule: Text | None = None
+    confirm: Literal["investigator"] | None = None
+    cohorts: tuple[UpperId, ...] | None = None
+
+    @model_validator(mode="after")
+    def _rule_or_confirm(self) -> Criterion:
+        if (self.rule is None) == (self.confirm is None):
+            raise ValueError("a criterion needs exactly one of 'rule' or 'confirm: investigator'")
+        return self
+
+
+class Eligibility(Strict):
+    visit: UpperId
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+
+class StudyFile(Strict):
+    study: StudyMeta
+    sites: tuple[Site, ...] = Field(min_length=1)
+    cohorts: tuple[Cohort, ...] = ()
+    dose_levels: tuple[DoseLevel, ...] = Field(min_length=1)
+    escalation: Escalation
+    schedule: Schedule
+    eligibility: Eligibility

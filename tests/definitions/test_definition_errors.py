@@ -1,0 +1,250 @@
+"""Every kind of definition error is reported with its file and line, all at once.
+
+Each test copies a small valid definitions tree (tests/data/minimal), breaks
+it in one place by editing the YAML text, and checks that the loader names
+that file and line with a message saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from edc.definitions.loader import check_definitions
+from edc.definitions.problems import Problem
+
+MINIMAL = Path(__file__).parent.parent / "data" / "minimal"
+
+
+@dataclass
+class Tree:
+    root: Path
+
+    def edit(self, rel: str, old: str, new: str) -> int:
+        """Replace the first `old` by `new` in file `rel`; return the line where `new` starts."""
+        path = self.root / rel
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {rel}"
+        start = text.index(old)
+        path.write_text(text[:start] + new + text[start + len(old):])
+        return text[:start].count("\n") + 1
+
+    def line_of(self, rel: str, fragment: str) -> int:
+        text = (self.root / rel).read_text()
+        assert fragment in text, f"{fragment!r} not in {rel}"
+        return text[: text.index(fragment)].count("\n") + 1
+
+    def problems(self) -> list[Problem]:
+        catalog, problems = check_definitions(self.root)
+        assert (catalog is None) == bool(problems)
+        return problems
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    shutil.copytree(MINIMAL, tmp_path / "forms")
+    return Tree(tmp_path / "forms")
+
+
+def assert_reported(problems: list[Problem], tree: Tree, rel: str, line: int, *fragments: str) -> None:
+    file = str(tree.root / rel)
+    hits = [p for p in problems if p.file == file and p.line == line]
+    assert hits, f"nothing reported at {rel}:{line}; got:\n" + "\n".join(map(str, problems))
+    assert any(all(f in p.message for f in fragments) for p in hits), (
+        f"no message at {rel}:{line} contains {fragments}; got {[p.message for p in hits]}")
+
+
+STUDY = "mini/study.yaml"
+VS = "library/forms/vital_signs.yaml"
+DM = "library/forms/demographics.yaml"
+CHEM = "library/forms/chemistry.yaml"
+AE = "mini/forms/adverse_events.yaml"
+CODELISTS = "library/codelists.yaml"
+
+
+def test_the_minimal_tree_is_valid(tree: Tree) -> None:
+    catalog, problems = check_definitions(tree.root)
+    assert problems == []
+    assert catalog is not None
+    study = catalog.study("mini")
+    assert sorted(study.forms) == ["adverse_events", "chemistry", "demographics", "ie_confirm", "vital_signs"]
+    assert study.summary().startswith("mini 1.0.0 (MINI-01): 1 site(s), 2 dose level(s), 2 visits")
+
+
+def test_an_override_patches_and_extends_its_library_form(tree: Tree) -> None:
+    catalog, _ = check_definitions(tree.root)
+    assert catalog is not None
+    vs = catalog.study("mini").forms["vital_signs"]
+    assert vs.title == "Vital signs (mini)"
+    assert [i.name for i in vs.items] == ["vsdat", "sysbp", "diabp", "weight", "oxysat"]
+    sysbp = vs.item("sysbp")
+    assert sysbp is not None and sysbp.required and sysbp.unit == "mmHg"
+    assert [c.id for c in vs.checks] == ["bp_order"]
+
+
+def test_investigator_confirmed_criteria_become_a_generated_form(tree: Tree) -> None:
+    catalog, _ = check_definitions(tree.root)
+    assert catalog is not None
+    form = catalog.study("mini").forms["ie_confirm"]
+    assert [(i.name, i.type, i.required) for i in form.items] == [("exc01", "boolean", True)]
+
+
+def test_yaml_syntax_error(tree: Tree) -> None:
+    line = tree.edit(VS, "  title: Vital signs\n", "  title: [Vital signs\n")
+    assert_reported(tree.problems(), tree, VS, line + 1, "YAML syntax error")
+
+
+def test_duplicate_yaml_key(tree: Tree) -> None:
+    line = tree.edit(DM, "  domain: DM\n", "  domain: DM\n  domain: VS\n")
+    assert_reported(tree.problems(), tree, DM, line + 1, "duplicate key 'domain'", f"line {line}")
+
+
+def test_unknown_key_in_an_item(tree: Tree) -> None:
+    line = tree.edit(DM, "      label: Sex\n", "      lable: Sex\n")
+    problems = tree.problems()
+    assert_reported(problems, tree, DM, line, "unknown key 'lable'")
+    assert_reported(problems, tree, DM, line - 1, "missing required key 'label'")
+
+
+def test_unknown_key_at_study_level(tree: Tree) -> None:
+    line = tree.edit(STUDY, "cohorts:\n", "arms: []\ncohorts:\n")
+    assert_reported(tree.problems(), tree, STUDY, line, "unknown key 'arms'")
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
+    (DM, "      required: true\n      sdtm: {variable: SEX}", "      required: \"yes\"\n      sdtm: {variable: SEX}",
+     "valid boolean"),
+    (VS, "range: {min: 40, max: 300}", "range: {min: low, max: 300}", "valid number"),
+    (STUDY, "visitnum: 2", "visitnum: two", "valid number"),
+    (STUDY, "planned_enrolment: 6", "planned_enrolment: 0", "greater than or equal to 1"),
+    (DM, "type: integer", "type: number", "'integer'"),
+    (CODELISTS, '{code: "N", decode: "No"}', '{code: 1, decode: "No"}', "valid string"),
+])
+def test_wrong_types(tree: Tree, rel: str, old: str, new: str, fragment: str) -> None:
+    line = tree.edit(rel, old, new)
+    assert_reported(tree.problems(), tree, rel, line, fragment)
+
+
+def test_range_with_min_above_max(tree: Tree) -> None:
+    line = tree.edit(VS, "range: {min: 40, max: 300}", "range: {min: 400, max: 300}")
+    assert_reported(tree.problems(), tree, VS, line, "min 400.0 is above max 300.0")
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
+    (DM, "    - name: childbearing", "    - name: age", "duplicate item name 'age'"),
+    (STUDY, "    - id: D0", "    - id: SCR", "duplicate visit 'SCR'"),
+    (STUDY, "    - id: INC02", "    - id: INC01", "duplicate criterion 'INC01'"),
+    (STUDY, "  - id: DL2", "  - id: DL1", "duplicate dose level 'DL1'"),
+    (CODELISTS, '{code: "Y", decode: "Yes"}', '{code: "N", decode: "Yes"}', "lists code 'N' twice"),
+    (VS, "    - id: bp_order", "    - id: bp_order\n      expr: \"true\"\n      message: twin\n    - id: bp_order",
+     "duplicate check id 'bp_order'"),
+])
+def test_duplicate_ids(tree: Tree, rel: str, old: str, new: str, fragment: str) -> None:
+    line = tree.edit(rel, old, new) + new.count("\n")
+    assert_reported(tree.problems(), tree, rel, line, fragment)
+
+
+def test_form_id_must_match_its_file_name(tree: Tree) -> None:
+    line = tree.edit(CHEM, "  id: chemistry", "  id: chem")
+    assert_reported(tree.problems(), tree, CHEM, line, "does not match its file name")
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
+    (STUDY, "forms: [vital_signs]", "forms: [vital_signs, ecg]", "form 'ecg' is neither"),
+    (STUDY, "demographics.age <= 70", "demographics.agee <= 70", "no item 'agee'"),
+    (STUDY, "demographics.age >= 18 &&", "dm.age >= 18 &&", "unknown name 'dm'"),
+    (AE, "codelist: ny", "codelist: yes_no", "unknown codelist 'yes_no'"),
+    (CHEM, "uln: creat_uln", "uln: creat_ulnn", "unknown item 'creat_ulnn'"),
+    ("mini/forms/vital_signs.yaml", "extends: vital_signs", "extends: vitals", "not a library form"),
+    (STUDY, "  visit: SCR", "  visit: SCRN", "eligibility visit 'SCRN'"),
+    (STUDY, "start_level: DL1", "start_level: DL9", "start_level 'DL9' is not a dose level"),
+    (STUDY, "confirm: investigator", "confirm: investigator\n      cohorts: [LN]", "unknown cohort 'LN'"),
+    (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp > diastolic\"", "unknown name 'diastolic'"),
+    (DM, "when: \"sex == 'F'\"", "when: \"gender == 'F'\"", "unknown name 'gender'"),
+])
+def test_dangling_references(tree: Tree, rel: str, old: str, new: str, fragment: str) -> None:
+    tree.edit(rel, old, new)
+    line = tree.line_of(rel, new.splitlines()[-1].strip())
+    assert_reported(tree.problems(), tree, rel, line, fragment)
+
+
+def test_a_study_form_no_visit_collects(tree: Tree) -> None:
+    line = tree.edit(STUDY, "  logs:\n    forms: [adverse_events]\n", "")
+    assert line > 0
+    assert_reported(tree.problems(), tree, AE, tree.line_of(AE, "id: adverse_events"),
+                    "not collected at any visit")
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
+    (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp >\"", "does not compile"),
+    (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp + diabp\"", "boolean"),
+    (STUDY, "demographics.age >= 18 &&", "demographics.age >= 'adult' &&", "demographics.age"),
+    (DM, "when: \"sex == 'F'\"", "when: \"sex\"", "boolean"),
+    (CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: \"uln_multiple(creat)\"", "uln_multiple"),
+    (CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: \"creat > creat_uln\"", "gives bool"),
+])
+def test_expressions_that_do_not_compile_or_type_check(
+        tree: Tree, rel: str, old: str, new: str, fragment: str) -> None:
+    line = tree.edit(rel, old, new)
+    assert_reported(tree.problems(), tree, rel, line, fragment)
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
+    (VS, "unit: kg", "unit: stone", "unknown unit 'stone'"),
+    (VS, "sdtm: {testcd: WEIGHT, unit: kg}", "sdtm: {testcd: WEIGHT, unit: cm}", "unit mismatch"),
+    (STUDY, "chemistry.creat <= 1.5 * chemistry.creat_uln", "chemistry.creat <= vital_signs.weight",
+     "unit mismatch"),
+])
+def test_unit_mismatches(tree: Tree, rel: str, old: str, new: str, fragment: str) -> None:
+    line = tree.edit(rel, old, new)
+    assert_reported(tree.problems(), tree, rel, line, fragment)
+
+
+def test_a_reference_limit_in_another_unit(tree: Tree) -> None:
+    tree.edit(CHEM, "      unit: umol/L\n    - name: creat_x_uln", "      unit: mg/dL\n    - name: creat_x_uln")
+    assert_reported(tree.problems(), tree, CHEM, tree.line_of(CHEM, "uln: creat_uln"),
+                    "unit mismatch: 'creat' is in umol/L, its uln 'creat_uln' in mg/dL")
+
+
+def test_dose_levels_mixing_flat_and_per_kg(tree: Tree) -> None:
+    tree.edit(STUDY, "dose: {value: 5.0e+5, unit: cells/kg}", "dose: {value: 5.0e+7, unit: cells}")
+    assert_reported(tree.problems(), tree, STUDY, tree.line_of(STUDY, "dose_levels:"), "unit mismatch")
+
+
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ("      type: decimal\n      precision: 1\n      unit: kg", "      type: decimal\n      unit: kg",
+     "needs 'precision'"),
+    ("      type: integer\n      unit: mmHg\n      range: {min: 40",
+     "      type: integer\n      precision: 2\n      unit: mmHg\n      range: {min: 40", "'precision' does not apply"),
+])
+def test_keys_that_do_not_fit_the_item_type(tree: Tree, old: str, new: str, fragment: str) -> None:
+    tree.edit(VS, old, new)
+    problems = tree.problems()
+    assert any(fragment in p.message and p.file.endswith(VS) for p in problems), problems
+
+
+def test_choice_without_codelist(tree: Tree) -> None:
+    line = tree.edit(AE, "      codelist: ny\n", "")
+    assert_reported(tree.problems(), tree, AE, line - 1, "needs 'codelist'")
+
+
+def test_unknown_score_and_missing_score_items(tree: Tree) -> None:
+    tree.edit(CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: {score: sledai_total}")
+    line = tree.line_of(CHEM, "calc: {score: sledai_total}")
+    assert_reported(tree.problems(), tree, CHEM, line, "unknown score 'sledai_total'")
+    tree.edit(CHEM, "calc: {score: sledai_total}", "calc: {score: ice_score}")
+    assert_reported(tree.problems(), tree, CHEM, line, "needs item 'ice_orient_year'")
+
+
+def test_every_problem_is_reported_at_once(tree: Tree) -> None:
+    first = tree.edit(DM, "      label: Sex\n", "      lable: Sex\n")
+    second = tree.edit(VS, "unit: kg", "unit: stone")
+    third = tree.edit(STUDY, "demographics.age <= 70", "demographics.agee <= 70")
+    problems = tree.problems()
+    assert_reported(problems, tree, DM, first, "unknown key 'lable'")
+    assert_reported(problems, tree, VS, second, "unknown unit")
+    assert_reported(problems, tree, STUDY, third, "no item 'agee'")
+    assert problems == sorted(problems)
