@@ -1,0 +1,1 @@
+"""Storage: the core tables, the generated form tables, engines and migrations."""

@@ -1,0 +1,222 @@
+"""The core tables every deployment has, whatever the trials: studies, sites, users, subjects,
+visits, form records, queries, signatures and the audit trail.
+
+Form data itself lives in one typed table per form (see `formtables`); a
+`form_records` row is the record's identity, status, version and the
+definition version it was captured under.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+MAX_NAME = 63  # PostgreSQL's identifier limit; SQLite has none, so we keep to the stricter one.
+
+ROLES = ("investigator", "coordinator", "data_manager", "monitor", "safety_reviewer", "administrator")
+
+
+def short_name(*parts: str) -> str:
+    """Join parts into an identifier of at most 63 characters, hashing the tail when too long."""
+    name = "_".join(parts)
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
+
+
+def _columns(constraint: Any, table: Any) -> str:
+    return "_".join(c.name for c in constraint.columns)
+
+
+NAMING = {
+    "pk_name": lambda c, t: short_name("pk", t.name),
+    "fk_name": lambda c, t: short_name("fk", t.name, _columns(c, t)),
+    "uq_name": lambda c, t: short_name("uq", t.name, _columns(c, t)),
+    "ix_name": lambda c, t: short_name("ix", t.name, _columns(c, t)),
+    "pk": "%(pk_name)s",
+    "fk": "%(fk_name)s",
+    "uq": "%(uq_name)s",
+    "ix": "%(ix_name)s",
+    # CHECK constraints are always named explicitly (see formtables), so they need no convention.
+}
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Study(Base):
+    __tablename__ = "studies"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    protocol_id: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DefinitionVersion(Base):
+    """One loaded version of a study definition, kept whole so any record can be replayed."""
+
+    __tablename__ = "definition_versions"
+    __table_args__ = (UniqueConstraint("study_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))
+    version: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))
+    code: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RoleAssignment(Base):
+    """A user's role, for a study and optionally restricted to one site."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "study_id", "site_id"),
+        CheckConstraint("role IN ('" + "', '".join(ROLES) + "')", name="role"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    study_id: Mapped[str | None] = mapped_column(ForeignKey("studies.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("study_id", "subject_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    subject_number: Mapped[str] = mapped_column(String(20))
+    cohort: Mapped[str | None] = mapped_column(String(8))
+    dose_level: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    screened_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Visit(Base):
+    """A subject's visit: scheduled (code from the definition), unscheduled, or the subject's logs."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("subject_id", "visit_code", "occurrence"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    visit_code: Mapped[str] = mapped_column(String(8))
+    occurrence: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12))
+    planned_date: Mapped[date | None] = mapped_column(Date)
+    visit_date: Mapped[date | None] = mapped_column(Date)
+
+
+class FormRecord(Base):
+    """The identity of one captured form; its values are the row of the form's own table."""
+
+    __tablename__ = "form_records"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "form_id", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"))
+    form_id: Mapped[str] = mapped_column(String(24))
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
+    form_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Query(Base):
+    __tablename__ = "queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("form_records.id"), index=True)
+    item: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    meaning: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    invalidated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """One append-only, hash-chained entry of the audit trail."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    study_id: Mapped[str | None] = mapped_column(ForeignKey("studies.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
+    form_id: Mapped[str | None] = mapped_column(String(24))
+    item: Mapped[str | None] = mapped_column(String(30))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,108 @@
+"""One typed table per form, generated from its definition.
+
+Each row is one form record (`record_id` is the `form_records` key); a
+repeating form simply has several records. Columns follow the item types;
+CHECK constraints carry what the YAML implies (codelist membership, hard
+ranges, partial-date shape). Items are nullable in the database: whether an
+item is required depends on skip logic and on the definition version the
+record was captured under, so the service enforces it, not a NOT NULL that a
+new item could never satisfy for records already stored.
+
+A CHECK's name ends with a hash of its SQL, so a changed range or codelist
+changes the name, and the migration comparator sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+)
+from sqlalchemy.types import TypeEngine
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Form, Item
+
+CODE_LENGTH = 40  # the longest code a codelist may hold (see model.Code)
+NUMERIC_DIGITS = 18
+
+
+def form_table_name(study_id: str, form_id: str) -> str:
+    return f"crf_{study_id}_{form_id}"
+
+
+def column_type(item: Item) -> TypeEngine[object]:
+    kinds: dict[str, TypeEngine[object]] = {
+        "integer": Integer(),
+        "text": String(item.max_length or 1),
+        "date": Date(),
+        "partial_date": String(10),
+        "datetime": DateTime(timezone=True),
+        "time": String(5),
+        "boolean": Boolean(),
+        "choice": String(CODE_LENGTH),
+        "multichoice": JSON(),
+    }
+    if item.type == "decimal":
+        return Numeric(NUMERIC_DIGITS, item.precision or 0)  # type: ignore[return-value]
+    return kinds[item.type]
+
+
+def form_table(metadata: MetaData, study: StudyDefinition, form: Form) -> Table:
+    table_name = form_table_name(study.id, form.id)
+    columns: list[Column[object] | CheckConstraint] = [
+        Column("record_id", Integer, ForeignKey("form_records.id"), primary_key=True),
+    ]
+    for item in form.items:
+        columns.append(Column(item.name, column_type(item), nullable=True))
+        columns.extend(_checks(study, item))
+    return Table(table_name, metadata, *columns)
+
+
+def add_form_tables(metadata: MetaData, study: StudyDefinition) -> list[Table]:
+    return [form_table(metadata, study, form) for form in study.forms.values()]
+
+
+def _checks(study: StudyDefinition, item: Item) -> list[CheckConstraint]:
+    column = f'"{item.name}"'
+    rules: list[tuple[str, str]] = []
+    if item.type == "choice" and item.codelist in study.codelists:
+        codes = ", ".join(_quote(code) for code in study.codelists[item.codelist].codes())
+        rules.append(("codes", f"{column} IN ({codes})"))
+    if item.range is not None:
+        bounds = []
+        if item.range.min is not None:
+            bounds.append(f"{column} >= {_number(item.range.min)}")
+        if item.range.max is not None:
+            bounds.append(f"{column} <= {_number(item.range.max)}")
+        if bounds:
+            rules.append(("range", " AND ".join(bounds)))
+    if item.type == "partial_date":
+        rules.append(("shape", f"length({column}) IN (4, 7, 10)"))
+    if item.type == "time":
+        rules.append(("shape", f"length({column}) = 5"))
+    return [CheckConstraint(sql, name=f"{item.name}_{kind}_{_digest(sql)}") for kind, sql in rules]
+
+
+def _quote(code: str) -> str:
+    return "'" + code.replace("'", "''") + "'"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _digest(sql: str) -> str:
+    return hashlib.sha1(sql.encode()).hexdigest()[:6]
