@@ -1,0 +1,49 @@
+"""Small validation helpers shared by the domain modules (not part of the public API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+
+
+def read_bool(record: Mapping[str, object], name: str) -> bool | None:
+    """Return the boolean item `name` of `record`, None when missing; ValueError for a non-boolean."""
+    value = record.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{name}: expected a boolean, got {value!r}")
+
+
+def read_code(record: Mapping[str, object], name: str, codes: Collection[str]) -> str | None:
+    """Return the code of choice item `name`, None when missing; ValueError for a code not in `codes`."""
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in codes:
+        raise ValueError(f"{name}: unknown code {value!r}; expected one of {', '.join(codes)}")
+    return value
+
+
+def finite_number(value: float, name: str) -> float:
+    """Return `value` as a float; ValueError when it is a bool, not a number, NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def positive(value: float, name: str) -> float:
+    """Return `value` as a float; ValueError unless it is a finite number > 0."""
+    number = finite_number(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {value!r}")
+    return number
+
+
+def non_negative(value: float, name: str) -> float:
+    """Return `value` as a float; ValueError unless it is a finite number >= 0."""
+    number = finite_number(value, name)
+    if number < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+    return number

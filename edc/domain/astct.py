@@ -1,0 +1,150 @@
+"""ASTCT 2019 consensus grading (Lee et al., Biol Blood Marrow Transplant 2019): ICE score, CRS and ICANS.
+
+Records map the item names of the definition language to booleans, integers
+and codelist codes. A grade is None when an input it needs is missing, and
+ValueError is raised for an unknown code or a value of the wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from edc.domain._common import read_bool, read_code
+
+ICE_POINTS: tuple[str, ...] = (
+    "ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital",  # orientation, 4
+    "ice_name_object_1", "ice_name_object_2", "ice_name_object_3",  # naming, 3
+    "ice_follow_commands",  # 1
+    "ice_write_sentence",  # 1
+    "ice_count_backwards",  # 1
+)
+ICE_MAX = 10
+
+CRS_HYPOTENSION_GRADE: Mapping[str, int] = MappingProxyType({
+    "NONE": 1, "NO_VASOPRESSOR": 2, "ONE_VASOPRESSOR": 3, "MULTIPLE_VASOPRESSORS": 4,
+})
+"""Least CRS grade each hypotension level implies once fever has declared CRS (vasopressin not counted)."""
+CRS_HYPOXIA_GRADE: Mapping[str, int] = MappingProxyType({
+    "NONE": 1, "LOW_FLOW": 2, "HIGH_FLOW": 3, "POSITIVE_PRESSURE": 4,
+})
+"""Least CRS grade each hypoxia level implies once fever has declared CRS (low flow <= 6 L/min)."""
+
+ICANS_CONSCIOUSNESS_GRADE: Mapping[str, int] = MappingProxyType({
+    "NORMAL": 0, "AWAKENS_SPONTANEOUSLY": 1, "AWAKENS_TO_VOICE": 2, "AWAKENS_TO_TOUCH": 3, "UNAROUSABLE": 4,
+})
+ICANS_SEIZURE_GRADE: Mapping[str, int] = MappingProxyType({
+    "NONE": 0, "RAPIDLY_RESOLVING": 3, "PROLONGED_OR_REPETITIVE": 4,
+})
+ICANS_MOTOR_GRADE: Mapping[str, int] = MappingProxyType({"NONE": 0, "DEEP_FOCAL_WEAKNESS": 4})
+ICANS_ICP_GRADE: Mapping[str, int] = MappingProxyType({"NONE": 0, "FOCAL_OEDEMA": 3, "DIFFUSE_OEDEMA": 4})
+DEATH_GRADE = 5
+
+
+def ice_score(record: Mapping[str, object]) -> int | None:
+    """Immune effector Cell-associated Encephalopathy score (0-10): one point per ICE item done correctly.
+
+    Orientation to year, month, city and hospital (4), naming three objects
+    (3), following simple commands (1), writing a standard sentence (1),
+    counting backwards from 100 by ten (1). None when any item is missing.
+    """
+    points = [read_bool(record, name) for name in ICE_POINTS]
+    if any(point is None for point in points):
+        return None
+    return sum(1 for point in points if point)
+
+
+def ice_grade(ice: int) -> int:
+    """The ICANS grade the ICE score alone gives: 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3.
+
+    ICE 0 is grade 4 only for an unarousable patient, which the consciousness
+    domain carries (see `icans_grade_astct`).
+    """
+    ice = _valid_ice(ice)
+    if ice == ICE_MAX:
+        return 0
+    if ice >= 7:
+        return 1
+    if ice >= 3:
+        return 2
+    return 3
+
+
+def crs_grade_astct(record: Mapping[str, object]) -> int | None:
+    """CRS grade 0-5 (ASTCT 2019) from crs_fever, crs_hypotension, crs_hypoxia and crs_death.
+
+    - crs_death True (death due to CRS) -> 5, whatever else is recorded.
+    - crs_fever False -> 0: fever >= 38.0 C is required to call CRS at all.
+      Record it True when the patient had fever at onset of the episode even
+      if antipyretics or anti-cytokine therapy mask it afterwards (ASTCT).
+    - otherwise the worse of hypotension and hypoxia: none -> 1, no
+      vasopressor / low flow -> 2, one vasopressor / high flow -> 3, several
+      vasopressors / positive pressure -> 4.
+    None when crs_death or crs_fever is missing, or (with fever) hypotension
+    or hypoxia is missing.
+    """
+    death = read_bool(record, "crs_death")
+    if death:
+        return DEATH_GRADE
+    fever = read_bool(record, "crs_fever")
+    hypotension = read_code(record, "crs_hypotension", CRS_HYPOTENSION_GRADE)
+    hypoxia = read_code(record, "crs_hypoxia", CRS_HYPOXIA_GRADE)
+    if death is None or fever is None:
+        return None
+    if not fever:
+        return 0
+    if hypotension is None or hypoxia is None:
+        return None
+    return max(CRS_HYPOTENSION_GRADE[hypotension], CRS_HYPOXIA_GRADE[hypoxia])
+
+
+def icans_grade_astct(record: Mapping[str, object]) -> int | None:
+    """ICANS grade 0-5 (ASTCT 2019, adults): the worst of the ICE, consciousness, seizure, motor and ICP domains.
+
+    ICE 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3; consciousness awakens
+    spontaneously -> 1, to voice -> 2, only to touch -> 3, unarousable -> 4;
+    seizure rapidly resolving -> 3, prolonged or repetitive -> 4; deep focal
+    motor weakness -> 4; focal oedema -> 3, diffuse oedema -> 4;
+    icans_death True -> 5. ICE 10 with every other domain normal -> 0.
+
+    Unarousable patient whose ICE cannot be done: ASTCT scores such a patient
+    ICE 0 and grades them 4 ("a patient with an ICE score of 0 may be
+    classified as grade 4 ICANS if unarousable"; an awake patient with ICE 0,
+    e.g. global aphasia, is grade 3). So icans_ice_score may be left empty
+    when icans_consciousness is UNAROUSABLE, and the grade is 4 (5 on death);
+    an empty ICE with any other consciousness level gives None. A missing
+    consciousness, seizure, motor, ICP or death item gives None unless
+    icans_death is True.
+    """
+    death = read_bool(record, "icans_death")
+    if death:
+        return DEATH_GRADE
+    consciousness = read_code(record, "icans_consciousness", ICANS_CONSCIOUSNESS_GRADE)
+    seizure = read_code(record, "icans_seizure", ICANS_SEIZURE_GRADE)
+    motor = read_code(record, "icans_motor", ICANS_MOTOR_GRADE)
+    icp = read_code(record, "icans_icp", ICANS_ICP_GRADE)
+    ice = _read_ice(record)
+    if death is None or consciousness is None or seizure is None or motor is None or icp is None:
+        return None
+    if ice is None:
+        if consciousness != "UNAROUSABLE":
+            return None
+        ice = 0
+    return max(
+        ice_grade(ice),
+        ICANS_CONSCIOUSNESS_GRADE[consciousness],
+        ICANS_SEIZURE_GRADE[seizure],
+        ICANS_MOTOR_GRADE[motor],
+        ICANS_ICP_GRADE[icp],
+    )
+
+
+def _read_ice(record: Mapping[str, object]) -> int | None:
+    ice = record.get("icans_ice_score")
+    return None if ice is None else _valid_ice(ice)
+
+
+def _valid_ice(ice: object) -> int:
+    if isinstance(ice, bool) or not isinstance(ice, int) or not 0 <= ice <= ICE_MAX:
+        raise ValueError(f"icans_ice_score must be an integer in 0-{ICE_MAX}, got {ice!r}")
+    return ice
