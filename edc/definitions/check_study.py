@@ -7,14 +7,16 @@ from itertools import pairwise
 from typing import Any
 
 from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
-from edc.definitions.cel_check import BOOL, CelType
+from edc.definitions.cel_check import BOOL, DYN, CelType
 from edc.definitions.celenv import check_rule, form_record
 from edc.definitions.model import PER_KG_UNITS
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 
 
-def check_study(study: StudyDefinition, where: Located, problems: Problems) -> None:
+def check_study(study: StudyDefinition, where: Located, problems: Problems,
+                broken: frozenset[str] = frozenset()) -> None:
+    """Check `study`; `broken` names forms that failed to load, whose items are not known."""
     spec = study.spec
     _unique(spec.sites, "id", "site", ("sites",), where, problems)
     _unique(spec.cohorts, "id", "cohort", ("cohorts",), where, problems)
@@ -26,7 +28,7 @@ def check_study(study: StudyDefinition, where: Located, problems: Problems) -> N
     _check_meta(study, where, problems)
     _check_dose_levels(study, where, problems)
     _check_schedule(study, where, problems)
-    _check_eligibility(study, where, problems)
+    _check_eligibility(study, where, problems, broken)
 
 
 def _unique(objects: Iterable[Any], key: str, what: str, path: tuple[str, ...],
@@ -84,7 +86,8 @@ def _check_schedule(study: StudyDefinition, where: Located, problems: Problems) 
                    "schedule", "visits", i, "forms")
 
 
-def _check_eligibility(study: StudyDefinition, where: Located, problems: Problems) -> None:
+def _check_eligibility(study: StudyDefinition, where: Located, problems: Problems,
+                       broken: frozenset[str]) -> None:
     eligibility = study.spec.eligibility
     visit = study.visit(eligibility.visit)
     if visit is None:
@@ -92,6 +95,7 @@ def _check_eligibility(study: StudyDefinition, where: Located, problems: Problem
                "eligibility", "visit")
         return
     env = eligibility_env(study, visit.forms)
+    env.update({name: DYN for name in visit.forms if name in broken})  # no cascade of unknown names
     cohort_ids = {c.id for c in study.spec.cohorts}
     for i, criterion in enumerate(eligibility.criteria):
         at = where.child("eligibility", "criteria", i)

@@ -39,6 +39,7 @@ class Library:
     codelists: dict[str, tuple[Codelist, Located]] = field(default_factory=dict)
     form_docs: dict[str, SourceDoc] = field(default_factory=dict)
     forms: dict[str, tuple[Form, Located]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # ids (file names) of forms that failed to load
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -78,9 +79,12 @@ def _load_library(folder: Path, problems: Problems) -> Library:
     for file in sorted((folder / "forms").glob("*.yaml")):
         doc = read_yaml(file, problems)
         if doc is None:
+            library.broken.add(file.stem)
             continue
         loaded = _validate_form(doc.data, DocLocator(doc), file, problems)
-        if loaded is not None:
+        if loaded is None:
+            library.broken.add(file.stem)
+        else:
             if loaded[0].id in library.forms:
                 report(problems, loaded[1], f"form id '{loaded[0].id}' is defined twice in the library", "id")
                 continue
@@ -128,11 +132,12 @@ def _load_study(folder: Path, library: Library, problems: Problems) -> StudyDefi
     codelists = dict(library.codelists)
     if (folder / "codelists.yaml").is_file():
         codelists.update(_load_codelists(folder / "codelists.yaml", problems))
-    own_forms = _load_study_forms(folder / "forms", library, problems)
+    broken = set(library.broken)
+    own_forms = _load_study_forms(folder / "forms", library, broken, problems)
     if spec is None:
         return None
     where = Located(DocLocator(doc), ())
-    forms = _resolve_forms(spec, where, own_forms, library, problems)
+    forms = _resolve_forms(spec, where, own_forms, library, broken, problems)
     confirm = _ie_confirm_form(spec)
     if confirm is not None:
         forms[IE_CONFIRM_FORM] = (confirm, where.child("eligibility"))
@@ -144,14 +149,15 @@ def _load_study(folder: Path, library: Library, problems: Problems) -> StudyDefi
         forms=MappingProxyType({k: v[0] for k, v in sorted(forms.items())}),
         codelists=MappingProxyType(dict(sorted(known.items()))),
     )
-    check_study(study, where, problems)
+    check_study(study, where, problems, frozenset(broken))
     return study
 
 
-def _load_study_forms(folder: Path, library: Library,
+def _load_study_forms(folder: Path, library: Library, broken: set[str],
                       problems: Problems) -> dict[str, tuple[Form, Located]]:
     forms: dict[str, tuple[Form, Located]] = {}
     for file in sorted(folder.glob("*.yaml")):
+        broken.add(file.stem)  # until it loads
         doc = read_yaml(file, problems)
         if doc is None:
             continue
@@ -167,15 +173,18 @@ def _load_study_forms(folder: Path, library: Library,
         loaded = _validate_form(data, locator, file, problems)
         if loaded is not None:
             forms[loaded[0].id] = loaded
+            broken.discard(file.stem)
     return forms
 
 
 def _resolve_forms(spec: StudyFile, where: Located, own: dict[str, tuple[Form, Located]],
-                   library: Library, problems: Problems) -> dict[str, tuple[Form, Located]]:
+                   library: Library, broken: set[str], problems: Problems) -> dict[str, tuple[Form, Located]]:
     """Every form the schedule names, from the study's own forms first, then the library."""
     resolved: dict[str, tuple[Form, Located]] = {}
     for form_id, path in _scheduled_form_refs(spec):
         hit = own.get(form_id) or library.forms.get(form_id)
+        if hit is None and form_id in broken:
+            continue  # its own errors are reported already
         if hit is None:
             report(problems, where, f"form '{form_id}' is neither a study form nor a library form", *path)
         else:

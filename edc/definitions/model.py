@@ -46,7 +46,8 @@ class Strict(BaseModel):
 class CodelistValue(Strict):
     code: Code
     decode: Text
-    submission_value: Code | None = None
+    # What SDTM receives when it differs from the code; CDISC terms can be longer than a code.
+    submission_value: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class Codelist(Strict):

@@ -180,9 +180,9 @@ def test_a_study_form_no_visit_collects(tree: Tree) -> None:
 
 @pytest.mark.parametrize(("rel", "old", "new", "fragment"), [
     (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp >\"", "does not compile"),
-    (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp + diabp\"", "boolean"),
-    (STUDY, "demographics.age >= 18 &&", "demographics.age >= 'adult' &&", "demographics.age"),
-    (DM, "when: \"sex == 'F'\"", "when: \"sex\"", "boolean"),
+    (VS, "expr: \"sysbp > diabp\"", "expr: \"sysbp + diabp\"", "must be a bool expression, got int [mmHg]"),
+    (STUDY, "demographics.age >= 18 &&", "demographics.age >= 'adult' &&", "cannot order int [years] and string"),
+    (DM, "when: \"sex == 'F'\"", "when: \"sex\"", "must be a bool expression, got string"),
     (CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: \"uln_multiple(creat)\"", "uln_multiple"),
     (CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: \"creat > creat_uln\"", "gives bool"),
 ])
@@ -242,9 +242,11 @@ def test_unknown_score_and_missing_score_items(tree: Tree) -> None:
 def test_every_problem_is_reported_at_once(tree: Tree) -> None:
     first = tree.edit(DM, "      label: Sex\n", "      lable: Sex\n")
     second = tree.edit(VS, "unit: kg", "unit: stone")
-    third = tree.edit(STUDY, "demographics.age <= 70", "demographics.agee <= 70")
+    third = tree.edit(STUDY, "chemistry.creat <= 1.5", "chemistry.creatt <= 1.5")
     problems = tree.problems()
     assert_reported(problems, tree, DM, first, "unknown key 'lable'")
     assert_reported(problems, tree, VS, second, "unknown unit")
-    assert_reported(problems, tree, STUDY, third, "no item 'agee'")
+    assert_reported(problems, tree, STUDY, third, "no item 'creatt'", "did you mean 'creat'")
     assert problems == sorted(problems)
+    # The rule on the broken demographics form is not reported again as an unknown name.
+    assert not any("unknown name 'demographics'" in p.message for p in problems)
