@@ -45,7 +45,7 @@ def _columns(constraint: Any, table: Any) -> str:
     return "_".join(c.name for c in constraint.columns)
 
 
-NAMING = {
+NAMING: dict[str, Any] = {
     "pk_name": lambda c, t: short_name("pk", t.name),
     "fk_name": lambda c, t: short_name("fk", t.name, _columns(c, t)),
     "uq_name": lambda c, t: short_name("uq", t.name, _columns(c, t)),

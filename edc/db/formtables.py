@@ -15,6 +15,7 @@ changes the name, and the migration comparator sees it.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -43,8 +44,8 @@ def form_table_name(study_id: str, form_id: str) -> str:
     return f"crf_{study_id}_{form_id}"
 
 
-def column_type(item: Item) -> TypeEngine[object]:
-    kinds: dict[str, TypeEngine[object]] = {
+def column_type(item: Item) -> TypeEngine[Any]:
+    kinds: dict[str, TypeEngine[Any]] = {
         "integer": Integer(),
         "text": String(item.max_length or 1),
         "date": Date(),
@@ -56,13 +57,13 @@ def column_type(item: Item) -> TypeEngine[object]:
         "multichoice": JSON(),
     }
     if item.type == "decimal":
-        return Numeric(NUMERIC_DIGITS, item.precision or 0)  # type: ignore[return-value]
+        return Numeric(NUMERIC_DIGITS, item.precision or 0)
     return kinds[item.type]
 
 
 def form_table(metadata: MetaData, study: StudyDefinition, form: Form) -> Table:
     table_name = form_table_name(study.id, form.id)
-    columns: list[Column[object] | CheckConstraint] = [
+    columns: list[Column[Any] | CheckConstraint] = [
         Column("record_id", Integer, ForeignKey("form_records.id"), primary_key=True),
     ]
     for item in form.items:
@@ -78,7 +79,7 @@ def add_form_tables(metadata: MetaData, study: StudyDefinition) -> list[Table]:
 def _checks(study: StudyDefinition, item: Item) -> list[CheckConstraint]:
     column = f'"{item.name}"'
     rules: list[tuple[str, str]] = []
-    if item.type == "choice" and item.codelist in study.codelists:
+    if item.type == "choice" and item.codelist is not None and item.codelist in study.codelists:
         codes = ", ".join(_quote(code) for code in study.codelists[item.codelist].codes())
         rules.append(("codes", f"{column} IN ({codes})"))
     if item.range is not None:

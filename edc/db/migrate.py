@@ -114,7 +114,7 @@ def autogenerate(message: str, catalog: Catalog | None = None, versions_dir: Pat
         if not holder or result is None:
             return None
         scripts = result if isinstance(result, list) else [result]
-        return Path(scripts[0].path)
+        return Path(scripts[0].path) if scripts[0] is not None else None
 
 
 @comparators.dispatch_for("table")

@@ -16,12 +16,40 @@ from dataclasses import dataclass, field
 from edc.definitions.cel_functions import check_call
 from edc.definitions.cel_operators import check_binary
 from edc.definitions.cel_parse import (
-    Binary, Call, CelSyntaxError, Cond, Ident, Index, ListLit, Lit, MapLit, Node, Select, Unary, dotted_path,
+    Binary,
+    Call,
+    CelSyntaxError,
+    Cond,
+    Ident,
+    Index,
+    ListLit,
+    Lit,
+    MapLit,
+    Node,
+    Select,
+    Unary,
+    dotted_path,
     parse,
 )
 from edc.definitions.cel_types import (
-    BOOL, DOUBLE, DURATION, DYN, INT, NULL, NUMERIC, STRING, TIMESTAMP, CelIssue, CelType, CheckResult,
-    FunctionSig, compatible, describe, list_of, quantity, record,
+    BOOL,
+    DOUBLE,
+    DURATION,
+    DYN,
+    INT,
+    NULL,
+    NUMERIC,
+    STRING,
+    TIMESTAMP,
+    CelIssue,
+    CelType,
+    CheckResult,
+    FunctionSig,
+    compatible,
+    describe,
+    list_of,
+    quantity,
+    record,
 )
 
 

@@ -6,7 +6,18 @@ import difflib
 
 from edc.definitions.cel_parse import Call, Ident, Node, Select
 from edc.definitions.cel_types import (
-    BOOL, DOUBLE, DURATION, DYN, INT, STRING, TIMESTAMP, CelType, Checker, compatible, describe, list_of,
+    BOOL,
+    DOUBLE,
+    DURATION,
+    DYN,
+    INT,
+    STRING,
+    TIMESTAMP,
+    CelType,
+    Checker,
+    compatible,
+    describe,
+    list_of,
 )
 
 MACROS = frozenset({"exists", "all", "exists_one", "filter", "map"})

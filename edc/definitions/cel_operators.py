@@ -8,9 +8,19 @@ unitless (the author states what it means by what it is compared with).
 
 from __future__ import annotations
 
-from edc.definitions.cel_parse import Binary, Node, dotted_path
+from edc.definitions.cel_parse import Binary, ListLit, Lit, Node, dotted_path
 from edc.definitions.cel_types import (
-    BOOL, DURATION, DYN, NUMERIC, STRING, TIMESTAMP, CelType, Checker, compatible, describe, list_of,
+    BOOL,
+    DURATION,
+    DYN,
+    NUMERIC,
+    STRING,
+    TIMESTAMP,
+    CelType,
+    Checker,
+    compatible,
+    describe,
+    list_of,
 )
 
 ORDERED = frozenset({"string", "timestamp", "duration"})
@@ -54,7 +64,20 @@ def _equality(checker: Checker, node: Binary, left: CelType, right: CelType) -> 
         checker.issue(node, f"cannot compare {describe(left)} with {describe(right)} using '{node.op}'")
     if both_numeric:
         _units_agree(checker, node, left, right)
+    _codes_known(checker, node.left, left, node.right)
+    _codes_known(checker, node.right, right, node.left)
     return BOOL
+
+
+def _codes_known(checker: Checker, item: Node, item_type: CelType, other: Node) -> None:
+    """A choice item compared with a literal that is not one of its codes can never match."""
+    if item_type.codes is None:
+        return
+    literals = other.items if isinstance(other, ListLit) else (other,)
+    for literal in literals:
+        if isinstance(literal, Lit) and literal.kind == "string" and literal.value not in item_type.codes:
+            allowed = ", ".join(sorted(item_type.codes))
+            checker.issue(literal, f"'{literal.value}' is not a code of {_name(item)} (codes: {allowed})")
 
 
 def _ordering(checker: Checker, node: Binary, left: CelType, right: CelType) -> CelType:
@@ -71,6 +94,7 @@ def _ordering(checker: Checker, node: Binary, left: CelType, right: CelType) -> 
 
 def _membership(checker: Checker, node: Binary, left: CelType, right: CelType) -> CelType:
     if right.kind == "list":
+        _codes_known(checker, node.left, left, node.right)
         elem = right.elem or DYN
         numeric = left.kind in NUMERIC and elem.kind in NUMERIC
         if not (numeric or compatible(left, elem) or compatible(elem, left)):

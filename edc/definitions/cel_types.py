@@ -16,6 +16,7 @@ class CelType:
     fields: Mapping[str, CelType] | None = None
     unit: str | None = None
     name: str | None = None
+    codes: frozenset[str] | None = None  # a choice item's codelist: the only strings it can hold
 
 
 INT, DOUBLE, BOOL, STRING = CelType("int"), CelType("double"), CelType("bool"), CelType("string")

@@ -18,7 +18,7 @@ from edc.definitions.cel_check import (
     record,
 )
 from edc.definitions.functions import CEL_FUNCTIONS
-from edc.definitions.model import Form, Item
+from edc.definitions.model import Codelist, Form, Item
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 
@@ -28,8 +28,11 @@ _SCALAR = {
 }
 
 
-def item_type(item: Item) -> CelType:
-    """The CEL type of an item's value."""
+def item_type(item: Item, codelists: Mapping[str, Codelist] | None = None) -> CelType:
+    """The CEL type of an item's value; a choice item knows its codes when `codelists` are given."""
+    if item.type == "choice" and codelists is not None and item.codelist is not None \
+            and item.codelist in codelists:
+        return CelType("string", codes=frozenset(codelists[item.codelist].codes()))
     if item.type == "integer":
         return quantity("int", item.unit) if item.unit else INT
     if item.type == "decimal":
@@ -39,13 +42,13 @@ def item_type(item: Item) -> CelType:
     return _SCALAR[item.type]
 
 
-def form_fields(form: Form) -> dict[str, CelType]:
-    return {item.name: item_type(item) for item in form.items}
+def form_fields(form: Form, codelists: Mapping[str, Codelist] | None = None) -> dict[str, CelType]:
+    return {item.name: item_type(item, codelists) for item in form.items}
 
 
-def form_record(form: Form) -> CelType:
+def form_record(form: Form, codelists: Mapping[str, Codelist] | None = None) -> CelType:
     """A form's record as one CEL value (a repeating form is a list of them)."""
-    rec = record(form.id, form_fields(form))
+    rec = record(form.id, form_fields(form, codelists))
     return list_of(rec) if form.repeating else rec
 
 

@@ -26,7 +26,7 @@ def check_form(form: Form, where: Located, codelists: Mapping[str, Codelist], pr
         _check_sdtm(form, item, at, problems)
         if isinstance(item.calc, ScoreCalc):
             _check_score(form, item, item.calc, at, codelists, problems)
-    _check_rules(form, where, problems)
+    _check_rules(form, where, codelists, problems)
 
 
 def _check_unique(form: Form, where: Located, problems: Problems) -> None:
@@ -113,8 +113,8 @@ def _check_score(form: Form, item: Item, calc: ScoreCalc, at: Located,
         report(problems, at, f"exclude of {calc.score} must list SLEDAI descriptor names", "calc", "params")
 
 
-def _check_rules(form: Form, where: Located, problems: Problems) -> None:
-    env = form_fields(form)
+def _check_rules(form: Form, where: Located, codelists: Mapping[str, Codelist], problems: Problems) -> None:
+    env = form_fields(form, codelists)
     for i, item in enumerate(form.items):
         at = where.child("items", i)
         if item.when is not None:

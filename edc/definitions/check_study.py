@@ -111,4 +111,4 @@ def eligibility_env(study: StudyDefinition, visit_forms: Iterable[str]) -> dict[
     names = [f for f in visit_forms if f in study.forms]
     if IE_CONFIRM_FORM in study.forms:
         names.append(IE_CONFIRM_FORM)
-    return {name: form_record(study.forms[name]) for name in names}
+    return {name: form_record(study.forms[name], study.codelists) for name in names}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from edc.definitions.catalog import IE_CONFIRM_FORM, Catalog, StudyDefinition
 from edc.definitions.check_forms import check_form
@@ -161,7 +162,8 @@ def _load_study_forms(folder: Path, library: Library, broken: set[str],
         doc = read_yaml(file, problems)
         if doc is None:
             continue
-        data, locator = doc.data, DocLocator(doc)
+        data: Any = doc.data
+        locator: Locator = DocLocator(doc)
         form_data = data.get("form") if isinstance(data, dict) else None
         if isinstance(form_data, dict) and "extends" in form_data:
             base = library.form_docs.get(str(form_data["extends"]))

@@ -56,7 +56,7 @@ def test_each_form_table_has_a_typed_column_per_item(db_url: str, catalog: Catal
         checks = {c["name"] for c in inspector.get_check_constraints(table)}
         for item in form.items:
             if item.type == "choice":
-                assert any(f"_{item.name}_codes_" in n for n in checks), (table, item.name)
+                assert any(n.startswith(f"{item.name}_codes_") for n in checks), (table, item.name)
         foreign = inspector.get_foreign_keys(table)
         assert [(f["constrained_columns"], f["referred_table"]) for f in foreign] == [
             (["record_id"], "form_records")]

@@ -226,6 +226,16 @@ def test_keys_that_do_not_fit_the_item_type(tree: Tree, old: str, new: str, frag
     assert any(fragment in p.message and p.file.endswith(VS) for p in problems), problems
 
 
+@pytest.mark.parametrize(("rel", "old", "new"), [
+    (DM, "when: \"sex == 'F'\"", "when: \"sex == 'FEMALE'\""),
+    (DM, "when: \"sex == 'F'\"", "when: \"sex in ['F', 'W']\""),
+    (STUDY, "demographics.age >= 18 &&", "demographics.sex != 'X' && demographics.age >= 18 &&"),
+])
+def test_codelist_values_a_rule_compares_with(tree: Tree, rel: str, old: str, new: str) -> None:
+    line = tree.edit(rel, old, new)
+    assert_reported(tree.problems(), tree, rel, line, "is not a code of", "(codes: F, M)")
+
+
 def test_choice_without_codelist(tree: Tree) -> None:
     line = tree.edit(AE, "      codelist: ny\n", "")
     assert_reported(tree.problems(), tree, AE, line - 1, "needs 'codelist'")
