@@ -1,0 +1,72 @@
+"""Edit checks on real library forms, with complete and with missing data."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.loader import load_catalog
+from edc.rules.checks import run_checks
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+
+
+@cache
+def study() -> StudyDefinition:
+    return load_catalog(FORMS).study("relmacel")
+
+
+def ids(form_id: str, values: dict[str, object]) -> list[str]:
+    return [f.check_id for f in run_checks(study().forms[form_id], values, study().codelists)]
+
+
+def test_clean_vital_signs_raise_nothing() -> None:
+    assert ids("vital_signs", {"sysbp": 120, "diabp": 80, "weight": 70.0, "height": 175.0}) == []
+
+
+def test_failed_check_is_a_finding_with_its_values() -> None:
+    findings = run_checks(study().forms["vital_signs"], {"sysbp": 80, "diabp": 90})
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.check_id == "bp_order" and finding.severity == "error"
+    assert finding.item == "diabp"  # the first item the rule reads
+    assert finding.values == {"diabp": 90, "sysbp": 80}
+    assert "diastolic" in finding.message.lower()
+
+
+def test_check_on_a_calculated_item() -> None:
+    findings = run_checks(study().forms["vital_signs"], {"sysbp": 120, "diabp": 80, "weight": 200.0,
+                                                          "height": 150.0})
+    assert [f.check_id for f in findings] == ["bmi_plausible"]
+    assert findings[0].values["bmi"] is not None
+
+
+def test_missing_data_raise_no_finding() -> None:
+    assert ids("vital_signs", {"sysbp": 120}) == []
+    assert ids("chemistry", {"alt": 20.0}) == []
+    assert ids("chemistry", {"bili": 10.0, "bilidir": 12.0, "alt_uln": 0.0}) == ["alt_uln_positive", "bilidir_le_bili"]
+
+
+def test_dates_and_skip_logic_in_adverse_event_checks() -> None:
+    base = {"aecat": "OTHER", "aestdat": date(2026, 2, 10), "aetoxgr": "2", "aeser": "N", "aeout": "RECOVERED/RESOLVED"}
+    ended_before = {**base, "aeongo": "N", "aeendat": date(2026, 2, 1)}
+    assert "end_after_start" in ids("adverse_events", ended_before)
+    ended_after = {**base, "aeongo": "N", "aeendat": date(2026, 2, 12)}
+    assert "end_after_start" not in ids("adverse_events", ended_after)
+    ongoing = {**base, "aeongo": "Y"}  # end date skipped: the check short-circuits
+    assert "end_after_start" not in ids("adverse_events", ongoing)
+
+
+def test_icans_grade_must_agree_with_the_calculation() -> None:
+    points = ("ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital",
+              "ice_name_object_1", "ice_name_object_2", "ice_name_object_3", "ice_follow_commands",
+              "ice_write_sentence", "ice_count_backwards")
+    values = {"aecat": "ICANS", **dict.fromkeys(points, True), "icans_consciousness": "NORMAL",
+              "icans_seizure": "NONE", "icans_motor": "NONE", "icans_icp": "NONE", "icans_death": False,
+              "aetoxgr": "3"}
+    findings = {f.check_id: f for f in run_checks(study().forms["adverse_events"], values, study().codelists)}
+    assert "icans_grade_agrees" in findings
+    assert findings["icans_grade_agrees"].values["icans_grade_calc"] == 0
+    assert "icans_grade_agrees" not in ids("adverse_events", {**values, "aetoxgr": "1", "ice_orient_year": False})
