@@ -112,16 +112,18 @@ class _Checker:
         return [*self.env, *(n for scope in self.scopes for n in scope)]
 
     def visit_Select(self, node: Select) -> CelType:
+        read_before = set(self.references)
         operand = self.visit(node.operand)
-        path = dotted_path(node)
         if operand.kind == "record":
             fields = operand.fields or {}
             if node.field not in fields:
                 return self.issue(node, f"form '{operand.name}' has no item '{node.field}'"
                                   + _suggest(node.field, list(fields)))
-            if path is not None and dotted_path(node.operand) in self.references:
-                self.references.discard(dotted_path(node.operand) or "")
-                self.references.add(path)
+            base = dotted_path(node.operand)
+            if base is not None and base in self.references:
+                if base not in read_before:  # the record was read only to reach this item
+                    self.references.discard(base)
+                self.references.add(f"{base}.{node.field}")
             return fields[node.field]
         if operand.kind in ("map", "dyn"):
             return operand.elem or DYN
@@ -140,14 +142,14 @@ class _Checker:
     def visit_Unary(self, node: Unary) -> CelType:
         operand = self.visit(node.operand)
         if node.op == "!":
-            return BOOL if compatible(operand, BOOL) else self.issue(node, f"'!' needs a bool, got {describe(operand)}")
+            return BOOL if _is_bool(operand) else self.issue(node, f"'!' needs a bool, got {describe(operand)}")
         if operand.kind in NUMERIC | {"dyn", "duration"}:
             return operand
         return self.issue(node, f"'-' needs a number, got {describe(operand)}")
 
     def visit_Cond(self, node: Cond) -> CelType:
         cond = self.visit(node.cond)
-        if not compatible(cond, BOOL):
+        if not _is_bool(cond):
             self.issue(node.cond, f"the condition of '?:' must be a bool, got {describe(cond)}")
         then, other = self.visit(node.then), self.visit(node.other)
         if compatible(then, other) or compatible(other, then):
@@ -166,10 +168,20 @@ class _Checker:
         return CelType("map", elem=first)
 
     def visit_Binary(self, node: Binary) -> CelType:
-        return check_binary(self, node, self.visit(node.left), self.visit(node.right))
+        left, right = self.visit(node.left), self.visit(node.right)
+        if node.op in ("&&", "||"):  # null stands for any value elsewhere; the engine's logic refuses it
+            for side, t in ((node.left, left), (node.right, right)):
+                if t.kind == "null":
+                    self.issue(side, f"'{node.op}' needs bool operands, got null")
+        return check_binary(self, node, left, right)
 
     def visit_Call(self, node: Call) -> CelType:
         return check_call(self, node)
+
+
+def _is_bool(t: CelType) -> bool:
+    """Where CEL needs a truth value: a bool, or dyn; null, which fits other places, does not."""
+    return t.kind in ("bool", "dyn")
 
 
 def _suggest(name: str, candidates: list[str]) -> str:

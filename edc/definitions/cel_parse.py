@@ -4,13 +4,18 @@ The Rust engine that evaluates rules has no type checker, so definitions are
 checked at load time on this AST (see `cel_check`). The grammar is CEL's:
 ternary, `||`, `&&`, relations (incl. `in`), additive, multiplicative, unary,
 member selection, indexing, calls and receiver calls, list and map literals.
-Columns are 1-based, for messages.
+Columns are 1-based. Lexing follows the engine: reserved words, escapes, raw
+and triple-quoted strings, 64-bit ints; `1u` is refused (no unsigned items).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 class CelSyntaxError(ValueError):
@@ -90,12 +95,19 @@ _TOKEN = re.compile(r"""
   | (?P<double>(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?))
   | (?P<uint>\d+[uU])
   | (?P<int>0[xX][0-9a-fA-F]+|\d+)
-  | (?P<string>[rR]?(?:'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
+  | (?P<string>[rR](?s:'{3}.*?'{3}|"{3}.*?"{3})|[rR](?:'[^'\n]*'|"[^"\n]*")
+      | (?s:'{3}(?:\\.|[^\\])*?'{3}|"{3}(?:\\.|[^\\])*?"{3})|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\|\||&&|==|!=|<=|>=|[<>+\-*/%!?:.,()\[\]{}])
 """, re.VERBOSE)
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
+_ESCAPE = re.compile(r"""\\(?:(?P<simple>[abfnrtv"'\\?`])|[xX](?P<hex>[0-9a-fA-F]{2})|u(?P<u4>[0-9a-fA-F]{4})
+    |U(?P<u8>[0-9a-fA-F]{8})|(?P<oct>[0-3][0-7]{2})|(?P<bad>.?))""", re.VERBOSE | re.DOTALL)
+_SIMPLE = dict(zip("abfnrtv\"'\\?`", "\a\b\f\n\r\t\v\"'\\?`", strict=True))
+RESERVED = frozenset({"as", "break", "const", "continue", "else", "for", "function", "if", "import", "in", "let",
+                      "loop", "package", "namespace", "return", "var", "void", "while"})
+NOT_FIELDS = frozenset({"true", "false", "null", "in"})
+INT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,8 @@ def tokenize(source: str) -> list[Token]:
     while pos < len(source):
         match = _TOKEN.match(source, pos)
         if match is None:
-            raise CelSyntaxError(f"unexpected character {source[pos]!r}", pos + 1)
+            what = "unterminated string" if source[pos] in "'\"rR" else f"unexpected character {source[pos]!r}"
+            raise CelSyntaxError(what, pos + 1)
         kind = match.lastgroup or ""
         if kind != "ws":
             tokens.append(Token(kind, match.group(), pos + 1))
@@ -120,12 +133,23 @@ def tokenize(source: str) -> list[Token]:
     return tokens
 
 
-def _unquote(text: str) -> str:
-    raw = text[0] in "rR"
-    body = text[2:-1] if raw else text[1:-1]
+def _unquote(token: Token) -> str:
+    raw = token.text[0] in "rR"
+    quotes = 3 if token.text[raw:raw + 3] in ("'''", '"""') else 1
+    start = raw + quotes
+    body = token.text[start:len(token.text) - quotes]
     if raw:
         return body
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+
+    def escape(match: re.Match[str]) -> str:
+        code = match["hex"] or match["u4"] or match["u8"]
+        if match["bad"] is not None or (code and int(code, 16) > 0x10FFFF):
+            raise CelSyntaxError(f"invalid escape sequence {match.group()!r}", token.col + start + match.start())
+        if match["simple"]:
+            return _SIMPLE[match["simple"]]
+        return chr(int(code, 16)) if code else chr(int(match["oct"], 8))
+
+    return _ESCAPE.sub(escape, body)
 
 
 class Parser:
@@ -134,11 +158,12 @@ class Parser:
     def __init__(self, source: str) -> None:
         self.tokens = tokenize(source)
         self.pos = 0
+        self.negated = -1  # position of the token a unary '-' applies to: -9223372036854775808 is in range
 
     def parse(self) -> Node:
         node = self.expr()
         if self.peek.kind != "end":
-            raise CelSyntaxError(f"unexpected {self.peek.text!r}", self.peek.col)
+            raise CelSyntaxError(f"unexpected {_shown(self.peek)}", self.peek.col)
         return node
 
     @property
@@ -148,15 +173,12 @@ class Parser:
     def take(self, text: str | None = None) -> Token:
         token = self.peek
         if text is not None and token.text != text:
-            shown = repr(token.text) if token.text else "end of expression"
-            raise CelSyntaxError(f"expected {text!r}, found {shown}", token.col)
+            raise CelSyntaxError(f"expected {text!r}, found {_shown(token)}", token.col)
         self.pos += 1
         return token
 
     def accept(self, *texts: str) -> Token | None:
-        if self.peek.kind == "op" and self.peek.text in texts:
-            return self.take()
-        if self.peek.kind == "ident" and self.peek.text in texts:  # the keyword 'in'
+        if self.peek.kind in ("op", "ident") and self.peek.text in texts:  # ident: the keyword 'in'
             return self.take()
         return None
 
@@ -182,13 +204,19 @@ class Parser:
         return node
 
     def unary(self) -> Node:
-        op = self.accept("!", "-")
-        if op is None:
-            return self.member()
-        operand = self.unary()
-        if op.text == "-" and isinstance(operand, Lit) and operand.kind in ("int", "double"):
-            return Lit(op.col, operand.kind, -operand.value)  # type: ignore[operator]
-        return Unary(op.col, op.text, operand)
+        """`!`s or `-`s, not both (CEL's grammar); a negated number literal is folded into the literal."""
+        ops = [first] if (first := self.accept("!", "-")) is not None else []
+        while ops and (op := self.accept(ops[0].text)) is not None:
+            ops.append(op)
+        if ops and ops[0].text == "-":
+            self.negated = self.pos
+        node = self.member()
+        for op in reversed(ops):
+            if op.text == "-" and isinstance(node, Lit) and isinstance(node.value, int | float):
+                node = Lit(op.col, node.kind, -node.value)
+            else:
+                node = Unary(op.col, op.text, node)
+        return node
 
     def member(self) -> Node:
         node = self.primary()
@@ -196,7 +224,7 @@ class Parser:
             if (dot := self.accept(".")) is not None:
                 name = self.ident()
                 if self.accept("("):
-                    node = Call(dot.col, name, self.arguments(")"), target=node)
+                    node = Call(dot.col, name, self.sequence(")", self.expr, trailing=False), target=node)
                 else:
                     node = Select(dot.col, node, name)
             elif (bracket := self.accept("[")) is not None:
@@ -207,67 +235,69 @@ class Parser:
 
     def ident(self) -> str:
         token = self.peek
-        if token.kind != "ident":
-            raise CelSyntaxError(f"expected a name, found {token.text!r}", token.col)
+        if token.kind != "ident" or token.text in NOT_FIELDS:
+            raise CelSyntaxError(f"expected a name, found {_shown(token)}", token.col)
         return self.take().text
 
-    def arguments(self, close: str) -> tuple[Node, ...]:
-        args: list[Node] = []
+    def sequence(self, close: str, item: Callable[[], _T], *, trailing: bool = True) -> tuple[_T, ...]:
+        """Items separated by commas up to `close`; lists and maps may end with a comma, calls may not."""
+        items: list[_T] = []
         while not self.accept(close):
-            if args:
+            if items:
                 self.take(",")
-                if self.accept(close):
+                if trailing and self.accept(close):
                     break
-            args.append(self.expr())
-        return tuple(args)
+            items.append(item())
+        return tuple(items)
 
     def primary(self) -> Node:
         token = self.peek
         if token.kind in ("int", "uint", "double", "string"):
+            limit = INT_MAX + 1 if self.negated == self.pos else INT_MAX
             self.take()
-            return _literal(token)
+            return _literal(token, limit)
         if token.kind == "ident":
             self.take()
             if token.text in ("true", "false"):
                 return Lit(token.col, "bool", token.text == "true")
             if token.text == "null":
                 return Lit(token.col, "null", None)
+            if token.text in RESERVED:
+                raise CelSyntaxError(f"'{token.text}' is a reserved word", token.col)
             if self.accept("("):
-                return Call(token.col, token.text, self.arguments(")"))
+                return Call(token.col, token.text, self.sequence(")", self.expr, trailing=False))
             return Ident(token.col, token.text)
         if self.accept("("):
             node = self.expr()
             self.take(")")
             return node
         if self.accept("["):
-            return ListLit(token.col, self.arguments("]"))
+            return ListLit(token.col, self.sequence("]", self.expr))
         if self.accept("{"):
-            return MapLit(token.col, self.map_entries())
-        shown = repr(token.text) if token.text else "end of expression"
-        raise CelSyntaxError(f"unexpected {shown}", token.col)
+            return MapLit(token.col, self.sequence("}", self.map_entry))
+        raise CelSyntaxError(f"unexpected {_shown(token)}", token.col)
 
-    def map_entries(self) -> tuple[tuple[Node, Node], ...]:
-        entries: list[tuple[Node, Node]] = []
-        while not self.accept("}"):
-            if entries:
-                self.take(",")
-                if self.accept("}"):
-                    break
-            key = self.expr()
-            self.take(":")
-            entries.append((key, self.expr()))
-        return tuple(entries)
+    def map_entry(self) -> tuple[Node, Node]:
+        key = self.expr()
+        self.take(":")
+        return key, self.expr()
 
 
-def _literal(token: Token) -> Lit:
+def _shown(token: Token) -> str:
+    return repr(token.text) if token.text else "end of expression"
+
+
+def _literal(token: Token, limit: int) -> Lit:
     if token.kind == "double":
         return Lit(token.col, "double", float(token.text))
     if token.kind == "uint":
-        return Lit(token.col, "int", int(token.text[:-1]))
+        raise CelSyntaxError(f"unsigned integers such as {token.text} are not supported in rules", token.col)
     if token.kind == "int":
-        hexadecimal = token.text[:2].lower() == "0x"
-        return Lit(token.col, "int", int(token.text, 16) if hexadecimal else int(token.text))
-    return Lit(token.col, "string", _unquote(token.text))
+        value = int(token.text, 16 if token.text[:2].lower() == "0x" else 10)
+        if value > limit:
+            raise CelSyntaxError(f"integer {token.text} is out of the 64-bit range", token.col)
+        return Lit(token.col, "int", value)
+    return Lit(token.col, "string", _unquote(token))
 
 
 def parse(source: str) -> Node:
