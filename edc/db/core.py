@@ -220,3 +220,22 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+#: The single row of `audit_chain_head`.
+AUDIT_HEAD_ID = 1
+
+
+class AuditChainHead(Base):
+    """The head of the audit hash chain: the last event's id and hash (0 and 64 zeros before the first).
+
+    Its single row is the serialisation point of the chain: an append locks
+    it, links to it and moves it forward in the appending transaction, so
+    concurrent writers (several API processes) form one linear chain.
+    """
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="audit_chain_head_single_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigId)
+    last_hash: Mapped[str] = mapped_column(String(64))
