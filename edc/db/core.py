@@ -175,6 +175,45 @@ class FormRecord(Base):
     updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
+class SubjectCounter(Base):
+    """The last subject number given at a site, locked while the next is allocated: none repeats, none is skipped."""
+
+    __tablename__ = "subject_counters"
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class RecordFinding(Base):
+    """An edit-check finding stored with the record version that raised it."""
+
+    __tablename__ = "record_findings"
+    __table_args__ = (CheckConstraint("severity IN ('error', 'warning')", name="severity"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("form_records.id"), index=True)
+    record_version: Mapped[int] = mapped_column(Integer)
+    check_id: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(8))
+    item: Mapped[str | None] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdempotencyKey(Base):
+    """A creating request's Idempotency-Key: a retry returns the first result and stores nothing twice."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Query(Base):
     __tablename__ = "queries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
