@@ -10,16 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from edc.definitions.functions import ICE_POINTS
 from edc.domain._common import read_bool, read_code
 
-ICE_POINTS: tuple[str, ...] = (
-    "ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital",  # orientation, 4
-    "ice_name_object_1", "ice_name_object_2", "ice_name_object_3",  # naming, 3
-    "ice_follow_commands",  # 1
-    "ice_write_sentence",  # 1
-    "ice_count_backwards",  # 1
-)
-ICE_MAX = 10
+# The ten ICE points, one each: orientation (4), naming (3), commands, writing, counting.
+# Their item names are the score's signature, declared with the definitions.
+ICE_MAX = len(ICE_POINTS)
 
 CRS_HYPOTENSION_GRADE: Mapping[str, int] = MappingProxyType({
     "NONE": 1, "NO_VASOPRESSOR": 2, "ONE_VASOPRESSOR": 3, "MULTIPLE_VASOPRESSORS": 4,

@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from edc.definitions.functions import BILAG_SYSTEMS
 from edc.domain._common import read_code
 
-BILAG_SYSTEMS: tuple[str, ...] = (
-    "constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
-    "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological",
-)
 BILAG_NUMERIC: Mapping[str, int] = MappingProxyType({"A": 12, "B": 8, "C": 1, "D": 0, "E": 0})
 BILAG_GRADES: tuple[str, ...] = tuple(BILAG_NUMERIC)
 BILAG_NUMERIC_MAX = 108

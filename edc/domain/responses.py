@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from edc.definitions.functions import BILAG_SYSTEMS
 from edc.domain._common import non_negative
-from edc.domain.bilag import BILAG_SYSTEMS, bilag_grades
+from edc.domain.bilag import bilag_grades
 from edc.domain.pga import PGA_MAX
 from edc.domain.sledai import SLEDAI_MAX
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edc.domain.astct import ICE_POINTS, crs_grade_astct, icans_grade_astct, ice_grade, ice_score
+from edc.definitions.functions import ICE_POINTS
+from edc.domain.astct import crs_grade_astct, icans_grade_astct, ice_grade, ice_score
 
 HYPOTENSION = ("NONE", "NO_VASOPRESSOR", "ONE_VASOPRESSOR", "MULTIPLE_VASOPRESSORS")  # severity order
 HYPOXIA = ("NONE", "LOW_FLOW", "HIGH_FLOW", "POSITIVE_PRESSURE")

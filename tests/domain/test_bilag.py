@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edc.definitions.functions import BILAG_SYSTEMS
 from edc.domain.bilag import (
-    BILAG_SYSTEMS,
     bilag_2004_count_a,
     bilag_2004_count_b,
     bilag_2004_numeric,
