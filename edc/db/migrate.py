@@ -107,7 +107,6 @@ def autogenerate(message: str, catalog: Catalog | None = None, versions_dir: Pat
                 directives[:] = []
             holder.extend(directives)
 
-        config.attributes["process_revision_directives"] = keep_if_changed
         result = command.revision(config, message=message, autogenerate=True,
                                   rev_id=next_revision_id(config),
                                   process_revision_directives=keep_if_changed)
