@@ -9,12 +9,12 @@ missing server is an error, never a skip.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,10 +22,6 @@ from edc.config import project_root
 from edc.db.engine import normalise_url
 from edc.definitions.catalog import Catalog
 from edc.definitions.loader import load_catalog
-
-POSTGRES_URL = os.environ.get("EDC_TEST_POSTGRES_URL")
-REQUIRE_POSTGRES = os.environ.get("EDC_REQUIRE_POSTGRES") == "1"
-BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,55 @@
+"""Errors the services raise; the API maps each to an HTTP status (in brackets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from edc.capture.payload import ItemError
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class NotFound(ServiceError):
+    """The resource does not exist (404)."""
+
+
+class Conflict(ServiceError):
+    """The request contradicts what is stored, e.g. a second record of a non-repeating form (409)."""
+
+
+class FormNotInVisit(Conflict):
+    """The form is not collected at that visit in the study definition (409)."""
+
+
+class ValidationFailed(ServiceError):
+    """The payload has item errors, all of them listed in `errors` (422)."""
+
+    def __init__(self, errors: Sequence[ItemError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(f"{e.item}: {e.message}" for e in self.errors) or "invalid")
+
+
+class IdempotencyMismatch(ServiceError):
+    """An Idempotency-Key already used with a different request (422)."""
+
+
+class VersionRequired(ServiceError):
+    """A change needs the version the client read (If-Match) (428)."""
+
+
+class VersionMismatch(ServiceError):
+    """The version the client read is no longer the stored one (412)."""
+
+
+class ReasonRequired(ServiceError):
+    """A correction of captured data needs a reason (422)."""
+
+
+class InvalidInput(ServiceError):
+    """The request names something the study definition does not allow, e.g. an unknown cohort (422)."""
+
+
+class NotPermitted(ServiceError):
+    """The actor may not act there, e.g. a user restricted to another site (403)."""

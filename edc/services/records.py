@@ -1,0 +1,241 @@
+"""Capturing and correcting form records: validation, calculated items, edit checks, audit, idempotency.
+
+Every service runs inside the caller's transaction and never commits: the
+record identity, its typed row, its findings, its idempotency key and its
+audit events are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from edc import audit
+from edc.capture.payload import parse_payload
+from edc.db.registry import current_version_id
+from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
+from edc.definitions.model import Form, Item
+from edc.rules.calculate import applicable, calculate
+from edc.rules.checks import Finding, run_checks
+from edc.services import record_store as store
+from edc.services.actor import Actor
+from edc.services.errors import (
+    Conflict,
+    FormNotInVisit,
+    IdempotencyMismatch,
+    ReasonRequired,
+    ValidationFailed,
+    VersionMismatch,
+    VersionRequired,
+)
+from edc.services.subjects import LOGS_VISIT
+from edc.services.visits import UNSCHEDULED_VISIT
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """An edit-check finding as stored with a record version."""
+
+    check_id: str
+    severity: str
+    item: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """A record as the API returns it: its version, every item's typed value (calculated ones too), its findings."""
+
+    record_id: int
+    version: int
+    values: dict[str, object]
+    findings: tuple[StoredFinding, ...]
+
+
+def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, form_id: str,
+                  payload: Mapping[str, object], actor: Actor, now: datetime,
+                  idempotency_key: str | None = None) -> RecordResult:
+    """Capture a new record of `form_id` at the visit; with a key, a retry returns the first result."""
+    digest = _request_digest(study.id, visit_id, form_id, payload)
+    if idempotency_key is not None:
+        replayed = _replay(conn, study, actor, idempotency_key, digest)
+        if replayed is not None:
+            return replayed
+    ctx = store.visit_context(conn, study.id, visit_id)
+    form = _form_at_visit(study, ctx.visit_code, form_id)
+    values, findings = _validate(study, form, payload)
+    if idempotency_key is not None and not _claim(conn, actor, idempotency_key, digest, now):
+        replayed = _replay(conn, study, actor, idempotency_key, digest)
+        if replayed is None:
+            raise Conflict("a request with this Idempotency-Key is still being processed")
+        return replayed
+    record_id = _store_new(conn, study, form, ctx, values, actor.user_id, now)
+    store.replace_findings(conn, record_id, 1, findings, now)
+    if idempotency_key is not None:
+        store.settle_key(conn, actor.user_id, idempotency_key, record_id)
+    for item in form.items:
+        if values.get(item.name) is not None:
+            audit.append(conn, action="record.create", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                         site_id=ctx.site_id, study_id=study.id, subject_id=ctx.subject_id, record_id=record_id,
+                         form_id=form.id, item=item.name, new_value=values[item.name])
+    return RecordResult(record_id, 1, values, _stored(findings))
+
+
+def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, changes: Mapping[str, object],
+                   expected_version: int | None, reason: str, actor: Actor, now: datetime) -> RecordResult:
+    """Correct a record: `changes` merged over its values, revalidated, audited item by item with `reason`."""
+    if expected_version is None:
+        raise VersionRequired("send the version you read (If-Match) to correct a record")
+    if not reason or not reason.strip():
+        raise ReasonRequired("a correction needs a reason")
+    record = store.stored_record(conn, study.id, record_id)
+    if record.version != expected_version:
+        raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
+    form = study.forms[record.form_id]
+    table = store.table_of(study, form.id)
+    old = store.read_values(conn, table, record_id)
+    values, findings = _validate(study, form, {**_as_payload(form, old), **changes})
+    if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
+        raise VersionMismatch(f"record {record_id} was changed by someone else")
+    version = expected_version + 1
+    store.update_values(conn, table, record_id, values)
+    store.replace_findings(conn, record_id, version, findings, now)
+    for item in form.items:
+        before, after = old.get(item.name), values.get(item.name)
+        if audit.value_text(before) != audit.value_text(after):
+            audit.append(conn, action="record.correct", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                         site_id=record.site_id, study_id=study.id, subject_id=record.subject_id,
+                         record_id=record_id, form_id=form.id, item=item.name, old_value=before,
+                         new_value=after, reason=reason)
+    return RecordResult(record_id, version, values, _stored(findings))
+
+
+def read_record(conn: Connection, *, study: StudyDefinition, record_id: int) -> RecordResult:
+    """The record's current version, typed values and stored findings."""
+    record = store.stored_record(conn, study.id, record_id)
+    values = store.read_values(conn, store.table_of(study, record.form_id), record_id)
+    findings = tuple(StoredFinding(f["check_id"], f["severity"], f["item"], f["message"])
+                     for f in store.read_findings(conn, record_id))
+    return RecordResult(record_id, record.version, values, findings)
+
+
+def forms_at_visit(study: StudyDefinition, visit_code: str) -> tuple[str, ...]:
+    """The forms the definition collects at a visit code (LOGS: log forms, UNS: unscheduled forms)."""
+    schedule = study.spec.schedule
+    if visit_code == LOGS_VISIT:
+        return schedule.logs.forms if schedule.logs is not None else ()
+    if visit_code == UNSCHEDULED_VISIT:
+        return schedule.unscheduled.forms if schedule.unscheduled is not None else ()
+    visit = study.visit(visit_code)
+    forms = visit.forms if visit is not None else ()
+    if visit_code == study.spec.eligibility.visit and IE_CONFIRM_FORM in study.forms:
+        forms = (*forms, IE_CONFIRM_FORM)
+    return forms
+
+
+def _form_at_visit(study: StudyDefinition, visit_code: str, form_id: str) -> Form:
+    if form_id not in forms_at_visit(study, visit_code) or form_id not in study.forms:
+        raise FormNotInVisit(f"form '{form_id}' is not collected at visit {visit_code}")
+    return study.forms[form_id]
+
+
+def _validate(study: StudyDefinition, form: Form,
+              payload: Mapping[str, object]) -> tuple[dict[str, object], list[Finding]]:
+    """Typed values (calculated items included) and findings; ValidationFailed with every item error."""
+    undecided: dict[str, bool | None] = {item.name: None for item in form.items}
+    first = parse_payload(form, study.codelists, payload, undecided)
+    verdicts = applicable(form, first.values, study.codelists)
+    parsed = parse_payload(form, study.codelists, payload, verdicts)
+    if parsed.errors:
+        raise ValidationFailed(parsed.errors)
+    values = {name: _stored_value(form, name, value) for name, value in parsed.values.items()}
+    for name, value in calculate(form, study.codelists, values).items():
+        values[name] = _stored_value(form, name, value)
+    return values, run_checks(form, values, study.codelists)
+
+
+def _stored_value(form: Form, name: str, value: object) -> object:
+    """A value as its column keeps it: decimals at the item's precision, integers as int."""
+    item = form.item(name)
+    if value is None or item is None:
+        return value
+    if item.type == "decimal" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-(item.precision or 0)), ROUND_HALF_UP)
+    if item.type == "integer" and isinstance(value, float | Decimal):
+        return int(value)
+    return value
+
+
+def _as_payload(form: Form, values: Mapping[str, object]) -> dict[str, object]:
+    """Stored typed values back as the JSON payload a client would send (calculated items left out)."""
+    return {item.name: _json_value(item, values[item.name]) for item in form.items
+            if not item.is_calculated and values.get(item.name) is not None}
+
+
+def _json_value(item: Item, value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _store_new(conn: Connection, study: StudyDefinition, form: Form, ctx: store.VisitContext,
+               values: Mapping[str, object], user_id: int, now: datetime) -> int:
+    """Insert the record identity and typed row; Conflict for a second record of a non-repeating form."""
+    last = store.count_records(conn, ctx.visit_id, form.id)
+    if last and not form.repeating:
+        raise Conflict(f"form '{form.id}' already has a record at this visit; correct it instead")
+    try:
+        with conn.begin_nested():
+            record_id = store.insert_record(
+                conn, ctx=ctx, form_id=form.id, seq=last + 1, definition_version_id=current_version_id(conn, study),
+                form_sha256=study.form_hash(form.id), user_id=user_id, now=now)
+    except IntegrityError:
+        raise Conflict(f"another record of form '{form.id}' was stored at the same time; retry") from None
+    store.insert_values(conn, store.table_of(study, form.id), record_id, values)
+    return record_id
+
+
+def _claim(conn: Connection, actor: Actor, key: str, digest: str, now: datetime) -> bool:
+    """Claim an Idempotency-Key in a savepoint; False when a concurrent request claimed it first."""
+    try:
+        with conn.begin_nested():
+            store.insert_key(conn, user_id=actor.user_id, key=key, digest=digest, now=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _replay(conn: Connection, study: StudyDefinition, actor: Actor, key: str, digest: str) -> RecordResult | None:
+    """The first result of a request with this key, or None when the key is unused."""
+    found = store.find_key(conn, actor.user_id, key)
+    if found is None:
+        return None
+    stored_digest, record_id = found
+    if stored_digest != digest:
+        raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+    if record_id is None:
+        raise Conflict("a request with this Idempotency-Key is still being processed")
+    return read_record(conn, study=study, record_id=record_id)
+
+
+def _request_digest(study_id: str, visit_id: int, form_id: str, payload: Mapping[str, object]) -> str:
+    request: dict[str, Any] = {"study": study_id, "visit": visit_id, "form": form_id, "payload": dict(payload)}
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored(findings: Sequence[Finding]) -> tuple[StoredFinding, ...]:
+    return tuple(StoredFinding(f.check_id, f.severity, f.item, f.message) for f in findings)

@@ -1,0 +1,11 @@
+"""Which databases the tests run on, from the environment (read by conftest and by tests that pick backends)."""
+
+from __future__ import annotations
+
+import os
+
+POSTGRES_URL = os.environ.get("EDC_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("EDC_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+#: For `@pytest.mark.parametrize("db_url", POSTGRES_ONLY, indirect=True)`: races SQLite cannot have (one writer).
+POSTGRES_ONLY = ["postgresql"] if POSTGRES_URL else []
