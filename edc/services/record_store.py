@@ -16,6 +16,7 @@ from edc.db.core import Base, FormRecord, IdempotencyKey, RecordFinding, Subject
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
 from edc.rules.checks import Finding
+from edc.services.actor import Actor
 from edc.services.errors import NotFound
 
 _TABLES: dict[tuple[str, str, str], Table] = {}
@@ -53,25 +54,25 @@ def table_of(study: StudyDefinition, form_id: str) -> Table:
     return _TABLES[key]
 
 
-def visit_context(conn: Connection, study_id: str, visit_id: int) -> VisitContext:
-    """The visit `visit_id` of a subject of `study_id`; NotFound otherwise."""
+def visit_context(conn: Connection, study_id: str, visit_id: int, actor: Actor) -> VisitContext:
+    """The visit `visit_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
     row = conn.execute(
         select(Visit.id, Visit.visit_code, Subject.id.label("subject_id"), Subject.site_id)
         .join(Subject, Subject.id == Visit.subject_id)
         .where(Visit.id == visit_id, Subject.study_id == study_id)).one_or_none()
-    if row is None:
+    if row is None or not actor.sees(int(row.site_id)):  # another site's visit looks missing
         raise NotFound(f"visit {visit_id} not found in study '{study_id}'")
     return VisitContext(int(row.id), str(row.visit_code), int(row.subject_id), int(row.site_id))
 
 
-def stored_record(conn: Connection, study_id: str, record_id: int) -> StoredRecord:
-    """The record `record_id` of a subject of `study_id`; NotFound otherwise."""
+def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor) -> StoredRecord:
+    """The record `record_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
     row = conn.execute(
         select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
                FormRecord.version, Subject.site_id)
         .join(Subject, Subject.id == FormRecord.subject_id)
         .where(FormRecord.id == record_id, Subject.study_id == study_id)).one_or_none()
-    if row is None:
+    if row is None or not actor.sees(int(row.site_id)):  # another site's record looks missing
         raise NotFound(f"record {record_id} not found in study '{study_id}'")
     return StoredRecord(int(row.id), str(row.form_id), int(row.visit_id), int(row.subject_id),
                         int(row.site_id), int(row.version))

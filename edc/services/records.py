@@ -69,7 +69,7 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
         replayed = _replay(conn, study, actor, idempotency_key, digest)
         if replayed is not None:
             return replayed
-    ctx = store.visit_context(conn, study.id, visit_id)
+    ctx = store.visit_context(conn, study.id, visit_id, actor)
     form = _form_at_visit(study, ctx.visit_code, form_id)
     values, findings = _validate(study, form, payload)
     if idempotency_key is not None and not _claim(conn, actor, idempotency_key, digest, now):
@@ -96,7 +96,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
         raise VersionRequired("send the version you read (If-Match) to correct a record")
     if not reason or not reason.strip():
         raise ReasonRequired("a correction needs a reason")
-    record = store.stored_record(conn, study.id, record_id)
+    record = store.stored_record(conn, study.id, record_id, actor)
     if record.version != expected_version:
         raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
     form = study.forms[record.form_id]
@@ -118,9 +118,9 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     return RecordResult(record_id, version, values, _stored(findings))
 
 
-def read_record(conn: Connection, *, study: StudyDefinition, record_id: int) -> RecordResult:
-    """The record's current version, typed values and stored findings."""
-    record = store.stored_record(conn, study.id, record_id)
+def read_record(conn: Connection, *, study: StudyDefinition, record_id: int, actor: Actor) -> RecordResult:
+    """The record's current version, typed values and stored findings (NotFound at a site the actor cannot see)."""
+    record = store.stored_record(conn, study.id, record_id, actor)
     values = store.read_values(conn, store.table_of(study, record.form_id), record_id)
     findings = tuple(StoredFinding(f["check_id"], f["severity"], f["item"], f["message"])
                      for f in store.read_findings(conn, record_id))
@@ -228,7 +228,7 @@ def _replay(conn: Connection, study: StudyDefinition, actor: Actor, key: str, di
         raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
     if record_id is None:
         raise Conflict("a request with this Idempotency-Key is still being processed")
-    return read_record(conn, study=study, record_id=record_id)
+    return read_record(conn, study=study, record_id=record_id, actor=actor)
 
 
 def _request_digest(study_id: str, visit_id: int, form_id: str, payload: Mapping[str, object]) -> str:

@@ -71,7 +71,7 @@ def screen_subject(conn: Connection, *, study: StudyDefinition, site_code: str, 
     """
     _check_definition(study, site_code, cohort)
     site_id = _lock_counter(conn, study.id, site_code)
-    if actor.site_id is not None and actor.site_id != site_id:
+    if not actor.sees(site_id):
         raise NotPermitted(f"user {actor.user_id} may not screen subjects at site {site_code}")
     number = _take_number(conn, study.id, site_id)
     subject_number = format_subject_number(site_code, number)

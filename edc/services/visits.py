@@ -21,7 +21,7 @@ from edc.db.core import Subject, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Visit as VisitDef
 from edc.services.actor import Actor
-from edc.services.errors import InvalidInput, NotFound, NotPermitted, ReasonRequired
+from edc.services.errors import InvalidInput, NotFound, ReasonRequired
 from edc.services.subjects import LOGS_VISIT
 
 #: The visit code of unscheduled visits, numbered by occurrence.
@@ -147,17 +147,16 @@ def mark_visit_missed(conn: Connection, *, study: StudyDefinition, visit_id: int
 
 
 def _lock_subject(conn: Connection, study: StudyDefinition, subject_id: int, actor: Actor) -> _Subject:
-    """Lock the subject's row for the transaction and check the actor may act at its site."""
+    """Lock the subject's row for the transaction; NotFound unless the actor sees its site."""
     if conn.dialect.name == "sqlite":
         conn.execute(update(Subject).where(Subject.id == subject_id).values(version=Subject.version))
     query = select(Subject.id, Subject.study_id, Subject.site_id).where(Subject.id == subject_id)
     if conn.dialect.name != "sqlite":
         query = query.with_for_update()
     row = conn.execute(query).one_or_none()
-    if row is None or row.study_id != study.id:
+    # another site's subject is answered exactly like a missing one, so its existence does not leak
+    if row is None or row.study_id != study.id or not actor.sees(row.site_id):
         raise NotFound(f"study '{study.id}' has no subject {subject_id}")
-    if actor.site_id is not None and actor.site_id != row.site_id:
-        raise NotPermitted(f"user {actor.user_id} may not change subjects of another site")
     return _Subject(int(row.id), str(row.study_id), int(row.site_id))
 
 

@@ -50,7 +50,7 @@ def record_env(db_url: str, catalog: Catalog, study_id: str = "ic19") -> RecordE
                                                     status="planned")).inserted_primary_key
             assert row is not None
             visits[code] = int(row[0])
-    actor = Actor(user_id=int(user[0]), role="investigator", site_id=int(site_id))
+    actor = Actor(user_id=int(user[0]), role="investigator", site_ids=frozenset({int(site_id)}))
     return RecordEnv(engine, catalog.study(study_id), actor, int(subject[0]), visits)
 
 

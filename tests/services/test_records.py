@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from edc import audit
 from edc.db.core import AuditEvent, FormRecord, IdempotencyKey, RecordFinding
 from edc.definitions.catalog import Catalog
+from edc.services.actor import Actor
 from edc.services.errors import (
     Conflict,
     FormNotInVisit,
@@ -61,7 +62,7 @@ def test_create_stores_typed_values_calculations_findings_and_audit(env: RecordE
     assert result.values["bmi"] == Decimal("22.9")
     assert [f.check_id for f in result.findings] == ["bp_order"]
     with env.engine.connect() as conn:
-        stored = read_record(conn, study=env.study, record_id=result.record_id)
+        stored = read_record(conn, study=env.study, record_id=result.record_id, actor=env.actor)
         record = conn.execute(select(FormRecord.seq, FormRecord.version, FormRecord.form_sha256)
                               .where(FormRecord.id == result.record_id)).one()
         assert audit.verify(conn).ok
@@ -93,8 +94,22 @@ def test_a_form_not_collected_at_the_visit_is_refused(env: RecordEnv) -> None:
         submit_record(conn, study=env.study, visit_id=999, form_id="vital_signs", payload=vitals(),
                       actor=env.actor, now=NOW)
     with pytest.raises(NotFound), env.engine.connect() as conn:
-        read_record(conn, study=env.study, record_id=999)
+        read_record(conn, study=env.study, record_id=999, actor=env.actor)
     assert _count(env, FormRecord) == 0
+
+
+def test_another_sites_visits_and_records_look_missing(env: RecordEnv) -> None:
+    created = _submit(env, "vital_signs", vitals())
+    elsewhere = Actor(user_id=env.actor.user_id, role=env.actor.role, site_ids=frozenset({-1}))
+    with pytest.raises(NotFound), env.engine.connect() as conn:
+        read_record(conn, study=env.study, record_id=created.record_id, actor=elsewhere)
+    with pytest.raises(NotFound), env.engine.connect() as conn:
+        submit_record(conn, study=env.study, visit_id=env.visits["SCR"], form_id="vital_signs", payload=vitals(),
+                      actor=elsewhere, now=NOW)
+    with pytest.raises(NotFound), env.engine.connect() as conn:
+        correct_record(conn, study=env.study, record_id=created.record_id, changes={"pulse": 70},
+                       expected_version=1, reason="typo", actor=elsewhere, now=LATER)
+    assert _count(env, FormRecord) == 1
 
 
 def test_forms_of_logs_unscheduled_and_eligibility_visits(catalog: Catalog) -> None:
@@ -140,7 +155,7 @@ def test_a_correction_needs_a_version_a_current_version_and_a_reason(env: Record
             correct_record(conn, study=env.study, record_id=created.record_id, changes={"pulse": 72},
                            expected_version=version, reason=reason, actor=env.actor, now=LATER)
     with env.engine.connect() as conn:
-        assert read_record(conn, study=env.study, record_id=created.record_id) == created
+        assert read_record(conn, study=env.study, record_id=created.record_id, actor=env.actor) == created
     assert _events(env, "record.correct") == {}
 
 
@@ -157,7 +172,7 @@ def test_a_correction_audits_changed_items_and_recomputes_calculations(env: Reco
         "bmi": ("22.9", "26.1", "transcription error"),
     }
     with env.engine.connect() as conn:
-        assert read_record(conn, study=env.study, record_id=created.record_id) == corrected
+        assert read_record(conn, study=env.study, record_id=created.record_id, actor=env.actor) == corrected
         findings = conn.execute(select(RecordFinding.check_id, RecordFinding.record_version)).all()
         assert audit.verify(conn).ok
     assert [tuple(f) for f in findings] == [("bp_order", 2)]
@@ -234,4 +249,4 @@ def test_concurrent_corrections_of_one_version_let_one_win(env: RecordEnv) -> No
         thread.join(30)
     assert len(outcome) == 1 and isinstance(outcome[0], VersionMismatch)
     with env.engine.connect() as conn:
-        assert read_record(conn, study=env.study, record_id=created.record_id) == won
+        assert read_record(conn, study=env.study, record_id=created.record_id, actor=env.actor) == won

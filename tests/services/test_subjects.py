@@ -113,7 +113,7 @@ def test_unknown_site_or_cohort_is_refused_and_nothing_written(
 
 
 def test_actor_of_another_site_is_refused(engine: Engine, catalog: Catalog, user_id: int) -> None:
-    restricted = Actor(user_id=user_id, role="coordinator", site_id=-1)
+    restricted = Actor(user_id=user_id, role="coordinator", site_ids=frozenset({-1}))
     with pytest.raises(NotPermitted):
         screen(engine, catalog, restricted)
     assert screen(engine, catalog, Actor(user_id=user_id, role="coordinator")) == "01-001"

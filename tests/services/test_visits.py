@@ -14,7 +14,7 @@ from edc.db.core import AuditEvent, Visit
 from edc.db.engine import make_engine
 from edc.definitions.catalog import Catalog
 from edc.services.actor import Actor
-from edc.services.errors import InvalidInput, NotFound, NotPermitted, ReasonRequired
+from edc.services.errors import InvalidInput, NotFound, ReasonRequired
 from edc.services.subjects import ScreenedSubject, screen_subject
 from edc.services.visits import (
     VisitInfo,
@@ -173,8 +173,8 @@ def test_unknown_subject_or_other_site_is_refused(engine: Engine, catalog: Catal
     with pytest.raises(NotFound), engine.begin() as conn:  # a subject of another study
         schedule_visits(conn, study=catalog.study("cnct19"), subject_id=subject.subject_id, infusion_date=INFUSION,
                         actor=actor, now=NOW)
-    elsewhere = Actor(user_id=actor.user_id, role=actor.role, site_id=subject.site_id + 1)
-    with pytest.raises(NotPermitted), engine.begin() as conn:
+    elsewhere = Actor(user_id=actor.user_id, role=actor.role, site_ids=frozenset({subject.site_id + 1}))
+    with pytest.raises(NotFound), engine.begin() as conn:  # another site's subject: as if missing
         add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id, visit_date=None, actor=elsewhere,
                               now=NOW)
     assert events(engine, subject.subject_id, "visit.create") == [("LOGS#1", None, None),
