@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES
+from migrated import drop_templates
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,10 @@ from edc.definitions.loader import load_catalog
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("EDC_REQUIRE_POSTGRES=1 but EDC_TEST_POSTGRES_URL is not set")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_templates()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 from core_rows import insert_core_rows
+from migrated import migrated
 from sqlalchemy import Engine
 
-from edc.db import migrate
 from edc.db.engine import make_engine
 
 
 @pytest.fixture
 def audit_url(db_url: str) -> str:
     """`db_url` migrated to head (0002 included)."""
-    migrate.upgrade(db_url)
+    migrated(db_url)
     return db_url
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from migrated import migrated
 from sqlalchemy import Engine, insert, select
 
-from edc.db import migrate
 from edc.db.core import Site, Subject, User, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
@@ -32,7 +32,7 @@ class RecordEnv:
 
 def record_env(db_url: str, catalog: Catalog, study_id: str = "ic19") -> RecordEnv:
     """Migrate `db_url`, register the catalog and add a user, a subject and its SCR, BL and LOGS visits."""
-    migrate.upgrade(db_url)
+    migrated(db_url)
     engine = make_engine(db_url)
     with engine.begin() as conn:
         register_catalog(conn, catalog, NOW)

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from migrated import migrated
 from sqlalchemy import Engine, func, insert, select
 
 from edc import audit
-from edc.db import migrate
 from edc.db.core import AuditEvent, Subject, SubjectCounter, User, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
@@ -33,7 +33,7 @@ PER_WORKER = 20
 
 def prepare(url: str, catalog: Catalog) -> int:
     """Migrate `url`, register the four trials and add a coordinator; return the user's id."""
-    migrate.upgrade(url)
+    migrated(url)
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
