@@ -23,3 +23,44 @@ def forms_dir() -> Path:
 
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def login_max_failures() -> int:
+    """Consecutive failed logins that lock an account: EDC_LOGIN_MAX_FAILURES (default 5)."""
+    return _positive_int("EDC_LOGIN_MAX_FAILURES", 5)
+
+
+def login_lockout_minutes() -> int:
+    """How long a locked account stays locked: EDC_LOGIN_LOCKOUT_MINUTES (default 15)."""
+    return _positive_int("EDC_LOGIN_LOCKOUT_MINUTES", 15)
+
+
+def token_ttl_minutes() -> int:
+    """How long a bearer token given at login is valid: EDC_TOKEN_TTL_MINUTES (default 480, a working day)."""
+    return _positive_int("EDC_TOKEN_TTL_MINUTES", 480)
+
+
+def db_pool_size() -> int:
+    """Database connections each server process keeps: EDC_DB_POOL_SIZE (default 10)."""
+    return _positive_int("EDC_DB_POOL_SIZE", 10)
+
+
+def argon2_profile() -> str:
+    """Password hashing cost: EDC_ARGON2_PROFILE, `default` (argon2-cffi's defaults) or `test` (cheapest)."""
+    profile = os.environ.get("EDC_ARGON2_PROFILE", "default")
+    if profile not in ("default", "test"):
+        raise ValueError(f"EDC_ARGON2_PROFILE must be 'default' or 'test', not {profile!r}")
+    return profile
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return value

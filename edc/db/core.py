@@ -123,6 +123,18 @@ class RoleAssignment(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
 
 
+class ApiToken(Base):
+    """A bearer token given at login, stored only as its SHA-256; valid until it expires or is revoked."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class Subject(Base):
     __tablename__ = "subjects"
     __table_args__ = (UniqueConstraint("study_id", "subject_number"),)

@@ -53,3 +53,11 @@ class InvalidInput(ServiceError):
 
 class NotPermitted(ServiceError):
     """The actor may not act there, e.g. a user restricted to another site (403)."""
+
+
+class Unauthenticated(ServiceError):
+    """No valid credentials: an unknown, expired or revoked token, or an inactive or locked user (401)."""
+
+
+class Forbidden(ServiceError):
+    """The user holds no role with the permission in that study (403)."""
