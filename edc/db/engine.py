@@ -1,7 +1,12 @@
 """Engines for the two supported databases, with the settings each needs.
 
 SQLite (the embedded default) runs in WAL mode with foreign keys enforced and
-a busy timeout, so concurrent writers wait rather than fail. PostgreSQL is
+a busy timeout, so concurrent writers wait rather than fail. Transactions are
+begun by SQLAlchemy, not by the driver's legacy implicit mode, so savepoints
+work; a connection with the `WRITE` execution options begins with `BEGIN
+IMMEDIATE`, taking the write lock before its first read: a deferred
+transaction that read first and writes later would fail with SQLITE_BUSY
+instead of waiting when another writer committed in between. PostgreSQL is
 used through psycopg 3.
 """
 
@@ -9,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+#: Execution options of a transaction that will write: `engine.execution_options(**WRITE).begin()`.
+WRITE = {"edc_write": True}
 
 
 def normalise_url(url: str) -> str:
@@ -26,6 +34,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -36,3 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    dbapi_connection.isolation_level = None  # the driver stops emitting BEGIN itself; _sqlite_begin does
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("edc_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,1 @@
+"""The REST API (Litestar): thin controllers over the services; nothing else imports this package."""

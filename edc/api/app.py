@@ -1,0 +1,59 @@
+"""The Litestar application: routes, problem-details errors, OpenAPI with every form, the engine and definitions.
+
+`create_app` takes an engine and a loaded catalog, so tests and `edc serve`
+build the same application; it never migrates (the caller does, before).
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar, MediaType, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import Engine
+
+from edc import __version__
+from edc.api.context import STATE_KEY, AppState
+from edc.api.openapi import publish_forms
+from edc.api.problems import EXCEPTION_HANDLERS
+from edc.api.routes.audit import AuditController
+from edc.api.routes.auth import AuthController
+from edc.api.routes.records import RecordController
+from edc.api.routes.studies import StudyController
+from edc.definitions.catalog import Catalog
+
+MAX_BODY = 1024 * 1024  # a form submission is a few kB; anything near this is a mistake (413)
+
+
+@get("/health", media_type=MediaType.JSON, include_in_schema=False)
+async def health() -> dict[str, str]:
+    """Liveness probe (no database access)."""
+    return {"status": "ok"}
+
+
+def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Litestar:
+    """The API over `engine` with the studies of `catalog`."""
+    app = Litestar(
+        route_handlers=[health, AuthController, StudyController, RecordController, AuditController],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_openapi_config(),
+        request_max_body_size=MAX_BODY,
+        state=None,
+        debug=debug,
+    )
+    app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
+    publish_forms(app.openapi_schema, catalog)
+    return app
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="EDC for early-phase cell-therapy trials",
+        version=__version__,
+        description=("Data capture API. Authenticate with POST /api/v1/auth/token, then send "
+                     "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        security=[{"bearer": []}],
+    )

@@ -1,0 +1,141 @@
+"""Request and response bodies of the API (msgspec structs: strict, unknown fields refused).
+
+Form payloads are not here: they are checked against the form definition by
+the capture layer, and their schemas come from `edc.api.form_schemas`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+Reason = Annotated[str, Meta(min_length=1, max_length=2000, description="Why the change is made (audit trail).")]
+
+
+class Strict(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request body: unknown or server-owned fields are refused, never ignored."""
+
+
+class LoginRequest(Strict):
+    username: Annotated[str, Meta(min_length=1, max_length=64)]
+    password: Annotated[str, Meta(min_length=1, max_length=1024)]
+
+
+class TokenOut(Struct, kw_only=True):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime
+
+
+class GrantOut(Struct, kw_only=True):
+    role: str
+    study_id: str | None
+    site_id: int | None
+
+
+class MeOut(Struct, kw_only=True):
+    user_id: int
+    username: str
+    full_name: str
+    grants: list[GrantOut]
+
+
+class ScreenRequest(Strict):
+    site: Annotated[str, Meta(min_length=1, max_length=4, description="Site code from the study definition.")]
+    screened_on: date
+    cohort: Annotated[str, Meta(max_length=8, description="Cohort id, required when the study has cohorts.")] | None = (
+        None)
+
+
+class SubjectOut(Struct, kw_only=True):
+    subject_number: str
+    site: str
+    cohort: str | None
+    dose_level: str | None
+    status: str
+    screened_on: date
+
+
+class SubjectList(Struct, kw_only=True):
+    items: list[SubjectOut]
+    next: str | None = msgspec.field(default=None)
+
+
+class ScheduleRequest(Strict):
+    infusion_date: date
+
+
+class UnscheduledRequest(Strict):
+    visit_date: date | None = None
+
+
+class VisitDateRequest(Strict):
+    visit_date: date
+    reason: Reason | None = None
+
+
+class MissedRequest(Strict):
+    reason: Reason
+
+
+class VisitOut(Struct, kw_only=True):
+    visit_code: str
+    occurrence: int
+    status: str
+    planned_date: date | None
+    earliest: date | None
+    latest: date | None
+    visit_date: date | None
+    out_of_window: bool
+    forms: list[str]
+
+
+class FindingOut(Struct, kw_only=True):
+    check_id: str
+    severity: str
+    item: str | None
+    message: str
+
+
+class RecordOut(Struct, kw_only=True):
+    study_id: str
+    subject_number: str
+    visit_code: str
+    occurrence: int
+    form_id: str
+    seq: int
+    version: int
+    values: dict[str, Any]
+    findings: list[FindingOut]
+
+
+class CorrectionRequest(Strict):
+    reason: Reason
+    changes: dict[str, Any]
+
+
+class SiteOut(Struct, kw_only=True):
+    code: str
+    name: str
+
+
+class VisitDefOut(Struct, kw_only=True):
+    code: str
+    name: str
+    day: int
+    window_before: int
+    window_after: int
+    forms: list[str]
+
+
+class StudyOut(Struct, kw_only=True):
+    id: str
+    title: str
+    version: str
+    sites: list[SiteOut]
+    cohorts: list[str]
+    visits: list[VisitDefOut]
+    forms: list[str]

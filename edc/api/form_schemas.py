@@ -1,0 +1,140 @@
+"""OpenAPI schemas of each form, built from its definition, so a client can be generated from the document.
+
+For every form of every study two component schemas are published:
+`<study>.<form>.Input`, what a client sends (calculated items left out,
+unknown properties forbidden), and `<study>.<form>.Values`, what the server
+returns (every item, calculated ones read-only, absent values null). Items
+carry their type, format, unit, precision, range, length and codelist; the
+decodes of a codelist are listed in the description because OpenAPI has no
+place for them next to `enum`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Codelist, Form, Item
+
+PARTIAL_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def input_name(study_id: str, form_id: str) -> str:
+    """The component name of what a client sends for a form."""
+    return f"{study_id}.{form_id}.Input"
+
+
+def values_name(study_id: str, form_id: str) -> str:
+    """The component name of a form's stored values as returned."""
+    return f"{study_id}.{form_id}.Values"
+
+
+def study_components(study: StudyDefinition) -> dict[str, Schema]:
+    """The Input and Values schemas of every form of `study`."""
+    schemas: dict[str, Schema] = {}
+    for form in study.forms.values():
+        schemas[input_name(study.id, form.id)] = input_schema(form, study.codelists)
+        schemas[values_name(study.id, form.id)] = values_schema(form, study.codelists)
+    return schemas
+
+
+def input_schema(form: Form, codelists: Mapping[str, Codelist]) -> Schema:
+    """What a client sends: the items it may enter; required only those asked unconditionally."""
+    entered = [item for item in form.items if not item.is_calculated]
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title=f"{form.title} (entry)",
+        description=_form_description(form),
+        properties={item.name: item_schema(item, codelists) for item in entered},
+        required=[item.name for item in entered if item.required and item.when is None] or None,
+        additional_properties=False,
+    )
+
+
+def values_schema(form: Form, codelists: Mapping[str, Codelist]) -> Schema:
+    """What the server returns: every item, null when empty; calculated items read-only."""
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title=f"{form.title} (stored values)",
+        properties={item.name: item_schema(item, codelists, nullable=True) for item in form.items},
+        required=[item.name for item in form.items],
+        additional_properties=False,
+    )
+
+
+def item_schema(item: Item, codelists: Mapping[str, Codelist], *, nullable: bool = False) -> Schema:
+    """The JSON schema of one item's value."""
+    schema = _typed(item, codelists)
+    schema.title = item.label
+    schema.description = _item_description(item, codelists)
+    schema.read_only = item.is_calculated or None
+    if nullable:
+        base = schema.type if isinstance(schema.type, OpenAPIType) else OpenAPIType.STRING
+        schema.type = [base, OpenAPIType.NULL]
+        if schema.enum is not None:
+            schema.enum = [*schema.enum, None]
+    return schema
+
+
+def _typed(item: Item, codelists: Mapping[str, Codelist]) -> Schema:
+    low, high = (item.range.min, item.range.max) if item.range is not None else (None, None)
+    match item.type:
+        case "integer":
+            return Schema(type=OpenAPIType.INTEGER, minimum=low, maximum=high)
+        case "decimal":
+            step = 10.0 ** -(item.precision or 0)
+            return Schema(type=OpenAPIType.NUMBER, minimum=low, maximum=high, multiple_of=step)
+        case "text":
+            return Schema(type=OpenAPIType.STRING, max_length=item.max_length)
+        case "date":
+            return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE)
+        case "partial_date":
+            return Schema(type=OpenAPIType.STRING, pattern=PARTIAL_DATE_PATTERN)
+        case "datetime":
+            return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)
+        case "time":
+            return Schema(type=OpenAPIType.STRING, pattern=TIME_PATTERN)
+        case "boolean":
+            return Schema(type=OpenAPIType.BOOLEAN)
+        case "choice":
+            return Schema(type=OpenAPIType.STRING, enum=list(codelists[item.codelist or ""].codes()))
+        case "multichoice":
+            codes = Schema(type=OpenAPIType.STRING, enum=list(codelists[item.codelist or ""].codes()))
+            return Schema(type=OpenAPIType.ARRAY, items=codes, unique_items=True)
+    raise ValueError(f"item type {item.type!r} has no schema")  # pragma: no cover - ItemType is closed
+
+
+def _item_description(item: Item, codelists: Mapping[str, Codelist]) -> str:
+    parts = [item.help] if item.help else []
+    if item.unit:
+        parts.append(f"Unit: {item.unit}.")
+    if item.type == "decimal":
+        parts.append(f"At most {item.precision or 0} decimal place(s); a number or a numeric string.")
+    if item.type == "partial_date":
+        parts.append("Date as YYYY, YYYY-MM or YYYY-MM-DD.")
+    if item.codelist is not None:
+        codelist = codelists[item.codelist]
+        terms = "; ".join(f"{value.code} = {value.decode}" for value in codelist.values)
+        parts.append(f"Codelist {codelist.id}: {terms}.")
+    if item.when is not None:
+        parts.append(f"Asked only when: {item.when}.")
+    if item.is_calculated:
+        parts.append("Calculated by the server; never sent.")
+    if item.sdtm is not None:
+        parts.append(f"SDTM: {_sdtm_text(item)}.")
+    return " ".join(parts)
+
+
+def _sdtm_text(item: Item) -> str:
+    target = item.sdtm
+    assert target is not None
+    return " ".join(f"{key}={value}" for key, value in target.model_dump(exclude_none=True).items())
+
+
+def _form_description(form: Form) -> str:
+    kind = "Repeating form: one record per entry." if form.repeating else "One record per visit."
+    checks = "; ".join(f"{check.id} ({check.severity}): {check.message}" for check in form.checks)
+    return f"{kind} Edit checks run on save and are returned as findings: {checks}" if checks else kind

@@ -1,0 +1,1 @@
+"""Controllers of the API, one module per resource."""

@@ -1,0 +1,98 @@
+"""A running API over a migrated database of each backend, with one user per role, logged in over HTTP.
+
+The application is the real one (`create_app`), driven through Litestar's
+test client (HTTP requests through the ASGI stack, no server socket). Users
+are created with the auth service and log in through `POST /api/v1/auth/token`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar.testing import TestClient
+from migrated import migrated
+from sqlalchemy import Engine
+
+from edc.api.app import create_app
+from edc.db.engine import make_engine
+from edc.db.registry import register_catalog
+from edc.definitions.catalog import Catalog
+from edc.services.auth import GrantSpec, create_user
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+STUDY = "relmacel"
+
+#: username -> (role, site code or None for every site) in STUDY.
+USERS: dict[str, tuple[str, str | None]] = {
+    "inv01": ("investigator", "01"),
+    "coord01": ("coordinator", "01"),
+    "inv02": ("investigator", "02"),
+    "dm": ("data_manager", None),
+    "monitor": ("monitor", None),
+    "safety": ("safety_reviewer", None),
+    "admin": ("administrator", None),
+}
+
+
+@dataclass
+class Api:
+    """The test client, the engine behind it and a token per username."""
+
+    client: TestClient[Any]
+    engine: Engine
+    catalog: Catalog
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, username: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}", **extra}
+
+    def call(self, username: str, method: str, path: str, *, json: object = None,
+             headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> Any:
+        """One request as `username` (an unknown username sends no token)."""
+        sent = self.headers(username) if username in self.tokens else {}
+        sent.update(headers or {})
+        return self.client.request(method, path, json=json, headers=sent, params=params)
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+
+
+def start_api(db_url: str, catalog: Catalog) -> Iterator[Api]:
+    """Migrate, register, create the users, start the app, log everyone in; dispose afterwards."""
+    migrated(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        register_catalog(conn, catalog, NOW)
+        for username, (role, site) in USERS.items():
+            create_user(conn, username=username, full_name=username.title(), password=PASSWORD,
+                        grants=[GrantSpec(role, STUDY, site)], now=NOW)
+    try:
+        with TestClient(create_app(engine, catalog)) as client:
+            api = Api(client, engine, catalog)
+            for username in USERS:
+                response = api.login(username)
+                assert response.status_code == 201, response.text
+                api.tokens[username] = response.json()["token"]
+            yield api
+    finally:
+        engine.dispose()
+
+
+def subject_path(number: str, study: str = STUDY) -> str:
+    return f"/api/v1/studies/{study}/subjects/{number}"
+
+
+def records_path(number: str, visit: str, form: str, occurrence: int = 1, study: str = STUDY) -> str:
+    return f"{subject_path(number, study)}/visits/{visit}/{occurrence}/forms/{form}"
+
+
+def vitals(**changes: object) -> dict[str, object]:
+    """A valid vital_signs payload, with `changes` applied."""
+    payload: dict[str, object] = {"vsdat": "2026-03-02", "sysbp": 120, "diabp": 80, "pulse": 70, "temp": "36.8",
+                                  "weight": "70.0", "height": "175.0"}
+    payload.update(changes)
+    return payload

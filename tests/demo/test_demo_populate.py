@@ -1,0 +1,185 @@
+"""`edc.demo.populate` on real databases: every trial filled through the services, realistic and repeatable.
+
+Populating takes some seconds, so one test per database checks everything a
+populated database must show; determinism is checked on two SQLite databases
+with one trial (the multi-cohort CNCT19), which is enough to compare runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, snapshot, stored_records
+from sqlalchemy import Connection, func, select
+
+from edc import audit
+from edc.db.core import AuditEvent, FormRecord, RecordFinding, Subject
+from edc.definitions.catalog import IE_CONFIRM_FORM, Catalog, StudyDefinition
+from edc.demo import DemoSummary, populate
+from edc.demo.plan import DESIGNS, plan_trial
+from edc.services.subjects import LOGS_VISIT
+from edc.services.visits import subject_visits
+
+#: Forms the schedule collects that the demo leaves empty on purpose, and why.
+NOT_COLLECTED = {
+    "death": "no demo subject dies: the events planned for CAR-T in autoimmune disease are not fatal",
+}
+
+
+@pytest.fixture
+def env(db_url: str, catalog: Catalog) -> Iterator[DemoEnv]:
+    env = demo_env(db_url, catalog)
+    yield env
+    env.engine.dispose()
+
+
+def test_populate_fills_every_trial_through_the_services(env: DemoEnv, catalog: Catalog) -> None:
+    summary = populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
+    check_summary(summary, catalog)
+    with env.engine.connect() as conn:
+        assert audit.verify(conn).ok
+        assert conn.execute(select(func.count()).select_from(RecordFinding)
+                            .where(RecordFinding.severity == "error")).scalar_one() == 0
+        for study in catalog.studies.values():
+            records = list(stored_records(conn, env, study.id))
+            check_form_coverage(study, records)
+            check_screen_failures(study, records, summary)
+            check_crs_and_icans(study, records)
+            check_disease_activity_declines(study, records)
+            check_corrections(conn, study.id, summary.study(study.id).corrections)
+            check_visits(conn, study)
+        counts = _counts(conn)
+    again = populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
+    assert again.populated == ()
+    assert all("already has" in (s.skipped or "") for s in again.studies)
+    with env.engine.connect() as conn:
+        assert _counts(conn) == counts
+
+
+def test_populate_is_deterministic(tmp_path: Path, catalog: Catalog) -> None:
+    only = Catalog.of([catalog.study("cnct19")])
+    taken = []
+    for name in ("first", "second"):
+        env = demo_env(f"sqlite:///{tmp_path / name}.sqlite", catalog)
+        try:
+            populate(env.engine, only, actor_for=env.actor_for, seed=11, today=TODAY)
+            with env.engine.connect() as conn:
+                taken.append(snapshot(conn, env, "cnct19"))
+        finally:
+            env.engine.dispose()
+    assert taken[0] == taken[1]
+    assert len(taken[0]) > 500
+
+
+def test_the_seed_changes_the_subjects(catalog: Catalog) -> None:
+    study = catalog.study("relmacel")
+    first = plan_trial(study, DESIGNS["relmacel"], seed=7, today=TODAY)
+    same = plan_trial(study, DESIGNS["relmacel"], seed=7, today=TODAY)
+    other = plan_trial(study, DESIGNS["relmacel"], seed=8, today=TODAY)
+    assert first == same
+    assert [p.patient for p in first] != [p.patient for p in other]
+
+
+def check_summary(summary: DemoSummary, catalog: Catalog) -> None:
+    assert summary.populated == tuple(sorted(catalog.studies))
+    for study in summary.studies:
+        assert 6 <= study.subjects <= 8, study
+        assert 1 <= study.screen_failures <= 2, study
+        assert 2 <= study.corrections <= 3, study
+        assert study.records > 300, study
+
+
+def scheduled_forms(study: StudyDefinition) -> set[str]:
+    """Every form the study's schedule collects somewhere (visits, unscheduled visits, logs, eligibility)."""
+    schedule = study.spec.schedule
+    forms = {form for visit in study.visits for form in visit.forms} | {IE_CONFIRM_FORM}
+    for extra in (schedule.unscheduled, schedule.logs):
+        forms |= set(extra.forms if extra is not None else ())
+    return forms & set(study.forms)
+
+
+def check_form_coverage(study: StudyDefinition, records: list[StoredRecord]) -> None:
+    captured = {r.form_id for r in records}
+    missing = scheduled_forms(study) - captured
+    assert missing == set(NOT_COLLECTED), f"{study.id}: no record of {sorted(missing)}"
+    assert {r.visit_code for r in records} >= {"SCR", "D0", "D28", "UNS", LOGS_VISIT}
+
+
+def check_screen_failures(study: StudyDefinition, records: list[StoredRecord], summary: DemoSummary) -> None:
+    """Screen failures have their screening visit and a SCREEN FAILURE disposition, nothing else."""
+    failed = {r.subject_number for r in records
+              if r.form_id == "disposition" and r.result.values["dsdecod"] == "SCREEN FAILURE"}
+    assert len(failed) == summary.study(study.id).screen_failures
+    for record in records:
+        if record.subject_number in failed:
+            assert record.visit_code in ("SCR", LOGS_VISIT)
+            assert record.form_id not in ("adverse_events", "cart_infusion", "lymphodepletion")
+
+
+def check_crs_and_icans(study: StudyDefinition, records: list[StoredRecord]) -> None:
+    """CRS and ICANS events start after the infusion; their stored ASTCT grades equal the grade entered."""
+    infusions = {r.subject_number: r.result.values["exdat"] for r in records if r.form_id == "cart_infusion"}
+    events = [r.result.values for r in records if r.form_id == "adverse_events"]
+    crs = [e for e in events if e["aecat"] == "CRS"]
+    icans = [e for e in events if e["aecat"] == "ICANS"]
+    assert crs and icans, study.id
+    for event in crs:
+        assert event["crs_grade_calc"] == int(str(event["aetoxgr"]))
+        assert event["crs_fever"] is True
+    assert {e["crs_grade_calc"] for e in crs} >= {1, 2}
+    for event in icans:
+        assert event["icans_grade_calc"] == int(str(event["aetoxgr"]))
+        assert event["icans_ice_score"] == event["ice_score_calc"]
+    by_number = [(r.subject_number, r.result.values) for r in records if r.form_id == "adverse_events"]
+    for subject, event in by_number:
+        if event["aecat"] in ("CRS", "ICANS"):
+            assert isinstance(event["aestdat"], date) and event["aestdat"] > infusions[subject]
+
+
+def check_disease_activity_declines(study: StudyDefinition, records: list[StoredRecord]) -> None:
+    """For each treated subject followed to month 3, SLEDAI-2K and PGA at month 3 are below screening."""
+    sledai = {(r.subject_number, r.visit_code): r.result.values for r in records if r.form_id == "sledai"}
+    pga = {(r.subject_number, r.visit_code): r.result.values["pga"] for r in records if r.form_id == "pga"}
+    followed = [subject for subject, visit in sledai if visit == "M3"]
+    assert followed, study.id
+    for subject in followed:
+        before, after = sledai[(subject, "SCR")], sledai[(subject, "M3")]
+        if before["sledai_2k_total"]:
+            assert int(str(after["sledai_2k_total"])) < int(str(before["sledai_2k_total"]))
+        assert pga[(subject, "M3")] < pga[(subject, "SCR")]  # type: ignore[operator]
+
+
+def check_corrections(conn: Connection, study_id: str, corrections: int) -> None:
+    """Each correction left `record.correct` events with its reason; records corrected are at version 2."""
+    events = conn.execute(select(AuditEvent.record_id, AuditEvent.item, AuditEvent.reason)
+                          .where(AuditEvent.study_id == study_id, AuditEvent.action == "record.correct")).all()
+    assert {e.record_id for e in events} and all(e.reason and e.reason.strip() for e in events)
+    assert len({e.record_id for e in events}) == corrections
+    assert {"aetoxgr", "crs_hypoxia", "crs_grade_calc", "weight", "plat"} <= {e.item for e in events}
+    versions = conn.execute(select(FormRecord.version).where(FormRecord.id.in_({e.record_id for e in events})))
+    assert {v for (v,) in versions} == {2}
+
+
+def check_visits(conn: Connection, study: StudyDefinition) -> None:
+    """Dated visits lie in their windows and not after today; one visit was missed, with its reason audited."""
+    missed = 0
+    subject_ids = conn.execute(select(Subject.id).where(Subject.study_id == study.id)).scalars().all()
+    for subject_id in subject_ids:
+        for visit in subject_visits(conn, study=study, subject_id=subject_id):
+            assert not visit.out_of_window, visit
+            assert visit.visit_date is None or visit.visit_date <= TODAY
+            assert visit.status != "planned" or visit.planned_date is None or visit.planned_date > TODAY, visit
+            missed += visit.status == "missed"
+    assert missed == 1
+    reasons = conn.execute(select(AuditEvent.reason).where(AuditEvent.study_id == study.id,
+                                                           AuditEvent.action == "visit.missed")).scalars().all()
+    assert len(reasons) == 1 and reasons[0]
+
+
+def _counts(conn: Connection) -> tuple[int, int, int]:
+    return (conn.execute(select(func.count()).select_from(Subject)).scalar_one(),
+            conn.execute(select(func.count()).select_from(FormRecord)).scalar_one(),
+            conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
