@@ -1,0 +1,196 @@
+"""Capture benchmark: full form submissions over HTTP against PostgreSQL, next to a bare one-row endpoint.
+
+    python -m bench.api_submit [--clients 32] [--seconds 15] [--workers 2]
+
+Creates a scratch database (`edc_bench` on EDC_BENCH_ADMIN_URL, default the
+local server), migrates it, screens enough subjects to never reuse a visit,
+starts uvicorn workers in their own processes and loads them from this
+process with concurrent HTTP clients:
+
+- submit: POST a SELENA-SLEDAI form at a subject's screening visit (25
+  entered items, 3 calculated scores, edit checks, 29 audit events, the
+  record identity and typed row) as a logged-in investigator;
+- bare: POST to an endpoint on the same stack that inserts one row.
+
+It prints throughput and p50/p99 latency of each and the ratio of the
+throughputs. The load generator shares the machine with the server, so
+quote ratios from one run, not absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.bare_app import BENCH_ROWS, METADATA
+from edc import config
+from edc.db.engine import make_engine, normalise_url
+from edc.definitions.loader import load_catalog
+from edc.serve import prepare_database
+from edc.services.actor import Actor
+from edc.services.auth import GrantSpec, create_user
+from edc.services.subjects import screen_subject
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDY, SITE, USER, PASSWORD = "relmacel", "01", "bench_inv", "benchmark password 1"
+BOOLEANS = [
+    "seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance", "cranial_nerve_disorder",
+    "lupus_headache", "cva", "vasculitis", "arthritis", "myositis", "urinary_casts", "haematuria", "pyuria",
+    "pleurisy", "pericarditis", "low_complement", "increased_dna_binding", "fever", "thrombocytopenia", "leukopenia",
+]
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def line(self) -> str:
+        lat = sorted(self.latencies_ms)
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        return (f"{self.name:>7}: {self.requests:6d} requests in {self.seconds:5.1f} s = {self.throughput:7.1f}/s, "
+                f"p50 {statistics.median(lat):6.1f} ms, p99 {p99:6.1f} ms")
+
+
+def sledai_payload(i: int) -> dict[str, object]:
+    """A full SLEDAI visit form: every descriptor answered, a few present."""
+    payload: dict[str, object] = {"sledai_dat": "2026-03-02"}
+    payload.update({name: (i + n) % 7 == 0 for n, name in enumerate(BOOLEANS)})
+    payload.update({"proteinuria": "NEW", "rash": "PERSISTENT", "alopecia": "ABSENT", "mucosal_ulcers": "RECURRENT"})
+    return payload
+
+
+def scratch_database(admin_url: str) -> str:
+    """Drop and create `edc_bench`; return its URL."""
+    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "edc_bench" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "edc_bench"'))
+    admin.dispose()
+    return make_url(normalise_url(admin_url)).set(database="edc_bench").render_as_string(hide_password=False)
+
+
+def seed(url: str, subjects: int) -> None:
+    """Migrate, register, add the investigator and screen `subjects` subjects at site 01."""
+    prepare_database(url)
+    catalog = load_catalog(config.forms_dir())
+    study = catalog.study(STUDY)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    METADATA.create_all(engine, tables=[BENCH_ROWS])
+    with engine.begin() as conn:
+        user_id = create_user(conn, username=USER, full_name="Bench", password=PASSWORD,
+                              grants=[GrantSpec("investigator", STUDY, SITE)], now=now)
+    actor = Actor(user_id=user_id, role="investigator")
+    for start in range(0, subjects, 500):
+        with engine.begin() as conn:
+            for _ in range(min(500, subjects - start)):
+                screen_subject(conn, study=study, site_code=SITE, cohort="SLE", screened_on=date(2026, 3, 2),
+                               actor=actor, now=now)
+    engine.dispose()
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:bench_app",
+                                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                                "--no-access-log"], env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("the server did not start")
+
+
+async def load(name: str, clients: int, seconds: float,
+               request: Callable[[httpx.AsyncClient, int], object]) -> Result:
+    """Run `clients` concurrent loops of `request` for `seconds`; every response must be 201."""
+    counter = itertools.count()
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            response = await request(client, next(counter))  # type: ignore[misc]
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 201:
+                raise SystemExit(f"{name}: {response.status_code} {response.text[:300]}")
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        began = time.monotonic()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        elapsed = time.monotonic() - began
+    return Result(name, len(latencies), elapsed, latencies)
+
+
+async def run(base: str, clients: int, seconds: float, first_subject: int) -> tuple[Result, Result]:
+    async with httpx.AsyncClient() as client:
+        login = await client.post(f"{base}/api/v1/auth/token", json={"username": USER, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+
+    def submit(client: httpx.AsyncClient, i: int) -> object:
+        number = f"{SITE}-{first_subject + i:03d}"
+        path = f"/api/v1/studies/{STUDY}/subjects/{number}/visits/SCR/1/forms/sledai"
+        return client.post(base + path, json=sledai_payload(i), headers=headers)
+
+    def bare(client: httpx.AsyncClient, i: int) -> object:
+        return client.post(f"{base}/bench/bare", json={"n": i})
+
+    await load("warm-up", clients, 2, bare)
+    bare_result = await load("bare", clients, seconds, bare)
+    submit_result = await load("submit", clients, seconds, submit)
+    return bare_result, submit_result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--subjects", type=int, default=12000, help="subjects screened up front (one per submit)")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    admin = os.environ.get("EDC_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = scratch_database(admin)
+    print(f"seeding {args.subjects} subjects ...", flush=True)
+    seed(url, args.subjects)
+    server = start_server(url, args.port, args.workers)
+    try:
+        bare_result, submit_result = asyncio.run(run(f"http://127.0.0.1:{args.port}", args.clients, args.seconds, 1))
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(f"{args.clients} clients, {args.workers} server workers, PostgreSQL")
+    print(bare_result.line())
+    print(submit_result.line())
+    print(f"submit/bare throughput: {submit_result.throughput / bare_result.throughput:.2f}")
+
+
+if __name__ == "__main__":
+    main()
