@@ -5,7 +5,8 @@
 Creates a scratch database (`edc_bench` on EDC_BENCH_ADMIN_URL, default the
 local server), migrates it, screens enough subjects to never reuse a visit,
 starts uvicorn workers in their own processes and loads them from this
-process with concurrent HTTP clients:
+process with concurrent keep-alive HTTP clients (`bench.http_load`, cheap
+enough not to starve the server it shares the machine with):
 
 - submit: POST a SELENA-SLEDAI form at a subject's screening visit (25
   entered items, 3 calculated scores, edit checks, 29 audit events, the
@@ -22,12 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.bare_app import BENCH_ROWS, METADATA
+from bench.http_load import Connection
 from edc import config
 from edc.db.engine import make_engine, normalise_url
 from edc.definitions.loader import load_catalog
@@ -114,7 +117,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:bench_app",
                                 "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-                                "--no-access-log"], env=env, cwd=ROOT)
+                                "--no-access-log", "--timeout-keep-alive", "60"], env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -126,45 +129,51 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-async def load(name: str, clients: int, seconds: float,
-               request: Callable[[httpx.AsyncClient, int], object]) -> Result:
-    """Run `clients` concurrent loops of `request` for `seconds`; every response must be 201."""
+async def load(name: str, address: tuple[str, int], clients: int, seconds: float,
+               request: Callable[[Connection, int], Awaitable[tuple[int, bytes]]]) -> Result:
+    """Run `clients` concurrent loops of `request`, each on its own connection, for `seconds`; each must get 201."""
     counter = itertools.count()
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(connection: Connection) -> None:
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            response = await request(client, next(counter))  # type: ignore[misc]
+            status, body = await request(connection, next(counter))
             latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 201:
-                raise SystemExit(f"{name}: {response.status_code} {response.text[:300]}")
+            if status != 201:
+                raise SystemExit(f"{name}: {status} {body[:300]!r}")
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    connections = [await Connection.open(*address) for _ in range(clients)]
+    try:
         began = time.monotonic()
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        await asyncio.gather(*(client_loop(c) for c in connections))
         elapsed = time.monotonic() - began
+    finally:
+        for connection in connections:
+            await connection.close()
     return Result(name, len(latencies), elapsed, latencies)
 
 
-async def run(base: str, clients: int, seconds: float, first_subject: int) -> tuple[Result, Result]:
-    async with httpx.AsyncClient() as client:
-        login = await client.post(f"{base}/api/v1/auth/token", json={"username": USER, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+async def run(address: tuple[str, int], clients: int, seconds: float, first_subject: int) -> tuple[Result, Result]:
+    session = await Connection.open(*address)
+    status, body = await session.post_json("/api/v1/auth/token", {"username": USER, "password": PASSWORD})
+    await session.close()
+    if status != 201:
+        raise SystemExit(f"login: {status} {body[:300]!r}")
+    headers = {"Authorization": f"Bearer {json.loads(body)['token']}"}
 
-    def submit(client: httpx.AsyncClient, i: int) -> object:
+    def submit(connection: Connection, i: int) -> Awaitable[tuple[int, bytes]]:
         number = f"{SITE}-{first_subject + i:03d}"
         path = f"/api/v1/studies/{STUDY}/subjects/{number}/visits/SCR/1/forms/sledai"
-        return client.post(base + path, json=sledai_payload(i), headers=headers)
+        return connection.post_json(path, sledai_payload(i), headers)
 
-    def bare(client: httpx.AsyncClient, i: int) -> object:
-        return client.post(f"{base}/bench/bare", json={"n": i})
+    def bare(connection: Connection, i: int) -> Awaitable[tuple[int, bytes]]:
+        return connection.post_json("/bench/bare", {"n": i})
 
-    await load("warm-up", clients, 2, bare)
-    bare_result = await load("bare", clients, seconds, bare)
-    submit_result = await load("submit", clients, seconds, submit)
+    await load("warm-up", address, clients, 2, bare)
+    bare_result = await load("bare", address, clients, seconds, bare)
+    submit_result = await load("submit", address, clients, seconds, submit)
     return bare_result, submit_result
 
 
@@ -182,7 +191,7 @@ def main() -> None:
     seed(url, args.subjects)
     server = start_server(url, args.port, args.workers)
     try:
-        bare_result, submit_result = asyncio.run(run(f"http://127.0.0.1:{args.port}", args.clients, args.seconds, 1))
+        bare_result, submit_result = asyncio.run(run(("127.0.0.1", args.port), args.clients, args.seconds, 1))
     finally:
         server.terminate()
         server.wait(30)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar, Request, post
+from litestar.params import JSONBody
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
 
 from edc.api.asgi import app_from_env
@@ -22,7 +23,7 @@ BENCH_ROWS = Table("bench_rows", METADATA, Column("id", Integer, primary_key=Tru
 
 
 @post("/bench/bare", status_code=201, sync_to_thread=True)
-def bare(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, int]:
+def bare(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> dict[str, int]:
     """Insert one row in the request's transaction."""
     with transaction(request, write=True) as conn:
         key = conn.execute(insert(BENCH_ROWS).values(payload=len(data), created_at=datetime.now(UTC)))
