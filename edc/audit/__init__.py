@@ -8,15 +8,17 @@
 from __future__ import annotations
 
 from edc.audit.chain import GENESIS_HASH, ChainedEvent, event_hash, value_text
-from edc.audit.trail import ChainHeadMissing, append
+from edc.audit.trail import ChainHeadMissing, ItemChange, append, append_items
 from edc.audit.verify import VerifyResult, verify
 
 __all__ = [
     "GENESIS_HASH",
     "ChainHeadMissing",
     "ChainedEvent",
+    "ItemChange",
     "VerifyResult",
     "append",
+    "append_items",
     "event_hash",
     "value_text",
     "verify",

@@ -1,7 +1,10 @@
 """Appending to the audit trail inside the caller's transaction.
 
-`append` never commits: the event is written in the same transaction as the
-change it records, so both are committed or neither is.
+`append` and `append_items` never commit: the events are written in the same
+transaction as the change they record, so both are committed or neither is.
+`append_items` writes the item-level events of one change (a record created
+or corrected) with one head lock, one multi-row insert and one head update,
+instead of three statements per item.
 
 Serialisation: every append first locks the one row of `audit_chain_head`,
 then links the new event to the hash stored there, inserts it with id
@@ -23,6 +26,8 @@ nothing is linked to a stale head.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +50,15 @@ class ChainConflict(RuntimeError):
     """The chain head moved under an append, so the event would not link to the latest one."""
 
 
+@dataclass(frozen=True)
+class ItemChange:
+    """One item's part of a change: its old and new values (None where there is none)."""
+
+    item: str | None
+    old_value: object = None
+    new_value: object = None
+
+
 def append(target: Session | Connection, *, action: str, occurred_at: datetime,
            user_id: int | None = None, role: str | None = None, site_id: int | None = None,
            study_id: str | None = None, subject_id: int | None = None, record_id: int | None = None,
@@ -56,22 +70,40 @@ def append(target: Session | Connection, *, action: str, occurred_at: datetime,
     `old_value` and `new_value` are item values, stored in their canonical text
     (`edc.audit.chain.value_text`). The caller commits or rolls back.
     """
+    return append_items(target, [ItemChange(item, old_value, new_value)], action=action, occurred_at=occurred_at,
+                        user_id=user_id, role=role, site_id=site_id, study_id=study_id, subject_id=subject_id,
+                        record_id=record_id, form_id=form_id, reason=reason)[0]
+
+
+def append_items(target: Session | Connection, changes: Sequence[ItemChange], *, action: str,
+                 occurred_at: datetime, user_id: int | None = None, role: str | None = None,
+                 site_id: int | None = None, study_id: str | None = None, subject_id: int | None = None,
+                 record_id: int | None = None, form_id: str | None = None,
+                 reason: str | None = None) -> list[ChainedEvent]:
+    """Write one event per item change, all sharing who, when, where and why, chained in the given order."""
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware (UTC)")
     if not action:
         raise ValueError("an audit event needs an action")
+    if not changes:
+        return []
     conn = target.connection() if isinstance(target, Session) else target
-    last_id, last_hash = _lock_head(conn)
-    fields: dict[str, Any] = {
-        "id": last_id + 1, "occurred_at": occurred_at.astimezone(UTC), "action": action,
-        "user_id": user_id, "role": role, "site_id": site_id, "study_id": study_id,
-        "subject_id": subject_id, "record_id": record_id, "form_id": form_id, "item": item,
-        "old_value": value_text(old_value), "new_value": value_text(new_value), "reason": reason,
-    }
-    digest = event_hash(last_hash, fields)
-    conn.execute(insert(_EVENTS).values(**fields, prev_hash=last_hash, hash=digest))
-    _advance_head(conn, last_hash, fields["id"], digest)
-    return ChainedEvent(**fields, prev_hash=last_hash, hash=digest)
+    last_id, first_hash = _lock_head(conn)
+    last_hash = first_hash
+    events: list[ChainedEvent] = []
+    for change in changes:
+        fields: dict[str, Any] = {
+            "id": last_id + 1, "occurred_at": occurred_at.astimezone(UTC), "action": action,
+            "user_id": user_id, "role": role, "site_id": site_id, "study_id": study_id,
+            "subject_id": subject_id, "record_id": record_id, "form_id": form_id, "item": change.item,
+            "old_value": value_text(change.old_value), "new_value": value_text(change.new_value), "reason": reason,
+        }
+        digest = event_hash(last_hash, fields)
+        events.append(ChainedEvent(**fields, prev_hash=last_hash, hash=digest))
+        last_id, last_hash = fields["id"], digest
+    conn.execute(insert(_EVENTS), [vars(e) for e in events])
+    _advance_head(conn, first_hash, last_id, last_hash)
+    return events
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from edc.definitions.model import Codelist, Form, StudyFile, Visit
@@ -57,12 +58,19 @@ class StudyDefinition:
                           for k, c in sorted(self.codelists.items())},
         }
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """The content hash of the whole definition (computed once: the definition is frozen)."""
         return content_hash(self.snapshot())
 
+    @cached_property
+    def _form_hashes(self) -> dict[str, str]:
+        return {form_id: content_hash(form.model_dump(mode="json", exclude_none=True))
+                for form_id, form in self.forms.items()}
+
     def form_hash(self, form_id: str) -> str:
-        return content_hash(self.forms[form_id].model_dump(mode="json", exclude_none=True))
+        """The content hash of one form's definition."""
+        return self._form_hashes[form_id]
 
     def summary(self) -> str:
         meta = self.spec.study

@@ -131,11 +131,12 @@ def bump_version(conn: Connection, record_id: int, expected: int, user_id: int, 
 def replace_findings(conn: Connection, record_id: int, version: int, findings: Sequence[Finding],
                      now: datetime) -> None:
     """Store `findings` as the record's findings for `version`, dropping earlier ones."""
-    conn.execute(delete(RecordFinding).where(RecordFinding.record_id == record_id))
-    for finding in findings:
-        conn.execute(insert(RecordFinding).values(
-            record_id=record_id, record_version=version, check_id=finding.check_id, severity=finding.severity,
-            item=finding.item, message=finding.message, status="open", created_at=now))
+    if version > 1:  # a new record has none yet
+        conn.execute(delete(RecordFinding).where(RecordFinding.record_id == record_id))
+    if findings:
+        conn.execute(insert(RecordFinding), [
+            {"record_id": record_id, "record_version": version, "check_id": f.check_id, "severity": f.severity,
+             "item": f.item, "message": f.message, "status": "open", "created_at": now} for f in findings])
 
 
 def read_findings(conn: Connection, record_id: int) -> list[dict[str, Any]]:

@@ -81,11 +81,11 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
     store.replace_findings(conn, record_id, 1, findings, now)
     if idempotency_key is not None:
         store.settle_key(conn, actor.user_id, idempotency_key, record_id)
-    for item in form.items:
-        if values.get(item.name) is not None:
-            audit.append(conn, action="record.create", occurred_at=now, user_id=actor.user_id, role=actor.role,
-                         site_id=ctx.site_id, study_id=study.id, subject_id=ctx.subject_id, record_id=record_id,
-                         form_id=form.id, item=item.name, new_value=values[item.name])
+    created = [audit.ItemChange(item.name, None, values[item.name])
+               for item in form.items if values.get(item.name) is not None]
+    audit.append_items(conn, created, action="record.create", occurred_at=now, user_id=actor.user_id,
+                       role=actor.role, site_id=ctx.site_id, study_id=study.id, subject_id=ctx.subject_id,
+                       record_id=record_id, form_id=form.id)
     return RecordResult(record_id, 1, values, _stored(findings))
 
 
@@ -108,13 +108,11 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     version = expected_version + 1
     store.update_values(conn, table, record_id, values)
     store.replace_findings(conn, record_id, version, findings, now)
-    for item in form.items:
-        before, after = old.get(item.name), values.get(item.name)
-        if audit.value_text(before) != audit.value_text(after):
-            audit.append(conn, action="record.correct", occurred_at=now, user_id=actor.user_id, role=actor.role,
-                         site_id=record.site_id, study_id=study.id, subject_id=record.subject_id,
-                         record_id=record_id, form_id=form.id, item=item.name, old_value=before,
-                         new_value=after, reason=reason)
+    corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
+                 if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
+    audit.append_items(conn, corrected, action="record.correct", occurred_at=now, user_id=actor.user_id,
+                       role=actor.role, site_id=record.site_id, study_id=study.id, subject_id=record.subject_id,
+                       record_id=record_id, form_id=form.id, reason=reason)
     return RecordResult(record_id, version, values, _stored(findings))
 
 
@@ -197,11 +195,10 @@ def _store_new(conn: Connection, study: StudyDefinition, form: Form, ctx: store.
     last = store.count_records(conn, ctx.visit_id, form.id)
     if last and not form.repeating:
         raise Conflict(f"form '{form.id}' already has a record at this visit; correct it instead")
-    try:
-        with conn.begin_nested():
-            record_id = store.insert_record(
-                conn, ctx=ctx, form_id=form.id, seq=last + 1, definition_version_id=current_version_id(conn, study),
-                form_sha256=study.form_hash(form.id), user_id=user_id, now=now)
+    try:  # no savepoint: the Conflict ends the request, and the caller's transaction rolls back whole
+        record_id = store.insert_record(
+            conn, ctx=ctx, form_id=form.id, seq=last + 1, definition_version_id=current_version_id(conn, study),
+            form_sha256=study.form_hash(form.id), user_id=user_id, now=now)
     except IntegrityError:
         raise Conflict(f"another record of form '{form.id}' was stored at the same time; retry") from None
     store.insert_values(conn, store.table_of(study, form.id), record_id, values)

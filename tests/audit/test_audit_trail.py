@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from edc.audit import GENESIS_HASH, append, verify
+from edc.audit import GENESIS_HASH, ItemChange, append, append_items, verify
 from edc.audit.chain import HASHED_FIELDS, event_hash
 from edc.db.core import AuditChainHead, AuditEvent
 
@@ -53,6 +53,28 @@ def test_appended_events_form_a_valid_chain(engine: Engine, core: dict[str, Any]
     assert (rows[3]["hash"], rows[3]["old_value"], rows[3]["new_value"]) == (event.hash, '"screened"', '"enrolled"')
     assert [rows[4]["new_value"], rows[5]["new_value"]] == ['"2026-01-05"', "61.50"]
     assert (rows[2]["old_value"], rows[2]["new_value"], rows[2]["reason"]) == ("121", "122", "transcription error")
+
+
+def test_item_changes_are_chained_in_order_sharing_who_when_and_why(engine: Engine, core: dict[str, Any]) -> None:
+    write_events(engine, core, count=2)
+    changes = [ItemChange("sysbp", 121, 118), ItemChange("diabp", None, 76), ItemChange("vsdat", date(2026, 1, 5))]
+    with engine.begin() as conn:
+        events = append_items(conn, changes, action="record.correct", occurred_at=NOW, user_id=core["user_id"],
+                              role="investigator", site_id=core["site_id"], study_id=core["study_id"],
+                              subject_id=core["subject_id"], form_id="vital_signs", reason="transcription error")
+        assert append_items(conn, [], action="record.correct", occurred_at=NOW) == []  # nothing, not an error
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEvent.__table__).where(AuditEvent.id > 2)
+                            .order_by(AuditEvent.id)).mappings().all()
+        head = conn.execute(select(AuditChainHead.last_id, AuditChainHead.last_hash)).one()
+        result = verify(conn)
+    assert result.ok and result.checked == 5
+    assert [(r["id"], r["item"], r["old_value"], r["new_value"]) for r in rows] == [
+        (3, "sysbp", "121", "118"), (4, "diabp", None, "76"), (5, "vsdat", '"2026-01-05"', None)]
+    assert {(r["reason"], r["user_id"], r["form_id"]) for r in rows} == {
+        ("transcription error", core["user_id"], "vital_signs")}
+    assert [r["hash"] for r in rows] == [e.hash for e in events]
+    assert (head.last_id, head.last_hash) == (5, events[-1].hash)
 
 
 def test_an_event_rolls_back_with_its_change(engine: Engine, core: dict[str, Any]) -> None:
