@@ -91,7 +91,10 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
 
 def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, changes: Mapping[str, object],
                    expected_version: int | None, reason: str, actor: Actor, now: datetime) -> RecordResult:
-    """Correct a record: `changes` merged over its values, revalidated, audited item by item with `reason`."""
+    """Correct a record: `changes` merged over its values, revalidated, audited item by item with `reason`.
+
+    A correction that leaves every value as stored writes nothing and returns the record at its current version.
+    """
     if expected_version is None:
         raise VersionRequired("send the version you read (If-Match) to correct a record")
     if not reason or not reason.strip():
@@ -103,13 +106,15 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
     values, findings = _validate(study, form, {**_as_payload(form, old), **changes})
+    corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
+                 if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
+    if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
+        return read_record(conn, study=study, record_id=record_id, actor=actor)
     if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
         raise VersionMismatch(f"record {record_id} was changed by someone else")
     version = expected_version + 1
     store.update_values(conn, table, record_id, values)
     store.replace_findings(conn, record_id, version, findings, now)
-    corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
-                 if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
     audit.append_items(conn, corrected, action="record.correct", occurred_at=now, user_id=actor.user_id,
                        role=actor.role, site_id=record.site_id, study_id=study.id, subject_id=record.subject_id,
                        record_id=record_id, form_id=form.id, reason=reason)

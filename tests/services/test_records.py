@@ -181,6 +181,17 @@ def test_a_correction_audits_changed_items_and_recomputes_calculations(env: Reco
                        expected_version=1, reason="stale", actor=env.actor, now=LATER)
 
 
+def test_a_correction_that_changes_no_value_writes_nothing(env: RecordEnv) -> None:
+    created = _submit(env, "vital_signs", vitals())
+    events = _count(env, AuditEvent)
+    with env.engine.begin() as conn:
+        unchanged = correct_record(conn, study=env.study, record_id=created.record_id,
+                                   changes={"weight": "70.0", "pulse": created.values["pulse"]},
+                                   expected_version=1, reason="re-saved", actor=env.actor, now=LATER)
+    assert unchanged == created and unchanged.version == 1
+    assert _count(env, AuditEvent) == events
+
+
 def test_a_correction_is_fully_revalidated_and_replaces_findings(env: RecordEnv) -> None:
     created = _submit(env, "vital_signs", vitals(diabp=130))
     with pytest.raises(ValidationFailed) as caught, env.engine.begin() as conn:
