@@ -18,6 +18,7 @@ from edc.api.openapi import publish_forms
 from edc.api.problems import EXCEPTION_HANDLERS
 from edc.api.routes.audit import AuditController
 from edc.api.routes.auth import AuthController
+from edc.api.routes.eligibility import EligibilityController
 from edc.api.routes.records import RecordController
 from edc.api.routes.studies import StudyController
 from edc.definitions.catalog import Catalog
@@ -34,7 +35,8 @@ async def health() -> dict[str, str]:
 def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Litestar:
     """The API over `engine` with the studies of `catalog`."""
     app = Litestar(
-        route_handlers=[health, AuthController, StudyController, RecordController, AuditController],
+        route_handlers=[health, AuthController, StudyController, EligibilityController, RecordController,
+                        AuditController],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,

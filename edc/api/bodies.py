@@ -57,6 +57,7 @@ class SubjectOut(Struct, kw_only=True):
     dose_level: str | None
     status: str
     screened_on: date
+    enrolled_on: date | None = None
 
 
 class SubjectList(Struct, kw_only=True):
@@ -139,3 +140,38 @@ class StudyOut(Struct, kw_only=True):
     cohorts: list[str]
     visits: list[VisitDefOut]
     forms: list[str]
+
+
+class CriterionOut(Struct, kw_only=True):
+    id: str
+    kind: str
+    text: str
+    status: Annotated[str, Meta(description="met, not_met or undecidable (data missing).")]
+    values: Annotated[dict[str, Any], Meta(description="The values the criterion read (null: not entered).")]
+    missing: list[str]
+
+
+class DecisionOut(Struct, kw_only=True):
+    decision: str
+    computed_status: str
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+class EligibilityOut(Struct, kw_only=True):
+    subject_number: str
+    cohort: str | None
+    subject_status: str
+    status: Annotated[str, Meta(description="eligible, not_eligible or pending, computed from the data now.")]
+    criteria: list[CriterionOut]
+    decision: DecisionOut | None
+
+
+class DecisionRequest(Strict):
+    decision: Annotated[str, Meta(pattern="^(eligible|not_eligible)$")]
+    reason: Reason
+
+
+class EnrolRequest(Strict):
+    enrolled_on: date

@@ -31,6 +31,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.NotFound, 404, "not-found", "Not found"),
     (svc.VersionRequired, 428, "if-match-required", "If-Match required"),
     (svc.VersionMismatch, 412, "stale-version", "The record changed since you read it"),
+    (svc.NotEligible, 409, "not-eligible", "The subject is not eligible"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
     (svc.Forbidden, 403, "forbidden", "Not allowed for your role"),

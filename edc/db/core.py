@@ -146,8 +146,26 @@ class Subject(Base):
     dose_level: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(20))
     screened_on: Mapped[date] = mapped_column(Date)
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EligibilityDecision(Base):
+    """An investigator's eligibility decision for a subject, with the engine's result it was made on.
+
+    Decisions are kept, never overwritten: the latest one is the subject's current decision.
+    """
+
+    __tablename__ = "eligibility_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))
+    computed_status: Mapped[str] = mapped_column(String(12))
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Visit(Base):

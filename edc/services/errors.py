@@ -61,3 +61,7 @@ class Unauthenticated(ServiceError):
 
 class Forbidden(ServiceError):
     """The user holds no role with the permission in that study (403)."""
+
+
+class NotEligible(ServiceError):
+    """The subject's eligibility does not allow the step: criteria not met or undecidable, or no decision (409)."""

@@ -36,6 +36,7 @@ class SubjectRow:
     status: str
     screened_on: date
     created_at: datetime
+    enrolled_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class SubjectPage:
 
 
 _SUBJECT_COLUMNS = (Subject.id, Subject.subject_number, Subject.site_id, Site.code, Subject.cohort,
-                    Subject.dose_level, Subject.status, Subject.screened_on, Subject.created_at)
+                    Subject.dose_level, Subject.status, Subject.screened_on, Subject.created_at,
+                    Subject.enrolled_on)
 
 
 def find_subject(conn: Connection, *, study_id: str, subject_number: str, actor: Actor) -> SubjectRow:
@@ -124,4 +126,4 @@ def decode_cursor(cursor: str | None) -> int:
 
 def _subject(values: Sequence[Any]) -> SubjectRow:
     return SubjectRow(int(values[0]), str(values[1]), int(values[2]), str(values[3]), values[4], values[5],
-                      str(values[6]), values[7], values[8])
+                      str(values[6]), values[7], values[8], values[9])

@@ -110,10 +110,10 @@ def update_values(conn: Connection, table: Table, record_id: int, values: Mappin
 def read_values(conn: Connection, table: Table, record_id: int) -> dict[str, object]:
     """The typed values of a record, every item of the form included."""
     row = conn.execute(select(table).where(table.c.record_id == record_id)).mappings().one()
-    return {name: _aware(value) for name, value in row.items() if name != "record_id"}
+    return {name: aware(value) for name, value in row.items() if name != "record_id"}
 
 
-def _aware(value: object) -> object:
+def aware(value: object) -> object:
     """SQLite returns naive datetimes; stored ones are UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)

@@ -29,6 +29,10 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("GET", records_path("01-001", "SCR", "vital_signs"), None, "record.read"),
     ("GET", RECORD, None, "record.read"),
     ("PATCH", RECORD, {"reason": "typo", "changes": {"pulse": 72}}, "record.write"),
+    ("GET", SUBJECT + "/eligibility", None, "eligibility.read"),
+    ("POST", SUBJECT + "/eligibility/decision", {"decision": "not_eligible", "reason": "consent withdrawn"},
+     "eligibility.decide"),
+    ("POST", SUBJECT + "/enrolment", {"enrolled_on": "2026-03-05"}, "subject.enrol"),
     ("GET", f"/api/v1/studies/{STUDY}/audit", None, "audit.read"),
     ("GET", f"/api/v1/studies/{STUDY}/audit/csv", None, "audit.read"),
 ]
@@ -86,7 +90,7 @@ def test_site_staff_see_only_their_sites_subjects(seeded: Api) -> None:
     assert [s["subject_number"] for s in listed] == ["02-001"]
     assert seeded.call("inv02", "GET", SUBJECTS, params={"site": "01"}).json()["items"] == []
     missing = seeded.call("inv02", "GET", subject_path("01-999"))
-    for method, path, body, _ in ROUTES[3:13]:
+    for method, path, body, _ in ROUTES[3:16]:  # every route naming a subject
         headers = {"If-Match": '"1"'} if method == "PATCH" else None
         response = seeded.call("inv02", method, path, json=body, headers=headers)
         assert response.status_code == 404, (method, path, response.status_code)

@@ -63,7 +63,7 @@ class StudyController(Controller):
         following = None
         if page.next_cursor is not None:
             following = next_link(request, page.next_cursor)
-        return SubjectList(items=[_subject_out(s) for s in page.subjects], next=following)
+        return SubjectList(items=[subject_out(s) for s in page.subjects], next=following)
 
     @post("/{study_id:str}/subjects", status_code=HTTP_201_CREATED, sync_to_thread=True)
     def screen(self, request: Request[Any, Any, Any], study_id: FromPath[str],
@@ -75,14 +75,14 @@ class StudyController(Controller):
             row = lookups.find_subject(scope.conn, study_id=study_id, subject_number=screened.subject_number,
                                        actor=scope.actor)
         location = f"/api/v1/studies/{study_id}/subjects/{row.subject_number}"
-        return Response(_subject_out(row), status_code=HTTP_201_CREATED, headers={"Location": location})
+        return Response(subject_out(row), status_code=HTTP_201_CREATED, headers={"Location": location})
 
     @get(SUBJECT, sync_to_thread=True)
     def get_subject(self, request: Request[Any, Any, Any], study_id: FromPath[str],
                     subject_number: FromPath[str]) -> SubjectOut:
         """One subject (404 when it does not exist or belongs to a site the caller cannot see)."""
         with acting(request, study_id, Permission("subject.read")) as scope:
-            return _subject_out(lookups.find_subject(scope.conn, study_id=study_id, subject_number=subject_number,
+            return subject_out(lookups.find_subject(scope.conn, study_id=study_id, subject_number=subject_number,
                                                      actor=scope.actor))
 
     @get(SUBJECT + "/visits", sync_to_thread=True)
@@ -157,9 +157,11 @@ def _study_out(study: StudyDefinition) -> StudyOut:
                     cohorts=[c.id for c in spec.cohorts], visits=visit_defs, forms=sorted(study.forms))
 
 
-def _subject_out(row: SubjectRow) -> SubjectOut:
+def subject_out(row: SubjectRow) -> SubjectOut:
+    """A subject row as the API returns it."""
     return SubjectOut(subject_number=row.subject_number, site=row.site_code, cohort=row.cohort,
-                      dose_level=row.dose_level, status=row.status, screened_on=row.screened_on)
+                      dose_level=row.dose_level, status=row.status, screened_on=row.screened_on,
+                      enrolled_on=row.enrolled_on)
 
 
 def _visit_out(study: StudyDefinition, visit: visits.VisitInfo) -> VisitOut:

@@ -206,7 +206,7 @@ NOT_MET: dict[tuple[str, str | None], dict[str, Change]] = {
         "INC21": _c({"haematology": {"lymph": 0.3}}),
         "EXC02": _c({"sle_history": {"dialysis": "Y"}}),
         "EXC03": _c({"pregnancy_test": {"lactating": "Y"}}),
-        "EXC05": _c({"infection_screen": {"hbsag": "POSITIVE"}}),
+        "EXC05": _c({"infection_screen": {"hbsag": "POSITIVE", "hbv_dna": "NOT DETECTED"}}),  # DNA asked then
         "EXC07": _c({"echocardiography": {"lvef": 45.0}}),
         "EXC08": _c({"echocardiography": {"nyha": "III"}}),
         "EXC11": _c({"ecg": {"qt": 480.0}}),  # QTcB 480 ms, a woman
