@@ -261,3 +261,53 @@ def test_concurrent_corrections_of_one_version_let_one_win(env: RecordEnv) -> No
     assert len(outcome) == 1 and isinstance(outcome[0], VersionMismatch)
     with env.engine.connect() as conn:
         assert read_record(conn, study=env.study, record_id=created.record_id, actor=env.actor) == won
+
+
+def _sledai(**present: object) -> dict[str, object]:
+    """A SLEDAI form: every descriptor answered absent, then `present` applied."""
+    payload: dict[str, object] = {"sledai_dat": "2026-01-06", "proteinuria": "ABSENT", "rash": "ABSENT",
+                                  "alopecia": "ABSENT", "mucosal_ulcers": "ABSENT"}
+    payload.update({name: False for name in (
+        "seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance", "cranial_nerve_disorder",
+        "lupus_headache", "cva", "vasculitis", "arthritis", "myositis", "urinary_casts", "haematuria", "pyuria",
+        "pleurisy", "pericarditis", "low_complement", "increased_dna_binding", "fever", "thrombocytopenia",
+        "leukopenia")})
+    payload.update(present)
+    return payload
+
+
+def test_disease_activity_scores_are_stored_audited_and_recomputed_on_correction(env: RecordEnv) -> None:
+    # seizure 8 + arthritis 4 + low complement 2 + anti-dsDNA 2, and a persistent rash: SLEDAI-2K counts
+    # it (2), SELENA-SLEDAI only when new or recurrent
+    created = _submit(env, "sledai", _sledai(seizure=True, arthritis=True, low_complement=True,
+                                             increased_dna_binding=True, rash="PERSISTENT"))
+    assert (created.values["sledai_2k_total"], created.values["selena_sledai_total"]) == (18, 16)
+    assert _events(env, "record.create")["sledai_2k_total"] == (None, "18", None)
+    with env.engine.begin() as conn:
+        corrected = correct_record(conn, study=env.study, record_id=created.record_id,
+                                   changes={"rash": "NEW", "seizure": False}, expected_version=1,
+                                   reason="seizure was febrile, not lupus", actor=env.actor, now=LATER)
+    assert (corrected.values["sledai_2k_total"], corrected.values["selena_sledai_total"]) == (10, 10)
+    changed = _events(env, "record.correct")
+    assert changed["sledai_2k_total"] == ("18", "10", "seizure was febrile, not lupus")
+    assert changed["selena_sledai_total"] == ("16", "10", "seizure was febrile, not lupus")
+
+
+def test_crs_grade_is_computed_and_a_differing_site_grade_is_a_finding_not_an_overwrite(env: RecordEnv) -> None:
+    crs = adverse_event(aeterm="Cytokine release syndrome", aecat="CRS", aetoxgr="2", crs_fever=True,
+                        crs_hypotension="ONE_VASOPRESSOR", crs_hypoxia="LOW_FLOW", crs_death=False)
+    created = _submit(env, "adverse_events", crs, visit="LOGS")
+    assert created.values["crs_grade_calc"] == 3 and created.values["aetoxgr"] == "2"  # the site's grade is kept
+    assert [(f.check_id, f.severity) for f in created.findings] == [("crs_grade_agrees", "warning")]
+    with env.engine.begin() as conn:
+        agreed = correct_record(conn, study=env.study, record_id=created.record_id,
+                                changes={"aetoxgr": "3", "aewrsdat": "2026-01-11"}, expected_version=1,
+                                reason="regraded per ASTCT 2019", actor=env.actor, now=LATER)
+    assert agreed.findings == () and agreed.values["crs_grade_calc"] == 3
+    with env.engine.begin() as conn:
+        worse = correct_record(conn, study=env.study, record_id=created.record_id,
+                               changes={"crs_hypoxia": "POSITIVE_PRESSURE"}, expected_version=2,
+                               reason="intubated on day 2", actor=env.actor, now=LATER)
+    assert worse.values["crs_grade_calc"] == 4
+    assert [f.check_id for f in worse.findings] == ["crs_grade_agrees"]
+    assert _events(env, "record.correct")["crs_grade_calc"] == ("3", "4", "intubated on day 2")
