@@ -24,6 +24,7 @@ from edc.demo.safety import safety_steps
 from edc.demo.screening import FAILURES, screening_records, with_failure
 from edc.demo.visit_data import background_medications, infusion_day_medications, medication_values, visit_records
 from edc.rules.eligibility import FormRecords, evaluate_eligibility
+from edc.services.eligibility import decide_eligibility, enrol_subject
 from edc.services.records import forms_at_visit
 from edc.services.subjects import LOGS_VISIT, screen_subject
 from edc.services.visits import mark_visit_missed, record_visit_date, schedule_visits
@@ -100,6 +101,7 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
         if results:
             captured[form_id] = [r.values for r in results] if study.forms[form_id].repeating else results[0].values
     verify_eligibility(study, plan, captured)
+    decide(ctx, plan, subject.subject_number)
     if plan.infusion is None:
         for med in background_medications(plan.therapy, on, None):
             ctx.submit(LOGS_VISIT, "concomitant_medications", medication_values(med, on), on)
@@ -107,6 +109,20 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
     for info in schedule_visits(ctx.conn, study=study, subject_id=subject.subject_id, infusion_date=plan.infusion,
                                 actor=ctx.actor, now=ctx.now):
         ctx.state.visits[info.visit_code] = info.visit_id
+
+
+def decide(ctx: StepContext, plan: SubjectPlan, subject_number: str) -> None:
+    """The investigator's eligibility decision: a screen failure with its reason, or eligible and enrolled the
+    same day for a subject who goes on to treatment (one still being screened is left undecided)."""
+    if plan.failure is not None:
+        decide_eligibility(ctx.conn, study=ctx.study, subject_number=subject_number, decision="not_eligible",
+                           reason=FAILURES[plan.failure].reason, actor=ctx.actor, now=ctx.now)
+    elif plan.infusion is not None:
+        decide_eligibility(ctx.conn, study=ctx.study, subject_number=subject_number, decision="eligible",
+                           reason="All inclusion criteria met and no exclusion criterion present",
+                           actor=ctx.actor, now=ctx.now)
+        enrol_subject(ctx.conn, study=ctx.study, subject_number=subject_number, enrolled_on=plan.screened_on,
+                      actor=ctx.actor, now=ctx.now)
 
 
 def _mistyped(ctx: StepContext, plan: SubjectPlan, form_id: str, values: dict[str, object]) -> dict[str, object]:

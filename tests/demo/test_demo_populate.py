@@ -47,6 +47,7 @@ def test_populate_fills_every_trial_through_the_services(env: DemoEnv, catalog: 
             records = list(stored_records(conn, env, study.id))
             check_form_coverage(study, records)
             check_screen_failures(study, records, summary)
+            check_subject_statuses(conn, study, records)
             check_crs_and_icans(study, records)
             check_disease_activity_declines(study, records)
             check_corrections(conn, study.id, summary.study(study.id).corrections)
@@ -117,6 +118,18 @@ def check_screen_failures(study: StudyDefinition, records: list[StoredRecord], s
         if record.subject_number in failed:
             assert record.visit_code in ("SCR", LOGS_VISIT)
             assert record.form_id not in ("adverse_events", "cart_infusion", "lymphodepletion")
+
+
+def check_subject_statuses(conn: Connection, study: StudyDefinition, records: list[StoredRecord]) -> None:
+    """Screen failures are decided so, treated subjects were decided eligible and enrolled, the rest wait."""
+    failed = {r.subject_number for r in records
+              if r.form_id == "disposition" and r.result.values["dsdecod"] == "SCREEN FAILURE"}
+    treated = {r.subject_number for r in records if r.form_id == "cart_infusion"}
+    statuses = {str(n): str(s) for n, s in conn.execute(select(Subject.subject_number, Subject.status)
+                                                        .where(Subject.study_id == study.id))}
+    assert {n for n, s in statuses.items() if s == "screen_failed"} == failed
+    assert treated and treated <= {n for n, s in statuses.items() if s == "enrolled"}
+    assert set(statuses.values()) <= {"screen_failed", "enrolled", "screening"}
 
 
 def check_crs_and_icans(study: StudyDefinition, records: list[StoredRecord]) -> None:
