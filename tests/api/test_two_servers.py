@@ -86,3 +86,12 @@ def test_two_servers_lose_no_correction(servers: list[str]) -> None:
     assert final["values"]["pulse"] == 60 + 2 * WRITERS  # every increment kept: none silently overwritten
     assert final["version"] == 1 + 2 * WRITERS
     assert max(attempts) > 1  # the race really happened: some writers were refused with 412 first
+
+
+@pytest.mark.parametrize("db_url", POSTGRES_ONLY, indirect=True)
+def test_servers_starting_at_once_on_an_empty_database_prepare_it_once(db_url: str) -> None:
+    with ThreadPoolExecutor(3) as pool:  # three `edc serve` start-ups racing: migrate and register
+        outcomes = list(pool.map(prepare_database, [db_url] * 3))
+    registered = [r for outcome in outcomes for r in outcome]
+    assert sorted(r.study_id for r in registered if r.new) == ["cnct19", "ic19", "rd0604", "relmacel"]
+    assert len(registered) == 12 and len({r.definition_version_id for r in registered}) == 4
