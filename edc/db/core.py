@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -273,6 +274,8 @@ class AuditEvent(Base):
     """One append-only, hash-chained entry of the audit trail."""
 
     __tablename__ = "audit_events"
+    # Monitors page through one study's trail in chain order, and read one record's history.
+    __table_args__ = (Index("ix_audit_events_study_id_id", "study_id", "id"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     action: Mapped[str] = mapped_column(String(32))
@@ -281,7 +284,7 @@ class AuditEvent(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     study_id: Mapped[str | None] = mapped_column(ForeignKey("studies.id"), index=True)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"), index=True)
     form_id: Mapped[str | None] = mapped_column(String(24))
     item: Mapped[str | None] = mapped_column(String(30))
     old_value: Mapped[str | None] = mapped_column(Text)
