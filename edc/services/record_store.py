@@ -65,13 +65,20 @@ def visit_context(conn: Connection, study_id: str, visit_id: int, actor: Actor) 
     return VisitContext(int(row.id), str(row.visit_code), int(row.subject_id), int(row.site_id))
 
 
-def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor) -> StoredRecord:
-    """The record `record_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
-    row = conn.execute(
-        select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
-               FormRecord.version, Subject.site_id)
-        .join(Subject, Subject.id == FormRecord.subject_id)
-        .where(FormRecord.id == record_id, Subject.study_id == study_id)).one_or_none()
+def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor, *,
+                  for_update: bool = False) -> StoredRecord:
+    """The record `record_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise.
+
+    `for_update` locks the record's row until the transaction ends (PostgreSQL; SQLite's writers are
+    serialised already), so the version read and the values read afterwards belong together.
+    """
+    query = (select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
+                    FormRecord.version, Subject.site_id)
+             .join(Subject, Subject.id == FormRecord.subject_id)
+             .where(FormRecord.id == record_id, Subject.study_id == study_id))
+    if for_update:
+        query = query.with_for_update(of=FormRecord)
+    row = conn.execute(query).one_or_none()
     if row is None or not actor.sees(int(row.site_id)):  # another site's record looks missing
         raise NotFound(f"record {record_id} not found in study '{study_id}'")
     return StoredRecord(int(row.id), str(row.form_id), int(row.visit_id), int(row.subject_id),

@@ -99,7 +99,9 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
         raise VersionRequired("send the version you read (If-Match) to correct a record")
     if not reason or not reason.strip():
         raise ReasonRequired("a correction needs a reason")
-    record = store.stored_record(conn, study.id, record_id, actor)
+    # Locked: under READ COMMITTED a correction committed between reading the version and reading the
+    # values would otherwise make this one look like a no-op and be answered as a success.
+    record = store.stored_record(conn, study.id, record_id, actor, for_update=True)
     if record.version != expected_version:
         raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
     form = study.forms[record.form_id]
