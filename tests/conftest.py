@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES
+from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES, admin_execute
 from migrated import drop_templates
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from edc.config import project_root
@@ -63,12 +62,6 @@ def _postgres_database() -> Iterator[str]:
     assert POSTGRES_URL is not None
     admin_url = make_url(normalise_url(POSTGRES_URL))
     name = f"edc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -16,7 +16,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from backends import admin_execute
 from sqlalchemy.engine import make_url
 
 from edc.db import migrate
@@ -51,24 +51,13 @@ def _sqlite_template_path() -> Path:
 
 def _recreate_from_template(admin_url: str, name: str) -> None:
     template = _postgres_template(admin_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    finally:
-        admin.dispose()
+    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def _postgres_template(admin_url: str) -> str:
     if admin_url not in _postgres_templates:
         name = f"edc_template_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            admin.dispose()
+        admin_execute(admin_url, f'CREATE DATABASE "{name}"')
         migrate.upgrade(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
         _postgres_templates[admin_url] = name
     return _postgres_templates[admin_url]
@@ -81,10 +70,5 @@ def drop_templates() -> None:
         shutil.rmtree(_sqlite_template.parent, ignore_errors=True)
         _sqlite_template = None
     for admin_url, name in list(_postgres_templates.items()):
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        finally:
-            admin.dispose()
+        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         del _postgres_templates[admin_url]
