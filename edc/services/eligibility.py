@@ -18,7 +18,7 @@ they are now. Every step writes audit events in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -91,7 +91,8 @@ def decide_eligibility(conn: Connection, *, study: StudyDefinition, subject_numb
                               audit.ItemChange("status", subject.status, new_status)],
                        action="eligibility.decide", occurred_at=now, user_id=actor.user_id, role=actor.role,
                        site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, reason=reason)
-    return subject_eligibility(conn, study=study, subject_number=subject_number, actor=actor)
+    return SubjectEligibility(replace(subject, status=new_status), result,
+                              _latest_decision(conn, subject.subject_id))
 
 
 def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: str, enrolled_on: date,
@@ -111,7 +112,7 @@ def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: s
                               audit.ItemChange("enrolled_on", None, enrolled_on)],
                        action="subject.enrol", occurred_at=now, user_id=actor.user_id, role=actor.role,
                        site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id)
-    return lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
+    return replace(subject, status=ENROLLED, enrolled_on=enrolled_on)
 
 
 def screening_records(conn: Connection, study: StudyDefinition, subject_id: int) -> dict[str, FormRecords]:
