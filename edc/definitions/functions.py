@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from edc.definitions.cel_check import DOUBLE, INT, STRING, TIMESTAMP, FunctionSig
+from edc.definitions.cel_check import BOOL, DOUBLE, INT, STRING, TIMESTAMP, FunctionSig
+from edc.definitions.cel_types import list_of
 
 CEL_FUNCTIONS = MappingProxyType({
     sig.name: sig
@@ -22,6 +23,9 @@ CEL_FUNCTIONS = MappingProxyType({
         FunctionSig("uln_multiple", (DOUBLE, DOUBLE), DOUBLE),
         FunctionSig("days_between", (TIMESTAMP, TIMESTAMP), INT),
         FunctionSig("prednisone_equivalent", (STRING, DOUBLE), DOUBLE),
+        FunctionSig("weight_based_dose", (DOUBLE, DOUBLE), DOUBLE),
+        FunctionSig("dose_within_tolerance", (DOUBLE, DOUBLE, DOUBLE), BOOL),
+        FunctionSig("sledai_activity_band", (INT, list_of(INT), list_of(STRING)), STRING),
     )
 })
 

@@ -12,6 +12,7 @@ by the caller from the study YAML, as are the activity bands.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from itertools import pairwise
 from types import MappingProxyType
 
 from edc.domain._common import read_bool, read_code
@@ -130,6 +131,25 @@ def sledai_activity_band(total: int, bands: Sequence[Band]) -> str:
         if low <= total and (high is None or total <= high):
             return label
     raise ValueError(f"no activity band holds SLEDAI total {total}")
+
+
+def activity_band_from_bounds(total: int, lower_bounds: Sequence[int], labels: Sequence[str]) -> str:
+    """The activity band of `total` with the bands given by their lower bounds, as a study YAML writes them.
+
+    `lower_bounds` rise strictly from 0 and `labels` names each band, e.g.
+    ([0, 5, 10, 15], ['NONE', 'MILD', 'MODERATE', 'SEVERE']): each band ends
+    one below the next one's lower bound, the last is open. ValueError for
+    bounds that do not start at 0 or do not rise, or a label count that differs.
+    """
+    lows = [int(low) for low in lower_bounds]
+    if len(lows) != len(labels) or not lows:
+        raise ValueError(f"{len(lows)} lower bounds for {len(labels)} band labels")
+    if lows[0] != 0 or any(b <= a for a, b in pairwise(lows)):
+        raise ValueError(f"band lower bounds must rise strictly from 0, got {lows}")
+    highs: list[int | None] = [low - 1 for low in lows[1:]]
+    highs.append(None)
+    bands = tuple((low, high, str(label)) for low, high, label in zip(lows, highs, labels, strict=True))
+    return sledai_activity_band(total, bands)
 
 
 def _check_bands(bands: Sequence[Band]) -> None:

@@ -28,7 +28,7 @@ import cel
 
 from edc.definitions.cel_check import CelType, check_expression
 from edc.definitions.functions import CEL_FUNCTIONS
-from edc.domain import derived
+from edc.domain import derived, sledai
 
 FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "crcl_cockcroft_gault": derived.crcl_cockcroft_gault,
@@ -37,6 +37,9 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "uln_multiple": derived.uln_multiple,
     "days_between": derived.days_between,
     "prednisone_equivalent": derived.prednisone_equivalent,
+    "weight_based_dose": derived.weight_based_dose,
+    "dose_within_tolerance": derived.dose_within_tolerance,
+    "sledai_activity_band": sledai.activity_band_from_bounds,
 }
 """Each name of `edc.definitions.functions.CEL_FUNCTIONS` bound to its pure implementation."""
 

@@ -17,6 +17,7 @@ from edc.domain.sledai import (
     SLEDAI_ONSET_CODES,
     SLEDAI_ONSET_DESCRIPTORS,
     SLEDAI_WEIGHTS,
+    activity_band_from_bounds,
     selena_sledai_total,
     sledai_2k_total,
     sledai_activity_band,
@@ -242,3 +243,21 @@ def test_total_is_the_sum_of_scored_weights(record: dict[str, object]) -> None:
         if record[name] in (True, "NEW", "RECURRENT", "PERSISTENT")
     )
     assert sledai_2k_total(record) == expected
+
+
+@given(st.integers(min_value=0, max_value=105))
+def test_bands_from_lower_bounds_agree_with_explicit_bands(total: int) -> None:
+    by_bounds = activity_band_from_bounds(total, [0, 5, 10, 15], ["NONE", "MILD", "MODERATE", "SEVERE"])
+    assert by_bounds == sledai_activity_band(total, BANDS)
+
+
+@pytest.mark.parametrize(("lows", "labels", "message"), [
+    ([0, 5], ["NONE"], "2 lower bounds for 1"),
+    ([], [], "0 lower bounds"),
+    ([1, 5], ["A", "B"], "rise strictly from 0"),
+    ([0, 5, 5], ["A", "B", "C"], "rise strictly from 0"),
+    ([0, 9, 5], ["A", "B", "C"], "rise strictly from 0"),
+])
+def test_bands_from_lower_bounds_refuse_malformed_bounds(lows: list[int], labels: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        activity_band_from_bounds(3, lows, labels)

@@ -14,6 +14,7 @@ from edc.definitions.celenv import form_fields
 from edc.definitions.loader import load_catalog
 from edc.domain import derived
 from edc.rules.calculate import applicable, calc_order, calculate
+from edc.rules.runtime import evaluate
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 ICE_POINTS = ("ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital",
@@ -46,7 +47,8 @@ def test_sledai_scores_with_params() -> None:
     values = sledai_record(arthritis=True, low_complement=True, increased_dna_binding=True, rash="PERSISTENT")
     result = calc("relmacel", "sledai", values)
     # arthritis 4 + serology 2 + 2; a persistent rash scores in SLEDAI-2K only
-    assert result == {"sledai_2k_total": 10, "selena_sledai_total": 8, "clinical_sledai": 4}
+    assert result == {"sledai_2k_total": 10, "selena_sledai_total": 8, "clinical_sledai": 4,
+                      "selena_activity_band": "MILD"}
     rd = calc("rd0604", "sledai", values)
     assert rd["clinical_sledai_2k"] == 6  # laboratory and serology descriptors excluded
 
@@ -55,7 +57,38 @@ def test_sledai_missing_descriptor_gives_none() -> None:
     values = sledai_record()
     del values["seizure"]
     assert calc("relmacel", "sledai", values) == dict.fromkeys(
-        ("sledai_2k_total", "selena_sledai_total", "clinical_sledai"))
+        ("sledai_2k_total", "selena_sledai_total", "clinical_sledai", "selena_activity_band"))
+
+
+# The registry records of Relma-cel (000) and CNCT19 (003): 0-4 no activity,
+# 5-9 mild, 10-14 moderate, >= 15 severe, on the SELENA-SLEDAI total.
+BAND_EDGES = ((0, "NONE"), (4, "NONE"), (5, "MILD"), (9, "MILD"), (10, "MODERATE"), (14, "MODERATE"),
+              (15, "SEVERE"), (105, "SEVERE"))
+
+
+@pytest.mark.parametrize("study_id", ["relmacel", "cnct19"])
+@pytest.mark.parametrize(("total", "band"), BAND_EDGES)
+def test_selena_activity_band_edges(study_id: str, total: int, band: str) -> None:
+    item = study(study_id).forms["sledai"].item("selena_activity_band")
+    assert item is not None and isinstance(item.calc, str)
+    assert evaluate(item.calc, {"selena_sledai_total": total}, ("selena_sledai_total",)) == band
+
+
+@pytest.mark.parametrize("study_id", ["relmacel", "cnct19"])
+def test_every_selena_total_falls_in_a_band_of_the_codelist(study_id: str) -> None:
+    definition = study(study_id)
+    item = definition.forms["sledai"].item("selena_activity_band")
+    assert item is not None and isinstance(item.calc, str) and item.codelist is not None
+    codes = set(definition.codelists[item.codelist].codes())
+    bands = {evaluate(item.calc, {"selena_sledai_total": t}, ("selena_sledai_total",)) for t in range(106)}
+    assert bands == codes
+
+
+def test_activity_band_follows_the_selena_total_in_a_record() -> None:
+    severe = sledai_record(seizure=True, arthritis=True, rash="NEW", fever=True)  # 8 + 4 + 2 + 1
+    assert calc("cnct19", "sledai", severe)["selena_activity_band"] == "SEVERE"
+    assert calc("cnct19", "sledai", sledai_record(rash="PERSISTENT"))["selena_activity_band"] == "NONE"
+    assert "selena_activity_band" not in calc("ic19", "sledai", severe)
 
 
 def test_a_calc_is_never_taken_from_input() -> None:

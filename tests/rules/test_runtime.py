@@ -23,6 +23,10 @@ CALLS = {
     "days_between": ("days_between(a, b)", 3),
     "prednisone_equivalent": ("prednisone_equivalent('methylprednisolone', 8.0)",
                               derived.prednisone_equivalent("methylprednisolone", 8.0)),
+    "weight_based_dose": ("weight_based_dose(0.5, 70.0)", 35.0),
+    "dose_within_tolerance": ("dose_within_tolerance(130.0, 100.0, 30.0)", True),
+    "sledai_activity_band": ("sledai_activity_band(10, [0, 5, 10, 15], ['NONE', 'MILD', 'MODERATE', 'SEVERE'])",
+                             "MODERATE"),
 }
 
 
