@@ -20,6 +20,7 @@ from edc.api.routes.audit import AuditController
 from edc.api.routes.auth import AuthController
 from edc.api.routes.eligibility import EligibilityController
 from edc.api.routes.records import RecordController
+from edc.api.routes.responses import ResponseController
 from edc.api.routes.studies import StudyController
 from edc.definitions.catalog import Catalog
 
@@ -36,7 +37,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
     """The API over `engine` with the studies of `catalog`."""
     app = Litestar(
         route_handlers=[health, AuthController, StudyController, EligibilityController, RecordController,
-                        AuditController],
+                        AuditController, ResponseController],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,

@@ -8,14 +8,15 @@
   <= 5 mg/day.
 
 Each returns a frozen result holding every component (met / not met) and the
-overall `met`. PGA and dose comparisons are made on values rounded to nine
+overall `met`. `major_organ_activity` and `new_activity` derive LLDAS's two
+activity flags from the SLEDAI-2K descriptors. PGA and dose comparisons are made on values rounded to nine
 decimals, so binary floating point (0.7 - 0.4 = 0.29999999999999993) never
 moves a value across a threshold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -23,7 +24,21 @@ from edc.definitions.functions import BILAG_SYSTEMS
 from edc.domain._common import non_negative
 from edc.domain.bilag import bilag_grades
 from edc.domain.pga import PGA_MAX
-from edc.domain.sledai import SLEDAI_MAX
+from edc.domain.sledai import SLEDAI_MAX, SLEDAI_WEIGHTS
+
+LLDAS_MAJOR_ORGAN_DESCRIPTORS: frozenset[str] = frozenset({
+    # renal
+    "urinary_casts", "haematuria", "proteinuria", "pyuria",
+    # central nervous system
+    "seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance", "cranial_nerve_disorder",
+    "lupus_headache", "cva",
+    # cardiopulmonary, vasculitis, fever
+    "pleurisy", "pericarditis", "vasculitis", "fever",
+})
+"""SLEDAI-2K descriptors of LLDAS's major organs (Franklyn 2016: renal, CNS, cardiopulmonary, vasculitis,
+fever). Haemolytic anaemia and gastrointestinal activity, the other two, are no SLEDAI descriptors."""
+LLDAS_GI_ACTIVE_BILAG = frozenset({"A", "B", "C"})
+"""BILAG-2004 gastrointestinal grades that mean current gastrointestinal activity."""
 
 SRI4_SLEDAI_REDUCTION = 4
 SRI4_PGA_WORSENING = 0.3
@@ -166,6 +181,28 @@ def doris_remission(visit: LupusAssessment) -> DorisResult:
         pga_met=round(visit.pga - DORIS_PGA_BELOW, _PLACES) < 0,
         prednisone_met=_at_most(visit.prednisone_mg_day, DORIS_PREDNISONE_MAX_MG),
     )
+
+
+def major_organ_activity(active: Collection[str], bilag: Mapping[str, str] | None = None) -> bool:
+    """True when any active SLEDAI-2K descriptor is in a major organ, or BILAG grades the GI system A-C.
+
+    `active` are the descriptors scoring at the visit (see
+    `edc.domain.sledai.active_descriptors`); `bilag`, when given, adds the
+    gastrointestinal activity SLEDAI does not describe.
+    """
+    unknown = sorted(set(active) - set(SLEDAI_WEIGHTS))
+    if unknown:
+        raise ValueError(f"unknown SLEDAI descriptor(s): {', '.join(unknown)}")
+    gastrointestinal = bilag is not None and bilag.get("gastrointestinal") in LLDAS_GI_ACTIVE_BILAG
+    return bool(LLDAS_MAJOR_ORGAN_DESCRIPTORS & set(active)) or gastrointestinal
+
+
+def new_activity(previous: Collection[str], current: Collection[str]) -> tuple[str, ...]:
+    """The SLEDAI-2K descriptors active now and not at the previous assessment, in SLEDAI order."""
+    unknown = sorted((set(previous) | set(current)) - set(SLEDAI_WEIGHTS))
+    if unknown:
+        raise ValueError(f"unknown SLEDAI descriptor(s): {', '.join(unknown)}")
+    return tuple(name for name in SLEDAI_WEIGHTS if name in current and name not in previous)
 
 
 def _at_most(value: float, limit: float) -> bool:

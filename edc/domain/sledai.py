@@ -87,6 +87,22 @@ def selena_sledai_total(record: Mapping[str, object], exclude: Collection[str] =
     return _total(record, exclude, SELENA_SCORED_ONSETS)
 
 
+def active_descriptors(record: Mapping[str, object]) -> frozenset[str] | None:
+    """The descriptors scoring in SLEDAI-2K (present, or NEW / RECURRENT / PERSISTENT); None when any is missing."""
+    active: set[str] = set()
+    for name in SLEDAI_WEIGHTS:
+        if name in SLEDAI_ONSET_DESCRIPTORS:
+            code = read_code(record, name, SLEDAI_ONSET_CODES)
+            present = None if code is None else code in SLEDAI_2K_SCORED_ONSETS
+        else:
+            present = read_bool(record, name)
+        if present is None:
+            return None
+        if present:
+            active.add(name)
+    return frozenset(active)
+
+
 def _total(record: Mapping[str, object], exclude: Collection[str], scored_onsets: frozenset[str]) -> int | None:
     excluded = _check_exclude(exclude)
     total = 0

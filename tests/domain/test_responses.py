@@ -1,13 +1,24 @@
-"""SRI-4, LLDAS and DORIS remission at their thresholds."""
+"""SRI-4, LLDAS and DORIS remission at their thresholds, LLDAS's activity flags, and their invariants."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edc.domain.derived import prednisone_equivalent
-from edc.domain.responses import LupusAssessment, doris_remission, lldas, sri4
+from edc.domain.responses import (
+    LLDAS_MAJOR_ORGAN_DESCRIPTORS,
+    LupusAssessment,
+    doris_remission,
+    lldas,
+    major_organ_activity,
+    new_activity,
+    sri4,
+)
+from edc.domain.sledai import SLEDAI_WEIGHTS
 
 SYSTEMS = ("constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
            "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological")
@@ -195,3 +206,74 @@ def test_assessment_keeps_its_own_copy_of_bilag() -> None:
     grades["renal"] = "A"
     assert assessment.bilag is not None
     assert assessment.bilag["renal"] == "D"
+
+
+# --- LLDAS activity flags from the SLEDAI-2K descriptors ----------------------------------------
+
+@pytest.mark.parametrize(("active", "major"), [
+    ((), False),
+    (("arthritis", "rash", "low_complement", "increased_dna_binding", "alopecia"), False),
+    (("thrombocytopenia", "leukopenia", "myositis", "mucosal_ulcers"), False),
+    *((("arthritis", organ), True) for organ in sorted(LLDAS_MAJOR_ORGAN_DESCRIPTORS)),
+])
+def test_major_organ_activity_is_renal_cns_cardiopulmonary_vasculitis_or_fever(
+        active: tuple[str, ...], major: bool) -> None:
+    assert major_organ_activity(active) is major
+
+
+def test_gastrointestinal_activity_comes_from_bilag() -> None:
+    for grade, active in (("A", True), ("B", True), ("C", True), ("D", False), ("E", False)):
+        assert major_organ_activity(("arthritis",), bilag(gastrointestinal=grade)) is active
+
+
+def test_new_activity_is_what_is_active_now_and_was_not_before() -> None:
+    assert new_activity(("arthritis", "rash"), ("rash", "fever", "arthritis", "seizure")) == ("seizure", "fever")
+    assert new_activity(("rash",), ()) == ()
+    with pytest.raises(ValueError, match="unknown SLEDAI descriptor"):
+        new_activity((), ("nephritis",))
+    with pytest.raises(ValueError, match="unknown SLEDAI descriptor"):
+        major_organ_activity(("nephritis",))
+
+
+descriptor_sets = st.frozensets(st.sampled_from(sorted(SLEDAI_WEIGHTS)))
+sledai_totals = st.integers(min_value=0, max_value=105)
+pgas = st.integers(min_value=0, max_value=30).map(lambda tenths: tenths / 10)
+doses = st.integers(min_value=0, max_value=400).map(lambda quarters: quarters / 4)
+grades = st.fixed_dictionaries({s: st.sampled_from("ABCDE") for s in SYSTEMS})
+
+
+@given(descriptor_sets, descriptor_sets)
+def test_new_activity_invariants(previous: frozenset[str], current: frozenset[str]) -> None:
+    new = set(new_activity(previous, current))
+    assert new == current - previous
+    assert new_activity(current, current) == ()
+    assert major_organ_activity(current) <= major_organ_activity(current | previous)  # monotone in activity
+
+
+@given(sledai_totals, sledai_totals, pgas, pgas, grades, grades)
+def test_sri4_invariants(before: int, after: int, pga_before: float, pga_after: float,
+                         bilag_before: dict[str, str], bilag_after: dict[str, str]) -> None:
+    result = sri4(visit(sledai_2k=before, pga=pga_before, bilag=bilag_before),
+                  visit(sledai_2k=after, pga=pga_after, bilag=bilag_after))
+    assert result.sledai_reduction == before - after
+    if result.met:
+        assert before - after >= 4 and not result.new_bilag_a and len(result.new_bilag_b) <= 1
+        assert pga_after - pga_before < 0.3 + 1e-9
+    # the same visit against itself never responds: no reduction
+    assert not sri4(visit(sledai_2k=after, pga=pga_after, bilag=bilag_after),
+                    visit(sledai_2k=after, pga=pga_after, bilag=bilag_after)).met
+
+
+@given(sledai_totals, pgas, doses, st.booleans(), st.booleans())
+def test_lldas_and_doris_never_worsen_with_less_activity_or_steroid(
+        total: int, pga: float, dose: float, major: bool, new: bool) -> None:
+    state = visit(sledai_2k=total, clinical_sledai=total, pga=pga, prednisone_mg_day=dose,
+                  major_organ_activity=major, new_activity=new)
+    calmer = visit(sledai_2k=total // 2, clinical_sledai=total // 2, pga=round(pga / 2, 2),
+                   prednisone_mg_day=dose / 2, major_organ_activity=major, new_activity=new)
+    assert lldas(state).met <= lldas(calmer).met
+    assert doris_remission(state).met <= doris_remission(calmer).met
+    if doris_remission(state).met:
+        assert total == 0 and pga < 0.5 and dose <= 5.0
+    if lldas(state).met:
+        assert total <= 4 and pga <= 1.0 and dose <= 7.5 and not major and not new
