@@ -2,7 +2,8 @@
 
 `calculate` computes every calculated item (CEL `calc` or a registered score)
 in dependency order, so a calc may read another (the ICE score feeding the
-ICANS grade); a calc whose inputs are missing is None. `applicable` evaluates
+ICANS grade); a calc whose inputs are missing is None, one whose inputs are
+outside its function's domain raises `CalculationFailed` naming the item. `applicable` evaluates
 each item's `when`. `rule_record` builds the record rules see: present values
 converted to their CEL type, skipped items as null, missing items left out
 (so a rule reading them is undecidable, see `edc.rules.runtime`).
@@ -18,7 +19,7 @@ from edc.definitions.celenv import form_fields
 from edc.definitions.functions import SCORES
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.domain import astct, bilag, sledai
-from edc.rules.runtime import Undecidable, evaluate, partial_date_value, references, to_cel
+from edc.rules.runtime import RuleError, Undecidable, evaluate, partial_date_value, references, to_cel
 
 SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
     "sledai_2k_total": sledai.sledai_2k_total,
@@ -31,6 +32,15 @@ SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
     "icans_grade_astct": astct.icans_grade_astct,
 }
 """Each score of `edc.definitions.functions.SCORES` bound to its pure implementation (record, **params)."""
+
+
+class CalculationFailed(Exception):
+    """A calculated item failed on values that are all present, e.g. a multiple of an upper limit of normal of 0."""
+
+    def __init__(self, item: str, cause: Exception) -> None:
+        reason = cause.__cause__ if isinstance(cause, RuleError) and cause.__cause__ is not None else cause
+        super().__init__(f"cannot be calculated from the values entered: {reason}")
+        self.item = item
 
 
 def item_value(item: Item, value: object) -> object:
@@ -88,7 +98,10 @@ def calculate(form: Form, codelists: Mapping[str, Codelist] | None,
     results: dict[str, object] = {}
     for item in calc_order(form, env):
         applies = _when(item, rule_record(form, working), env)
-        value = _calc_value(item, form, working, env) if applies is not False else None
+        try:
+            value = _calc_value(item, form, working, env) if applies is not False else None
+        except (RuleError, ValueError) as exc:
+            raise CalculationFailed(item.name, exc) from exc
         working[item.name] = value
         results[item.name] = value
     return results

@@ -19,11 +19,11 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from edc import audit
-from edc.capture.payload import parse_payload
+from edc.capture.payload import ItemError, parse_payload
 from edc.db.registry import current_version_id
 from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
 from edc.definitions.model import Form, Item
-from edc.rules.calculate import applicable, calculate
+from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
 from edc.services import record_store as store
 from edc.services.actor import Actor
@@ -162,7 +162,11 @@ def _validate(study: StudyDefinition, form: Form,
     if parsed.errors:
         raise ValidationFailed(parsed.errors)
     values = {name: _stored_value(form, name, value) for name, value in parsed.values.items()}
-    for name, value in calculate(form, study.codelists, values).items():
+    try:
+        calculated = calculate(form, study.codelists, values)
+    except CalculationFailed as failed:
+        raise ValidationFailed([ItemError(failed.item, str(failed))]) from failed
+    for name, value in calculated.items():
         values[name] = _stored_value(form, name, value)
     return values, run_checks(form, values, study.codelists)
 

@@ -70,6 +70,20 @@ def test_every_item_error_is_reported_at_once(api: Api) -> None:
     assert count(api, FormRecord) == 0
 
 
+def test_a_value_a_calculation_cannot_use_is_an_item_error(api: Api) -> None:
+    number = screen(api)
+    chemistry = {"lbdat": "2026-03-02", "alt": "120", "alt_uln": "40", "ast": "30", "ast_uln": "0", "bili": "10.0",
+                 "creat": "70"}
+    response = api.call("inv01", "POST", records_path(number, "SCR", "chemistry"), json=chemistry)
+    assert response.status_code == 422 and response.headers["content-type"].startswith(PROBLEM)
+    [error] = response.json()["errors"]
+    assert error["item"] == "ast_xuln" and "greater than 0" in error["message"]
+    assert count(api, FormRecord) == 0
+    stored = api.call("inv01", "POST", records_path(number, "SCR", "chemistry"), json={**chemistry, "ast_uln": "40"})
+    assert stored.status_code == 201, stored.text
+    assert (stored.json()["values"]["alt_xuln"], stored.json()["values"]["ast_xuln"]) == (3.0, 0.75)
+
+
 def test_a_retried_submission_is_stored_once(api: Api) -> None:
     number = screen(api)
     key = {"Idempotency-Key": "visit-SCR-vs-1"}

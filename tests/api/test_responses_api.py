@@ -119,3 +119,19 @@ def test_responses_follow_site_isolation(api: Api) -> None:
     assert api.call("inv02", "GET", subject_path(number) + "/responses").status_code == 404
     assert api.call("admin", "GET", subject_path(number) + "/responses").status_code == 403
     assert responses(api, number, "inv01")["subject_number"] == number
+
+
+def test_the_activity_band_is_stored_audited_and_recomputed_on_correction(api: Api) -> None:
+    number = scheduled_subject(api)
+    created = post(api, number, "BL", "sledai", sledai("2026-02-23", "arthritis", "fever", rash="NEW"))
+    assert (created["values"]["selena_sledai_total"], created["values"]["selena_activity_band"]) == (7, "MILD")
+    corrected = api.call("inv01", "PATCH", records_path(number, "BL", "sledai") + "/1",
+                         json={"reason": "seizure documented in the notes", "changes": {"seizure": True}},
+                         headers={"If-Match": '"1"'})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["values"]["selena_activity_band"] == "SEVERE"  # 7 + 8 = 15
+    trail = api.call("monitor", "GET", f"/api/v1/studies/{STUDY}/audit",
+                     params={"subject": number, "item": "selena_activity_band"})
+    assert trail.status_code == 200, trail.text
+    changes = [(e["old_value"], e["new_value"]) for e in trail.json()["items"]]
+    assert changes == [(None, '"MILD"'), ('"MILD"', '"SEVERE"')]

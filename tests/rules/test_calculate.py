@@ -13,7 +13,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.definitions.celenv import form_fields
 from edc.definitions.loader import load_catalog
 from edc.domain import derived
-from edc.rules.calculate import applicable, calc_order, calculate
+from edc.rules.calculate import CalculationFailed, applicable, calc_order, calculate
 from edc.rules.runtime import evaluate
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -89,6 +89,20 @@ def test_activity_band_follows_the_selena_total_in_a_record() -> None:
     assert calc("cnct19", "sledai", severe)["selena_activity_band"] == "SEVERE"
     assert calc("cnct19", "sledai", sledai_record(rash="PERSISTENT"))["selena_activity_band"] == "NONE"
     assert "selena_activity_band" not in calc("ic19", "sledai", severe)
+
+
+def test_lab_values_as_multiples_of_their_upper_limit_of_normal() -> None:
+    values = {"lbdat": None, "alt": 120.0, "alt_uln": 40.0, "ast": 30.0, "ast_uln": 40.0, "bili": 42.0,
+              "bili_uln": 21.0, "creat": 70.0}
+    result = calc("ic19", "chemistry", values)
+    assert (result["alt_xuln"], result["ast_xuln"], result["bili_xuln"]) == (3.0, 0.75, 2.0)
+    assert result["creat_xuln"] is None  # no ULN entered: nothing to divide by
+
+
+def test_a_calculation_outside_its_functions_domain_names_the_item() -> None:
+    with pytest.raises(CalculationFailed, match="uln must be greater than 0") as failed:
+        calc("ic19", "chemistry", {"alt": 120.0, "alt_uln": 0.0})
+    assert failed.value.item == "alt_xuln"
 
 
 def test_a_calc_is_never_taken_from_input() -> None:
