@@ -1,4 +1,4 @@
-"""Checks of a study as a whole: unique ids, the dose-level ladder, the schedule and eligibility rules."""
+"""Checks of a study as a whole: unique ids, the dose-level ladder, the DLT definition, the schedule and eligibility."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
 from edc.definitions.cel_check import BOOL, DYN, CelType
 from edc.definitions.celenv import check_rule, form_record
-from edc.definitions.model import PER_KG_UNITS
+from edc.definitions.model import PER_KG_UNITS, Codelist, DltExceptionRule, DltPersistence, DltRules
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 
@@ -27,6 +27,7 @@ def check_study(study: StudyDefinition, where: Located, problems: Problems,
     _unique(spec.eligibility.criteria, "id", "criterion", ("eligibility", "criteria"), where, problems)
     _check_meta(study, where, problems)
     _check_dose_levels(study, where, problems)
+    _check_dlt(study, where.child("escalation", "dlt"), problems)
     _check_schedule(study, where, problems)
     _check_eligibility(study, where, problems, broken)
 
@@ -69,6 +70,76 @@ def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problem
     if escalation.expanded_cohort_size < escalation.cohort_size:
         report(problems, where, "expanded_cohort_size is below cohort_size", "escalation",
                "expanded_cohort_size")
+
+
+# The codelists the DLT definition's codes come from: dlt_event_class holds the codes of
+# edc.domain.dlt.EventClass (the AE form's aedltcls), relatedness those the AE form's aerel takes.
+DLT_EVENT_CLASS_CODELIST = "dlt_event_class"
+RELATEDNESS_CODELIST = "relatedness"
+
+
+def _check_dlt(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    """Codes of the right codelists, unique rule ids, and one rule deciding each class and grade.
+
+    The structural checks repeat those of edc.domain.dlt.DltDefinition so that the author sees
+    them at a line of the YAML rather than when the definition is first used.
+    """
+    dlt = study.spec.escalation.dlt
+    rules: list[tuple[str, int, DltPersistence | DltExceptionRule]] = [
+        *(("persistence", i, rule) for i, rule in enumerate(dlt.persistence)),
+        *(("exceptions", i, rule) for i, rule in enumerate(dlt.exceptions)),
+    ]
+    relatedness = _codelist(study, RELATEDNESS_CODELIST, "the DLT definition's related codes", where, problems)
+    if relatedness is not None:
+        for i, code in enumerate(dlt.related):
+            _check_code(code, relatedness, "DLT definition: related code", where, problems, "related", i)
+    classes = _codelist(study, DLT_EVENT_CLASS_CODELIST, "the DLT rules' event classes", where, problems)
+    seen_ids: set[str] = set()
+    for section, i, rule in rules:
+        if classes is not None and rule.event_class is not None:
+            _check_code(rule.event_class, classes, f"DLT rule '{rule.id}': event class", where, problems,
+                        section, i, "event_class")
+        if rule.id in seen_ids:
+            report(problems, where, f"duplicate DLT rule id '{rule.id}'", section, i, "id")
+        seen_ids.add(rule.id)
+    _check_dlt_overlaps(dlt, where, problems)
+
+
+def _check_dlt_overlaps(dlt: DltRules, where: Located, problems: Problems) -> None:
+    """Exactly one rule decides each class and grade: no persistence rule where grades are always DLTs."""
+    persistent: set[tuple[str | None, int]] = set()
+    for i, persistence in enumerate(dlt.persistence):
+        if persistence.grade >= dlt.always_dlt_min_grade:
+            report(problems, where, f"DLT rule '{persistence.id}': grade {persistence.grade} is always a DLT "
+                   f"already (always_dlt_min_grade {dlt.always_dlt_min_grade})", "persistence", i, "grade")
+        key = (persistence.event_class, persistence.grade)
+        if key in persistent:
+            report(problems, where, f"DLT rule '{persistence.id}': a second persistence rule for "
+                   f"{persistence.event_class or 'every class'} grade {persistence.grade}", "persistence", i)
+        persistent.add(key)
+    excepted: set[tuple[str, int]] = set()
+    for i, exception in enumerate(dlt.exceptions):
+        for j, grade in enumerate(exception.grades):
+            if (exception.event_class, grade) in excepted:
+                report(problems, where, f"DLT exception '{exception.id}': {exception.event_class} grade {grade} "
+                       "is covered by another exception", "exceptions", i, "grades", j)
+            excepted.add((exception.event_class, grade))
+
+
+def _codelist(study: StudyDefinition, codelist_id: str, needed_by: str, where: Located,
+              problems: Problems) -> Codelist | None:
+    codelist = study.codelists.get(codelist_id)
+    if codelist is None:
+        report(problems, where, f"codelist '{codelist_id}' is not defined; {needed_by} are its codes")
+    return codelist
+
+
+def _check_code(code: str, codelist: Codelist, what: str, where: Located, problems: Problems,
+                *path: str | int) -> None:
+    codes = codelist.codes()
+    if code not in codes:
+        report(problems, where, f"{what} '{code}' is not a code of codelist '{codelist.id}' "
+               f"(codes: {', '.join(codes)})", *path)
 
 
 def _check_schedule(study: StudyDefinition, where: Located, problems: Problems) -> None:

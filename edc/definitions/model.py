@@ -202,6 +202,74 @@ class Expansion(Strict):
     dlt_evaluable: bool = False
 
 
+# The DLT definition mirrors edc.domain.dlt.DltDefinition field for field (the window excepted: it is
+# Escalation.dlt_window_days), so that `Escalation.dlt_definition_mapping()` is what
+# DltDefinition.from_mapping takes. Definitions cannot import the domain: event classes and
+# relatedness codes are checked against the codelists dlt_event_class and relatedness (check_study).
+
+Grade = Annotated[int, Field(ge=1, le=5)]
+Days = Annotated[int, Field(ge=0)]
+Reference = Text
+"""A quote of the protocol (or an assumption's wording) a DLT proposal shows as its reason."""
+
+
+class DltPersistence(Strict):
+    """`grade` is a DLT unless the event improves to <= grade 2 within `max_days_to_improve` days.
+
+    Without `event_class` it is the general rule for every class without a rule of its own.
+    """
+
+    id: SnakeId
+    grade: Grade
+    max_days_to_improve: Days
+    event_class: Code | None = None
+    reference: Reference | None = None
+
+
+class DltExceptionRule(Strict):
+    """An expected event of `event_class` that is not a DLT at `grades`, within the time limits given.
+
+    Limits count days from the date the worst grade was reached: to the improvement to <= grade 2
+    (`max_days_to_improve`, and `max_duration_days`: the form records no other end of the severe
+    phase), to the return to baseline (`max_days_to_baseline`). No limit: never a DLT at those grades.
+    """
+
+    id: SnakeId
+    event_class: Code
+    grades: tuple[Grade, ...] = Field(min_length=1)
+    max_days_to_improve: Days | None = None
+    max_days_to_baseline: Days | None = None
+    max_duration_days: Days | None = None
+    reference: Reference | None = None
+
+
+class DltRules(Strict):
+    """A trial's DLT definition (`escalation.dlt`); see edc.domain.dlt for how each field is applied.
+
+    - `related`: codes of the relatedness codelist that count as related to the product.
+    - `always_dlt_min_grade`: a related in-window event of this grade or worse is a DLT unless an
+      exception covers its class and grade.
+    - `persistence`: lower grades that are DLTs when they do not improve in time.
+    - `exceptions`: expected events that are not DLTs.
+    - `late_referral_grades`: related events of these grades starting after the window go to the
+      safety review committee.
+    """
+
+    related: tuple[Code, ...] = Field(min_length=1)
+    always_dlt_min_grade: Grade
+    persistence: tuple[DltPersistence, ...] = ()
+    exceptions: tuple[DltExceptionRule, ...] = ()
+    late_referral_grades: tuple[Grade, ...] = ()
+    scope_reference: Reference | None = None
+    always_dlt_reference: Reference | None = None
+    late_referral_reference: Reference | None = None
+
+
+def _rule_mapping(rule: Strict) -> dict[str, Any]:
+    """A rule's plain values: no assumption (documentation only), no absent optional key."""
+    return rule.model_dump(mode="json", exclude={"assumption"}, exclude_none=True)
+
+
 class Escalation(Strict):
     design: Literal["three_plus_three"]
     start_level: UpperId
@@ -214,6 +282,27 @@ class Escalation(Strict):
     allow_intermediate_dose: bool = False
     allow_higher_doses: bool = False
     expansion: Expansion = Expansion()
+    dlt: DltRules
+
+    def dlt_definition_mapping(self) -> dict[str, Any]:
+        """The plain mapping `edc.domain.dlt.DltDefinition.from_mapping` builds the trial's DLT definition from.
+
+        `window_days` is `dlt_window_days`; lists are lists, optional keys left out when not given.
+        """
+        dlt = self.dlt
+        mapping: dict[str, Any] = {
+            "window_days": self.dlt_window_days,
+            "related": list(dlt.related),
+            "always_dlt_min_grade": dlt.always_dlt_min_grade,
+            "persistence": [_rule_mapping(rule) for rule in dlt.persistence],
+            "exceptions": [_rule_mapping(rule) for rule in dlt.exceptions],
+            "late_referral_grades": list(dlt.late_referral_grades),
+        }
+        for name in ("scope_reference", "always_dlt_reference", "late_referral_reference"):
+            value = getattr(dlt, name)
+            if value is not None:
+                mapping[name] = value
+        return mapping
 
 
 class Window(Strict):

@@ -260,3 +260,45 @@ def test_every_problem_is_reported_at_once(tree: Tree) -> None:
     assert problems == sorted(problems)
     # The rule on the broken demographics form is not reported again as an unknown name.
     assert not any("unknown name 'demographics'" in p.message for p in problems)
+
+
+# --- the DLT definition (escalation.dlt) ------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ("related: [PROBABLY, DEFINITELY]", "related: [LIKELY, DEFINITELY]",
+     "DLT definition: related code 'LIKELY' is not a code of codelist 'relatedness' "
+     "(codes: NOT_RELATED, UNLIKELY, POSSIBLY"),
+    ("grades: [3], max_days_to_improve: 3}", "grades: [3], max_days: 3}", "unknown key 'max_days'"),
+    ("{id: crs_g3, event_class: CRS,", "{id: crs_g3, event_class: FEVER,",
+     "DLT rule 'crs_g3': event class 'FEVER' is not a code of codelist 'dlt_event_class'"),
+    ("max_days_to_improve: 3, event_class: SEIZURE}", "max_days_to_improve: 3, event_class: seizure}",
+     "DLT rule 'seizure_grade3_3d': event class 'seizure' is not a code of codelist 'dlt_event_class' "
+     "(codes: CRS, SEIZURE, NEUTROPENIA, OTHER)"),
+    ("{id: neutropenia, event_class", "{id: crs_g3, event_class", "duplicate DLT rule id 'crs_g3'"),
+    ("{id: grade3_7d, grade: 3,", "{id: grade3_7d, grade: 4,", "grade 4 is always a DLT already"),
+    ("{id: seizure_grade3_3d, grade: 3, max_days_to_improve: 3, event_class: SEIZURE}",
+     "{id: seizure_grade3_3d, grade: 3, max_days_to_improve: 3}", "a second persistence rule for every class"),
+    ("event_class: NEUTROPENIA, grades: [3, 4]}", "event_class: CRS, grades: [3, 4]}",
+     "CRS grade 3 is covered by another exception"),
+    ("always_dlt_min_grade: 4", "always_dlt_min_grade: 6", "less than or equal to 5"),
+    ("late_referral_grades: [3, 4]", "late_referral_grades: [3, \"4\"]", "valid integer"),
+    ("grades: [3, 4]}", "grades: []}", "at least 1 item"),
+    ("related: [PROBABLY, DEFINITELY]", "related: []", "at least 1 item"),
+    ("max_days_to_improve: 7}", "max_days_to_improve: -1}", "greater than or equal to 0"),
+])
+def test_dlt_definition_errors(tree: Tree, old: str, new: str, fragment: str) -> None:
+    line = tree.edit(STUDY, old, new)
+    assert_reported(tree.problems(), tree, STUDY, line, fragment)
+
+
+def test_a_study_without_dlt_definition(tree: Tree) -> None:
+    line = tree.edit(STUDY, "  dlt:\n    related: [PROBABLY, DEFINITELY]\n", "  dlt_rules:\n    related: []\n")
+    problems = tree.problems()
+    assert_reported(problems, tree, STUDY, line, "unknown key 'dlt_rules'")
+    assert_reported(problems, tree, STUDY, tree.line_of(STUDY, "escalation:"), "missing required key 'dlt'")
+
+
+def test_dlt_codes_need_their_codelists(tree: Tree) -> None:
+    tree.edit(CODELISTS, "  - id: dlt_event_class\n", "  - id: toxicity_class\n")
+    assert_reported(tree.problems(), tree, STUDY, tree.line_of(STUDY, "  dlt:"),
+                    "codelist 'dlt_event_class' is not defined")

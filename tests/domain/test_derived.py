@@ -25,7 +25,7 @@ def test_function_names_match_the_cel_signatures() -> None:
     from edc.definitions import functions
     assert set(functions.CEL_FUNCTIONS) == {
         "crcl_cockcroft_gault", "creatinine_mg_dl", "qtc_bazett", "uln_multiple", "days_between",
-        "prednisone_equivalent",
+        "prednisone_equivalent", "weight_based_dose", "dose_within_tolerance", "sledai_activity_band",
     }
 
 

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edc.definitions.catalog import Catalog
-from edc.definitions.model import Dose, DoseLevel, Escalation
+from edc.definitions.model import DltRules, Dose, DoseLevel, Escalation
 from edc.domain.escalation import (
     Action,
     DltStatus,
@@ -55,7 +55,8 @@ LADDERS: Mapping[str, tuple[DoseLevel, ...]] = {
     "two levels + higher": (level("DL1", 1, "start"), level("DL2", 2), level("DLH", 3, "higher")),
 }
 TEXTBOOK = Escalation(design="three_plus_three", start_level="DL1", dlt_window_days=28,
-                      on_mtd_exceeded="step_back")
+                      on_mtd_exceeded="step_back",
+                      dlt=DltRules(related=("POSSIBLY", "PROBABLY", "DEFINITELY"), always_dlt_min_grade=3))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
+from edc.rules.calculate import applicable
 from edc.rules.checks import run_checks
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -70,3 +71,19 @@ def test_icans_grade_must_agree_with_the_calculation() -> None:
     assert "icans_grade_agrees" in findings
     assert findings["icans_grade_agrees"].values["icans_grade_calc"] == 0
     assert "icans_grade_agrees" not in ids("adverse_events", {**values, "aetoxgr": "1", "ice_orient_year": False})
+
+
+def test_the_dlt_class_is_asked_for_other_events_of_grade_3_to_5_only() -> None:
+    form = study().forms["adverse_events"]
+    for category, grade, asked in (("OTHER", "3", True), ("OTHER", "5", True), ("OTHER", "2", False),
+                                   ("CRS", "3", False), ("ICANS", "4", False)):
+        assert applicable(form, {"aecat": category, "aetoxgr": grade})["aedltcls"] is asked, (category, grade)
+
+
+def test_crs_and_icans_are_no_dlt_class_of_another_event() -> None:
+    base = {"aecat": "OTHER", "aetoxgr": "3"}
+    assert "dlt_class_not_syndrome" in ids("adverse_events", {**base, "aedltcls": "CRS"})
+    assert "dlt_class_not_syndrome" in ids("adverse_events", {**base, "aedltcls": "ICANS"})
+    assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aedltcls": "SEIZURE"})
+    assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aetoxgr": "2", "aedltcls": None})
+    assert "dlt_class_not_syndrome" not in ids("adverse_events", {"aecat": "CRS", "aetoxgr": "3", "aedltcls": None})
