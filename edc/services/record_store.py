@@ -120,6 +120,15 @@ def read_values(conn: Connection, table: Table, record_id: int) -> dict[str, obj
     return {name: aware(value) for name, value in row.items() if name != "record_id"}
 
 
+def read_entered(conn: Connection, table: Table, record_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """The entered values (empty items left out) of many records of one form, in one query."""
+    if not record_ids:
+        return {}
+    rows = conn.execute(select(table).where(table.c.record_id.in_(record_ids))).mappings()
+    return {row["record_id"]: {name: aware(value) for name, value in row.items()
+                               if name != "record_id" and value is not None} for row in rows}
+
+
 def aware(value: object) -> object:
     """SQLite returns naive datetimes; stored ones are UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:

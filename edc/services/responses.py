@@ -8,9 +8,8 @@ visits, their SLEDAI / BILAG / PGA records and the medication log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -60,22 +59,9 @@ def _records(conn: Connection, study: StudyDefinition,
     found: dict[tuple[int, str, int], Mapping[str, object]] = {}
     for form_id in wanted:
         keys = {row.id: (row.visit_id, row.form_id, row.seq) for row in rows if row.form_id == form_id}
-        for record_id, values in _values(conn, study, form_id, list(keys)).items():
+        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), list(keys)).items():
             found[keys[record_id]] = values
     return found
-
-
-def _values(conn: Connection, study: StudyDefinition, form_id: str,
-            record_ids: Sequence[int]) -> dict[int, dict[str, object]]:
-    """The entered values of many records of one form, in one query."""
-    if not record_ids:
-        return {}
-    table = store.table_of(study, form_id)
-    result: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(select(table).where(table.c.record_id.in_(record_ids))).mappings():
-        result[row["record_id"]] = {name: store.aware(value) for name, value in row.items()
-                                    if name != "record_id" and value is not None}
-    return result
 
 
 def _single(values: Mapping[tuple[int, str, int], Mapping[str, object]], visit_id: int,
