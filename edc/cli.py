@@ -136,6 +136,46 @@ def audit_verify(url: str | None) -> None:
     click.echo(f"audit trail intact: {results[0].checked} events")
 
 
+@main.group()
+def escalation() -> None:
+    """The dose escalation: each level's subjects, DLT windows and the 3+3 recommendation."""
+
+
+@escalation.command("status")
+@click.option("--study", "study_id", required=True, help="The study id, e.g. ic19.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to evaluate (default today, UTC).")
+@_url_option
+def escalation_status(study_id: str, as_of: datetime | None, url: str | None) -> None:
+    """Print the escalation of STUDY: levels, subjects, DLT windows, proposals and the recommendation."""
+    from edc.db.engine import make_engine
+    from edc.definitions.loader import load_catalog
+    from edc.services.errors import NotFound
+    from edc.services.escalation import StudyEscalation, study_escalation
+
+    found: list[tuple[object, StudyEscalation]] = []
+
+    def read() -> None:
+        catalog = load_catalog(config.forms_dir())
+        if study_id not in catalog.studies:
+            raise NotFound(f"no study '{study_id}'; known: {', '.join(sorted(catalog.studies))}")
+        study = catalog.studies[study_id]
+        engine = make_engine(url or config.database_url())
+        try:
+            with engine.connect() as conn:
+                day = as_of.date() if as_of is not None else datetime.now(UTC).date()
+                found.append((study, study_escalation(conn, study, day)))
+        finally:
+            engine.dispose()
+
+    _run_service(read)
+    from edc.escalation_report import report_lines
+
+    study, state = found[0]
+    for line in report_lines(study, state):  # type: ignore[arg-type]
+        click.echo(line)
+
+
 @main.command("serve")
 @_url_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")

@@ -75,3 +75,9 @@ def test_db_upgrade_on_an_unreachable_database_fails_cleanly() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error:")
     assert "Traceback" not in result.stderr
+
+
+def test_escalation_status_of_an_unknown_study_fails_cleanly(tmp_path: Path) -> None:
+    result = run("escalation", "status", "--study", "nope", "--url", f"sqlite:///{tmp_path / 'none.db'}")
+    assert result.returncode == 1
+    assert "no study 'nope'" in result.stderr and "Traceback" not in result.stderr

@@ -145,6 +145,8 @@ class Subject(Base):
     subject_number: Mapped[str] = mapped_column(String(20))
     cohort: Mapped[str | None] = mapped_column(String(8))
     dose_level: Mapped[str | None] = mapped_column(String(8))
+    # True for the DLT-evaluable escalation cohorts, False for expansion subjects; None before assignment.
+    dlt_evaluable: Mapped[bool | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20))
     screened_on: Mapped[date] = mapped_column(Date)
     enrolled_on: Mapped[date | None] = mapped_column(Date)
@@ -164,6 +166,43 @@ class EligibilityDecision(Base):
     decision: Mapped[str] = mapped_column(String(12))
     computed_status: Mapped[str] = mapped_column(String(12))
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DltAdjudication(Base):
+    """The safety review committee's verdict on one adverse event (by AE number), with the engine's proposal.
+
+    Kept, never overwritten: the latest row per subject and AE number is the committee's current verdict.
+    """
+
+    __tablename__ = "dlt_adjudications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    aespid: Mapped[str] = mapped_column(String(10))
+    verdict: Mapped[str] = mapped_column(String(12))
+    proposed_verdict: Mapped[str] = mapped_column(String(24))
+    proposed_rule: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EscalationDecision(Base):
+    """The committee's decision on the escalation, next to the engine's recommendation it was made on.
+
+    `overrides` is true when the decision differs from the recommendation; the reason then says why.
+    """
+
+    __tablename__ = "escalation_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str | None] = mapped_column(String(8))
+    recommended_action: Mapped[str] = mapped_column(String(32))
+    recommended_level: Mapped[str | None] = mapped_column(String(8))
+    overrides: Mapped[bool] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -111,7 +111,7 @@ def neutropenia(patient: Patient, infusion: date) -> AdverseEvent:
     meds = (medication("Filgrastim (G-CSF)", "Neutrophil count decreased", 300, "ug", "QD", "SUBCUTANEOUS",
                        worst, worst + timedelta(days=4)),) if grade == 4 else ()
     values: Values = {"aecat": "OTHER", "aetoxgr": str(grade), "aerel": "POSSIBLY", "aerel_ld": "PROBABLY",
-                      "aecontrt": "Y" if meds else "N"}
+                      "aecontrt": "Y" if meds else "N", **({"aedltcls": "NEUTROPENIA"} if grade >= 3 else {})}
     rule = ("Grade 3-4 neutropenia lasting 28 days or less after lymphodepletion is not a DLT "
             "(protocol exception for cytopenias)") if grade >= 3 else None
     return AdverseEvent("Neutrophil count decreased", values, onset, end, worst=worst if grade >= 3 else None,
@@ -138,7 +138,7 @@ def pneumonia(infusion: date, dlt_window: int) -> AdverseEvent:
                        onset + timedelta(days=9)),)
     rule = ("Grade 3 infection improving to grade 2 or lower within 7 days with antibiotics: not a DLT"
             if dlt_window >= 45 else None)
-    return AdverseEvent("Pneumonia", {"aecat": "OTHER", "aetoxgr": "3", "aerel": "POSSIBLY",
+    return AdverseEvent("Pneumonia", {"aecat": "OTHER", "aetoxgr": "3", "aedltcls": "OTHER", "aerel": "POSSIBLY",
                                       "aerel_ld": "UNLIKELY", "aecontrt": "Y", **serious},
                         onset, end, worst=onset + timedelta(days=1), improved=onset + timedelta(days=6), baseline=end,
                         meds=meds, dlt_rule=rule)

@@ -32,14 +32,18 @@ class TrialDesign:
     failures: tuple[tuple[str, str, int], ...]
 
 
+# The infusions follow each trial's 3+3 rules as the escalation service enforces them: a cohort's next
+# level is enrolled (at screening, 3-6 weeks before infusion) only after the previous cohort's DLT
+# windows (90 days in Relma-cel, 28 elsewhere) have closed, and IC19's first infusions at a level are
+# at least 14 days apart.
 DESIGNS: dict[str, TrialDesign] = {
-    "relmacel": TrialDesign((175, 150, 124, 98, 68, 38), ("DL1",) * 3 + ("DL2",) * 3, ("SLE",) * 6,
+    "relmacel": TrialDesign((340, 320, 300, 150, 125, 100), ("DL1",) * 3 + ("DL2",) * 3, ("SLE",) * 6,
                             (("EXC09", "SLE", 140), ("INC05", "SLE", 75))),
-    "rd0604": TrialDesign((165, 135, 104, 72, 40), ("DL1",) * 3 + ("DL2",) * 2, ("SLE",) * 5,
+    "rd0604": TrialDesign((200, 185, 170, 85, 60), ("DL1",) * 3 + ("DL2",) * 2, ("SLE",) * 5,
                           (("INC16", "SLE", 95),)),
-    "cnct19": TrialDesign((400, 320, 240, 160, 90, 35), ("DL1",) * 6, ("LN", "ITP", "AAV", "LN", "DM", "ITP"),
+    "cnct19": TrialDesign((400, 320, 240, 150, 90, 35), ("DL1",) * 6, ("LN", "ITP", "AAV", "LN", "DM", "ITP"),
                           (("EXC11", "LN", 200), ("EXC05", "DM", 60))),
-    "ic19": TrialDesign((180, 155, 128, 100, 70), ("DL1",) * 3 + ("DL2",) * 2, ("SLE",) * 5,
+    "ic19": TrialDesign((180, 155, 128, 60, 35), ("DL1",) * 3 + ("DL2",) * 2, ("SLE",) * 5,
                         (("EXC12", "SLE", 110),)),
 }
 

@@ -25,6 +25,7 @@ from edc.demo.screening import FAILURES, screening_records, with_failure
 from edc.demo.visit_data import background_medications, infusion_day_medications, medication_values, visit_records
 from edc.rules.eligibility import FormRecords, evaluate_eligibility
 from edc.services.eligibility import decide_eligibility, enrol_subject
+from edc.services.escalation import check_infusion_interval
 from edc.services.records import forms_at_visit
 from edc.services.subjects import LOGS_VISIT, screen_subject
 from edc.services.visits import mark_visit_missed, record_visit_date, schedule_visits
@@ -106,6 +107,7 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
         for med in background_medications(plan.therapy, on, None):
             ctx.submit(LOGS_VISIT, "concomitant_medications", medication_values(med, on), on)
         return
+    check_infusion_interval(ctx.conn, study, subject.subject_id, plan.infusion)
     for info in schedule_visits(ctx.conn, study=study, subject_id=subject.subject_id, infusion_date=plan.infusion,
                                 actor=ctx.actor, now=ctx.now):
         ctx.state.visits[info.visit_code] = info.visit_id
@@ -122,7 +124,7 @@ def decide(ctx: StepContext, plan: SubjectPlan, subject_number: str) -> None:
                            reason="All inclusion criteria met and no exclusion criterion present",
                            actor=ctx.actor, now=ctx.now)
         enrol_subject(ctx.conn, study=ctx.study, subject_number=subject_number, enrolled_on=plan.screened_on,
-                      actor=ctx.actor, now=ctx.now)
+                      actor=ctx.actor, now=ctx.now, dose_level=plan.dose_level)
 
 
 def _mistyped(ctx: StepContext, plan: SubjectPlan, form_id: str, values: dict[str, object]) -> dict[str, object]:

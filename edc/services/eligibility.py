@@ -32,6 +32,7 @@ from edc.services import lookups
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, NotEligible, ReasonRequired
+from edc.services.escalation import assign_dose_level
 from edc.services.lookups import SubjectRow
 from edc.services.subjects import SCREENING
 
@@ -96,8 +97,13 @@ def decide_eligibility(conn: Connection, *, study: StudyDefinition, subject_numb
 
 
 def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: str, enrolled_on: date,
-                  actor: Actor, now: datetime) -> SubjectRow:
-    """Enrol a subject decided eligible whose screening data still meet every criterion."""
+                  actor: Actor, now: datetime, dose_level: str | None = None) -> SubjectRow:
+    """Enrol a subject decided eligible whose screening data still meet every criterion, at the open dose level.
+
+    The level is the one the escalation has open on `enrolled_on` (see
+    `edc.services.escalation`); `dose_level`, when given, must be that level.
+    Conflict when no level takes a subject.
+    """
     current = subject_eligibility(conn, study=study, subject_number=subject_number, actor=actor)
     subject, result = current.subject, current.result
     if subject.status != ELIGIBLE:
@@ -107,12 +113,16 @@ def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: s
         raise NotEligible(_why_not(subject_number, result) + " (the screening data changed since the decision)")
     if not subject.screened_on <= enrolled_on <= now.date():
         raise InvalidInput(f"enrolled_on must lie between the screening date {subject.screened_on} and today")
-    _set_status(conn, subject, ENROLLED, {"enrolled_on": enrolled_on})
+    assigned = assign_dose_level(conn, study, requested=dose_level, as_of=enrolled_on)
+    _set_status(conn, subject, ENROLLED, {"enrolled_on": enrolled_on, "dose_level": assigned.dose_level,
+                                          "dlt_evaluable": assigned.dlt_evaluable})
     audit.append_items(conn, [audit.ItemChange("status", subject.status, ENROLLED),
-                              audit.ItemChange("enrolled_on", None, enrolled_on)],
+                              audit.ItemChange("enrolled_on", None, enrolled_on),
+                              audit.ItemChange("dose_level", None, assigned.dose_level),
+                              audit.ItemChange("dlt_evaluable", None, assigned.dlt_evaluable)],
                        action="subject.enrol", occurred_at=now, user_id=actor.user_id, role=actor.role,
                        site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id)
-    return replace(subject, status=ENROLLED, enrolled_on=enrolled_on)
+    return replace(subject, status=ENROLLED, enrolled_on=enrolled_on, dose_level=assigned.dose_level)
 
 
 def screening_records(conn: Connection, study: StudyDefinition, subject_id: int) -> dict[str, FormRecords]:

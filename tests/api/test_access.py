@@ -36,6 +36,10 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("GET", SUBJECT + "/responses", None, "record.read"),
     ("GET", f"/api/v1/studies/{STUDY}/audit", None, "audit.read"),
     ("GET", f"/api/v1/studies/{STUDY}/audit/csv", None, "audit.read"),
+    ("GET", f"/api/v1/studies/{STUDY}/escalation", None, "escalation.read"),
+    ("POST", f"/api/v1/studies/{STUDY}/escalation/decisions", {"action": "stop", "reason": "safety signal"},
+     "committee.decide"),
+    ("POST", SUBJECT + "/adverse-events/1/adjudication", {"verdict": "DLT", "reason": "grade 4"}, "dlt.adjudicate"),
 ]
 
 

@@ -51,10 +51,12 @@ class EligibilityController(Controller):
     @post(SUBJECT + "/enrolment", status_code=200, sync_to_thread=True)
     def enrol(self, request: Request[Any, Any, Any], study_id: FromPath[str], subject_number: FromPath[str],
               data: JSONBody[EnrolRequest]) -> SubjectOut:
-        """Enrol a subject decided eligible whose data still meet every criterion (409 otherwise)."""
+        """Enrol a subject decided eligible whose data still meet every criterion, at the open dose level (409
+        otherwise, or when the escalation has no level open)."""
         with acting(request, study_id, Permission("subject.enrol"), write=True) as scope:
             row = enrol_subject(scope.conn, study=scope.study, subject_number=subject_number,
-                                enrolled_on=data.enrolled_on, actor=scope.actor, now=scope.now)
+                                enrolled_on=data.enrolled_on, actor=scope.actor, now=scope.now,
+                                dose_level=data.dose_level)
             return subject_out(row)
 
 

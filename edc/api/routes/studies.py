@@ -23,7 +23,7 @@ from edc.api.bodies import (
 )
 from edc.api.context import acting, app_state, authenticated, next_link
 from edc.definitions.catalog import StudyDefinition
-from edc.services import lookups, visits
+from edc.services import escalation, lookups, visits
 from edc.services.lookups import SubjectRow
 from edc.services.permissions import Permission, studies_visible
 from edc.services.records import forms_at_visit
@@ -98,10 +98,12 @@ class StudyController(Controller):
     @post(SUBJECT + "/schedule", status_code=200, sync_to_thread=True)
     def schedule(self, request: Request[Any, Any, Any], study_id: FromPath[str], subject_number: FromPath[str],
                  data: JSONBody[ScheduleRequest]) -> list[VisitOut]:
-        """Plan (or re-plan) the scheduled visits from the infusion date."""
+        """Plan (or re-plan) the scheduled visits from the infusion date (409 when it is too close to another
+        first infusion at the subject's dose level, where the design sets a minimum interval)."""
         with acting(request, study_id, Permission("visit.write"), write=True) as scope:
             subject = lookups.find_subject(scope.conn, study_id=study_id, subject_number=subject_number,
                                            actor=scope.actor)
+            escalation.check_infusion_interval(scope.conn, scope.study, subject.subject_id, data.infusion_date)
             planned = visits.schedule_visits(scope.conn, study=scope.study, subject_id=subject.subject_id,
                                              infusion_date=data.infusion_date, actor=scope.actor, now=scope.now)
             return [_visit_out(scope.study, v) for v in planned]

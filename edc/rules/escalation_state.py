@@ -1,0 +1,169 @@
+"""Where a trial's dose escalation stands: each treated subject's DLT window and the 3+3 recommendation.
+
+Pure assembly over the stored records; the clinical rules are in
+`edc.domain.dlt` (screening adverse events, window states) and
+`edc.domain.escalation` (the 3+3 decision). What this module decides:
+
+- An adverse event's outcome is the committee's verdict when it adjudicated
+  the event, else the investigator's DLT assessment (the `dlt_assessment`
+  form, latest record per AE number), else the screening proposal, except
+  that a proposed DLT nobody confirmed yet counts as pending: the escalation
+  never moves on an unconfirmed DLT. A proposal still waiting for an
+  improvement stays pending until the improvement is recorded or a verdict given.
+- A subject assigned to a level but not yet infused occupies a place in the
+  cohort and counts as pending, so no one is assigned over them.
+- Events starting after `as_of` are not seen, so the state on a past day can
+  be asked for.
+- An event the definition refers to the committee (it started after the DLT
+  window) is shown with its proposal but does not keep the subject's window
+  undecided; a committee DLT verdict on it counts like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from edc.definitions.model import DoseLevel, Escalation
+from edc.domain.dlt import (
+    AdverseEvent,
+    DltDefinition,
+    DltProposal,
+    DltVerdict,
+    DltWindow,
+    EventClass,
+    WindowState,
+    screen_adverse_event,
+    window_state,
+)
+from edc.domain.escalation import DltStatus, LevelCohort, Recommendation, recommend
+
+Values = Mapping[str, object]
+_SYNDROMES = {"CRS": EventClass.CRS, "ICANS": EventClass.ICANS}
+_WINDOW_STATUS = {WindowState.DLT: DltStatus.DLT, WindowState.CLOSED_NO_DLT: DltStatus.NO_DLT,
+                  WindowState.OPEN: DltStatus.PENDING, WindowState.AWAITING_DECISION: DltStatus.PENDING}
+
+
+@dataclass(frozen=True)
+class TreatedSubject:
+    """A subject assigned to a dose level, with what the DLT evaluation reads."""
+
+    subject_number: str
+    site_id: int
+    dose_level: str
+    dlt_evaluable: bool
+    infusion_date: date | None
+    adverse_events: Sequence[Values]  # adverse_events records
+    investigator: Mapping[str, str]  # AE number -> DLT verdict code of the investigator's assessment
+    committee: Mapping[str, str]  # AE number -> the committee's verdict code
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """One adverse event: the screening proposal, the verdicts given, and the outcome that counts."""
+
+    aespid: str
+    proposal: DltProposal
+    investigator: str | None
+    committee: str | None
+    outcome: DltVerdict
+
+
+@dataclass(frozen=True)
+class SubjectDlt:
+    """A treated subject's DLT window (None before the infusion), status for the 3+3 and events."""
+
+    subject: TreatedSubject
+    window: DltWindow | None
+    status: DltStatus | None  # None: not DLT-evaluable
+    events: tuple[EventOutcome, ...]
+
+
+@dataclass(frozen=True)
+class LevelState:
+    """A dose level with its subjects and the cohort the 3+3 rule reads."""
+
+    level: DoseLevel
+    subjects: tuple[SubjectDlt, ...]
+    cohort: LevelCohort
+
+
+@dataclass(frozen=True)
+class EscalationState:
+    """Every dose level's state, the subjects enrolled in all, and the engine's recommendation."""
+
+    as_of: date
+    levels: tuple[LevelState, ...]
+    enrolled: int
+    recommendation: Recommendation
+
+
+def escalation_state(dose_levels: Sequence[DoseLevel], escalation: Escalation, definition: DltDefinition,
+                     subjects: Sequence[TreatedSubject], as_of: date) -> EscalationState:
+    """The state of the escalation on `as_of` from the treated subjects' records."""
+    evaluated = [_subject_dlt(s, definition, escalation.dlt_window_days, as_of) for s in subjects]
+    levels = []
+    for level in sorted(dose_levels, key=lambda d: d.order):
+        at_level = tuple(s for s in evaluated if s.subject.dose_level == level.id)
+        statuses = [s.status for s in at_level if s.status is not None]
+        levels.append(LevelState(level, at_level, LevelCohort.of(level.id, statuses)))
+    cohorts = [state.cohort for state in levels if state.cohort.evaluable]
+    recommendation = recommend(dose_levels, escalation, cohorts, enrolled=len(subjects))
+    return EscalationState(as_of, tuple(levels), len(subjects), recommendation)
+
+
+def event_class(record: Values) -> EventClass:
+    """The DLT event class of an AE record: CRS and ICANS by category, otherwise the coded class (OTHER if none)."""
+    syndrome = _SYNDROMES.get(str(record.get("aecat")))
+    if syndrome is not None:
+        return syndrome
+    coded = record.get("aedltcls")
+    return EventClass(str(coded)) if coded is not None else EventClass.OTHER
+
+
+def adverse_event(record: Values) -> AdverseEvent:
+    """The engine's view of one adverse_events record."""
+    def on(name: str) -> date | None:
+        value = record.get(name)
+        return value if isinstance(value, date) else None
+
+    start = on("aestdat")
+    assert start is not None, "aestdat is required on the adverse event form"
+    return AdverseEvent(aespid=str(record["aespid"]), event_class=event_class(record),
+                        grade=int(str(record["aetoxgr"])), relatedness=str(record["aerel"]), start_date=start,
+                        worst_grade_date=on("aewrsdat"), improved_date=on("aeimpdat"),
+                        baseline_date=on("aebasdat"), end_date=on("aeendat"))
+
+
+def _subject_dlt(subject: TreatedSubject, definition: DltDefinition, window_days: int, as_of: date) -> SubjectDlt:
+    if subject.infusion_date is None or subject.infusion_date > as_of:
+        status = DltStatus.PENDING if subject.dlt_evaluable else None
+        return SubjectDlt(subject, None, status, ())
+    events = tuple(_outcome(subject, record, definition, as_of) for record in subject.adverse_events
+                   if isinstance(record.get("aestdat"), date) and record["aestdat"] <= as_of)  # type: ignore[operator]
+    # An event referred to the committee started after the window: it is listed for the committee but
+    # does not hold the cohort's evaluation; a DLT verdict of the committee on it counts.
+    counted = [DltVerdict.NOT_CANDIDATE if e.outcome is DltVerdict.REFER_TO_COMMITTEE else e.outcome
+               for e in events]
+    window = window_state(subject.infusion_date, as_of, window_days, subject.dlt_evaluable, counted)
+    return SubjectDlt(subject, window, _WINDOW_STATUS.get(window.state), events)
+
+
+def _outcome(subject: TreatedSubject, record: Values, definition: DltDefinition, as_of: date) -> EventOutcome:
+    event = adverse_event(record)
+    assert subject.infusion_date is not None
+    proposal = screen_adverse_event(event, definition, [subject.infusion_date], as_of)
+    investigator = subject.investigator.get(event.aespid)
+    committee = subject.committee.get(event.aespid)
+    return EventOutcome(event.aespid, proposal, investigator, committee,
+                        _counted(proposal.verdict, investigator, committee))
+
+
+def _counted(proposed: DltVerdict, investigator: str | None, committee: str | None) -> DltVerdict:
+    decided = committee or investigator
+    if decided is not None:
+        return DltVerdict(decided)
+    if proposed is DltVerdict.DLT:
+        return DltVerdict.PENDING  # a DLT counts once the investigator confirms it
+    return proposed

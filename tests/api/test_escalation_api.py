@@ -1,0 +1,173 @@
+"""Dose escalation through the API, one scenario per trial: enrol at the open level, infuse, report adverse
+events, see the DLT proposals, adjudicate, and reach each trial's 3+3 decision; every refused assignment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from api_env import Api
+from trial_run import TrialRun, cohort, level
+
+
+def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> None:
+    trial = TrialRun(api, "ic19")
+    assert trial.enrolled("A", "2026-01-10") == "DL1"
+    trial.infuse("A", "2026-01-20", "DL1")
+    assert trial.enrolled("B", "2026-01-12") == "DL1"
+    # first infusions of a dose group at least 14 days apart
+    too_close = trial.schedule("B", "2026-02-02")
+    assert too_close.status_code == 409 and "14 days" in too_close.json()["detail"]
+    trial.infuse("B", "2026-02-03", "DL1")
+    assert trial.enrolled("C", "2026-01-14") == "DL1"
+    trial.infuse("C", "2026-02-17", "DL1")
+    full = trial.enrol("D", "2026-01-16")
+    assert full.status_code == 409 and "no dose level is open" in full.json()["detail"]
+
+    # CRS grade 3 back to grade 2 within 72 h: not a DLT; grade 4 neutropenia of 13 days: not a DLT;
+    # a grade 3 event improving only after 13 days: a DLT, once the investigator confirms it
+    trial.adverse_event("A", "1", grade=3, onset="2026-01-22", event_class="CRS", improved="2026-01-24",
+                        ended="2026-01-26")
+    trial.adverse_event("B", "1", grade=4, onset="2026-02-05", event_class="NEUTROPENIA", improved="2026-02-18",
+                        ended="2026-02-20")
+    trial.adverse_event("C", "1", grade=3, onset="2026-02-20", improved="2026-03-05", ended="2026-03-08")
+    state = trial.state("2026-03-20")
+    events = {s["subject_number"]: s["events"] for s in level(state, "DL1")["subjects"]}
+    crs, neutropenia, other = (events[trial.subjects[n].number][0] for n in "ABC")
+    assert (crs["proposal"]["verdict"], crs["proposal"]["rule"]) == ("NOT_DLT", "crs_g3")
+    assert neutropenia["proposal"]["verdict"] == "NOT_DLT"
+    assert other["proposal"]["verdict"] == "DLT" and other["outcome"] == "PENDING"
+    assert other["proposal"]["data"]["days_to_improvement"] == 13
+    assert cohort(state, "DL1") == (3, 0, 1) and state["recommendation"]["action"] == "wait"
+
+    trial.assess("C", "1", dlt=True, on="2026-03-10")
+    state = trial.state("2026-03-20")
+    assert cohort(state, "DL1") == (3, 1, 0)
+    assert (state["recommendation"]["action"], state["open_level"], state["slots"]) == ("expand_cohort", "DL1", 3)
+    not_open = trial.enrol("D", "2026-03-21", dose_level="DL2")
+    assert not_open.status_code == 409 and "DL2 is not open" in not_open.json()["detail"]
+
+    # the committee judges the event not a DLT: the cohort is 0 of 3 and escalation opens DL2
+    investigator = trial.subjects["A"].user
+    assert trial.adjudicate("C", "1", "NOT_DLT", "attributed to a concurrent infection",
+                            user=investigator).status_code == 403
+    adjudicated = trial.adjudicate("C", "1", "NOT_DLT", "attributed to a concurrent infection")
+    assert adjudicated.status_code == 201, adjudicated.text
+    assert (adjudicated.json()["committee"], adjudicated.json()["outcome"]) == ("NOT_DLT", "NOT_DLT")
+    assert trial.adjudicate("C", "9", "DLT", "no such event").status_code == 404
+    assert trial.enrolled("D", "2026-03-21") == "DL2"
+    trial.infuse("D", "2026-04-01", "DL2")
+    assert trial.enrolled("E", "2026-03-22") == "DL2"
+    trial.infuse("E", "2026-04-15", "DL2")
+    assert trial.enrolled("F", "2026-03-23") == "DL2"
+    trial.infuse("F", "2026-04-29", "DL2")
+
+    # two DLTs at DL2: more than 1 of 6, escalation stops and the committee decides
+    trial.adverse_event("D", "1", grade=4, onset="2026-04-05", ended="2026-04-20")
+    trial.adverse_event("E", "1", grade=4, onset="2026-04-18", ended="2026-05-01")
+    for name in "DE":
+        trial.assess(name, "1", dlt=True, on="2026-05-02")
+    state = trial.state("2026-05-03")
+    assert cohort(state, "DL2")[:2] == (3, 2) and state["recommendation"]["action"] == "stop_for_review"
+    assert state["open_level"] is None
+    stopped = trial.enrol("G", "2026-05-03")
+    assert stopped.status_code == 409 and "no dose level is open" in stopped.json()["detail"]
+
+    assert trial.decide("step_back", "DL1", "", user=trial.committee).status_code == 422  # a reason is required
+    decided = trial.decide("step_back", "DL1", "SRC: treat three more subjects at DL1")
+    assert decided.status_code == 201, decided.text
+    body = decided.json()
+    assert body["decision"]["overrides"] and body["decision"]["recommended_action"] == "stop_for_review"
+    assert (body["open_level"], body["steered_by_committee"]) == ("DL1", True)
+    assert trial.enrolled("G", "2026-05-04") == "DL1"
+
+    def trail(action: str) -> list[tuple[object, object, object]]:
+        found = api.call(trial.monitor, "GET", "/api/v1/studies/ic19/audit", params={"action": action}).json()
+        return [(e["item"], e["new_value"], e["reason"]) for e in found["items"]]
+
+    assert trail("dlt.adjudicate") == [("AE 1", '"NOT_DLT"', "attributed to a concurrent infection")]
+    assert trail("escalation.decide") == [("decision", '"step_back DL1"', "SRC: treat three more subjects at DL1")]
+
+
+def test_relmacel_two_dlts_at_the_start_level_step_back_to_the_backup_level(api: Api, db_url: str) -> None:
+    trial = TrialRun(api, "relmacel")
+    for name, enrolled, infused in (("A", "2026-01-10", "2026-01-20"), ("B", "2026-01-11", "2026-01-22"),
+                                    ("C", "2026-01-12", "2026-01-25")):
+        assert trial.enrolled(name, enrolled) == "DL1"
+        trial.infuse(name, infused, "DL1")
+    trial.adverse_event("A", "1", grade=4, onset="2026-01-24")
+    trial.adverse_event("B", "1", grade=3, onset="2026-01-26", related="NOT_RELATED")  # not a candidate
+    trial.assess("A", "1", dlt=True, on="2026-01-28")
+    state = trial.state("2026-02-01")
+    assert cohort(state, "DL1") == (3, 1, 2) and state["recommendation"]["action"] == "wait"
+    trial.adverse_event("C", "1", grade=3, onset="2026-01-30", improved="2026-02-20")
+    trial.assess("C", "1", dlt=True, on="2026-02-21")
+    # 2 of 3 with DLT: DL1 exceeds the MTD at once, whatever the open windows show; step back to DLB
+    state = trial.state("2026-02-22")
+    assert cohort(state, "DL1")[:2] == (3, 2)
+    assert (state["recommendation"]["action"], state["open_level"]) == ("step_back", "DLB")
+    refused = trial.enrol("D", "2026-02-22", dose_level="DL2")
+    assert refused.status_code == 409 and "DL2 is not open" in refused.json()["detail"]
+    assert trial.enrolled("D", "2026-02-22") == "DLB"
+
+    # the same state from the command line
+    shown = subprocess.run([sys.executable, "-m", "edc", "escalation", "status", "--study", "relmacel",
+                            "--as-of", "2026-02-22", "--url", db_url], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert "DL1  25 x 10^6 CAR+ T cells: 3 evaluable, 2 DLT, 1 pending" in lines
+    assert "  01-004: not infused yet" in lines  # D, at DLB since the step back
+    assert any(line.startswith("recommendation: enrol DLB - 1 of 3 treated at DLB") for line in lines)
+    assert "open for enrolment: DLB (2 place(s))" in lines
+
+
+def test_rd0604_escalation_mtd_expansion_not_evaluable_and_the_cap_of_12(api: Api) -> None:
+    trial = TrialRun(api, "rd0604")
+    day = iter(range(10, 31))
+    for name, infused in zip("ABC", ("2026-01-15", "2026-01-16", "2026-01-17"), strict=True):
+        assert trial.enrolled(name, f"2026-01-{next(day)}") == "DL1"
+        trial.infuse(name, infused, "DL1")
+    assert trial.state("2026-02-15")["recommendation"]["action"] == "escalate"
+    for name, infused in zip("DEF", ("2026-02-20", "2026-02-21", "2026-02-22"), strict=True):
+        assert trial.enrolled(name, f"2026-02-1{6 + 'DEF'.index(name)}") == "DL2"
+        trial.infuse(name, infused, "DL2")
+    assert trial.enrol("G", "2026-02-19").status_code == 409  # DL2's cohort is full, windows open
+    state = trial.state("2026-03-23")
+    # the top planned level at 0 of 3 is expanded to 6 before it is the MTD; higher doses are an option
+    assert (state["recommendation"]["action"], state["recommendation"]["level"]) == ("expand_cohort", "DL2")
+    assert "explore_higher" in {o["action"] for o in state["recommendation"]["options"]}
+    for name, infused in zip("GHI", ("2026-03-27", "2026-03-28", "2026-03-29"), strict=True):
+        assert trial.enrolled(name, f"2026-03-2{4 + 'GHI'.index(name)}") == "DL2"
+        trial.infuse(name, infused, "DL2")
+    state = trial.state("2026-04-27")
+    assert (state["recommendation"]["action"], state["recommendation"]["mtd"]) == ("open_expansion", "DL2")
+    assert state["expansion"] and state["slots"] == 3  # 12 in all, 9 treated in escalation
+    for name, enrolled in zip("JKL", ("2026-04-28", "2026-04-29", "2026-04-30"), strict=True):
+        assert trial.enrolled(name, enrolled) == "DL2"
+    trial.infuse("J", "2026-05-05", "DL2")
+    state = trial.state("2026-05-10")
+    expansion = {s["subject_number"]: s for s in level(state, "DL2")["subjects"]}[trial.subjects["J"].number]
+    assert (expansion["dlt_evaluable"], expansion["window_state"]) == (False, "NOT_EVALUABLE")
+    assert cohort(state, "DL2") == (6, 0, 0) and state["enrolled"] == 12
+    capped = trial.enrol("M", "2026-05-10")
+    assert capped.status_code == 409 and "no dose level is open" in capped.json()["detail"]
+
+
+def test_cnct19_one_dlt_expands_the_level_and_two_stop_for_review(api: Api) -> None:
+    trial = TrialRun(api, "cnct19")
+    for name, infused in zip("ABC", ("2026-01-20", "2026-01-21", "2026-01-22"), strict=True):
+        assert trial.enrolled(name, f"2026-01-1{'ABC'.index(name)}") == "DL1"
+        trial.infuse(name, infused, "DL1")
+    trial.adverse_event("A", "1", grade=3, onset="2026-01-25", improved="2026-02-10")
+    trial.assess("A", "1", dlt=True, on="2026-02-11")
+    state = trial.state("2026-02-25")
+    assert cohort(state, "DL1") == (3, 1, 0)
+    assert (state["recommendation"]["action"], state["slots"]) == ("expand_cohort", 3)
+    for name, infused in zip("DEF", ("2026-03-01", "2026-03-02", "2026-03-03"), strict=True):
+        assert trial.enrolled(name, f"2026-02-2{6 + 'DEF'.index(name)}") == "DL1"
+        trial.infuse(name, infused, "DL1")
+    trial.adverse_event("D", "1", grade=4, onset="2026-03-05", ended="2026-03-09")
+    trial.assess("D", "1", dlt=True, on="2026-03-10")
+    state = trial.state("2026-03-10")
+    assert cohort(state, "DL1")[:2] == (6, 2) and state["recommendation"]["action"] == "stop_for_review"
+    assert trial.enrol("G", "2026-03-11").status_code == 409

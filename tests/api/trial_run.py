@@ -1,0 +1,127 @@
+"""A dose-escalation trial driven through the API: enrol, infuse, report adverse events, assess, adjudicate.
+
+Every step is an HTTP request of the real application, by the study's
+investigator (site 01) or its safety reviewer; dates are explicit, so a
+scenario runs in the past and reads the escalation `as_of` a chosen day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_env import NOW, PASSWORD, Api, records_path, subject_path
+from screened import Subject
+from screening_data import screening
+
+from edc.services.auth import GrantSpec, create_user
+
+#: An adverse event's class for the DLT rules; CRS and ICANS are categories of their own.
+SYNDROMES = ("CRS", "ICANS")
+
+
+class TrialRun:
+    """One study's escalation scenario: subjects by letter, each screened eligible through the API."""
+
+    def __init__(self, api: Api, study_id: str) -> None:
+        self.api, self.study = api, api.catalog.studies[study_id]
+        self.committee, self.monitor = f"src_{study_id}", f"mon_{study_id}"
+        for username, role in ((self.committee, "safety_reviewer"), (self.monitor, "monitor")):
+            if username not in api.tokens:
+                with api.engine.begin() as conn:
+                    create_user(conn, username=username, full_name=role.title(), password=PASSWORD,
+                                grants=[GrantSpec(role, study_id, None)], now=NOW)
+                api.tokens[username] = api.login(username).json()["token"]
+        self.subjects: dict[str, Subject] = {}
+
+    def screened(self, name: str) -> Subject:
+        """Subject `name`, screened and decided eligible on first use."""
+        if name not in self.subjects:
+            subject = Subject(self.api, self.study, None)
+            one_cohort = len(self.study.spec.cohorts) <= 1  # screening data name a one-cohort trial's cohort None
+            subject.submit(screening(self.study, None if one_cohort else subject.cohort))
+            decided = self.api.call(subject.user, "POST", subject.path("/eligibility/decision"),
+                                    json={"decision": "eligible", "reason": "all criteria met"})
+            assert decided.status_code == 201, decided.text
+            self.subjects[name] = subject
+        return self.subjects[name]
+
+    def enrol(self, name: str, on: str, dose_level: str | None = None) -> Any:
+        """The enrolment response for subject `name` on `on` (screened first if new)."""
+        subject = self.screened(name)
+        body: dict[str, Any] = {"enrolled_on": on} | ({"dose_level": dose_level} if dose_level else {})
+        return self.api.call(subject.user, "POST", subject.path("/enrolment"), json=body)
+
+    def enrolled(self, name: str, on: str) -> str:
+        """Enrol `name` and return the dose level assigned."""
+        response = self.enrol(name, on)
+        assert response.status_code == 200, response.text
+        return str(response.json()["dose_level"])
+
+    def schedule(self, name: str, infusion: str) -> Any:
+        subject = self.subjects[name]
+        return self.api.call(subject.user, "POST", subject.path("/schedule"), json={"infusion_date": infusion})
+
+    def infuse(self, name: str, on: str, dose_level: str) -> None:
+        """Plan the visits from `on` and record the infusion at D0."""
+        planned = self.schedule(name, on)
+        assert planned.status_code == 200, planned.text
+        self._post(name, "D0", "cart_infusion", {
+            "exdat": on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level, "dose_planned": "100",
+            "weight_kg": "60.0", "cells_infused": "100", "infusion_complete": "Y", "premed": "Y",
+            "infusion_reaction": "N"})
+
+    def adverse_event(self, name: str, aespid: str, *, grade: int, onset: str, event_class: str = "OTHER",
+                      related: str = "PROBABLY", improved: str | None = None, ended: str | None = None) -> None:
+        """Log an adverse event; grade 3-4 with the worst grade at onset and the improvement date when given."""
+        values: dict[str, Any] = {
+            "aespid": aespid, "aeterm": f"{event_class.title()} event {aespid}", "aestdat": onset,
+            "aetoxgr": str(grade), "aeser": "N", "aerel": related, "aerel_ld": "NOT_RELATED", "aeacn": "NOT APPLICABLE",
+            "aecontrt": "N", "aeongo": "N" if ended else "Y", "aeendat": ended,
+            "aeout": "RECOVERED/RESOLVED" if ended else "RECOVERING/RESOLVING"}
+        if event_class in SYNDROMES:
+            values["aecat"] = event_class
+            values |= ({"crs_fever": True, "crs_hypotension": "ONE_VASOPRESSOR", "crs_hypoxia": "NONE",
+                        "crs_death": False} if event_class == "CRS" else {})
+        else:
+            values |= {"aecat": "OTHER"} | ({"aedltcls": event_class} if grade >= 3 else {})
+        if grade >= 3:
+            values |= {"aewrsdat": onset, "aeimpdat": improved, "aebasdat": ended}
+        self._post(name, "LOGS", "adverse_events", values)
+
+    def assess(self, name: str, aespid: str, *, dlt: bool, on: str) -> None:
+        """The investigator's DLT assessment of one event."""
+        self._post(name, "LOGS", "dlt_assessment", {
+            "dlt_aespid": aespid, "dlt": "Y" if dlt else "N", "dlt_dat": on, "dlt_inv": "Dr Investigator",
+            "dlt_rule": "grade 3 not improved within 7 days" if dlt else "protocol exception"})
+
+    def adjudicate(self, name: str, aespid: str, verdict: str, reason: str, user: str | None = None) -> Any:
+        path = subject_path(self.subjects[name].number, self.study.id) + f"/adverse-events/{aespid}/adjudication"
+        return self.api.call(user or self.committee, "POST", path, json={"verdict": verdict, "reason": reason})
+
+    def decide(self, action: str, level: str | None, reason: str, user: str | None = None) -> Any:
+        body: dict[str, Any] = {"action": action, "reason": reason} | ({"level": level} if level else {})
+        return self.api.call(user or self.committee, "POST", f"/api/v1/studies/{self.study.id}/escalation/decisions",
+                             json=body)
+
+    def state(self, as_of: str, user: str | None = None) -> dict[str, Any]:
+        response = self.api.call(user or self.committee, "GET", f"/api/v1/studies/{self.study.id}/escalation",
+                                 params={"as_of": as_of})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def _post(self, name: str, visit: str, form_id: str, values: dict[str, Any]) -> None:
+        subject = self.subjects[name]
+        response = self.api.call(subject.user, "POST", records_path(subject.number, visit, form_id,
+                                                                     study=self.study.id), json=values)
+        assert response.status_code == 201, (form_id, response.text)
+
+
+def level(state: dict[str, Any], level_id: str) -> dict[str, Any]:
+    """One level of an escalation state."""
+    return next(item for item in state["levels"] if item["id"] == level_id)
+
+
+def cohort(state: dict[str, Any], level_id: str) -> tuple[int, int, int]:
+    """(evaluable, DLTs, pending) at one level."""
+    counts = level(state, level_id)["cohort"]
+    return counts["evaluable"], counts["dlts"], counts["pending"]
