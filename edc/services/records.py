@@ -15,14 +15,16 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from edc import audit
 from edc.capture.payload import ItemError, parse_payload
+from edc.db.core import Subject
 from edc.db.registry import current_version_id
 from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
 from edc.definitions.model import Form, Item
+from edc.rules import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
 from edc.services import record_store as store
@@ -72,6 +74,7 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
     ctx = store.visit_context(conn, study.id, visit_id, actor)
     form = _form_at_visit(study, ctx.visit_code, form_id)
     values, findings = _validate(study, form, payload)
+    findings += _design_findings(conn, study, form, ctx.subject_id, values)
     if idempotency_key is not None and not _claim(conn, actor, idempotency_key, digest, now):
         replayed = _replay(conn, study, actor, idempotency_key, digest)
         if replayed is None:
@@ -108,6 +111,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
     values, findings = _validate(study, form, {**_as_payload(form, old), **changes})
+    findings += _design_findings(conn, study, form, record.subject_id, values)
     corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
                  if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
     if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
@@ -169,6 +173,15 @@ def _validate(study: StudyDefinition, form: Form,
     for name, value in calculated.items():
         values[name] = _stored_value(form, name, value)
     return values, run_checks(form, values, study.codelists)
+
+
+def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
+                     values: Mapping[str, object]) -> list[Finding]:
+    """Checks against the study design the form cannot see: the infusion against the assigned dose level."""
+    if form.id != dosing.INFUSION_FORM:
+        return []
+    assigned = conn.execute(select(Subject.dose_level).where(Subject.id == subject_id)).scalar_one()
+    return dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values)
 
 
 def _stored_value(form: Form, name: str, value: object) -> object:

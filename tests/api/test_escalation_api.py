@@ -171,3 +171,27 @@ def test_cnct19_one_dlt_expands_the_level_and_two_stop_for_review(api: Api) -> N
     state = trial.state("2026-03-10")
     assert cohort(state, "DL1")[:2] == (6, 2) and state["recommendation"]["action"] == "stop_for_review"
     assert trial.enrol("G", "2026-03-11").status_code == 409
+
+
+def test_an_infusion_is_checked_against_the_assigned_level(api: Api) -> None:
+    trial = TrialRun(api, "ic19")
+    assert trial.enrolled("A", "2026-01-10") == "DL1"
+    assert trial.infuse("A", "2026-01-20", "DL1")["findings"] == []  # 1 x 10^8 cells as planned
+
+    def corrected(version: int, **changes: object) -> list[tuple[str, str]]:
+        record = trial.correct("A", "D0", "cart_infusion", changes, version)
+        return [(f["check_id"], f["severity"]) for f in record["findings"]]
+
+    # IC19 allows +/-30 % around 100 x 10^6 cells
+    assert corrected(1, cells_infused="69.9") == [("dose_within_level_tolerance", "warning")]
+    assert corrected(2, cells_infused="70") == []
+    # the form's own check compares infused with planned as entered (+/-50 %); the design check the level
+    assert set(corrected(3, dose_planned="150")) == {("dose_vs_plan", "warning"), ("dose_planned_per_level", "warning")}
+    assert corrected(4, dose_planned="100", dose_level="DL2") == [("dose_level_assigned", "error")]
+
+
+def test_a_per_kg_level_plans_the_dose_from_the_weight(api: Api) -> None:
+    trial = TrialRun(api, "rd0604")
+    assert trial.enrolled("A", "2026-01-10") == "DL1"
+    record = trial.infuse("A", "2026-01-20", "DL1")  # 1 x 10^5 cells/kg x 60 kg = 6 x 10^6
+    assert (record["values"]["dose_planned"], record["findings"]) == (6.0, [])

@@ -13,6 +13,7 @@ from api_env import NOW, PASSWORD, Api, records_path, subject_path
 from screened import Subject
 from screening_data import screening
 
+from edc.rules.dosing import planned_million_cells
 from edc.services.auth import GrantSpec, create_user
 
 #: An adverse event's class for the DLT rules; CRS and ICANS are categories of their own.
@@ -61,14 +62,17 @@ class TrialRun:
         subject = self.subjects[name]
         return self.api.call(subject.user, "POST", subject.path("/schedule"), json={"infusion_date": infusion})
 
-    def infuse(self, name: str, on: str, dose_level: str) -> None:
-        """Plan the visits from `on` and record the infusion at D0."""
+    def infuse(self, name: str, on: str, dose_level: str, *, infused: float | None = None) -> dict[str, Any]:
+        """Plan the visits from `on` and record the infusion at D0: the level's dose for 60 kg, as planned
+        unless `infused` (10^6 cells) says otherwise; returns the record."""
         planned = self.schedule(name, on)
         assert planned.status_code == 200, planned.text
-        self._post(name, "D0", "cart_infusion", {
-            "exdat": on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level, "dose_planned": "100",
-            "weight_kg": "60.0", "cells_infused": "100", "infusion_complete": "Y", "premed": "Y",
-            "infusion_reaction": "N"})
+        dose = planned_million_cells(next(d for d in self.study.spec.dose_levels if d.id == dose_level), 60.0)
+        assert dose is not None
+        return self._post(name, "D0", "cart_infusion", {
+            "exdat": on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level,
+            "dose_planned": f"{dose:.2f}", "weight_kg": "60.0", "cells_infused": f"{infused or dose:.2f}",
+            "infusion_complete": "Y", "premed": "Y", "infusion_reaction": "N"})
 
     def adverse_event(self, name: str, aespid: str, *, grade: int, onset: str, event_class: str = "OTHER",
                       related: str = "PROBABLY", improved: str | None = None, ended: str | None = None) -> None:
@@ -109,11 +113,21 @@ class TrialRun:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def _post(self, name: str, visit: str, form_id: str, values: dict[str, Any]) -> None:
+    def correct(self, name: str, visit: str, form_id: str, changes: dict[str, Any], version: int) -> dict[str, Any]:
+        """Correct the subject's (first) record of `form_id` at `visit`; returns the corrected record."""
+        subject = self.subjects[name]
+        path = records_path(subject.number, visit, form_id, study=self.study.id) + "/1"
+        response = self.api.call(subject.user, "PATCH", path, json={"reason": "test correction", "changes": changes},
+                                 headers={"If-Match": f'"{version}"'})
+        assert response.status_code == 200, (form_id, response.text)
+        return dict(response.json())
+
+    def _post(self, name: str, visit: str, form_id: str, values: dict[str, Any]) -> dict[str, Any]:
         subject = self.subjects[name]
         response = self.api.call(subject.user, "POST", records_path(subject.number, visit, form_id,
                                                                      study=self.study.id), json=values)
         assert response.status_code == 201, (form_id, response.text)
+        return dict(response.json())
 
 
 def level(state: dict[str, Any], level_id: str) -> dict[str, Any]:

@@ -129,6 +129,13 @@ def check_subject_statuses(conn: Connection, study: StudyDefinition, records: li
                                                         .where(Subject.study_id == study.id))}
     assert {n for n, s in statuses.items() if s == "screen_failed"} == failed
     assert treated and treated <= {n for n, s in statuses.items() if s == "enrolled"}
+    # enrolment assigned the level each infusion records, following the trial's 3+3 rules
+    assigned = {str(n): level for n, level in conn.execute(select(Subject.subject_number, Subject.dose_level)
+                                                           .where(Subject.study_id == study.id))}
+    for record in records:
+        if record.form_id == "cart_infusion":
+            assert record.result.values["dose_level"] == assigned[record.subject_number]
+            assert "dose_level_assigned" not in {f.check_id for f in record.result.findings}
     assert set(statuses.values()) <= {"screen_failed", "enrolled", "screening"}
 
 
