@@ -285,15 +285,43 @@ class IdempotencyKey(Base):
 
 
 class Query(Base):
+    """A data query on an item, a record or a visit of one subject.
+
+    `origin` is `edit_check` for a query the system opened from a finding
+    (`check_id` says which; it closes itself when a correction resolves the
+    finding) or `manual` for one a monitor or data manager raised. Status:
+    open -> answered (site) -> closed (opener) or back to open (re-opened).
+    Every step is a `query_messages` row and an audit event.
+    """
+
     __tablename__ = "queries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("form_records.id"), index=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"), index=True)
     item: Mapped[str | None] = mapped_column(String(30))
+    origin: Mapped[str] = mapped_column(String(12))
+    check_id: Mapped[str | None] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class QueryMessage(Base):
+    """One step of a query's thread: opened, answered, closed, re-opened, closed by a correction."""
+
+    __tablename__ = "query_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query_id: Mapped[int] = mapped_column(ForeignKey("queries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(16))  # the query's status after this step
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Signature(Base):

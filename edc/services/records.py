@@ -27,6 +27,7 @@ from edc.definitions.model import Form, Item
 from edc.rules import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
+from edc.services import queries
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import (
@@ -89,6 +90,9 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
     audit.append_items(conn, created, action="record.create", occurred_at=now, user_id=actor.user_id,
                        role=actor.role, site_id=ctx.site_id, study_id=study.id, subject_id=ctx.subject_id,
                        record_id=record_id, form_id=form.id)
+    queries.sync_edit_check_queries(conn, study_id=study.id, site_id=ctx.site_id, subject_id=ctx.subject_id,
+                                    visit_id=ctx.visit_id, record_id=record_id, record_version=1, findings=findings,
+                                    now=now)
     return RecordResult(record_id, 1, values, _stored(findings))
 
 
@@ -124,6 +128,9 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     audit.append_items(conn, corrected, action="record.correct", occurred_at=now, user_id=actor.user_id,
                        role=actor.role, site_id=record.site_id, study_id=study.id, subject_id=record.subject_id,
                        record_id=record_id, form_id=form.id, reason=reason)
+    queries.sync_edit_check_queries(conn, study_id=study.id, site_id=record.site_id, subject_id=record.subject_id,
+                                    visit_id=record.visit_id, record_id=record_id, record_version=version,
+                                    findings=findings, now=now)
     return RecordResult(record_id, version, values, _stored(findings))
 
 

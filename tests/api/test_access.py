@@ -40,6 +40,12 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("POST", f"/api/v1/studies/{STUDY}/escalation/decisions", {"action": "stop", "reason": "safety signal"},
      "committee.decide"),
     ("POST", SUBJECT + "/adverse-events/1/adjudication", {"verdict": "DLT", "reason": "grade 4"}, "dlt.adjudicate"),
+    ("GET", f"/api/v1/studies/{STUDY}/queries", None, "record.read"),
+    ("POST", f"/api/v1/studies/{STUDY}/queries", {"subject": "01-001", "visit": "SCR", "text": "date?"}, "query.open"),
+    ("GET", f"/api/v1/studies/{STUDY}/queries/1", None, "record.read"),
+    ("POST", f"/api/v1/studies/{STUDY}/queries/1/answers", {"text": "checked"}, "query.answer"),
+    ("POST", f"/api/v1/studies/{STUDY}/queries/1/close", {"text": "accepted"}, "query.open"),
+    ("POST", f"/api/v1/studies/{STUDY}/queries/1/reopen", {"text": "still wrong"}, "query.open"),
 ]
 
 
