@@ -324,6 +324,29 @@ class QueryMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class Lock(Base):
+    """A data manager's freeze or lock of a record, a visit, a subject or the whole study.
+
+    Active while `released_at` is null. Frozen data take no changes; locked
+    data take no query steps either. Releasing needs a reason.
+    """
+
+    __tablename__ = "locks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class Signature(Base):
     __tablename__ = "signatures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -28,7 +28,7 @@ from edc import audit
 from edc.db.core import EligibilityDecision, FormRecord, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.rules.eligibility import EligibilityResult, FormRecords, evaluate_eligibility
-from edc.services import lookups
+from edc.services import locks, lookups
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, NotEligible, ReasonRequired
@@ -79,6 +79,7 @@ def decide_eligibility(conn: Connection, *, study: StudyDefinition, subject_numb
         raise InvalidInput(f"decision must be 'eligible' or 'not_eligible', not {decision!r}")
     current = subject_eligibility(conn, study=study, subject_number=subject_number, actor=actor)
     subject, result = current.subject, current.result
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id)
     if subject.status not in (SCREENING, ELIGIBLE, SCREEN_FAILED):
         raise Conflict(f"subject {subject_number} is {subject.status}; eligibility can no longer be decided")
     if decision == "eligible" and result.status != "eligible":
@@ -106,6 +107,7 @@ def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: s
     """
     current = subject_eligibility(conn, study=study, subject_number=subject_number, actor=actor)
     subject, result = current.subject, current.result
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id)
     if subject.status != ELIGIBLE:
         raise NotEligible(f"subject {subject_number} is {subject.status}: an investigator must first decide "
                           "the subject eligible")

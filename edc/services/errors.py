@@ -19,6 +19,10 @@ class Conflict(ServiceError):
     """The request contradicts what is stored, e.g. a second record of a non-repeating form (409)."""
 
 
+class Locked(ServiceError):
+    """The data are frozen or locked by data management (423)."""
+
+
 class FormNotInVisit(Conflict):
     """The form is not collected at that visit in the study definition (409)."""
 

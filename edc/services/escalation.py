@@ -30,7 +30,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.domain.dlt import DltDefinition, DltVerdict
 from edc.domain.escalation import Action
 from edc.rules.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
-from edc.services import lookups
+from edc.services import locks, lookups
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, NotFound
@@ -127,6 +127,7 @@ def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number
     if verdict not in VERDICTS:
         raise InvalidInput(f"verdict must be one of {', '.join(VERDICTS)}")
     subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id)
     current = _event(study_escalation(conn, study, now.date()), subject_number, aespid)
     conn.execute(insert(DltAdjudication).values(
         subject_id=subject.subject_id, aespid=aespid, verdict=verdict, proposed_verdict=current.proposal.verdict.value,
@@ -149,6 +150,7 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
     if chosen.enrols and level is None:
         raise InvalidInput(f"the action {action} needs a dose level")
     conn.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    locks.ensure_writable(conn, study_id=study.id)
     recommended = study_escalation(conn, study, now.date()).state.recommendation
     overrides = (chosen, level) != (recommended.action, recommended.level)
     conn.execute(insert(EscalationDecision).values(

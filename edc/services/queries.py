@@ -31,7 +31,7 @@ from edc import audit
 from edc.db.core import FormRecord, Query, QueryMessage, Site, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.rules.checks import Finding
-from edc.services import lookups
+from edc.services import locks, lookups
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, NotFound, ReasonRequired
 
@@ -126,6 +126,7 @@ def open_query(conn: Connection, *, study: StudyDefinition, target: Target, text
     """Raise a manual query on a visit, a record or an item the actor sees."""
     _require_text(text, "a query needs its question")
     subject = lookups.find_subject(conn, study_id=study.id, subject_number=target.subject_number, actor=actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, query_step=True)
     visit_id = lookups.find_visit_id(conn, subject_id=subject.subject_id, visit_code=target.visit_code,
                                      occurrence=target.occurrence)
     record_id = None
@@ -202,6 +203,8 @@ def _transition(conn: Connection, study: StudyDefinition, query_id: int, actor: 
                        .where(Query.id == query_id, Query.study_id == study.id).with_for_update()).one_or_none()
     if row is None or not actor.sees(int(row.site_id)):
         raise NotFound(f"study '{study.id}' has no query {query_id}")
+    locks.ensure_writable(conn, study_id=study.id, subject_id=row.subject_id, record_id=row.record_id,
+                          query_step=True)
     if row.status not in allowed_from:
         raise Conflict(f"query {query_id} is {row.status}; it cannot be {_PAST[kind]}")
     _step(conn, query_id, kind, status, text, actor, now, study_id=study.id, site_id=row.site_id,

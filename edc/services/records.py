@@ -27,7 +27,7 @@ from edc.definitions.model import Form, Item
 from edc.rules import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
-from edc.services import queries
+from edc.services import locks, queries
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import (
@@ -73,6 +73,7 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
         if replayed is not None:
             return replayed
     ctx = store.visit_context(conn, study.id, visit_id, actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=ctx.subject_id, visit_id=ctx.visit_id)
     form = _form_at_visit(study, ctx.visit_code, form_id)
     values, findings = _validate(study, form, payload)
     findings += _design_findings(conn, study, form, ctx.subject_id, values)
@@ -109,6 +110,8 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     # Locked: under READ COMMITTED a correction committed between reading the version and reading the
     # values would otherwise make this one look like a no-op and be answered as a success.
     record = store.stored_record(conn, study.id, record_id, actor, for_update=True)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=record.subject_id, visit_id=record.visit_id,
+                          record_id=record_id)
     if record.version != expected_version:
         raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
     form = study.forms[record.form_id]

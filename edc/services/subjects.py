@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from edc import audit
 from edc.db.core import Site, Subject, SubjectCounter, Visit
 from edc.definitions.catalog import StudyDefinition
+from edc.services import locks
 from edc.services.actor import Actor
 from edc.services.errors import InvalidInput, NotFound, NotPermitted
 
@@ -70,6 +71,7 @@ def screen_subject(conn: Connection, *, study: StudyDefinition, site_code: str, 
     another site; nothing is written then.
     """
     _check_definition(study, site_code, cohort)
+    locks.ensure_writable(conn, study_id=study.id)
     site_id = _lock_counter(conn, study.id, site_code)
     if not actor.sees(site_id):
         raise NotPermitted(f"user {actor.user_id} may not screen subjects at site {site_code}")

@@ -20,6 +20,7 @@ from edc import audit
 from edc.db.core import Subject, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Visit as VisitDef
+from edc.services import locks
 from edc.services.actor import Actor
 from edc.services.errors import InvalidInput, NotFound, ReasonRequired
 from edc.services.subjects import LOGS_VISIT
@@ -157,6 +158,7 @@ def _lock_subject(conn: Connection, study: StudyDefinition, subject_id: int, act
     # another site's subject is answered exactly like a missing one, so its existence does not leak
     if row is None or row.study_id != study.id or not actor.sees(row.site_id):
         raise NotFound(f"study '{study.id}' has no subject {subject_id}")
+    locks.ensure_writable(conn, study_id=study.id, subject_id=int(row.id))
     return _Subject(int(row.id), str(row.study_id), int(row.site_id))
 
 
@@ -168,6 +170,7 @@ def _lock_visit(conn: Connection, study: StudyDefinition, visit_id: int, actor: 
     if owner is None:
         raise NotFound(f"no visit {visit_id}")
     _lock_subject(conn, study, int(owner), actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=int(owner), visit_id=visit_id)
     query = select(Visit, Subject.site_id).join(Subject, Subject.id == Visit.subject_id).where(Visit.id == visit_id)
     return conn.execute(query).one()
 
