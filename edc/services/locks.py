@@ -8,9 +8,9 @@ its visits and records, a visit lock its records. Two states:
 - locked: nothing changes, query steps included.
 
 Every write service calls `ensure_writable` in its own transaction before it
-writes, so a lock placed concurrently is seen by the writer that commits
-after it (the lock's insert and the writer's check serialise on SQLite, and on
-PostgreSQL the writers lock the row they change first). Placing and releasing
+writes. SQLite serialises writers, so a lock and a write never overlap; on
+PostgreSQL a write already past its check when a lock commits may still
+commit: a lock holds the writes that start after it. Placing and releasing
 are audited; releasing needs a reason.
 """
 
