@@ -348,9 +348,18 @@ class Lock(Base):
 
 
 class Signature(Base):
+    """An investigator's electronic signature of a record, a visit or a subject's casebook (21 CFR Part 11).
+
+    `content_sha256` is the hash of what was signed (every record covered, at
+    its version, with its values). A later change to anything covered
+    invalidates the signature (`invalidated_at`, with the reason); a new
+    signature is then needed.
+    """
+
     __tablename__ = "signatures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(8))
     record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -358,6 +367,7 @@ class Signature(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     invalidated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invalidated_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

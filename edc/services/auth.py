@@ -187,6 +187,24 @@ def login(conn: Connection, *, username: str, password: str, now: datetime) -> L
     return _succeed(conn, user.id, username, verified.new_hash, now)
 
 
+def reauthenticate(conn: Connection, *, user_id: int, password: str, now: datetime) -> bool:
+    """Check the password of a logged-in user again (electronic signature); a wrong one counts as a failed login.
+
+    Writes like `login` (failure count, lock-out, audit event): the caller must commit even when it refuses.
+    """
+    now = _aware(now)
+    user = conn.execute(select(User).where(User.id == user_id)).one()
+    verified = passwords.verify_password(user.password_hash, password)
+    if not user.is_active or _locked(user.locked_until, now):
+        _audit_auth(conn, "auth.reauth_failed", now, user.id, user.username, reason="account inactive or locked")
+        return False
+    if not verified.ok:
+        _record_failure(conn, user.id, user.username, now)
+        return False
+    conn.execute(update(User).where(User.id == user_id).values(failed_logins=0))
+    return True
+
+
 def _record_failure(conn: Connection, user_id: int, username: str, now: datetime) -> None:
     """Count the failure (atomically) and lock the account when the count reaches the limit."""
     conn.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1))

@@ -27,7 +27,7 @@ from edc.definitions.model import Form, Item
 from edc.rules import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
-from edc.services import locks, queries
+from edc.services import locks, queries, signatures
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import (
@@ -94,6 +94,9 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit_id: int, fo
     queries.sync_edit_check_queries(conn, study_id=study.id, site_id=ctx.site_id, subject_id=ctx.subject_id,
                                     visit_id=ctx.visit_id, record_id=record_id, record_version=1, findings=findings,
                                     now=now)
+    signatures.invalidate_covering(conn, study_id=study.id, site_id=ctx.site_id, subject_id=ctx.subject_id,
+                                   visit_id=ctx.visit_id, record_id=record_id, now=now,
+                                   reason=f"{form.id} record {record_id} added to what was signed")
     return RecordResult(record_id, 1, values, _stored(findings))
 
 
@@ -134,6 +137,9 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     queries.sync_edit_check_queries(conn, study_id=study.id, site_id=record.site_id, subject_id=record.subject_id,
                                     visit_id=record.visit_id, record_id=record_id, record_version=version,
                                     findings=findings, now=now)
+    signatures.invalidate_covering(conn, study_id=study.id, site_id=record.site_id, subject_id=record.subject_id,
+                                   visit_id=record.visit_id, record_id=record_id, now=now,
+                                   reason=f"{form.id} record {record_id} corrected to version {version}: {reason}")
     return RecordResult(record_id, version, values, _stored(findings))
 
 

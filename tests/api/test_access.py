@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from api_env import STUDY, USERS, Api, records_path, subject_path, vitals
+from api_env import PASSWORD, STUDY, USERS, Api, records_path, subject_path, vitals
 
 from edc.services.permissions import ROLE_PERMISSIONS, Permission
 
@@ -34,6 +34,9 @@ ROUTES: list[tuple[str, str, object, str]] = [
      "eligibility.decide"),
     ("POST", SUBJECT + "/enrolment", {"enrolled_on": "2026-03-05"}, "subject.enrol"),
     ("GET", SUBJECT + "/responses", None, "record.read"),
+    ("GET", SUBJECT + "/signatures", None, "record.read"),
+    ("POST", SUBJECT + "/signatures", {"scope": "casebook", "password": PASSWORD, "meaning": "I approve"},
+     "record.sign"),
     ("GET", f"/api/v1/studies/{STUDY}/audit", None, "audit.read"),
     ("GET", f"/api/v1/studies/{STUDY}/audit/csv", None, "audit.read"),
     ("GET", f"/api/v1/studies/{STUDY}/escalation", None, "escalation.read"),
@@ -104,7 +107,7 @@ def test_site_staff_see_only_their_sites_subjects(seeded: Api) -> None:
     assert [s["subject_number"] for s in listed] == ["02-001"]
     assert seeded.call("inv02", "GET", SUBJECTS, params={"site": "01"}).json()["items"] == []
     missing = seeded.call("inv02", "GET", subject_path("01-999"))
-    for method, path, body, _ in ROUTES[3:17]:  # every route naming a subject
+    for method, path, body, _ in ROUTES[3:19]:  # every route naming a subject
         headers = {"If-Match": '"1"'} if method == "PATCH" else None
         response = seeded.call("inv02", method, path, json=body, headers=headers)
         assert response.status_code == 404, (method, path, response.status_code)
