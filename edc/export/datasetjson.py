@@ -1,0 +1,134 @@
+"""CDISC Dataset-JSON v1.1 files (ae.json): one dataset per file, metadata first, rows as arrays.
+
+The attributes are written in the order the specification recommends (so a
+streaming reader meets the columns before the rows), with itemGroupOID and
+itemOIDs that are the OIDs define.xml defines. Every document is validated
+against the schema in `schemas/` before it is written; an invalid one is
+refused. Output is compact UTF-8 JSON and deterministic: only
+`datasetJSONCreationDateTime` depends on the `created` argument.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from edc.export.files import write_bytes_atomically
+from edc.export.metadata import DEFINE_FILE_NAME, Dataset, DataType, StudyInfo
+from edc.export.table import ExportError, Problem, Rows, Table, build_table
+
+DATASET_JSON_VERSION = "1.1.0"
+SCHEMA_RESOURCE = "schemas/dataset-json-1.1.schema.json"
+
+DATA_TYPES = {
+    DataType.TEXT: "string",
+    DataType.INTEGER: "integer",
+    DataType.FLOAT: "double",  # SAS numbers are 8-byte floats
+    DataType.DATE: "date",
+    DataType.DATETIME: "datetime",
+}
+"""Define-XML data type -> Dataset-JSON dataType; date and datetime values stay ISO 8601 strings."""
+
+
+def write_dataset_json(
+    directory: Path,
+    dataset: Dataset,
+    rows: Rows,
+    *,
+    study: StudyInfo,
+    created: datetime,
+    db_last_modified: datetime | None = None,
+) -> Path:
+    """Write `directory/<name>.json` (lower case); ExportError lists every problem instead."""
+    target = directory / f"{dataset.name.lower()}.json"
+    table = build_table(dataset, rows, target=str(target))
+    document = dataset_json(table, study=study, created=created, db_last_modified=db_last_modified)
+    problems = schema_problems(document)
+    if db_last_modified is not None and db_last_modified > created:
+        problems.append("dbLastModifiedDateTime is after datasetJSONCreationDateTime")
+    if problems:
+        raise ExportError(str(target), [Problem(dataset.name, message) for message in problems])
+    write_bytes_atomically(target, serialise(document))
+    return target
+
+
+def dataset_json(
+    table: Table, *, study: StudyInfo, created: datetime, db_last_modified: datetime | None = None
+) -> dict[str, Any]:
+    """The Dataset-JSON document of a checked table, attributes in the specification's order."""
+    dataset = table.dataset
+    document: dict[str, Any] = {
+        "datasetJSONCreationDateTime": _timestamp(created),
+        "datasetJSONVersion": DATASET_JSON_VERSION,
+        "fileOID": f"{study.metadata_version_oid}/{dataset.name.lower()}",
+    }
+    if db_last_modified is not None:
+        document["dbLastModifiedDateTime"] = _timestamp(db_last_modified)
+    document |= {
+        "originator": study.originator,
+        "sourceSystem": {"name": study.source_system, "version": study.source_system_version},
+        "studyOID": study.study_oid,
+        "metaDataVersionOID": study.metadata_version_oid,
+        "metaDataRef": DEFINE_FILE_NAME,
+        "itemGroupOID": dataset.oid,
+        "records": len(table.rows),
+        "name": dataset.name,
+        "label": dataset.label,
+        "columns": _columns(dataset),
+        "rows": [list(row) for row in table.rows],
+    }
+    return document
+
+
+def _columns(dataset: Dataset) -> list[dict[str, Any]]:
+    columns = []
+    for variable in dataset.variables:
+        column: dict[str, Any] = {
+            "itemOID": dataset.item_oid(variable),
+            "name": variable.name,
+            "label": variable.label,
+            "dataType": DATA_TYPES[variable.data_type],
+        }
+        # the specification gives lengths to string columns only; dates and numbers carry none
+        if variable.data_type is DataType.TEXT:
+            column["length"] = variable.storage_length
+        if variable.key_sequence is not None:
+            column["keySequence"] = variable.key_sequence
+        columns.append(column)
+    return columns
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def serialise(document: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON ending in a newline; NaN or infinity is an error, never written."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The Dataset-JSON 1.1 schema shipped with the package (see schemas/README.md)."""
+    text = resources.files("edc.export").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def schema_problems(document: Mapping[str, Any]) -> list[str]:
+    """Every way `document` breaks the schema, each located by its JSON path."""
+    errors = sorted(_validator().iter_errors(document), key=lambda error: error.json_path)
+    return [f"{error.json_path}: {error.message}" for error in errors]

@@ -1,0 +1,303 @@
+"""What the export writes, described once: datasets, variables, codelists and the study.
+
+Every writer (XPT, Dataset-JSON, CSV, Define-XML) reads these frozen objects,
+so the files agree with each other: the OIDs a Dataset-JSON file names are
+the ones define.xml defines, the lengths XPT stores are the ones define.xml
+declares. The objects check their own consistency when built (a character
+variable without a length, two variables of one name, a sponsor term in a
+codelist that cannot be extended); the limits of a particular format (XPT's
+8-character names, for instance) are checked by that format's writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import metadata as package_metadata
+
+DEFINE_FILE_NAME = "define.xml"
+"""The Define-XML file's name; Dataset-JSON files refer to it (metaDataRef)."""
+
+NUMERIC_LENGTH = 8
+"""Bytes of a numeric variable in XPT, and its Define-XML Length: SAS stores every number as an 8-byte float."""
+
+
+class DataType(Enum):
+    """A variable's Define-XML data type.
+
+    TEXT, DATE and DATETIME are character variables (DATE and DATETIME hold
+    ISO 8601 text, partial values right-truncated, e.g. "2026-03"); INTEGER
+    and FLOAT are numeric.
+    """
+
+    TEXT = "text"
+    INTEGER = "integer"
+    FLOAT = "float"
+    DATE = "date"
+    DATETIME = "datetime"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (DataType.INTEGER, DataType.FLOAT)
+
+
+class Role(Enum):
+    """SDTM variable roles (SDTM v2.0 section 2.1)."""
+
+    IDENTIFIER = "Identifier"
+    TOPIC = "Topic"
+    TIMING = "Timing"
+    GROUPING_QUALIFIER = "Grouping Qualifier"
+    RESULT_QUALIFIER = "Result Qualifier"
+    SYNONYM_QUALIFIER = "Synonym Qualifier"
+    RECORD_QUALIFIER = "Record Qualifier"
+    VARIABLE_QUALIFIER = "Variable Qualifier"
+    RULE = "Rule"
+
+
+class OriginType(Enum):
+    """Define-XML 2.1 def:Origin/@Type."""
+
+    COLLECTED = "Collected"
+    DERIVED = "Derived"
+    ASSIGNED = "Assigned"
+    PROTOCOL = "Protocol"
+    PREDECESSOR = "Predecessor"
+    NOT_AVAILABLE = "Not Available"
+
+
+class OriginSource(Enum):
+    """Define-XML 2.1 def:Origin/@Source: who supplied a collected value."""
+
+    SUBJECT = "Subject"
+    INVESTIGATOR = "Investigator"
+    VENDOR = "Vendor"
+    SPONSOR = "Sponsor"
+
+
+class DatasetClass(Enum):
+    """SDTM observation classes, as Define-XML 2.1 def:Class/@Name spells them."""
+
+    SPECIAL_PURPOSE = "SPECIAL PURPOSE"
+    INTERVENTIONS = "INTERVENTIONS"
+    EVENTS = "EVENTS"
+    FINDINGS = "FINDINGS"
+    FINDINGS_ABOUT = "FINDINGS ABOUT"
+    TRIAL_DESIGN = "TRIAL DESIGN"
+    STUDY_REFERENCE = "STUDY REFERENCE"
+    RELATIONSHIP = "RELATIONSHIP"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a variable's values come from (Define-XML def:Origin)."""
+
+    type: OriginType
+    source: OriginSource | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One column of a dataset.
+
+    `length` is required for character types (the declared maximum, in
+    characters, stored as the XPT length); numeric variables are 8 bytes
+    whatever is given. `codelist` is a `Codelist.id`. `key_sequence` (1, 2,
+    ...) marks the dataset's key variables in key order.
+    """
+
+    name: str
+    label: str
+    data_type: DataType
+    role: Role
+    origin: Origin
+    length: int | None = None
+    codelist: str | None = None
+    mandatory: bool = False
+    key_sequence: int | None = None
+    significant_digits: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = _variable_problems(self)
+        if problems:
+            raise ValueError(f"variable {self.name!r}: " + "; ".join(problems))
+
+    @property
+    def storage_length(self) -> int:
+        """The declared length of a character variable, 8 for a numeric one."""
+        if self.data_type.is_numeric:
+            return NUMERIC_LENGTH
+        assert self.length is not None  # __post_init__ requires it for character types
+        return self.length
+
+
+def _variable_problems(variable: Variable) -> list[str]:
+    problems = []
+    if not variable.name:
+        problems.append("a variable needs a name")
+    if variable.length is None and not variable.data_type.is_numeric:
+        problems.append(f"a {variable.data_type.value} variable needs a length")
+    if variable.length is not None and variable.length < 1:
+        problems.append(f"length {variable.length} is not positive")
+    if variable.key_sequence is not None and variable.key_sequence < 1:
+        problems.append(f"key sequence {variable.key_sequence} is not positive")
+    if variable.significant_digits is not None and variable.data_type is not DataType.FLOAT:
+        problems.append("significant digits apply to float variables only")
+    return problems
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One SDTM dataset: its variables in file order, the keys marked on them."""
+
+    name: str
+    label: str
+    dataset_class: DatasetClass
+    structure: str
+    variables: tuple[Variable, ...]
+    domain: str | None = None
+    repeating: bool = True
+    reference_data: bool = False
+
+    def __post_init__(self) -> None:
+        problems = _dataset_problems(self)
+        if problems:
+            raise ValueError(f"dataset {self.name!r}: " + "; ".join(problems))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(variable.name for variable in self.variables)
+
+    @property
+    def keys(self) -> tuple[Variable, ...]:
+        """The key variables in key-sequence order."""
+        keyed = [variable for variable in self.variables if variable.key_sequence is not None]
+        return tuple(sorted(keyed, key=lambda variable: variable.key_sequence or 0))
+
+    @property
+    def oid(self) -> str:
+        """ItemGroupDef/@OID in define.xml and itemGroupOID in Dataset-JSON."""
+        return f"IG.{self.name}"
+
+    def item_oid(self, variable: Variable) -> str:
+        """ItemDef/@OID in define.xml and itemOID in Dataset-JSON: one ItemDef per dataset and variable."""
+        return f"IT.{self.name}.{variable.name}"
+
+    @property
+    def xpt_file_name(self) -> str:
+        """The XPT file's name, as submissions spell it (ae.xpt) and define.xml points to it."""
+        return f"{self.name.lower()}.xpt"
+
+
+def _dataset_problems(dataset: Dataset) -> list[str]:
+    problems = []
+    if not dataset.name:
+        problems.append("a dataset needs a name")
+    if not dataset.variables:
+        problems.append("a dataset needs variables")
+    names = [variable.name for variable in dataset.variables]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        problems.append(f"variables named twice: {', '.join(duplicates)}")
+    sequences = sorted(variable.key_sequence for variable in dataset.variables if variable.key_sequence is not None)
+    if sequences != list(range(1, len(sequences) + 1)):
+        problems.append(f"key sequences must run 1, 2, ... without gaps or repeats, not {sequences}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a codelist.
+
+    `extended` marks a sponsor's term added to an extensible CDISC codelist
+    (Define-XML def:ExtendedValue="Yes"); such a term has no NCI code.
+    """
+
+    value: str
+    decode: str | None = None
+    nci_code: str | None = None
+    extended: bool = False
+
+
+@dataclass(frozen=True)
+class Codelist:
+    """A codelist: CDISC controlled terminology (with NCI codes) or sponsor-defined.
+
+    `id` is the CodeList OID variables refer to (e.g. "CL.AESEV"). A
+    codelist with a decode on any term is written as CodeListItems, one
+    without decodes as EnumeratedItems.
+    """
+
+    id: str
+    name: str
+    terms: tuple[Term, ...]
+    data_type: DataType = DataType.TEXT
+    nci_code: str | None = None
+    extensible: bool = False
+    sponsor_defined: bool = False
+
+    def __post_init__(self) -> None:
+        problems = _codelist_problems(self)
+        if problems:
+            raise ValueError(f"codelist {self.id!r}: " + "; ".join(problems))
+
+    @property
+    def has_decodes(self) -> bool:
+        return any(term.decode is not None for term in self.terms)
+
+
+def _codelist_problems(codelist: Codelist) -> list[str]:
+    problems = []
+    if not codelist.id:
+        problems.append("a codelist needs an id")
+    if not codelist.terms:
+        problems.append("a codelist needs terms")
+    if codelist.data_type not in (DataType.TEXT, DataType.INTEGER, DataType.FLOAT):
+        problems.append(f"a codelist's data type is text, integer or float, not {codelist.data_type.value}")
+    values = [term.value for term in codelist.terms]
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        problems.append(f"terms listed twice: {', '.join(duplicates)}")
+    if codelist.has_decodes and any(term.decode is None for term in codelist.terms):
+        problems.append("either every term has a decode or none has")
+    if codelist.sponsor_defined and codelist.nci_code is not None:
+        problems.append("a sponsor-defined codelist has no NCI code")
+    for term in codelist.terms:
+        if term.extended and (codelist.sponsor_defined or not codelist.extensible):
+            problems.append(f"term {term.value!r} extends a codelist that is not an extensible CDISC codelist")
+        if term.extended and term.nci_code is not None:
+            problems.append(f"term {term.value!r} is a sponsor extension and has no NCI code")
+    return problems
+
+
+def _package_version() -> str:
+    try:
+        return package_metadata.version("edc")
+    except package_metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """The study and the standards an export conforms to.
+
+    `ct_version` is the CDISC controlled terminology release (SDTM
+    publishing set) the codelists come from, e.g. "2024-12-20".
+    """
+
+    study_oid: str
+    name: str
+    description: str
+    protocol_name: str
+    originator: str
+    ct_version: str
+    sdtmig_version: str = "3.4"
+    define_version: str = "2.1.0"
+    source_system: str = "edc"
+    source_system_version: str = field(default_factory=_package_version)
+
+    @property
+    def metadata_version_oid(self) -> str:
+        """MetaDataVersion/@OID in define.xml and metaDataVersionOID in Dataset-JSON."""
+        return f"MDV.{self.study_oid}.SDTMIG.{self.sdtmig_version}"

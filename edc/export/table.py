@@ -1,0 +1,188 @@
+"""Rows checked against a dataset's variables and normalised to plain Python values.
+
+Every writer starts here, so all formats hold the same values: a character
+variable's missing value is "" (SAS has no null text, and Dataset-JSON
+examples for SDTM write "" too), a numeric one's is None; integers are int,
+floats float; ISO 8601 date and datetime variables hold right-truncated
+values ("2026-03"). Problems are collected over the whole table and raised
+together as one `ExportError`, so a caller fixes them all in one pass.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeAlias
+
+import pandas as pd
+
+from edc.export.metadata import Dataset, DataType, Variable
+
+Value: TypeAlias = str | int | float | None
+"""A normalised cell: text for character variables, int/float/None for numeric ones."""
+
+Rows: TypeAlias = pd.DataFrame | Sequence[Mapping[str, object]]
+"""Rows as given: a DataFrame with one column per variable, or one mapping per row."""
+
+_DATE = r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?"
+_FULL_DATE = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME = r"T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?"
+ISO8601 = {
+    DataType.DATE: re.compile(rf"{_DATE}"),
+    DataType.DATETIME: re.compile(rf"{_DATE}|{_FULL_DATE}{_TIME}"),
+}
+"""Right-truncated ISO 8601 values: a time only after a complete date."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a writer refuses, located by dataset, variable and 1-based row."""
+
+    dataset: str
+    message: str
+    variable: str | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        place = self.dataset if self.variable is None else f"{self.dataset}.{self.variable}"
+        if self.row is not None:
+            place += f" row {self.row}"
+        return f"{place}: {self.message}"
+
+
+class ExportError(ValueError):
+    """Raised before anything is written; `problems` lists every reason."""
+
+    def __init__(self, target: str, problems: Sequence[Problem]) -> None:
+        self.target = target
+        self.problems = tuple(problems)
+        lines = [f"cannot write {target}: {len(self.problems)} problem(s)"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A dataset's rows, checked and in variable order."""
+
+    dataset: Dataset
+    rows: tuple[tuple[Value, ...], ...]
+
+    def column(self, name: str) -> list[Value]:
+        index = self.dataset.names.index(name)
+        return [row[index] for row in self.rows]
+
+
+def build_table(dataset: Dataset, rows: Rows, *, target: str) -> Table:
+    """Check `rows` against `dataset` and normalise them; `target` names the file in the error."""
+    table, problems = normalise_rows(dataset, rows)
+    if problems:
+        raise ExportError(target, problems)
+    return table
+
+
+def normalise_rows(dataset: Dataset, rows: Rows) -> tuple[Table, list[Problem]]:
+    """The table and every problem found, for writers that add checks of their own before refusing."""
+    problems: list[Problem] = []
+    normalised = [
+        _normalise_row(dataset, number, record, problems)
+        for number, record in enumerate(_records(dataset, rows, problems), start=1)
+    ]
+    return Table(dataset=dataset, rows=tuple(normalised)), problems
+
+
+def _records(dataset: Dataset, rows: Rows, problems: list[Problem]) -> Iterator[Mapping[str, object]]:
+    """Each row as a mapping; columns missing from or foreign to the dataset are reported once."""
+    if isinstance(rows, pd.DataFrame):
+        columns = [str(column) for column in rows.columns]
+        _check_columns(dataset, columns, None, problems)
+        present = [name for name in dataset.names if name in columns]
+        for values in rows[present].itertuples(index=False, name=None):
+            yield dict(zip(present, values, strict=True))
+        return
+    for number, record in enumerate(rows, start=1):
+        _check_columns(dataset, list(record), number, problems)
+        yield record
+
+
+def _check_columns(dataset: Dataset, columns: list[str], row: int | None, problems: list[Problem]) -> None:
+    missing = [name for name in dataset.names if name not in columns]
+    unknown = [name for name in columns if name not in dataset.names]
+    if missing:
+        problems.append(Problem(dataset.name, f"missing variables: {', '.join(missing)}", row=row))
+    if unknown:
+        problems.append(Problem(dataset.name, f"variables not in the dataset: {', '.join(unknown)}", row=row))
+
+
+def _normalise_row(
+    dataset: Dataset, number: int, record: Mapping[str, object], problems: list[Problem]
+) -> tuple[Value, ...]:
+    row: list[Value] = []
+    for variable in dataset.variables:
+        value, message = normalise_value(variable, record.get(variable.name))
+        if message is None and variable.mandatory and value in (None, ""):
+            message = "mandatory variable is empty"
+        if message is not None:
+            problems.append(Problem(dataset.name, message, variable=variable.name, row=number))
+        row.append(value)
+    return tuple(row)
+
+
+def is_missing(raw: object) -> bool:
+    """None, NaN, pandas NA and NaT all mean "no value"."""
+    if raw is None or raw is pd.NA or raw is pd.NaT:
+        return True
+    return isinstance(raw, float) and math.isnan(raw)
+
+
+def normalise_value(variable: Variable, raw: object) -> tuple[Value, str | None]:
+    """The value to write and, when it cannot be written, why."""
+    if variable.data_type.is_numeric:
+        return _numeric(variable, raw)
+    return _character(variable, raw)
+
+
+def _character(variable: Variable, raw: object) -> tuple[Value, str | None]:
+    if is_missing(raw):
+        return "", None
+    if not isinstance(raw, str):
+        return None, f"expected text, got {type(raw).__name__} {raw!r}"
+    if len(raw) > variable.storage_length:
+        return raw, f"value of {len(raw)} characters is longer than the declared length {variable.storage_length}"
+    pattern = ISO8601.get(variable.data_type)
+    if raw and pattern is not None and not (pattern.fullmatch(raw) and _real_day(raw)):
+        return raw, f"{raw!r} is not an ISO 8601 {variable.data_type.value} (right-truncated, e.g. 2026-03)"
+    return raw, None
+
+
+def _real_day(value: str) -> bool:
+    """A complete date must exist in the calendar (no 2026-02-30); partial dates have nothing to check."""
+    if len(value) < len("2026-03-01"):
+        return True
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric(variable: Variable, raw: object) -> tuple[Value, str | None]:
+    if is_missing(raw):
+        return None, None
+    # bool is an Integral, but a flag belongs in a character variable ("Y"), never in a number
+    if isinstance(raw, bool) or not isinstance(raw, numbers.Real):
+        return None, f"expected a number, got {type(raw).__name__} {raw!r}"
+    number = float(raw)
+    if not math.isfinite(number):
+        return None, f"{raw!r} is not a finite number"
+    if variable.data_type is DataType.INTEGER:
+        if isinstance(raw, numbers.Integral):
+            return int(raw), None
+        if not number.is_integer():
+            return None, f"{raw!r} is not a whole number"
+        return int(number), None
+    return number, None

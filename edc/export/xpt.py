@@ -1,0 +1,152 @@
+"""SAS XPORT version 5 files (ae.xpt), the transport format of FDA submissions, written with pyreadstat.
+
+pyreadstat writes version 5 only when asked (`file_format_version=5`) and
+does not enforce its limits: it truncates long labels silently and writes
+over-long or non-ASCII values. So every limit is checked first and the file
+is refused, with every problem listed, before a byte is written: names of at
+most 8 uppercase letters and digits starting with a letter, labels of at most
+40 printable ASCII characters, character values of at most 200 bytes of
+printable ASCII within the declared length, numbers in numeric variables.
+
+Two things pyreadstat cannot be told are done around it:
+
+- Lengths. pyreadstat sizes a character variable to its longest value. The
+  first row's value is padded with trailing blanks to the declared length:
+  XPT pads every value with blanks to its variable's length anyway and
+  readers strip them, so the bytes are those of a file written with the
+  declared length.
+- The creation time. pyreadstat stamps the header with the clock; the
+  stamps are overwritten with `created`, so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from edc.export.files import write_atomically
+from edc.export.metadata import Dataset
+from edc.export.table import ExportError, Problem, Rows, Table, normalise_rows
+
+MAX_NAME = 8
+MAX_LABEL = 40
+MAX_VALUE_BYTES = 200
+_NAME = re.compile(r"[A-Z][A-Z0-9]*")
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
+
+_RECORD = 80
+_HEADER_STAMPS = ((1, 64), (2, 0), (5, 64), (6, 0))
+"""(80-byte record, offset) of the created and modified datetimes of the library and member headers (v5 layout)."""
+_SAS_DATETIME = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def write_xpt(directory: Path, dataset: Dataset, rows: Rows, *, created: datetime) -> Path:
+    """Write `dataset` as `directory/<name>.xpt` (lower case); ExportError lists every problem instead."""
+    target = directory / dataset.xpt_file_name
+    table, problems = normalise_rows(dataset, rows)
+    problems += xpt_problems(table)
+    if problems:
+        raise ExportError(str(target), problems)
+    write_atomically(target, lambda path: _write(path, table, created))
+    return target
+
+
+def xpt_problems(table: Table) -> list[Problem]:
+    """What XPT version 5 cannot hold in this table."""
+    dataset = table.dataset
+    labels = _name_and_label_problems("dataset", dataset.name, dataset.label)
+    problems = [Problem(dataset.name, message) for message in labels]
+    if not table.rows:
+        # pyreadstat sizes lengths from the rows: without one every length would be 1 (SDTM submits no empty
+        # datasets anyway)
+        problems.append(Problem(dataset.name, "has no rows: an empty dataset cannot carry its declared lengths"))
+    for index in range(len(dataset.variables)):
+        problems += _variable_problems(table, index)
+    return problems
+
+
+def _variable_problems(table: Table, index: int) -> list[Problem]:
+    dataset, variable = table.dataset, table.dataset.variables[index]
+    messages = _name_and_label_problems("variable", variable.name, variable.label)
+    if not variable.data_type.is_numeric and variable.storage_length > MAX_VALUE_BYTES:
+        messages.append(f"declared length {variable.storage_length} is over XPT v5's {MAX_VALUE_BYTES}")
+    problems = [Problem(dataset.name, message, variable=variable.name) for message in messages]
+    for number, row in enumerate(table.rows, start=1):
+        value_message = _value_problem(row[index], variable.storage_length)
+        if value_message is not None:
+            problems.append(Problem(dataset.name, value_message, variable=variable.name, row=number))
+    return problems
+
+
+def _name_and_label_problems(kind: str, name: str, label: str) -> list[str]:
+    problems = []
+    if len(name) > MAX_NAME or not _NAME.fullmatch(name):
+        problems.append(f"{kind} name {name!r} is not 1-{MAX_NAME} uppercase letters and digits starting with a letter")
+    if len(label) > MAX_LABEL:
+        problems.append(f"{kind} label of {len(label)} characters is over {MAX_LABEL}: {label!r}")
+    bad = _NOT_PRINTABLE_ASCII.search(label)
+    if bad is not None:
+        problems.append(f"{kind} label has {bad.group()!r} at position {bad.start() + 1}, not printable ASCII: "
+                        f"{label!r}")
+    return problems
+
+
+def _value_problem(value: object, declared: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    bad = _NOT_PRINTABLE_ASCII.search(value)
+    if bad is not None:
+        return f"{bad.group()!r} at position {bad.start() + 1} is not printable ASCII: {value!r}"
+    size = len(value.encode("utf-8"))
+    # a value over its declared length was reported already; this catches declared lengths over the limit
+    if size > MAX_VALUE_BYTES and len(value) <= declared:
+        return f"value of {size} bytes is over XPT v5's {MAX_VALUE_BYTES}"
+    return None
+
+
+def _write(path: Path, table: Table, created: datetime) -> None:
+    dataset = table.dataset
+    pyreadstat.write_xport(
+        _frame(table),
+        path,
+        file_label=dataset.label,
+        column_labels=[variable.label for variable in dataset.variables],
+        table_name=dataset.name,
+        file_format_version=5,
+    )
+    _stamp_creation_time(path, created)
+
+
+def _frame(table: Table) -> pd.DataFrame:
+    """The table as pyreadstat needs it: numbers as float64 (NaN missing), text as str padded on row 1."""
+    columns: dict[str, pd.Series] = {}
+    for index, variable in enumerate(table.dataset.variables):
+        values = [row[index] for row in table.rows]
+        if variable.data_type.is_numeric:
+            columns[variable.name] = pd.Series(values, dtype="float64")
+        else:
+            text = [str(value) for value in values]
+            text[0] = text[0].ljust(variable.storage_length)  # sets the stored length (module docstring)
+            columns[variable.name] = pd.Series(text, dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _stamp_creation_time(path: Path, created: datetime) -> None:
+    data = bytearray(path.read_bytes())
+    stamp = sas_datetime(created).encode("ascii")
+    for record, offset in _HEADER_STAMPS:
+        start = record * _RECORD + offset
+        if not _SAS_DATETIME.fullmatch(data[start:start + len(stamp)]):
+            raise RuntimeError(f"{path}: pyreadstat wrote an XPT header of an unexpected layout")
+        data[start:start + len(stamp)] = stamp
+    path.write_bytes(bytes(data))
+
+
+def sas_datetime(moment: datetime) -> str:
+    """The header's datetime format, ddMMMyy:hh:mm:ss, with English month names whatever the locale."""
+    return f"{moment:%d}{_MONTHS[moment.month - 1]}{moment:%y:%H:%M:%S}"
