@@ -324,6 +324,26 @@ class QueryMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SdvMark(Base):
+    """A monitor's source data verification of one item of a record, at the record version seen.
+
+    Current while `cleared_at` is null; a correction that changes the item clears it.
+    """
+
+    __tablename__ = "sdv_marks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("form_records.id"), index=True)
+    item: Mapped[str] = mapped_column(String(30))
+    record_version: Mapped[int] = mapped_column(Integer)
+    verified_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cleared_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class Lock(Base):
     """A data manager's freeze or lock of a record, a visit, a subject or the whole study.
 

@@ -27,7 +27,7 @@ from edc.definitions.model import Form, Item
 from edc.rules import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
-from edc.services import locks, queries, signatures
+from edc.services import locks, queries, sdv, signatures
 from edc.services import record_store as store
 from edc.services.actor import Actor
 from edc.services.errors import (
@@ -140,6 +140,9 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     signatures.invalidate_covering(conn, study_id=study.id, site_id=record.site_id, subject_id=record.subject_id,
                                    visit_id=record.visit_id, record_id=record_id, now=now,
                                    reason=f"{form.id} record {record_id} corrected to version {version}: {reason}")
+    sdv.clear_changed(conn, study_id=study.id, site_id=record.site_id, subject_id=record.subject_id,
+                      record_id=record_id, form_id=form.id, items=[c.item for c in corrected if c.item is not None],
+                      version=version, now=now)
     return RecordResult(record_id, version, values, _stored(findings))
 
 
