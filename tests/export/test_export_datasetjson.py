@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from export_samples import AE, AE_ROWS, CREATED, DB_LAST_MODIFIED, DM, DM_ROWS, SAMPLES, STUDY, char
-from jsonschema import Draft201909Validator, Draft202012Validator
+from jsonschema import Draft202012Validator
 
 from edc.export.datasetjson import schema, write_dataset_json
 from edc.export.metadata import Dataset, DatasetClass, StudyInfo
 from edc.export.table import ExportError, build_table
-
-REPOSITORY = Path(__file__).resolve().parents[2]
-OFFICIAL_SCHEMA = Path(os.environ.get(
-    "EDC_DATASET_JSON_SCHEMA", REPOSITORY.parent / "shared/reference/dataset-json-1.1/dataset.schema.json"
-))
-"""CDISC's own schema (DataExchange-DatasetJson, tag v1.1), when a copy is at hand: see edc/export/schemas/README.md."""
 
 
 def write(directory: Path, dataset: Dataset, rows: list[dict[str, object]]) -> dict[str, Any]:
@@ -37,15 +30,6 @@ def test_written_files_are_valid_against_the_packaged_schema(
     document = write(tmp_path, dataset, rows)
     Draft202012Validator.check_schema(schema())
     assert list(Draft202012Validator(schema()).iter_errors(document)) == []
-
-
-@pytest.mark.skipif(not OFFICIAL_SCHEMA.is_file(), reason=f"no copy of CDISC's schema at {OFFICIAL_SCHEMA}")
-@pytest.mark.parametrize(("dataset", "rows"), SAMPLES, ids=[dataset.name for dataset, _ in SAMPLES])
-def test_written_files_are_valid_against_cdiscs_schema(
-    tmp_path: Path, dataset: Dataset, rows: list[dict[str, object]]
-) -> None:
-    official = json.loads(OFFICIAL_SCHEMA.read_text(encoding="utf-8"))
-    assert list(Draft201909Validator(official).iter_errors(write(tmp_path, dataset, rows))) == []
 
 
 def test_top_level_metadata_in_the_specifications_order(tmp_path: Path) -> None:
