@@ -26,6 +26,7 @@ from edc.api.routes.records import RecordController
 from edc.api.routes.responses import ResponseController
 from edc.api.routes.sdv import SdvController
 from edc.api.routes.signatures import SignatureController
+from edc.api.routes.status import StatusController
 from edc.api.routes.studies import StudyController
 from edc.definitions.catalog import Catalog
 
@@ -43,7 +44,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
     app = Litestar(
         route_handlers=[health, AuthController, StudyController, EligibilityController, RecordController,
                         AuditController, ResponseController, EscalationController, QueryController,
-                        LockController, SignatureController, SdvController],
+                        LockController, SignatureController, SdvController, StatusController],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,

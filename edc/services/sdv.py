@@ -65,7 +65,7 @@ def verify(conn: Connection, *, study: StudyDefinition, target: SdvTarget, actor
                               query_step=True)
         entered = entered_items(study, form_id, store.read_values(conn, store.table_of(study, form_id), record_id))
         wanted = _wanted(study, form_id, entered, target.items)
-        new = sorted(wanted - _current(conn, [record_id]).get(record_id, set()))
+        new = sorted(wanted - current_marks(conn, [record_id]).get(record_id, set()))
         if not new:
             continue
         conn.execute(insert(SdvMark), [
@@ -84,7 +84,7 @@ def clear_changed(conn: Connection, *, study_id: str, site_id: int, subject_id: 
                   items: Iterable[str], version: int, now: datetime) -> None:
     """Clear the current marks of the items a correction changed."""
     changed = set(items)
-    marked = _current(conn, [record_id]).get(record_id, set()) & changed
+    marked = current_marks(conn, [record_id]).get(record_id, set()) & changed
     if not marked:
         return
     reason = f"changed by the correction to version {version}"
@@ -105,7 +105,7 @@ def progress(conn: Connection, *, study: StudyDefinition, actor: Actor,
         statement = statement.where(Site.code == site_code)
     rows = [r for r in conn.execute(statement).all() if actor.sees(int(r.site_id))]
     entered = _entered_by_record(conn, study, rows)
-    marks = _current(conn, [r.id for r in rows])
+    marks = current_marks(conn, [r.id for r in rows])
     tally: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         counts = tally.setdefault((row.code, row.subject_number), [0, 0, 0, 0])
@@ -157,7 +157,8 @@ def _wanted(study: StudyDefinition, form_id: str, entered: set[str], items: Sequ
     return set(items)
 
 
-def _current(conn: Connection, record_ids: Sequence[int]) -> dict[int, set[str]]:
+def current_marks(conn: Connection, record_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Record id -> the items with a current (not cleared) verification mark."""
     if not record_ids:
         return {}
     found: dict[int, set[str]] = {}

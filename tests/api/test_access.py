@@ -51,6 +51,7 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("POST", f"/api/v1/studies/{STUDY}/queries/1/reopen", {"text": "still wrong"}, "query.open"),
     ("POST", f"/api/v1/studies/{STUDY}/sdv", {"subject": "01-001", "visit": "SCR"}, "sdv.mark"),
     ("GET", f"/api/v1/studies/{STUDY}/sdv/progress", None, "record.read"),
+    ("GET", f"/api/v1/studies/{STUDY}/status", None, "subject.read"),
     ("GET", f"/api/v1/studies/{STUDY}/locks", None, "lock.manage"),
     ("POST", f"/api/v1/studies/{STUDY}/locks", {"scope": "study", "state": "frozen"}, "lock.manage"),
     ("POST", f"/api/v1/studies/{STUDY}/locks/1/release", {"reason": "re-opened"}, "lock.manage"),
