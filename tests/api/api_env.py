@@ -96,3 +96,11 @@ def vitals(**changes: object) -> dict[str, object]:
                                   "weight": "70.0", "height": "175.0"}
     payload.update(changes)
     return payload
+
+
+def screen(api: Api, user: str = "inv01", site: str = "01") -> str:
+    """Screen a new SLE subject of STUDY at `site` as `user`; returns the subject number."""
+    response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",
+                        json={"site": site, "cohort": "SLE", "screened_on": "2026-03-02"})
+    assert response.status_code == 201, response.text
+    return str(response.json()["subject_number"])

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_env import STUDY, Api, records_path, subject_path, vitals
+from api_env import STUDY, Api, records_path, screen, subject_path, vitals
 from sqlalchemy import func, select
 
 from edc.db.core import AuditEvent, FormRecord, Subject
 
 PROBLEM = "application/problem+json"
-
-
-def screen(api: Api, user: str = "inv01", site: str = "01") -> str:
-    response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",
-                        json={"site": site, "cohort": "SLE", "screened_on": "2026-03-02"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["subject_number"])
 
 
 def count(api: Api, table: Any) -> int:

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_env import STUDY, Api, records_path, subject_path, vitals
+from api_env import STUDY, Api, records_path, screen, subject_path, vitals
 
 LOCKS = f"/api/v1/studies/{STUDY}/locks"
 QUERIES = f"/api/v1/studies/{STUDY}/queries"
-
-
-def screen(api: Api, user: str = "inv01", site: str = "01") -> str:
-    response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",
-                        json={"site": site, "cohort": "SLE", "screened_on": "2026-03-02"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["subject_number"])
 
 
 def lock(api: Api, state: str = "locked", **target: Any) -> dict[str, Any]:

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_env import STUDY, Api, records_path, vitals
+from api_env import STUDY, Api, records_path, screen, vitals
 
 QUERIES = f"/api/v1/studies/{STUDY}/queries"
-
-
-def screen(api: Api, user: str = "inv01", site: str = "01") -> str:
-    response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",
-                        json={"site": site, "cohort": "SLE", "screened_on": "2026-03-02"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["subject_number"])
 
 
 def listed(api: Api, user: str = "monitor", **params: Any) -> list[dict[str, Any]]:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_env import STUDY, Api, records_path, subject_path, vitals
+from api_env import STUDY, Api, records_path, screen, subject_path, vitals
 
 SDV = f"/api/v1/studies/{STUDY}/sdv"
 ENTERED_VITALS = 7  # vsdat, sysbp, diabp, pulse, temp, weight, height; bmi is calculated
 
 
 def screened(api: Api, user: str = "inv01", site: str = "01") -> str:
-    response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",
-                        json={"site": site, "cohort": "SLE", "screened_on": "2026-03-02"})
-    number = str(response.json()["subject_number"])
+    number = screen(api, user, site)
     assert api.call(user, "POST", records_path(number, "SCR", "vital_signs"), json=vitals()).status_code == 201
     return number
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_env import PASSWORD, STUDY, Api, records_path, subject_path, vitals
+from api_env import PASSWORD, STUDY, Api, records_path, screen, subject_path, vitals
 from sqlalchemy import select
 
 from edc.db.core import AuditEvent, User
@@ -14,9 +14,7 @@ MEANING = "I approve the data as accurate"
 
 
 def screened_with_vitals(api: Api) -> str:
-    response = api.call("inv01", "POST", f"/api/v1/studies/{STUDY}/subjects",
-                        json={"site": "01", "cohort": "SLE", "screened_on": "2026-03-02"})
-    number = str(response.json()["subject_number"])
+    number = screen(api)
     assert api.call("inv01", "POST", records_path(number, "SCR", "vital_signs"), json=vitals()).status_code == 201
     return number
 
