@@ -87,6 +87,10 @@ def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, passwo
     locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
                           record_id=record_ids[0] if target.scope == "record" else None, query_step=True)
     if not reauthenticate(conn, user_id=actor.user_id, password=password, now=now):
+        # the login failure is audited globally; this event puts the refusal in the study's trail
+        audit.append(conn, action="record.sign_refused", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                     site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, item=target.scope,
+                     reason="password not confirmed")
         return SignOutcome(None, "the password is not correct (or the account is locked); nothing was signed")
     digest = content_sha256(conn, study, record_ids)
     signature_id = conn.execute(insert(Signature).values(

@@ -63,6 +63,10 @@ def test_a_wrong_password_is_refused_and_counted(api: Api) -> None:
         failures = conn.execute(select(AuditEvent.reason).where(AuditEvent.action == "auth.login_failed")).all()
         counted = conn.execute(select(User.failed_logins).where(User.username == "inv01")).scalar_one()
     assert [f.reason for f in failures] == ["wrong password"] and counted == 1
+    refusals = api.call("monitor", "GET", f"/api/v1/studies/{STUDY}/audit",
+                        params={"action": "record.sign_refused"}).json()["items"]
+    assert [(e["username"], e["item"], e["reason"]) for e in refusals] == [
+        ("inv01", "casebook", "password not confirmed")]
     assert sign(api, number, "casebook").status_code == 201
 
 
