@@ -32,7 +32,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.VersionRequired, 428, "if-match-required", "If-Match required"),
     (svc.VersionMismatch, 412, "stale-version", "The record changed since you read it"),
     (svc.NotEligible, 409, "not-eligible", "The subject is not eligible"),
-    (svc.Locked, 423, "locked", "The data are frozen or locked"),
+    (svc.Locked, 409, "locked", "The data are frozen or locked"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
     (svc.Forbidden, 403, "forbidden", "Not allowed for your role"),

@@ -20,7 +20,7 @@ class Conflict(ServiceError):
 
 
 class Locked(ServiceError):
-    """The data are frozen or locked by data management (423)."""
+    """The data are frozen or locked by data management (409, problem type locked)."""
 
 
 class FormNotInVisit(Conflict):

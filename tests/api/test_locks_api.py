@@ -61,8 +61,9 @@ def test_a_locked_study_refuses_every_write_route_until_released(api: Api) -> No
     assert (placed["scope"], placed["state"], placed["created_by"]) == ("study", "locked", "dm")
     for user, method, path, body, headers in write_routes(number, query_id):
         response = api.call(user, method, path, json=body, headers=headers)
-        assert response.status_code == 423, (method, path, response.status_code, response.text)
+        assert response.status_code == 409, (method, path, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["type"].endswith("/locked")
         assert "locked by data management" in response.json()["detail"]
     assert api.call("monitor", "GET", subject_path(number)).status_code == 200  # reading goes on
 
@@ -83,7 +84,7 @@ def test_frozen_data_take_query_steps_but_no_data_changes(api: Api) -> None:
     lock(api, "frozen", scope="subject", subject=number)
     refused = api.call("inv01", "PATCH", records_path(number, "SCR", "vital_signs") + "/1",
                        json={"reason": "typo", "changes": {"pulse": 72}}, headers={"If-Match": '"1"'})
-    assert refused.status_code == 423 and "subject is frozen" in refused.json()["detail"]
+    assert refused.status_code == 409 and "subject is frozen" in refused.json()["detail"]
     answered = api.call("inv01", "POST", f"{QUERIES}/{query_id}/answers", json={"text": "date confirmed"})
     assert answered.status_code == 201, answered.text
 
@@ -96,13 +97,13 @@ def test_a_lock_covers_what_lies_under_it_and_nothing_else(api: Api) -> None:
         number, "SCR", "vital_signs", 1)
     patch = {"reason": "typo", "changes": {"pulse": 72}}
     assert api.call("inv01", "PATCH", records_path(number, "SCR", "vital_signs") + "/1", json=patch,
-                    headers={"If-Match": '"1"'}).status_code == 423
+                    headers={"If-Match": '"1"'}).status_code == 409
     chemistry = {"lbdat": "2026-03-02", "alt": "20", "ast": "20", "bili": "10.0", "creat": "70"}
     assert api.call("inv01", "POST", records_path(number, "SCR", "chemistry"), json=chemistry).status_code == 201
 
     visit = lock(api, scope="visit", subject=number, visit="SCR")
     assert api.call("inv01", "POST", records_path(number, "SCR", "haematology"),
-                    json={"lbdat": "2026-03-02"}).status_code == 423
+                    json={"lbdat": "2026-03-02"}).status_code == 409
     assert api.call("inv01", "POST", records_path(number, "BL", "vital_signs"), json=vitals()).status_code == 201
     assert api.call("inv01", "POST", records_path(other, "SCR", "vital_signs"), json=vitals()).status_code == 201
 
