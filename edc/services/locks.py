@@ -82,7 +82,7 @@ def place_lock(conn: Connection, *, study: StudyDefinition, target: LockTarget, 
     audit.append(conn, action="lock.place", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=site_id, study_id=study.id, subject_id=subject_id, record_id=record_id, item=target.scope,
                  old_value=None, new_value=state, reason=f"lock {lock_id}")
-    return _view(conn, int(lock_id))
+    return read_lock(conn, int(lock_id))
 
 
 def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reason: str, actor: Actor,
@@ -105,7 +105,7 @@ def active_locks(conn: Connection, study_id: str) -> list[LockView]:
     """Every active lock of the study, oldest first."""
     ids = conn.execute(select(Lock.id).where(Lock.study_id == study_id, Lock.released_at.is_(None))
                        .order_by(Lock.id)).scalars().all()
-    return [_view(conn, int(lock_id)) for lock_id in ids]
+    return [read_lock(conn, int(lock_id)) for lock_id in ids]
 
 
 def ensure_writable(conn: Connection, *, study_id: str, subject_id: int | None = None, visit_id: int | None = None,
@@ -154,7 +154,8 @@ def _same(column: InstrumentedAttribute[int | None], value: int | None) -> Colum
     return column.is_(None) if value is None else column == value
 
 
-def _view(conn: Connection, lock_id: int) -> LockView:
+def read_lock(conn: Connection, lock_id: int) -> LockView:
+    """One lock, active or released."""
     row = conn.execute(
         select(Lock.id, Lock.scope, Lock.state, Subject.subject_number, Visit.visit_code, Visit.occurrence,
                FormRecord.form_id, FormRecord.seq, User.username, Lock.created_at)

@@ -61,6 +61,15 @@ def find_subject(conn: Connection, *, study_id: str, subject_number: str, actor:
     return _subject(row)
 
 
+def subject_by_id(conn: Connection, *, study_id: str, subject_id: int, actor: Actor) -> SubjectRow:
+    """The subject with this id, as `find_subject` finds it by number."""
+    number = conn.execute(select(Subject.subject_number).where(Subject.id == subject_id,
+                                                               Subject.study_id == study_id)).scalar()
+    if number is None:
+        raise NotFound(f"study '{study_id}' has no subject {subject_id}")
+    return find_subject(conn, study_id=study_id, subject_number=str(number), actor=actor)
+
+
 def list_subjects(conn: Connection, *, study_id: str, actor: Actor, site_code: str | None = None,
                   status: str | None = None, limit: int = 100, cursor: str | None = None) -> SubjectPage:
     """The study's subjects the actor sees, ordered by id, filtered by site code and status."""

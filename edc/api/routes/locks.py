@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from edc.api.bodies import LockOut, LockRequest, ReleaseRequest
 from edc.api.context import acting
-from edc.services import locks
+from edc.services import idempotency, locks
 from edc.services.permissions import Permission
 
 LOCKS = "/{study_id:str}/locks"
@@ -26,12 +27,18 @@ class LockController(Controller):
             return [lock_out(v) for v in locks.active_locks(scope.conn, scope.study.id)]
 
     @post(LOCKS, status_code=201, sync_to_thread=True)
-    def place(self, request: Request[Any, Any, Any], study_id: FromPath[str], data: JSONBody[LockRequest]) -> LockOut:
-        """Freeze or lock the study, a subject, a visit or a record (409 when it already carries one)."""
+    def place(self, request: Request[Any, Any, Any], study_id: FromPath[str], data: JSONBody[LockRequest],
+              idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None) -> LockOut:
+        """Freeze or lock the study, a subject, a visit or a record (409 when it already carries one); a retry
+        with the same Idempotency-Key returns the lock the first request placed."""
         with acting(request, study_id, Permission("lock.manage"), write=True) as scope:
             target = locks.LockTarget(data.scope, data.subject, data.visit, data.occurrence, data.form, data.seq)
-            return lock_out(locks.place_lock(scope.conn, study=scope.study, target=target, state=data.state,
-                                             actor=scope.actor, now=scope.now))
+            return lock_out(idempotency.once(
+                scope.conn, actor=scope.actor, key=idempotency_key, resource="lock", now=scope.now,
+                request={"study": study_id, **msgspec.structs.asdict(data)},
+                create=lambda: locks.place_lock(scope.conn, study=scope.study, target=target, state=data.state,
+                                                actor=scope.actor, now=scope.now),
+                ident=lambda v: v.lock_id, read=lambda i: locks.read_lock(scope.conn, i)))
 
     @post(LOCKS + "/{lock_id:int}/release", status_code=204, sync_to_thread=True)
     def release(self, request: Request[Any, Any, Any], study_id: FromPath[str], lock_id: FromPath[int],

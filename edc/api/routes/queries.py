@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from edc.api.bodies import QueryList, QueryMessageOut, QueryOut, QueryRequest, QueryStepRequest
 from edc.api.context import acting
-from edc.services import queries
+from edc.services import idempotency, queries
 from edc.services.permissions import Permission
 
 QUERIES = "/{study_id:str}/queries"
@@ -33,13 +34,20 @@ class QueryController(Controller):
             return QueryList(items=[query_out(q) for q in page.queries], next=page.next_cursor)
 
     @post(QUERIES, status_code=201, sync_to_thread=True)
-    def raise_query(self, request: Request[Any, Any, Any], study_id: FromPath[str],
-                    data: JSONBody[QueryRequest]) -> QueryOut:
-        """Raise a manual query on a visit, a record (form and seq) or an item of it."""
+    def raise_query(self, request: Request[Any, Any, Any], study_id: FromPath[str], data: JSONBody[QueryRequest],
+                    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+                    ) -> QueryOut:
+        """Raise a manual query on a visit, a record (form and seq) or an item of it; a retry with the same
+        Idempotency-Key returns the query the first request raised."""
         with acting(request, study_id, Permission("query.open"), write=True) as scope:
             target = queries.Target(data.subject, data.visit, data.occurrence, data.form, data.seq, data.item)
-            return query_out(queries.open_query(scope.conn, study=scope.study, target=target, text=data.text,
-                                                actor=scope.actor, now=scope.now))
+            return query_out(idempotency.once(
+                scope.conn, actor=scope.actor, key=idempotency_key, resource="query", now=scope.now,
+                request={"study": study_id, **msgspec.structs.asdict(data)},
+                create=lambda: queries.open_query(scope.conn, study=scope.study, target=target, text=data.text,
+                                                  actor=scope.actor, now=scope.now),
+                ident=lambda q: q.query_id,
+                read=lambda i: queries.read_query(scope.conn, study=scope.study, query_id=i, actor=scope.actor)))
 
     @get(QUERY, sync_to_thread=True)
     def read(self, request: Request[Any, Any, Any], study_id: FromPath[str], query_id: FromPath[int]) -> QueryOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from edc.api.bodies import (
@@ -23,7 +23,7 @@ from edc.api.bodies import (
 )
 from edc.api.context import acting, app_state, authenticated, next_link
 from edc.definitions.catalog import StudyDefinition
-from edc.services import escalation, lookups, visits
+from edc.services import escalation, idempotency, lookups, visits
 from edc.services.lookups import SubjectRow
 from edc.services.permissions import Permission, studies_visible
 from edc.services.records import forms_at_visit
@@ -66,14 +66,23 @@ class StudyController(Controller):
         return SubjectList(items=[subject_out(s) for s in page.subjects], next=following)
 
     @post("/{study_id:str}/subjects", status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def screen(self, request: Request[Any, Any, Any], study_id: FromPath[str],
-               data: JSONBody[ScreenRequest]) -> Response[SubjectOut]:
-        """Screen a new subject at a site; the subject number is allocated by the server."""
+    def screen(self, request: Request[Any, Any, Any], study_id: FromPath[str], data: JSONBody[ScreenRequest],
+               idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+               ) -> Response[SubjectOut]:
+        """Screen a new subject at a site; the subject number is allocated by the server. A retry with the same
+        Idempotency-Key returns the subject the first request screened."""
         with acting(request, study_id, Permission("subject.screen"), write=True) as scope:
-            screened = screen_subject(scope.conn, study=scope.study, site_code=data.site, cohort=data.cohort,
-                                      screened_on=data.screened_on, actor=scope.actor, now=scope.now)
-            row = lookups.find_subject(scope.conn, study_id=study_id, subject_number=screened.subject_number,
-                                       actor=scope.actor)
+            def create() -> SubjectRow:
+                screened = screen_subject(scope.conn, study=scope.study, site_code=data.site, cohort=data.cohort,
+                                          screened_on=data.screened_on, actor=scope.actor, now=scope.now)
+                return lookups.find_subject(scope.conn, study_id=study_id, subject_number=screened.subject_number,
+                                            actor=scope.actor)
+
+            row = idempotency.once(
+                scope.conn, actor=scope.actor, key=idempotency_key, resource="subject", now=scope.now,
+                request={"study": study_id, "site": data.site, "cohort": data.cohort, "screened_on": data.screened_on},
+                create=create, ident=lambda r: r.subject_id,
+                read=lambda i: lookups.subject_by_id(scope.conn, study_id=study_id, subject_id=i, actor=scope.actor))
         location = f"/api/v1/studies/{study_id}/subjects/{row.subject_number}"
         return Response(subject_out(row), status_code=HTTP_201_CREATED, headers={"Location": location})
 
