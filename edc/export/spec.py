@@ -1,0 +1,384 @@
+"""SDTM mapping specs: YAML files in `exports/`, loaded and checked against a study definition.
+
+A spec declares one dataset (name, label, class, structure, the form it maps
+and the order of its --SEQ) and, for each variable, its metadata and where
+its value comes from: a form item (`item: adverse_events.aeterm`), a
+constant (`value: AE`) or one of a fixed set of named derivations
+(`derive: study_day`) implemented in `edc.export.mapping`. A SUPP-- spec
+declares qualifiers (QNAM, QLABEL, QORIG, QEVAL) instead of variables.
+
+`exports/<domain>.yaml` applies to every trial; `exports/<study>/<domain>.yaml`
+replaces it for one trial. Every problem (unknown forms, items or
+derivations, type mismatches, names over 8 characters, labels over 40...)
+is reported at once as `file:line: message`, as the forms are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Item, SnakeId, Strict, Text
+from edc.definitions.problems import DefinitionErrors, Problem, Problems
+from edc.definitions.sources import DocLocator, Located, report, validate
+from edc.definitions.yamlsrc import read_yaml
+
+MAX_NAME = 8
+MAX_LABEL = 40
+VarType = Literal["text", "integer", "float", "date", "datetime"]
+RoleName = Literal[
+    "Identifier", "Topic", "Timing", "Grouping Qualifier", "Result Qualifier", "Synonym Qualifier",
+    "Record Qualifier", "Variable Qualifier", "Rule",
+]
+OriginName = Literal["Collected", "Derived", "Assigned", "Protocol", "Not Available"]
+SourceName = Literal["Subject", "Investigator", "Vendor", "Sponsor"]
+ClassName = Literal[
+    "SPECIAL PURPOSE", "INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT", "TRIAL DESIGN",
+    "STUDY REFERENCE", "RELATIONSHIP",
+]
+"""`edc.export.metadata.DatasetClass` values, as Define-XML spells them."""
+
+# Derivation name -> (required args, optional args). The implementations live in edc.export.mapping,
+# which checks at import that it implements exactly these. Args named in ITEM_ARGS hold form item
+# references ("form.item"); "of" names another variable of the same spec.
+DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyType({
+    "studyid": (frozenset(), frozenset()),
+    "usubjid": (frozenset(), frozenset()),
+    "subjid": (frozenset(), frozenset()),
+    "siteid": (frozenset(), frozenset()),
+    "country": (frozenset(), frozenset()),
+    "seq": (frozenset(), frozenset()),
+    "iso8601": (frozenset({"date"}), frozenset({"time"})),
+    "year": (frozenset({"item"}), frozenset()),
+    "latest_date": (frozenset({"items"}), frozenset({"last_contact"})),
+    "flag": (frozenset({"of"}), frozenset()),
+    "study_day": (frozenset({"of"}), frozenset()),
+    "epoch": (frozenset({"of"}), frozenset()),
+    "visitnum": (frozenset(), frozenset()),
+    "dose_level_arm": (frozenset({"part"}), frozenset({"item"})),
+    "ongoing_rtpt": (frozenset({"item"}), frozenset()),
+    "ongoing_tpt": (frozenset({"item"}), frozenset()),
+    "not_coded": (frozenset(), frozenset()),
+    "toxicity_scale": (frozenset({"item"}), frozenset()),
+    "committee_dlt": (frozenset(), frozenset({"item"})),
+})
+ITEM_ARGS = frozenset({"item", "date", "time", "items"})
+NEEDS_REFERENCE_START = frozenset({"study_day", "epoch"})
+"""Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
+
+# Which item types a variable of each type may take its value from.
+COMPATIBLE: Mapping[str, frozenset[str]] = MappingProxyType({
+    "text": frozenset({"text", "choice"}),
+    "integer": frozenset({"integer"}),
+    "float": frozenset({"integer", "decimal"}),
+    "date": frozenset({"date", "partial_date"}),
+    "datetime": frozenset({"date", "partial_date", "datetime"}),
+    # QVAL is text whatever the item held: SUPP-- stores every qualifier as text
+    "qval": frozenset({"text", "choice", "integer", "decimal", "date", "partial_date", "datetime", "boolean"}),
+})
+
+
+class Source(Strict):
+    """Where a value comes from: exactly one of an item, a constant or a named derivation."""
+
+    item: Text | None = None
+    value: str | None = None
+    derive: Text | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    codelist: SnakeId | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Source:
+        given = [key for key in ("item", "value", "derive") if key in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'item', 'value' or 'derive'")
+        return self
+
+
+class VariableSpec(Source):
+    name: Text
+    label: Text
+    type: VarType
+    length: int | None = Field(default=None, ge=1, le=200)
+    role: RoleName
+    origin: OriginName
+    source: SourceName | None = None
+    description: Text | None = None
+    mandatory: bool = False
+    key: int | None = Field(default=None, ge=1)
+
+
+class Join(Strict):
+    """Match a record of another form to the parent record: `item` (theirs) equals `parent` (ours)."""
+
+    item: Text
+    parent: Text
+
+
+class QualifierSpec(Source):
+    qnam: Text
+    qlabel: Text
+    qorig: Literal["CRF", "Assigned", "Derived", "Protocol"]
+    qeval: Text | None = None
+    join: Join | None = None
+
+
+class DatasetSpec(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    name: Text
+    label: Text
+    dataset_class: ClassName = Field(alias="class")
+    structure: Text
+    form: SnakeId | None = None
+    sort: tuple[SnakeId, ...] = ()
+    parent: Text | None = None
+
+
+class SpecFile(Strict):
+    dataset: DatasetSpec
+    variables: tuple[VariableSpec, ...] = ()
+    qualifiers: tuple[QualifierSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _variables_or_qualifiers(self) -> SpecFile:
+        if bool(self.variables) == bool(self.qualifiers):
+            raise ValueError("a spec declares either 'variables' (a domain) or 'qualifiers' (a SUPP-- dataset)")
+        return self
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """One loaded spec and the file it came from."""
+
+    file: str
+    spec: SpecFile
+
+    @property
+    def name(self) -> str:
+        return self.spec.dataset.name
+
+    def variable(self, name: str) -> VariableSpec | None:
+        return next((v for v in self.spec.variables if v.name == name), None)
+
+
+@dataclass(frozen=True)
+class SpecSet:
+    """Every dataset spec that applies to one study, by dataset name."""
+
+    study_id: str
+    domains: Mapping[str, DomainSpec]
+
+    def __getitem__(self, name: str) -> DomainSpec:
+        return self.domains[name]
+
+
+def load_specs(root: Path, study: StudyDefinition) -> SpecSet:
+    """The specs for `study`, or `DefinitionErrors` with every problem."""
+    specs, problems = check_specs(root, study)
+    if problems or specs is None:
+        raise DefinitionErrors(problems)
+    return specs
+
+
+def check_specs(root: Path, study: StudyDefinition) -> tuple[SpecSet | None, list[Problem]]:
+    """Load the shared specs and the study's overrides; check each against the study definition."""
+    problems = Problems()
+    files = {file.stem: file for file in sorted(root.glob("*.yaml"))}
+    files.update({file.stem: file for file in sorted((root / study.id).glob("*.yaml"))})
+    if not files:
+        problems.add(root, 1, "no export spec found (expected <domain>.yaml files)")
+    loaded: dict[str, tuple[DomainSpec, Located]] = {}
+    for stem, file in sorted(files.items()):
+        doc = read_yaml(file, problems)
+        if doc is None:
+            continue
+        where = Located(DocLocator(doc), ())
+        parsed = validate(SpecFile, doc.data, where.locator, problems)
+        if parsed is None:
+            continue
+        if parsed.dataset.name.lower() != stem:
+            report(problems, where, f"dataset '{parsed.dataset.name}' does not match its file name", "dataset", "name")
+        loaded[parsed.dataset.name] = (DomainSpec(str(file), parsed), where)
+    for spec, where in loaded.values():
+        _check_spec(spec.spec, where, study, loaded, problems)
+    if problems:
+        return None, problems.sorted()
+    return SpecSet(study.id, MappingProxyType({k: v[0] for k, v in sorted(loaded.items())})), []
+
+
+def _check_spec(spec: SpecFile, where: Located, study: StudyDefinition,
+                loaded: Mapping[str, tuple[DomainSpec, Located]], problems: Problems) -> None:
+    dataset = spec.dataset
+    _check_name(dataset.name, dataset.label, where.child("dataset"), problems)
+    if dataset.form is not None:
+        form = study.forms.get(dataset.form)
+        if form is None:
+            report(problems, where, f"unknown form '{dataset.form}' in study {study.id}", "dataset", "form")
+        for index, item in enumerate(dataset.sort):
+            if form is not None and form.item(item) is None:
+                report(problems, where, f"sort item '{item}' is not an item of form '{form.id}'",
+                       "dataset", "sort", index)
+    if spec.qualifiers:
+        _check_supp(spec, where, study, loaded, problems)
+        return
+    seen: dict[str, int] = {}
+    for index, variable in enumerate(spec.variables):
+        at = where.child("variables", index)
+        _check_name(variable.name, variable.label, at, problems)
+        if variable.name in seen:
+            report(problems, at, f"variable '{variable.name}' is declared twice "
+                   f"(first as variable {seen[variable.name] + 1})", "name")
+        seen.setdefault(variable.name, index)
+        if variable.type == "text" and variable.length is None:
+            report(problems, at, f"text variable '{variable.name}' needs a length", "name")
+        _check_source(variable, variable.type, variable.length, at, study, dataset.form, _plain(spec, variable),
+                      problems)
+        if variable.derive in NEEDS_REFERENCE_START and not _dm_defines_rfstdtc(loaded):
+            report(problems, at, f"derivation '{variable.derive}' needs RFSTDTC from a DM spec", "derive")
+    _check_keys(spec, where, problems)
+
+
+def _plain(spec: SpecFile, variable: VariableSpec) -> set[str]:
+    """Variables an `of` argument may name: any other variable not itself derived from one.
+
+    The mapping computes these first, so a variable may come before the one it is derived
+    from (EPOCH before AESTDTC, as SDTM orders them).
+    """
+    return {v.name for v in spec.variables if v is not variable and "of" not in v.args}
+
+
+def _check_name(name: str, label: str, at: Located, problems: Problems) -> None:
+    if len(name) > MAX_NAME:
+        report(problems, at, f"name '{name}' has {len(name)} characters; SDTM allows at most {MAX_NAME}", "name")
+    elif not (name.isascii() and name.isupper() and name[0].isalpha() and name.isalnum()):
+        report(problems, at, f"name '{name}' must be upper-case letters and digits, starting with a letter", "name")
+    if len(label) > MAX_LABEL:
+        report(problems, at, f"label of '{name}' has {len(label)} characters; SDTM allows at most {MAX_LABEL}", "label")
+
+
+def _check_keys(spec: SpecFile, where: Located, problems: Problems) -> None:
+    keys = sorted(v.key for v in spec.variables if v.key is not None)
+    if keys != list(range(1, len(keys) + 1)):
+        report(problems, where, f"variable keys must run 1, 2, ... without gaps or repeats, not {keys}", "variables")
+
+
+def _dm_defines_rfstdtc(loaded: Mapping[str, tuple[DomainSpec, Located]]) -> bool:
+    dm = loaded.get("DM")
+    return dm is not None and dm[0].variable("RFSTDTC") is not None
+
+
+def _check_source(source: Source, var_type: str, length: int | None, at: Located, study: StudyDefinition,
+                  row_form: str | None, plain: set[str], problems: Problems,
+                  extra_forms: frozenset[str] = frozenset()) -> None:
+    """An item, a constant or a derivation, checked against the study and the spec's other variables."""
+    if source.item is not None:
+        item = _resolve_item(source.item, at.child("item"), study, row_form, problems, extra_forms)
+        if item is not None:
+            _check_item_fits(source, item, var_type, length, at, study, problems)
+    elif source.codelist is not None:
+        report(problems, at, "'codelist' maps an item's codes; this value does not come from an item", "codelist")
+    if source.derive is not None:
+        _check_derivation(source, at, study, row_form, plain, problems, extra_forms)
+    elif source.args:
+        report(problems, at, "'args' belong to a derivation", "args")
+
+
+def _check_item_fits(source: Source, item: Item, var_type: str, length: int | None, at: Located,
+                     study: StudyDefinition, problems: Problems) -> None:
+    if item.type not in COMPATIBLE[var_type]:
+        report(problems, at, f"item '{source.item}' is {item.type}; a variable of type {var_type} cannot hold it",
+               "item")
+    if item.codelist is not None and source.codelist is None:
+        report(problems, at, f"item '{source.item}' is coded (codelist '{item.codelist}'): name the codelist whose "
+               "submission values the variable takes", "item")
+    if source.codelist is not None and source.codelist not in study.codelists:
+        report(problems, at, f"unknown codelist '{source.codelist}'", "codelist")
+    elif source.codelist is not None and source.codelist != item.codelist:
+        report(problems, at, f"item '{source.item}' has codelist '{item.codelist}', not '{source.codelist}'",
+               "codelist")
+    elif source.codelist is not None and length is not None:
+        longest = max(len(v.submission_value or v.code) for v in study.codelists[source.codelist].values)
+        if longest > length:
+            report(problems, at, f"length {length} is shorter than codelist '{source.codelist}' values ({longest})",
+                   "length")
+    if var_type == "text" and item.type == "text" and length is not None and (item.max_length or 0) > length:
+        report(problems, at, f"length {length} is shorter than item '{source.item}' ({item.max_length})", "length")
+
+
+def _resolve_item(ref: object, at: Located, study: StudyDefinition, row_form: str | None,
+                  problems: Problems, extra_forms: frozenset[str] = frozenset()) -> Item | None:
+    """The item `form.item` names; a repeating form's items only on rows of that form (or a joined one)."""
+    form_id, _, name = str(ref).partition(".")
+    form = study.forms.get(form_id)
+    if form is None:
+        report(problems, at, f"unknown form '{form_id}' in study {study.id} (write form.item)")
+        return None
+    item = form.item(name)
+    if item is None:
+        report(problems, at, f"form '{form_id}' has no item '{name}'")
+        return None
+    if form.repeating and form_id != row_form and form_id not in extra_forms:
+        report(problems, at, f"'{ref}' is on a repeating form; only rows of that form can read it")
+    return item
+
+
+def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_form: str | None,
+                      plain: set[str], problems: Problems, extra_forms: frozenset[str]) -> None:
+    assert source.derive is not None
+    known = DERIVATIONS.get(source.derive)
+    if known is None:
+        report(problems, at, f"unknown derivation '{source.derive}' (known: {', '.join(sorted(DERIVATIONS))})",
+               "derive")
+        return
+    required, optional = known
+    for missing in sorted(required - set(source.args)):
+        report(problems, at, f"derivation '{source.derive}' needs argument '{missing}'", "derive")
+    for name, value in source.args.items():
+        if name not in required | optional:
+            report(problems, at, f"derivation '{source.derive}' takes no argument '{name}'", "args", name)
+        elif name in ITEM_ARGS:
+            refs = value if isinstance(value, tuple) else (value,)
+            for ref in refs:
+                _resolve_item(ref, at.child("args", name), study, row_form, problems, extra_forms)
+        elif name == "of" and value not in plain:
+            report(problems, at, f"'of: {value}' names no other variable of this spec that is not itself "
+                   "derived with 'of'", "args", name)
+
+
+def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,
+                loaded: Mapping[str, tuple[DomainSpec, Located]], problems: Problems) -> None:
+    parent = loaded.get(spec.dataset.parent or "")
+    if parent is None:
+        report(problems, where, f"a SUPP-- spec needs 'parent', a dataset specified here (got {spec.dataset.parent!r})",
+               "dataset")
+        return
+    parent_form = parent[0].spec.dataset.form
+    seen: set[str] = set()
+    for index, qualifier in enumerate(spec.qualifiers):
+        at = where.child("qualifiers", index)
+        _check_qualifier_name(qualifier, at, seen, problems)
+        joined: frozenset[str] = frozenset()
+        if qualifier.join is not None:
+            _resolve_item(qualifier.join.parent, at.child("join", "parent"), study, parent_form, problems)
+            joined = frozenset({qualifier.join.item.partition(".")[0]})
+            _resolve_item(qualifier.join.item, at.child("join", "item"), study, None, problems, joined)
+        _check_source(qualifier, "qval", 200, at, study, parent_form, set(), problems, joined)
+
+
+def _check_qualifier_name(qualifier: QualifierSpec, at: Located, seen: set[str], problems: Problems) -> None:
+    if len(qualifier.qnam) > MAX_NAME:
+        report(problems, at, f"QNAM '{qualifier.qnam}' has {len(qualifier.qnam)} characters; at most {MAX_NAME}",
+               "qnam")
+    if len(qualifier.qlabel) > MAX_LABEL:
+        report(problems, at, f"QLABEL of '{qualifier.qnam}' has {len(qualifier.qlabel)} characters; at most "
+               f"{MAX_LABEL}", "qlabel")
+    if qualifier.qnam in seen:
+        report(problems, at, f"QNAM '{qualifier.qnam}' is declared twice", "qnam")
+    seen.add(qualifier.qnam)
