@@ -70,6 +70,10 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
 })
 ITEM_ARGS = frozenset({"item", "date", "time", "items"})
 NEEDS_REFERENCE_START = frozenset({"study_day", "epoch"})
+DATE_OF = NEEDS_REFERENCE_START
+"""Derivations whose `of` variable must hold a date."""
+PER_RECORD = frozenset({"seq", "visitnum"})
+"""Derivations that number or place form records: meaningless on a one-row-per-subject dataset."""
 """Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 
 # Which item types a variable of each type may take its value from.
@@ -245,13 +249,13 @@ def _check_spec(spec: SpecFile, where: Located, study: StudyDefinition,
     _check_keys(spec, where, problems)
 
 
-def _plain(spec: SpecFile, variable: VariableSpec) -> set[str]:
+def _plain(spec: SpecFile, variable: VariableSpec) -> dict[str, str]:
     """Variables an `of` argument may name: any other variable not itself derived from one.
 
     The mapping computes these first, so a variable may come before the one it is derived
     from (EPOCH before AESTDTC, as SDTM orders them).
     """
-    return {v.name for v in spec.variables if v is not variable and "of" not in v.args}
+    return {v.name: v.type for v in spec.variables if v is not variable and "of" not in v.args}
 
 
 def _check_name(name: str, label: str, at: Located, problems: Problems) -> None:
@@ -275,7 +279,7 @@ def _dm_defines_rfstdtc(loaded: Mapping[str, tuple[DomainSpec, Located]]) -> boo
 
 
 def _check_source(source: Source, var_type: str, length: int | None, at: Located, study: StudyDefinition,
-                  row_form: str | None, plain: set[str], problems: Problems,
+                  row_form: str | None, plain: Mapping[str, str], problems: Problems,
                   extra_forms: frozenset[str] = frozenset()) -> None:
     """An item, a constant or a derivation, checked against the study and the spec's other variables."""
     if source.item is not None:
@@ -330,7 +334,7 @@ def _resolve_item(ref: object, at: Located, study: StudyDefinition, row_form: st
 
 
 def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_form: str | None,
-                      plain: set[str], problems: Problems, extra_forms: frozenset[str]) -> None:
+                      plain: Mapping[str, str], problems: Problems, extra_forms: frozenset[str]) -> None:
     assert source.derive is not None
     known = DERIVATIONS.get(source.derive)
     if known is None:
@@ -350,6 +354,11 @@ def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_f
         elif name == "of" and value not in plain:
             report(problems, at, f"'of: {value}' names no other variable of this spec that is not itself "
                    "derived with 'of'", "args", name)
+        elif name == "of" and source.derive in DATE_OF and plain[value] not in ("date", "datetime"):
+            report(problems, at, f"'{source.derive}' needs a date or datetime variable; {value} is {plain[value]}",
+                   "args", name)
+    if source.derive in PER_RECORD and row_form is None:
+        report(problems, at, f"derivation '{source.derive}' needs rows of a form ('form' in the dataset)", "derive")
 
 
 def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,
@@ -369,7 +378,7 @@ def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,
             _resolve_item(qualifier.join.parent, at.child("join", "parent"), study, parent_form, problems)
             joined = frozenset({qualifier.join.item.partition(".")[0]})
             _resolve_item(qualifier.join.item, at.child("join", "item"), study, None, problems, joined)
-        _check_source(qualifier, "qval", 200, at, study, parent_form, set(), problems, joined)
+        _check_source(qualifier, "qval", 200, at, study, parent_form, {}, problems, joined)
 
 
 def _check_qualifier_name(qualifier: QualifierSpec, at: Located, seen: set[str], problems: Problems) -> None:

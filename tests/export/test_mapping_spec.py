@@ -86,6 +86,20 @@ def test_a_trial_folder_overrides_the_shared_spec(catalog: Catalog, tmp_path: Pa
     assert relmacel["DM"].variable("AGEU").value == "YEARS"  # type: ignore[union-attr]
 
 
+def test_derivations_check_what_they_are_derived_from(catalog: Catalog, tmp_path: Path) -> None:
+    text = (EXPORTS / "dm.yaml").read_text(encoding="utf-8").replace(
+        "derive: flag, args: {of: DTHDTC}", "derive: study_day, args: {of: SITEID}").replace(
+        "value: YEARS", "derive: seq")
+    (tmp_path / "dm.yaml").write_text(text, encoding="utf-8")
+
+    _, problems = check_specs(tmp_path, catalog.study("ic19"))
+
+    assert sorted(p.message for p in problems) == [
+        "'study_day' needs a date or datetime variable; SITEID is text",
+        "derivation 'seq' needs rows of a form ('form' in the dataset)",
+    ]
+
+
 def test_supp_qualifier_names_and_labels_are_checked(catalog: Catalog, tmp_path: Path) -> None:
     for name in ("dm", "ae"):
         shutil.copy(EXPORTS / f"{name}.yaml", tmp_path / f"{name}.yaml")
