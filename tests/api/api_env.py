@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 from migrated import migrated
 from sqlalchemy import Engine
 
 from edc.api.app import create_app
+from edc.api.context import STATE_KEY, AppState
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
@@ -71,7 +73,7 @@ def start_api(db_url: str, catalog: Catalog) -> Iterator[Api]:
             create_user(conn, username=username, full_name=username.title(), password=PASSWORD,
                         grants=[GrantSpec(role, STUDY, site)], now=NOW)
     try:
-        with TestClient(create_app(engine, catalog)) as client:
+        with TestClient(_app(engine, catalog)) as client:
             api = Api(client, engine, catalog)
             for username in USERS:
                 response = api.login(username)
@@ -80,6 +82,22 @@ def start_api(db_url: str, catalog: Catalog) -> Iterator[Api]:
             yield api
     finally:
         engine.dispose()
+
+
+_APPS: dict[int, Litestar] = {}
+
+
+def _app(engine: Engine, catalog: Catalog) -> Litestar:
+    """The real application over `engine`, built once per catalog and pointed at each test's engine.
+
+    Building it (every route, the per-form OpenAPI document) takes about a second; the engine is the only
+    thing that differs between tests, and the application reads it from its state on every request.
+    """
+    app = _APPS.get(id(catalog))
+    if app is None:
+        app = _APPS[id(catalog)] = create_app(engine, catalog)
+    app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
+    return app
 
 
 def subject_path(number: str, study: str = STUDY) -> str:

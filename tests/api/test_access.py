@@ -97,12 +97,12 @@ def test_every_route_allows_exactly_the_roles_that_hold_its_permission(seeded: A
             assert response.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize(("method", "path", "body", "permission"), ROUTES)
-def test_no_route_answers_without_a_valid_token(seeded: Api, method: str, path: str, body: object,
-                                                permission: str) -> None:
-    assert seeded.call("nobody", method, path, json=body).status_code == 401
-    forged = seeded.client.request(method, path, json=body, headers={"Authorization": "Bearer forged"})
-    assert forged.status_code == 401 and "bearer" in forged.headers["www-authenticate"].lower()
+def test_no_route_answers_without_a_valid_token(seeded: Api) -> None:
+    for method, path, body, _ in ROUTES:
+        missing = seeded.call("nobody", method, path, json=body)
+        assert missing.status_code == 401, (method, path, missing.status_code)
+        forged = seeded.client.request(method, path, json=body, headers={"Authorization": "Bearer forged"})
+        assert forged.status_code == 401 and "bearer" in forged.headers["www-authenticate"].lower(), (method, path)
 
 
 def test_site_staff_see_only_their_sites_subjects(seeded: Api) -> None:
