@@ -2,7 +2,12 @@
 
 Every service runs inside the caller's transaction and never commits: the
 record identity, its typed row, its findings, its idempotency key and its
-audit events are written together or not at all.
+audit events are written together or not at all, and so are the effects on
+monitoring: a frozen or locked record, visit, subject or study is refused
+(`locks`), findings open and resolve queries (`queries`), a change invalidates
+the signatures covering it (`signatures`) and clears the verification of the
+items it changed (`sdv`). An infusion record is also checked against the
+subject's dose level (`edc.rules.dosing`).
 """
 
 from __future__ import annotations
