@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import Connection, insert, select, update
@@ -164,7 +164,7 @@ def _latest_decision(conn: Connection, subject_id: int) -> Decision | None:
         .order_by(EligibilityDecision.id.desc()).limit(1)).one_or_none()
     if row is None:
         return None
-    decided_at = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+    decided_at = store.stored_utc(row.decided_at)
     return Decision(row.decision, row.computed_status, row.reason, row.username, decided_at)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select
 
@@ -243,9 +243,8 @@ def _latest_decision(conn: Connection, study_id: str) -> CommitteeDecision | Non
         .where(d.study_id == study_id).order_by(d.id.desc()).limit(1)).first()
     if row is None:
         return None
-    decided_at = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=UTC)  # SQLite: naive
     return CommitteeDecision(row.action, row.level, row.recommended_action, row.recommended_level, row.overrides,
-                             row.reason, row.username, decided_at)
+                             row.reason, row.username, store.stored_utc(row.decided_at))
 
 
 def _event(current: StudyEscalation, subject_number: str, aespid: str) -> EventOutcome:

@@ -17,7 +17,7 @@ are audited; releasing needs a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
@@ -28,6 +28,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.services import lookups
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, Locked, NotFound, ReasonRequired
+from edc.services.record_store import stored_utc
 
 FROZEN, LOCKED = "frozen", "locked"
 STATES = (FROZEN, LOCKED)
@@ -125,7 +126,7 @@ def ensure_writable(conn: Connection, *, study_id: str, subject_id: int | None =
     found = conn.execute(statement.order_by(Lock.id).limit(1)).first()
     if found is not None:
         raise Locked(f"the {found.scope} is {found.state} by data management (lock {found.id}, "
-                     f"{_utc(found.created_at):%Y-%m-%d}); a data manager must release it first")
+                     f"{stored_utc(found.created_at):%Y-%m-%d}); a data manager must release it first")
 
 
 def _resolve(conn: Connection, study: StudyDefinition, target: LockTarget,
@@ -163,9 +164,6 @@ def read_lock(conn: Connection, lock_id: int) -> LockView:
         .outerjoin(Visit, Visit.id == Lock.visit_id).outerjoin(FormRecord, FormRecord.id == Lock.record_id)
         .where(Lock.id == lock_id)).one()
     return LockView(int(row.id), row.scope, row.state, row.subject_number, row.visit_code, row.occurrence,
-                    row.form_id, row.seq, row.username, _utc(row.created_at))
+                    row.form_id, row.seq, row.username, stored_utc(row.created_at))
 
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, insert, select, update
@@ -34,6 +34,7 @@ from edc.rules.checks import Finding
 from edc.services import locks, lookups
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, InvalidInput, NotFound, ReasonRequired
+from edc.services.record_store import stored_utc
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 STATUSES = (OPEN, ANSWERED, CLOSED)
@@ -264,8 +265,8 @@ def _select() -> Select[*tuple[Any, ...]]:
 
 def _view(r: Row[Any], messages: tuple[Message, ...]) -> QueryView:
     return QueryView(int(r.id), str(r.site), str(r.subject_number), r.visit_code, r.occurrence, r.form_id, r.seq,
-                     r.item, r.origin, r.check_id, r.status, r.text, r.opened_by, _utc(r.opened_at),
-                     None if r.closed_at is None else _utc(r.closed_at), messages)
+                     r.item, r.origin, r.check_id, r.status, r.text, r.opened_by, stored_utc(r.opened_at),
+                     None if r.closed_at is None else stored_utc(r.closed_at), messages)
 
 
 def _messages(conn: Connection, query_id: int) -> tuple[Message, ...]:
@@ -273,8 +274,5 @@ def _messages(conn: Connection, query_id: int) -> tuple[Message, ...]:
                                QueryMessage.created_at)
                         .outerjoin(User, User.id == QueryMessage.user_id)
                         .where(QueryMessage.query_id == query_id).order_by(QueryMessage.id)).all()
-    return tuple(Message(r.kind, r.status, r.text, r.username, _utc(r.created_at)) for r in rows)
+    return tuple(Message(r.kind, r.status, r.text, r.username, stored_utc(r.created_at)) for r in rows)
 
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite gives naive UTC

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
@@ -184,11 +184,8 @@ def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int 
         intact = content_sha256(conn, study, covered) == row.content_sha256
         views.append(SignatureView(
             int(row.id), row.scope, row.visit_code, row.occurrence, row.form_id, row.seq, row.username,
-            row.full_name, row.meaning, _utc(row.signed_at), row.content_sha256,
-            row.invalidated_at is None and intact, None if row.invalidated_at is None else _utc(row.invalidated_at),
-            row.invalidated_reason))
+            row.full_name, row.meaning, store.stored_utc(row.signed_at), row.content_sha256,
+            row.invalidated_at is None and intact,
+            None if row.invalidated_at is None else store.stored_utc(row.invalidated_at), row.invalidated_reason))
     return views
 
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

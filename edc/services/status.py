@@ -135,8 +135,7 @@ def _queries(conn: Connection, study_id: str, rows: dict[int, SiteStatus], now: 
         if query.status == ANSWERED:
             row.answered_queries += 1
             continue
-        opened = query.opened_at if query.opened_at.tzinfo else query.opened_at.replace(tzinfo=now.tzinfo)
-        age = (now - opened).days
+        age = (now - store.stored_utc(query.opened_at)).days
         label = next(label for limit, label in AGE_BUCKETS if limit is None or age <= limit)
         row.open_queries[label] += 1
 
