@@ -51,10 +51,26 @@ Row = dict[str, object]
 
 @dataclass(frozen=True)
 class FormRecord:
-    """One captured form record: item name -> value (str, int, float, Decimal, bool, date, datetime, time)."""
+    """One captured form record: item name -> value (str, int, float, Decimal, bool, date, datetime, time).
+
+    `visit` is the visit code ("SCR", "D28", "UNS" for unscheduled, "LOGS" for the
+    subject's running logs), `occurrence` numbers repeated unscheduled visits.
+    """
 
     values: Mapping[str, object]
     visit: str | None = None
+    occurrence: int = 1
+
+
+@dataclass(frozen=True)
+class VisitData:
+    """One of the subject's visits as captured: code, occurrence, status (planned, done, missed) and dates."""
+
+    visit: str
+    occurrence: int = 1
+    status: str = "done"
+    visit_date: date | None = None
+    planned_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,10 @@ class SubjectData:
     `committee_dlt` holds the safety review committee's verdicts from the
     escalation service, by AE number ("Y"/"N", or the codes DLT/NOT_DLT); they
     take precedence over the committee item of the DLT assessment form.
+    `eligibility` is the investigator's latest eligibility decision: each
+    criterion id with the status the engine gave it then ("met", "not_met",
+    "missing"...); empty when no decision was made. `visits` are the subject's
+    visits (the running-log pseudo-visit left out).
     """
 
     subject_number: str
@@ -74,6 +94,8 @@ class SubjectData:
     last_contact: date | str | None = None
     records: Mapping[str, Sequence[FormRecord]] = field(default_factory=dict)
     committee_dlt: Mapping[str, object] = field(default_factory=dict)
+    eligibility: Mapping[str, str] = field(default_factory=dict)
+    visits: Sequence[VisitData] = ()
 
     def first(self, form_id: str) -> FormRecord | None:
         found = self.records.get(form_id, ())

@@ -171,6 +171,27 @@ class DomainSpec:
     def variable(self, name: str) -> VariableSpec | None:
         return next((v for v in self.spec.variables if v.name == name), None)
 
+    @property
+    def forms(self) -> frozenset[str]:
+        """The forms this spec's rows and sources name (not those of the datasets it depends on)."""
+        spec = self.spec
+        forms = {spec.dataset.form} if spec.dataset.form else set()
+        for source in (*spec.variables, *spec.qualifiers):
+            forms |= _source_forms(source)
+        for qualifier in spec.qualifiers:
+            if qualifier.join is not None:
+                forms.add(qualifier.join.item.partition(".")[0])
+        return frozenset(forms)
+
+
+def _source_forms(source: Source) -> set[str]:
+    """The forms an item reference or a derivation's item arguments name."""
+    refs: list[object] = [source.item] if source.item else []
+    for name, value in source.args.items():
+        if name in ITEM_ARGS:
+            refs += list(value) if isinstance(value, (list, tuple)) else [value]
+    return {str(ref).partition(".")[0] for ref in refs}
+
 
 @dataclass(frozen=True)
 class SpecSet:
@@ -181,6 +202,18 @@ class SpecSet:
 
     def __getitem__(self, name: str) -> DomainSpec:
         return self.domains[name]
+
+    def forms_of(self, name: str) -> frozenset[str]:
+        """The forms whose records mapping dataset `name` reads: its own, those its sources name, and, for a
+        dataset with study days or epochs, the forms DM's RFSTDTC reads; a SUPP-- dataset adds its parent's."""
+        domain = self.domains[name]
+        forms = set(domain.forms)
+        if domain.spec.dataset.parent:
+            forms |= self.forms_of(domain.spec.dataset.parent)
+        if any(v.derive in NEEDS_REFERENCE_START for v in domain.spec.variables) and "DM" in self.domains:
+            rfstdtc = self.domains["DM"].variable("RFSTDTC")
+            forms |= _source_forms(rfstdtc) if rfstdtc is not None else set()
+        return frozenset(forms)
 
 
 def load_specs(root: Path, study: StudyDefinition) -> SpecSet:
