@@ -22,9 +22,10 @@ Decisions:
   itself before it; never 0. TVSTRL states the day and window in words.
 - Criteria (TI): one row per eligibility criterion, IETESTCD its id (at
   most 8 characters), IETEST its text, IECAT INCLUSION/EXCLUSION, TIVERS the
-  study definition's version. A text over 200 characters is refused, never
-  truncated: SDTMIG 3.4 asks for a meaningful text of at most 200 characters,
-  which only a person can write (`DesignError` names every such criterion).
+  study definition's version. A text over 200 characters is cut at a word
+  and ends with "..." (`edc.export.derivations.criterion_test`, the same
+  text IE gives), as SDTMIG 3.4 allows with the full text in the protocol;
+  a short text written by the trial team would read better.
 - Summary (TS): TSSEQ numbers the values of one parameter (1, 2... for
   several registry ids). Coded values carry their NCI code with TSVCDREF
   "CDISC CT" and TSVCDVER the terminology release; ages are ISO 8601
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Visit
+from edc.export.derivations import criterion_test
 from edc.export.metadata import Dataset, DatasetClass, DataType, Origin, OriginSource, OriginType, Role, Variable
 
 DESIGN_DATASETS = ("TS", "TA", "TE", "TV", "TI")
@@ -386,14 +388,14 @@ def visit_start_rule(visit: Visit) -> str:
 # --- TI --------------------------------------------------------------------------------------------
 
 def trial_criteria(study: StudyDefinition) -> Design:
-    """TI: one row per eligibility criterion, by IETESTCD; refuses ids over 8 and texts over 200 characters."""
+    """TI: one row per eligibility criterion, by IETESTCD; refuses ids over 8 characters."""
     criteria = study.spec.eligibility.criteria
     problems = [problem for criterion in criteria for problem in _criterion_problems(criterion)]
     if problems:
         raise DesignError(f"TI cannot hold the eligibility criteria of {study.id} {study.version}: "
                           + "; ".join(problems))
     rows: list[Row] = [
-        {**_start(study, "TI"), "IETESTCD": criterion.id, "IETEST": " ".join(criterion.text.split()),
+        {**_start(study, "TI"), "IETESTCD": criterion.id, "IETEST": criterion_test(" ".join(criterion.text.split())),
          "IECAT": criterion.kind.upper(), "TIVERS": study.version}
         for criterion in sorted(criteria, key=lambda c: c.id)
     ]
@@ -408,12 +410,8 @@ def trial_criteria(study: StudyDefinition) -> Design:
 
 
 def _criterion_problems(criterion: Criterion) -> list[str]:
-    """Why a criterion does not fit TI: an id over 8 characters, a text over 200 (never truncated)."""
+    """Why a criterion does not fit TI: an id over 8 characters."""
     problems = []
     if len(criterion.id) > MAX_TESTCD:
         problems.append(f"id {criterion.id!r} has {len(criterion.id)} characters, IETESTCD holds at most {MAX_TESTCD}")
-    length = len(" ".join(criterion.text.split()))
-    if length > MAX_TEXT:
-        problems.append(f"{criterion.id} text has {length} characters, IETEST holds at most {MAX_TEXT} and is "
-                        f"never truncated: give the criterion a meaningful text of at most {MAX_TEXT}")
     return problems

@@ -24,10 +24,11 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from edc.definitions.catalog import StudyDefinition
-from edc.definitions.model import Item, SnakeId, Strict, Text
+from edc.definitions.model import Form, Item, SnakeId, Strict, Text
 from edc.definitions.problems import DefinitionErrors, Problem, Problems
 from edc.definitions.sources import DocLocator, Located, report, validate
 from edc.definitions.yamlsrc import read_yaml
+from edc.export.terminology import EMPTY, TERMINOLOGY_FILE, Terminology, load_terminology
 
 MAX_NAME = 8
 MAX_LABEL = 40
@@ -67,14 +68,43 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "not_coded": (frozenset(), frozenset()),
     "toxicity_scale": (frozenset({"item"}), frozenset()),
     "committee_dlt": (frozenset(), frozenset({"item"})),
+    "collected": (frozenset({"variable"}), frozenset()),
+    "unit": (frozenset({"item"}), frozenset()),
+    "product": (frozenset(), frozenset()),
+    "visit": (frozenset(), frozenset()),
+    "visit_date": (frozenset(), frozenset()),
+    "test_code": (frozenset(), frozenset()),
+    "test_name": (frozenset(), frozenset()),
+    "test_category": (frozenset(), frozenset({"default"})),
+    "result": (frozenset(), frozenset()),
+    "result_number": (frozenset(), frozenset()),
+    "result_unit": (frozenset(), frozenset()),
+    "range_low": (frozenset(), frozenset()),
+    "range_high": (frozenset(), frozenset()),
+    "derived_flag": (frozenset(), frozenset()),
+    "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
+    "criterion_id": (frozenset(), frozenset()),
+    "criterion_text": (frozenset(), frozenset()),
+    "criterion_category": (frozenset(), frozenset()),
+    "criterion_result": (frozenset(), frozenset()),
+    "eligibility_date": (frozenset(), frozenset()),
 })
 ITEM_ARGS = frozenset({"item", "date", "time", "items"})
-NEEDS_REFERENCE_START = frozenset({"study_day", "epoch"})
+NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"})
+"""Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 DATE_OF = NEEDS_REFERENCE_START
 """Derivations whose `of` variable must hold a date."""
-PER_RECORD = frozenset({"seq", "visitnum"})
-"""Derivations that number or place form records: meaningless on a one-row-per-subject dataset."""
-"""Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
+PER_RECORD = frozenset({"seq", "visitnum", "visit"})
+"""Derivations that number or place rows: meaningless on a one-row-per-subject dataset."""
+ROW_KIND: Mapping[str, str] = MappingProxyType({
+    **dict.fromkeys(("test_code", "test_name", "test_category", "result", "result_number", "result_unit",
+                     "range_low", "range_high", "derived_flag"), "findings"),
+    "visit_date": "visits",
+    **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
+})
+"""Derivations that only rows of one kind of block can compute (a findings block, visits, criteria)."""
+GROUP_DERIVATIONS = frozenset({"last_before_reference"})
+"""Derivations computed once all of a subject's rows exist, because they compare rows with each other."""
 
 # Which item types a variable of each type may take its value from.
 COMPATIBLE: Mapping[str, frozenset[str]] = MappingProxyType({
@@ -133,6 +163,48 @@ class QualifierSpec(Source):
     join: Join | None = None
 
 
+class RowBlock(Strict):
+    """One source of a dataset's rows: a form's records, the subject's visits, or the criteria not met.
+
+    `findings` turns each record into one row per test the form collects for
+    this dataset (items annotated `sdtm: {testcd}` whose domain is the
+    dataset's). `set` replaces variables' sources for these rows only (EXCAT
+    LYMPHODEPLETION on the lymphodepletion rows). `optional` skips a form the
+    study does not collect instead of reporting it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    form: SnakeId | None = None
+    visits: bool = False
+    criteria: Literal["not_met"] | None = None
+    findings: bool = False
+    optional: bool = False
+    sort: tuple[SnakeId, ...] = ()
+    overrides: dict[str, Source] = Field(default_factory=dict, alias="set")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RowBlock:
+        kinds = [self.form is not None, self.visits, self.criteria is not None]
+        if sum(kinds) != 1:
+            raise ValueError("a row block takes exactly one of 'form', 'visits: true' or 'criteria: not_met'")
+        if self.findings and self.form is None:
+            raise ValueError("'findings' expands the records of a form: name the form")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.findings:
+            return "findings"
+        if self.form is not None:
+            return "records"
+        return "visits" if self.visits else "criteria" if self.criteria else "subject"
+
+
+SUBJECT_ROWS = RowBlock.model_construct()
+"""The implicit block of a dataset without a form: one row per subject (DM)."""
+
+
 class DatasetSpec(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -143,6 +215,13 @@ class DatasetSpec(Strict):
     form: SnakeId | None = None
     sort: tuple[SnakeId, ...] = ()
     parent: Text | None = None
+    rows: tuple[RowBlock, ...] = ()
+
+    @model_validator(mode="after")
+    def _form_or_rows(self) -> DatasetSpec:
+        if self.rows and (self.form is not None or self.sort):
+            raise ValueError("give either 'form' (and 'sort') or 'rows', not both")
+        return self
 
 
 class SpecFile(Strict):
@@ -159,10 +238,15 @@ class SpecFile(Strict):
 
 @dataclass(frozen=True)
 class DomainSpec:
-    """One loaded spec and the file it came from."""
+    """One loaded spec, the file it came from, and the row blocks that apply to the study it was loaded for."""
 
     file: str
     spec: SpecFile
+    blocks: tuple[RowBlock, ...] = ()
+
+    def source(self, variable: VariableSpec, block: RowBlock) -> Source:
+        """Where `variable` comes from on the rows of `block`: the block's override, else the variable's own."""
+        return block.overrides.get(variable.name, variable)
 
     @property
     def name(self) -> str:
@@ -175,8 +259,9 @@ class DomainSpec:
     def forms(self) -> frozenset[str]:
         """The forms this spec's rows and sources name (not those of the datasets it depends on)."""
         spec = self.spec
-        forms = {spec.dataset.form} if spec.dataset.form else set()
-        for source in (*spec.variables, *spec.qualifiers):
+        forms = {block.form for block in self.blocks if block.form}
+        for source in (*spec.variables, *spec.qualifiers,
+                       *(o for block in self.blocks for o in block.overrides.values())):
             forms |= _source_forms(source)
         for qualifier in spec.qualifiers:
             if qualifier.join is not None:
@@ -199,6 +284,7 @@ class SpecSet:
 
     study_id: str
     domains: Mapping[str, DomainSpec]
+    terminology: Terminology = EMPTY
 
     def __getitem__(self, name: str) -> DomainSpec:
         return self.domains[name]
@@ -210,7 +296,7 @@ class SpecSet:
         forms = set(domain.forms)
         if domain.spec.dataset.parent:
             forms |= self.forms_of(domain.spec.dataset.parent)
-        if any(v.derive in NEEDS_REFERENCE_START for v in domain.spec.variables) and "DM" in self.domains:
+        if _derives(domain, NEEDS_REFERENCE_START) and "DM" in self.domains:
             rfstdtc = self.domains["DM"].variable("RFSTDTC")
             forms |= _source_forms(rfstdtc) if rfstdtc is not None else set()
         return frozenset(forms)
@@ -242,29 +328,69 @@ def check_specs(root: Path, study: StudyDefinition) -> tuple[SpecSet | None, lis
             continue
         if parsed.dataset.name.lower() != stem:
             report(problems, where, f"dataset '{parsed.dataset.name}' does not match its file name", "dataset", "name")
-        loaded[parsed.dataset.name] = (DomainSpec(str(file), parsed), where)
+        loaded[parsed.dataset.name] = (DomainSpec(str(file), parsed, _blocks(parsed.dataset, study)), where)
+    terminology = load_terminology(root, problems)
     for spec, where in loaded.values():
-        _check_spec(spec.spec, where, study, loaded, problems)
+        _check_spec(spec, where, study, loaded, terminology, problems)
     if problems:
         return None, problems.sorted()
-    return SpecSet(study.id, MappingProxyType({k: v[0] for k, v in sorted(loaded.items())})), []
+    domains = MappingProxyType({k: v[0] for k, v in sorted(loaded.items())})
+    return SpecSet(study.id, domains, terminology), []
 
 
-def _check_spec(spec: SpecFile, where: Located, study: StudyDefinition,
-                loaded: Mapping[str, tuple[DomainSpec, Located]], problems: Problems) -> None:
-    dataset = spec.dataset
-    _check_name(dataset.name, dataset.label, where.child("dataset"), problems)
+def _blocks(dataset: DatasetSpec, study: StudyDefinition) -> tuple[RowBlock, ...]:
+    """The row blocks that apply to `study`: those declared (optional ones only for forms the study has),
+    else one block of the dataset's form, else one subject-level block (one row per subject)."""
+    if dataset.rows:
+        return tuple(b for b in dataset.rows if not (b.optional and b.form is not None and b.form not in study.forms))
     if dataset.form is not None:
-        form = study.forms.get(dataset.form)
-        if form is None:
-            report(problems, where, f"unknown form '{dataset.form}' in study {study.id}", "dataset", "form")
-        for index, item in enumerate(dataset.sort):
-            if form is not None and form.item(item) is None:
-                report(problems, where, f"sort item '{item}' is not an item of form '{form.id}'",
-                       "dataset", "sort", index)
+        return (RowBlock(form=dataset.form, sort=dataset.sort),)
+    return (SUBJECT_ROWS,)
+
+
+def _derives(domain: DomainSpec, names: frozenset[str]) -> bool:
+    """Whether any variable of `domain`, by its own source or a block's override, uses one of `names`."""
+    return any(domain.source(v, b).derive in names for v in domain.spec.variables for b in domain.blocks)
+
+
+def _check_spec(domain: DomainSpec, where: Located, study: StudyDefinition,
+                loaded: Mapping[str, tuple[DomainSpec, Located]], terminology: Terminology,
+                problems: Problems) -> None:
+    spec = domain.spec
+    _check_name(spec.dataset.name, spec.dataset.label, where.child("dataset"), problems)
     if spec.qualifiers:
+        _check_block_form(domain.blocks[0], where.child("dataset"), study, problems)
         _check_supp(spec, where, study, loaded, problems)
         return
+    _check_variables(spec, where, problems)
+    for block, at in _located_blocks(domain, where):
+        _check_block_form(block, at, study, problems)
+        form = study.forms.get(block.form or "")
+        if block.findings and form is not None:
+            _check_tests(spec.dataset.name, form, at, terminology, problems)
+        for name in block.overrides:
+            if domain.variable(name) is None:
+                report(problems, at, f"'set' names '{name}', which is not a variable of this spec", "set", name)
+        for index, variable in enumerate(spec.variables):
+            source = domain.source(variable, block)
+            place = at.child("set", variable.name) if source is not variable else where.child("variables", index)
+            _check_source(source, variable.type, variable.length, place, study, block.form,
+                          _plain(spec, variable), problems)
+            _check_row_kind(source, block, place, problems)
+            if source.derive in NEEDS_REFERENCE_START and not _dm_defines_rfstdtc(loaded):
+                report(problems, place, f"derivation '{source.derive}' needs RFSTDTC from a DM spec", "derive")
+    _check_keys(spec, where, problems)
+
+
+def _located_blocks(domain: DomainSpec, where: Located) -> list[tuple[RowBlock, Located]]:
+    """Each block with where it was written: its entry in `rows`, or the dataset for an implicit block."""
+    declared = domain.spec.dataset.rows
+    if not declared:
+        return [(block, where.child("dataset")) for block in domain.blocks]
+    return [(block, where.child("dataset", "rows", declared.index(block))) for block in domain.blocks]
+
+
+def _check_variables(spec: SpecFile, where: Located, problems: Problems) -> None:
     seen: dict[str, int] = {}
     for index, variable in enumerate(spec.variables):
         at = where.child("variables", index)
@@ -275,11 +401,45 @@ def _check_spec(spec: SpecFile, where: Located, study: StudyDefinition,
         seen.setdefault(variable.name, index)
         if variable.type == "text" and variable.length is None:
             report(problems, at, f"text variable '{variable.name}' needs a length", "name")
-        _check_source(variable, variable.type, variable.length, at, study, dataset.form, _plain(spec, variable),
-                      problems)
-        if variable.derive in NEEDS_REFERENCE_START and not _dm_defines_rfstdtc(loaded):
-            report(problems, at, f"derivation '{variable.derive}' needs RFSTDTC from a DM spec", "derive")
-    _check_keys(spec, where, problems)
+
+
+def _check_block_form(block: RowBlock, at: Located, study: StudyDefinition, problems: Problems) -> None:
+    if block.form is None:
+        return
+    form = study.forms.get(block.form)
+    if form is None:
+        report(problems, at, f"unknown form '{block.form}' in study {study.id}", "form")
+        return
+    for index, item in enumerate(block.sort):
+        if form.item(item) is None:
+            report(problems, at, f"sort item '{item}' is not an item of form '{form.id}'", "sort", index)
+
+
+def _check_tests(dataset: str, form: Form, at: Located, terminology: Terminology, problems: Problems) -> None:
+    """Every test the form collects for this dataset needs a name in the terminology file."""
+    tests = findings_items(form, dataset)
+    if not tests:
+        report(problems, at, f"form '{form.id}' collects no test for {dataset} (items with sdtm testcd)", "form")
+    for item in tests:
+        assert item.sdtm is not None and item.sdtm.testcd is not None
+        if terminology.term(dataset, item.sdtm.testcd) is None:
+            report(problems, at, f"test code {item.sdtm.testcd} ({form.id}.{item.name}) has no name under {dataset} "
+                   f"in exports/{TERMINOLOGY_FILE}", "form")
+
+
+def findings_items(form: Form, dataset: str) -> list[Item]:
+    """The items of `form` that are tests of `dataset`: annotated with a test code, in that domain."""
+    return [i for i in form.items if i.sdtm is not None and i.sdtm.testcd is not None
+            and (i.sdtm.domain or form.domain) == dataset]
+
+
+def _check_row_kind(source: Source, block: RowBlock, at: Located, problems: Problems) -> None:
+    if source.derive in PER_RECORD and block.kind == "subject":
+        report(problems, at, f"derivation '{source.derive}' needs rows of a form ('form' in the dataset)", "derive")
+    needed = ROW_KIND.get(source.derive or "")
+    if needed is not None and block.kind != needed:
+        report(problems, at, f"derivation '{source.derive}' needs rows of a {needed} block, not {block.kind}",
+               "derive")
 
 
 def _plain(spec: SpecFile, variable: VariableSpec) -> dict[str, str]:
@@ -390,8 +550,7 @@ def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_f
         elif name == "of" and source.derive in DATE_OF and plain[value] not in ("date", "datetime"):
             report(problems, at, f"'{source.derive}' needs a date or datetime variable; {value} is {plain[value]}",
                    "args", name)
-    if source.derive in PER_RECORD and row_form is None:
-        report(problems, at, f"derivation '{source.derive}' needs rows of a form ('form' in the dataset)", "derive")
+
 
 
 def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,

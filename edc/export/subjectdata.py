@@ -1,0 +1,87 @@
+"""What an export reads of one subject: plain frozen values a database reader fills and the mapping reads.
+
+Nothing here knows SDTM; `plain` turns a captured value into the text or
+number an export cell holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+SCREEN_FAILED = "screen_failed"
+"""The subject status of a screen failure (as `edc.services.eligibility` sets it)."""
+UNSCHEDULED = "UNS"
+"""The visit code of unscheduled visits (as `edc.services.visits` names them), numbered by occurrence."""
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    """One captured form record: item name -> value (str, int, float, Decimal, bool, date, datetime, time, list).
+
+    `visit` is the visit code ("SCR", "D28", "UNS" for unscheduled, "LOGS" for the
+    subject's running logs), `occurrence` numbers repeated unscheduled visits.
+    """
+
+    values: Mapping[str, object]
+    visit: str | None = None
+    occurrence: int = 1
+
+
+@dataclass(frozen=True)
+class VisitData:
+    """One of the subject's visits as captured: code, occurrence, status (planned, done, missed) and dates."""
+
+    visit: str
+    occurrence: int = 1
+    status: str = "done"
+    visit_date: date | None = None
+    planned_date: date | None = None
+
+
+@dataclass(frozen=True)
+class SubjectData:
+    """What the export needs of one subject; a database reader fills it, the mapping only reads it.
+
+    `dose_level` is the level assigned at enrolment (the planned arm).
+    `committee_dlt` holds the safety review committee's verdicts from the
+    escalation service, by AE number ("Y"/"N", or the codes DLT/NOT_DLT); they
+    take precedence over the committee item of the DLT assessment form.
+    `eligibility` is the investigator's latest eligibility decision: each
+    criterion id with the status the engine gave it then ("met", "not_met",
+    "undecidable"); empty when no decision was made. `visits` are the
+    subject's visits (the running-log pseudo-visit left out).
+    """
+
+    subject_number: str
+    site: str
+    status: str
+    dose_level: str | None = None
+    last_contact: date | str | None = None
+    records: Mapping[str, Sequence[FormRecord]] = field(default_factory=dict)
+    committee_dlt: Mapping[str, object] = field(default_factory=dict)
+    eligibility: Mapping[str, str] = field(default_factory=dict)
+    visits: Sequence[VisitData] = ()
+
+    def first(self, form_id: str) -> FormRecord | None:
+        found = self.records.get(form_id, ())
+        return found[0] if found else None
+
+
+def plain(value: object) -> object:
+    """A captured value as export text or number: ISO 8601 dates and times, Y/N for booleans."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, Decimal):
+        return float(value)
+    if value == "":
+        return None
+    return value

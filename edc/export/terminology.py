@@ -1,0 +1,109 @@
+"""Test-code terminology for Findings datasets: `exports/terminology/tests.yaml`, loaded and checked.
+
+Forms name the SDTM test code of each measured item (`sdtm: {testcd: ALT}`);
+this file gives each code, per domain, its test name (--TEST, at most 40
+characters), the NCI code where CDISC controlled terminology has one, and
+marks sponsor-defined codes (SLEDAI-2K, BILAG-2004 and PGA items have no
+CDISC terms). The export turns it into the --TESTCD and --TEST codelists of
+define.xml, so the datasets are validated against the same terms define.xml
+declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from pydantic import Field
+
+from edc.definitions.model import Strict, Text
+from edc.definitions.problems import Problems
+from edc.definitions.sources import DocLocator, Located, Locator, report, validate
+from edc.definitions.yamlsrc import PathKey, read_yaml
+
+TERMINOLOGY_FILE = Path("terminology") / "tests.yaml"
+"""Where the file lives, relative to the exports folder."""
+MAX_TEST_NAME = 40
+
+
+class TestTerm(Strict):
+    testcd: Text = Field(max_length=8, pattern=r"^[A-Z][A-Z0-9]*$")
+    test: Text = Field(max_length=MAX_TEST_NAME)
+    nci_code: str | None = Field(default=None, pattern=r"^C\d+$")
+    sponsor: bool = False
+
+
+class CodelistInfo(Strict):
+    name: Text
+    nci_code: str | None = Field(default=None, pattern=r"^C\d+$")
+    sponsor: bool = False
+
+
+class DomainTerms(Strict):
+    codelist: CodelistInfo
+    tests: tuple[TestTerm, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Terminology:
+    """Test terms by domain and test code, and each domain's --TESTCD codelist."""
+
+    codelists: Mapping[str, CodelistInfo]
+    tests: Mapping[str, Mapping[str, TestTerm]]
+
+    def term(self, domain: str, testcd: str) -> TestTerm | None:
+        return self.tests.get(domain, {}).get(testcd)
+
+
+EMPTY = Terminology(MappingProxyType({}), MappingProxyType({}))
+
+
+def load_terminology(exports_root: Path, problems: Problems) -> Terminology:
+    """The terminology file under `exports_root`, or EMPTY when there is none; problems go to `problems`."""
+    file = exports_root / TERMINOLOGY_FILE
+    if not file.exists():
+        return EMPTY
+    doc = read_yaml(file, problems)
+    if doc is None:
+        return EMPTY
+    where = Located(DocLocator(doc), ())
+    if not isinstance(doc.data, dict):
+        report(problems, where, "expected a mapping of domain -> {codelist, tests}")
+        return EMPTY
+    codelists: dict[str, CodelistInfo] = {}
+    tests: dict[str, Mapping[str, TestTerm]] = {}
+    for domain, data in doc.data.items():
+        parsed = validate(DomainTerms, data, _Within(where.locator, (str(domain),)), problems)
+        if parsed is None:
+            continue
+        codelists[str(domain)] = parsed.codelist
+        tests[str(domain)] = _by_code(parsed, where.child(str(domain)), problems)
+    return Terminology(MappingProxyType(codelists), MappingProxyType(tests))
+
+
+@dataclass(frozen=True)
+class _Within:
+    """Locates paths of one domain's entry, which is validated on its own, in the whole file."""
+
+    locator: Locator
+    prefix: PathKey
+
+    def locate(self, path: PathKey) -> tuple[str, int]:
+        return self.locator.locate(self.prefix + tuple(path))
+
+
+def _by_code(terms: DomainTerms, where: Located, problems: Problems) -> Mapping[str, TestTerm]:
+    found: dict[str, TestTerm] = {}
+    names: set[str] = set()
+    for index, term in enumerate(terms.tests):
+        if term.testcd in found:
+            report(problems, where, f"test code '{term.testcd}' is listed twice", "tests", index)
+        if term.test in names:
+            report(problems, where, f"test name '{term.test}' is given to two codes", "tests", index)
+        if not term.test.isascii():
+            report(problems, where, f"test name '{term.test}' is not ASCII", "tests", index)
+        found[term.testcd] = term
+        names.add(term.test)
+    return MappingProxyType(found)
