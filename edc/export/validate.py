@@ -18,7 +18,9 @@ written by hand, so the checks cannot drift from what define.xml declares:
 
 `validate_submission` adds the checks that need several domains: every
 subject is in DM, and every SUPP-- and RELREC record points at an existing
-parent record. Every failure is collected (pandera's lazy validation), each
+parent record. Those read only a few columns (`link_columns`), so an export
+that validates and writes one dataset at a time keeps just those and runs
+them at the end (`validate_links`). Every failure is collected (pandera's lazy validation), each
 located by domain, variable, subject and value, so a data manager fixes them
 all in one pass; `check_submission` raises them together, and the export
 calls it before writing its first file.
@@ -37,7 +39,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from edc.export.metadata import Codelist, Dataset, DataType, Variable
+from edc.export.metadata import Codelist, Dataset, DataType, Role, Variable
 from edc.export.table import ISO8601, Rows, is_missing
 
 XPT_MAX_BYTES = 200
@@ -105,8 +107,7 @@ def validate_submission(datasets: Submission, codelists: Iterable[Codelist]) -> 
     failures: list[Failure] = []
     for dataset, frame in frames.values():
         failures += validate_dataset(dataset, frame, codelist_list)
-    failures += _subjects_missing_from_dm(list(frames.values()))
-    failures += _orphan_relationships(list(frames.values()))
+    failures += validate_links(list(frames.values()))
     return failures
 
 
@@ -345,9 +346,36 @@ def _plain(value: object) -> object:
 Framed: TypeAlias = list[tuple[Dataset, pd.DataFrame]]
 
 
+def validate_links(framed: Iterable[tuple[Dataset, pd.DataFrame]]) -> list[Failure]:
+    """The checks across datasets: every subject in DM, every SUPP-- and RELREC record finding its parent.
+
+    Each frame needs only the columns `link_columns` names and the index of its
+    full frame (0, 1, ...: a failure's row is its index + 1), so a caller may
+    keep these slim frames while it drops each dataset's other columns.
+    """
+    frames = list(framed)
+    return _subjects_missing_from_dm(frames) + _orphan_relationships(frames)
+
+
+def link_columns(dataset: Dataset) -> tuple[str, ...]:
+    """The variables of `dataset` that `validate_links` reads, in file order.
+
+    SUPP-- and RELREC: their relationship variables. Other datasets: USUBJID,
+    the keys and the identifiers (the variables an IDVAR may name: --SEQ,
+    --GRPID, --SPID, --REFID, --LNKID...).
+    """
+    if _is_relationship(dataset):
+        wanted = set(_RELATIONSHIP_VARIABLES)
+    else:
+        wanted = {"USUBJID"} | {v.name for v in dataset.keys}
+        wanted |= {v.name for v in dataset.variables if v.role is Role.IDENTIFIER}
+    return tuple(name for name in dataset.names if name in wanted)
+
+
 def _subjects_missing_from_dm(framed: Framed) -> list[Failure]:
     """Every subject of every subject-level dataset must have its DM record (SDTMIG 3.4 section 5.2)."""
-    dm = [frame for dataset, frame in framed if _domain(dataset) == "DM"]
+    # a SUPPDM names DM as its domain (as define.xml wants), but its subjects are not DM's
+    dm = [frame for dataset, frame in framed if _domain(dataset) == "DM" and not _is_relationship(dataset)]
     others = [(dataset, frame) for dataset, frame in framed
               if _domain(dataset) != "DM" and "USUBJID" in frame.columns]
     if not dm:
@@ -371,7 +399,8 @@ _RELATIONSHIP_VARIABLES = ("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL")
 
 def _orphan_relationships(framed: Framed) -> list[Failure]:
     """SUPP-- and RELREC records whose (RDOMAIN, USUBJID, IDVAR, IDVARVAL) finds no parent record."""
-    parents = {_domain(dataset): (dataset, frame) for dataset, frame in framed}
+    # a SUPP-- dataset names its parent's domain (SUPPAE: AE): the parent is the dataset that is no relationship
+    parents = {_domain(dataset): (dataset, frame) for dataset, frame in framed if not _is_relationship(dataset)}
     failures: list[Failure] = []
     for dataset, frame in framed:
         if not _is_relationship(dataset) or any(name not in frame.columns for name in _RELATIONSHIP_VARIABLES):

@@ -29,9 +29,12 @@ from edc.export.table import Rows
 from edc.export.validate import (
     Failure,
     SubmissionInvalid,
+    as_frame,
     check_submission,
     dataset_schema,
+    link_columns,
     validate_dataset,
+    validate_links,
     validate_submission,
 )
 
@@ -254,6 +257,27 @@ def test_a_supp_record_naming_an_unknown_domain_or_variable_fails() -> None:
     assert located(failures_of(SUPPAE=edited(SUPPAE_ROWS, 0, IDVAR="AEGRPID"))) == [
         ("SUPPAE", "IDVAR", "IC19-01-001", "AEGRPID")]
 
+
+
+def test_a_supp_dataset_naming_its_parents_domain_still_finds_the_parent_records() -> None:
+    # the mapping declares SUPPAE with domain AE, as define.xml wants: AE stays the parent
+    datasets = submission()
+    datasets["SUPPAE"] = (replace(SUPPAE, domain="AE"), SUPPAE_ROWS)
+    assert validate_submission(datasets, ALL_CODELISTS) == []
+    datasets["SUPPAE"] = (replace(SUPPAE, domain="AE"), edited(SUPPAE_ROWS, 2, IDVARVAL="7"))
+    assert located(validate_submission(datasets, ALL_CODELISTS)) == [("SUPPAE", "IDVARVAL", "IC19-01-002", "7")]
+
+
+def test_the_links_need_only_the_link_columns() -> None:
+    stranger = {**AE_ROWS[2], "USUBJID": "IC19-09-999"}
+    datasets = submission(AE=[*AE_ROWS, stranger], SUPPAE=edited(SUPPAE_ROWS, 2, IDVARVAL="7"))
+    slim = [(dataset, as_frame(rows)[list(link_columns(dataset))]) for dataset, rows in datasets.values()]
+
+    assert link_columns(SUPPAE) == ("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL")
+    assert {"USUBJID", "AESEQ"} <= set(link_columns(AE)) < set(AE.names)
+    assert validate_links(slim) == failures_of(AE=[*AE_ROWS, stranger], SUPPAE=edited(SUPPAE_ROWS, 2, IDVARVAL="7"))
+    assert located(validate_links(slim)) == [
+        ("AE", "USUBJID", "IC19-09-999", "IC19-09-999"), ("SUPPAE", "IDVARVAL", "IC19-01-002", "7")]
 
 RELREC = Dataset("RELREC", "Related Records", DatasetClass.RELATIONSHIP, "One record per related record", (
     char("STUDYID", "Study Identifier", 8, Role.IDENTIFIER, mandatory=True, key_sequence=1),
