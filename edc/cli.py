@@ -1,4 +1,4 @@
-"""The `edc` command line: check definitions, migrate databases, verify the audit trail, manage users.
+"""The `edc` command line: check definitions, migrate databases, verify the audit trail, manage users, export.
 
 Every command exits non-zero with a readable message on failure; a Python
 traceback reaching the user is a bug.
@@ -23,8 +23,11 @@ from edc.definitions.loader import check_definitions
 from edc.definitions.problems import DefinitionErrors
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
     from sqlalchemy import Connection
 
+    from edc.definitions.catalog import StudyDefinition
+    from edc.export.submission import ExportResult, Progress
     from edc.services.auth import GrantSpec
 
 
@@ -174,6 +177,91 @@ def escalation_status(study_id: str, as_of: datetime | None, url: str | None) ->
     study, state = found[0]
     for line in report_lines(study, state):  # type: ignore[arg-type]
         click.echo(line)
+
+
+@main.group()
+def export() -> None:
+    """Submission exports of a study's data."""
+
+
+_EXPORT_FORMATS = ("xpt", "json", "csv")
+"""`edc.export.submission.FORMATS`, spelled out so that `edc --help` does not import pandas."""
+
+
+@export.command("sdtm")
+@click.option("--study", "study_id", required=True, help="The study id, e.g. ic19.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The directory to write into (created if missing).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(_EXPORT_FORMATS),
+              help="A dataset file format (repeatable; default: all). define.xml is always written.")
+@_url_option
+def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | None) -> None:
+    """Export STUDY as SDTM: every dataset validated, then written with define.xml, or nothing written."""
+    from edc.db.engine import make_engine
+    from edc.export.design import DesignError
+    from edc.export.validate import SubmissionInvalid
+    from edc.services.export_submission import export_study
+
+    done: list[ExportResult] = []
+    progress = _ExportProgress()
+
+    def run() -> None:
+        study = _study(study_id)
+        engine = make_engine(url or config.database_url())
+        try:
+            done.append(export_study(engine, study, out, formats=formats or _EXPORT_FORMATS, progress=progress))
+        except SubmissionInvalid as refused:
+            progress.close()
+            for failure in refused.failures:
+                click.echo(str(failure), err=True)
+            click.echo(f"export refused: {len(refused.failures)} failure(s); nothing written", err=True)
+            sys.exit(1)
+        except DesignError as exc:
+            progress.close()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            engine.dispose()
+
+    _run_service(run)
+    progress.close()
+    click.echo(f"wrote {done[0].directory}")
+    for name, rows in done[0].rows.items():
+        click.echo(f"  {name:<8} {rows:>7} row(s)" + ("" if rows else " (empty: not written)"))
+
+
+def _study(study_id: str) -> StudyDefinition:
+    """The study of the catalog named `study_id`, or `NotFound` naming the known ones."""
+    from edc.definitions.loader import load_catalog
+    from edc.services.errors import NotFound
+
+    catalog = load_catalog(config.forms_dir())
+    if study_id not in catalog.studies:
+        raise NotFound(f"no study '{study_id}'; known: {', '.join(sorted(catalog.studies))}")
+    return catalog.studies[study_id]
+
+
+class _ExportProgress:
+    """Progress on stderr: a bar on a terminal, otherwise a line per dataset finished."""
+
+    def __init__(self) -> None:
+        self._bar: ProgressBar[int] | None = None
+        self._done = 0
+
+    def __call__(self, event: Progress) -> None:
+        if sys.stderr.isatty():
+            if self._bar is None:
+                self._bar = click.progressbar(length=event.total, label="exporting", file=sys.stderr)
+            self._bar.label = f"exporting {event.dataset:<8}"
+            self._bar.update(event.done - self._done)
+        elif event.done > self._done:
+            click.echo(f"[{event.done}/{event.total}] {event.dataset}", err=True)
+        self._done = event.done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar = None
 
 
 @main.command("serve")

@@ -1,0 +1,80 @@
+"""`edc export sdtm`, run in-process with CliRunner on a migrated SQLite database holding a small IC19 demo.
+
+The demo fills IC19 with one treated subject and one screen failure (as the
+export reader's tests do), once for the module: populating takes a second or two.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edc import cli
+from edc.definitions.catalog import Catalog
+from edc.demo import populate
+from edc.demo.plan import DESIGNS, TrialDesign
+from edc.export.submission import FORMATS
+from edc.export.validate import Failure, SubmissionInvalid
+
+sys.path.insert(0, str(Path(__file__).parent / "demo"))
+from demo_env import TODAY, demo_env
+
+STUDY = "ic19"
+SMALL_CAST = TrialDesign((40,), ("DL1",), ("SLE",), (("EXC12", "SLE", 10),))
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('export') / 'edc.sqlite'}"
+    env = demo_env(url, catalog)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(DESIGNS, STUDY, SMALL_CAST)
+        populate(env.engine, Catalog.of([catalog.study(STUDY)]), actor_for=env.actor_for, today=TODAY)
+    env.engine.dispose()
+    yield url
+
+
+def test_export_sdtm_writes_the_files_and_lists_the_datasets(url: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # TI refuses criterion texts over 200 characters, which every trial has for now: no design datasets here
+    monkeypatch.setattr("edc.services.export_submission.design_datasets", lambda study, **options: [])
+    out = tmp_path / "sdtm"
+    result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", STUDY, "--out", str(out), "--url", url,
+                                           "--format", "xpt", "--format", "json"])
+
+    assert result.exit_code == 0, result.output
+    assert (out / "define.xml").is_file() and (out / "dm.xpt").is_file() and (out / "dm.json").is_file()
+    assert not list(out.glob("*.csv"))
+    assert f"wrote {out}" in result.stdout
+    assert any(line.split()[:2] == ["DM", "2"] for line in result.stdout.splitlines())  # two subjects
+    assert "] DM" in result.stderr  # a progress line per dataset when stderr is no terminal
+
+
+def test_an_unknown_study_fails_with_a_message(url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", "nope", "--out", str(tmp_path), "--url", url])
+
+    assert result.exit_code == 1
+    assert "error: no study 'nope'; known: cnct19, ic19" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_export_lists_every_failure(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    failures = [Failure("AE", "AESTDTC", "IC19-01-001", "2026-02-30", "is not an ISO 8601 date/time", 1),
+                Failure("AE", "USUBJID", "IC19-09-999", "IC19-09-999", "is not a subject in DM", 2)]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise SubmissionInvalid(failures)
+
+    monkeypatch.setattr("edc.services.export_submission.export_study", refuse)
+    result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", STUDY, "--out", str(tmp_path), "--url", url])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [*map(str, failures), "export refused: 2 failure(s); nothing written"]
+
+
+def test_the_format_choices_are_the_exports() -> None:
+    assert cli._EXPORT_FORMATS == FORMATS
