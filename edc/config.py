@@ -1,4 +1,4 @@
-"""Run-time settings from the environment: where the database and the definitions are."""
+"""Run-time settings from the environment: where the database, the definitions and the exports are."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ def forms_dir() -> Path:
     if configured:
         return Path(configured)
     return project_root() / "forms"
+
+
+def export_dir(sqlite_file: str | None = None) -> Path:
+    """Where export jobs write their files, one subdirectory per job: EDC_EXPORT_DIR, else `exports-out/`
+    beside the SQLite database file `sqlite_file`, else (PostgreSQL) in the working directory."""
+    configured = os.environ.get("EDC_EXPORT_DIR")
+    if configured:
+        return Path(configured)
+    if sqlite_file and sqlite_file != ":memory:":
+        return Path(sqlite_file).resolve().parent / "exports-out"
+    return Path("exports-out").resolve()
 
 
 def project_root() -> Path:

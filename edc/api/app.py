@@ -20,6 +20,7 @@ from edc.api.routes.audit import AuditController
 from edc.api.routes.auth import AuthController
 from edc.api.routes.eligibility import EligibilityController
 from edc.api.routes.escalation import EscalationController
+from edc.api.routes.exports import ExportController
 from edc.api.routes.locks import LockController
 from edc.api.routes.queries import QueryController
 from edc.api.routes.records import RecordController
@@ -44,7 +45,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
     app = Litestar(
         route_handlers=[health, AuthController, StudyController, EligibilityController, RecordController,
                         AuditController, ResponseController, EscalationController, QueryController,
-                        LockController, SignatureController, SdvController, StatusController],
+                        LockController, SignatureController, SdvController, StatusController, ExportController],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,

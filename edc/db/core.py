@@ -1,5 +1,5 @@
 """The core tables every deployment has, whatever the trials: studies, sites, users, subjects,
-visits, form records, queries, signatures and the audit trail.
+visits, form records, queries, signatures, export jobs and the audit trail.
 
 Form data itself lives in one typed table per form (see `formtables`); a
 `form_records` row is the record's identity, status, version and the
@@ -388,6 +388,43 @@ class Signature(Base):
     signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     invalidated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     invalidated_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportJob(Base):
+    """A data manager's SDTM export, run in the background: its status, progress and outcome.
+
+    Status: queued -> running -> succeeded or failed. `runner` names the
+    server process running it and `heartbeat_at` when it last said so, so a
+    job whose process died is recognised and shown as failed (interrupted).
+    `directory` is the server path of the files, never shown to clients;
+    `files` their names in it. `failures` lists the validation failures of a
+    refused submission ({domain, variable, usubjid, value, message, row}).
+    """
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="export_job_status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_role: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(12))
+    formats: Mapped[list[str]] = mapped_column(JSON)
+    runner: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    progress_dataset: Mapped[str | None] = mapped_column(String(40))
+    progress_step: Mapped[str | None] = mapped_column(String(40))
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    files: Mapped[list[str] | None] = mapped_column(JSON)
+    failures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    directory: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

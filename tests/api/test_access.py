@@ -55,6 +55,11 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("GET", f"/api/v1/studies/{STUDY}/locks", None, "lock.manage"),
     ("POST", f"/api/v1/studies/{STUDY}/locks", {"scope": "study", "state": "frozen"}, "lock.manage"),
     ("POST", f"/api/v1/studies/{STUDY}/locks/1/release", {"reason": "re-opened"}, "lock.manage"),
+    # an unknown format: refused (422) before a job is queued, so no export runs behind the test
+    ("POST", f"/api/v1/studies/{STUDY}/exports", {"formats": ["pdf"]}, "export.run"),
+    ("GET", f"/api/v1/studies/{STUDY}/exports", None, "export.run"),
+    ("GET", f"/api/v1/studies/{STUDY}/exports/1", None, "export.run"),
+    ("GET", f"/api/v1/studies/{STUDY}/exports/1/files/dm.xpt", None, "export.run"),
 ]
 
 

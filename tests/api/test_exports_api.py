@@ -1,0 +1,180 @@
+"""SDTM export jobs over HTTP: only data managers run them; a job runs in the background to its files or its
+validation failures; a retry is the same job; a job whose server process died shows as failed (interrupted)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_env import STUDY, Api
+from sqlalchemy import insert, select
+
+from edc.db.core import ExportJob, User
+from edc.db.engine import WRITE
+from edc.export.validate import Failure, SubmissionInvalid
+from edc.services import exports
+from edc.services.actor import Actor
+
+EXPORTS = f"/api/v1/studies/{STUDY}/exports"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+def export_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every job of a test writes under the test's own folder."""
+    monkeypatch.setenv("EDC_EXPORT_DIR", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+def finished(api: Api, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll the job until it succeeded or failed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.call("dm", "GET", f"{EXPORTS}/{job_id}")
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        assert time.monotonic() < deadline, f"export job still {job['status']} after {timeout}s: {job}"
+        time.sleep(0.05)
+
+
+def dm_actor(api: Api) -> Actor:
+    with api.engine.connect() as conn:
+        user_id = conn.execute(select(User.id).where(User.username == "dm")).scalar_one()
+    return Actor(user_id=int(user_id), role="data_manager")
+
+
+def queued_job(api: Api, formats: list[str] | None = None) -> int:
+    """A job stored as the POST route stores it, not launched yet."""
+    with api.engine.execution_options(**WRITE).begin() as conn:
+        job = exports.request_export(conn, study=api.catalog.studies[STUDY], actor=dm_actor(api), formats=formats,
+                                     now=datetime.now(UTC))
+    return job.job_id
+
+
+def run_with(api: Api, job_id: int, export: Callable[..., Any], root: Path) -> threading.Thread:
+    return exports.launch(api.engine, study=api.catalog.studies[STUDY], job_id=job_id, export=export, root=root)
+
+
+def test_only_data_managers_start_read_and_download_exports(api: Api) -> None:
+    for user in ("monitor", "inv01", "coord01", "safety", "admin"):
+        for method, path in (("POST", EXPORTS), ("GET", EXPORTS), ("GET", f"{EXPORTS}/1"),
+                             ("GET", f"{EXPORTS}/1/files/dm.xpt")):
+            response = api.call(user, method, path, json={} if method == "POST" else None)
+            assert response.status_code == 403, (user, method, path, response.text)
+            assert response.headers["content-type"].startswith(PROBLEM)
+    assert api.call("dm", "GET", EXPORTS).json() == {"items": [], "next": None}
+    unknown = api.call("dm", "GET", f"{EXPORTS}/99")
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith(PROBLEM)
+    assert api.call("dm", "POST", "/api/v1/studies/nosuch/exports", json={}).status_code == 404
+    assert api.call("dm", "GET", f"{EXPORTS}/99/files/dm.xpt").status_code == 404
+
+
+def test_the_formats_asked_for_are_checked_item_by_item(api: Api) -> None:
+    response = api.call("dm", "POST", EXPORTS, json={"formats": ["xpt", "pdf", "xpt", "sas7bdat"]})
+    assert response.status_code == 422 and response.headers["content-type"].startswith(PROBLEM)
+    assert [(e["item"], e["value"]) for e in response.json()["errors"]] == [
+        ("formats[1]", "pdf"), ("formats[3]", "sas7bdat"), ("formats[2]", "xpt")]
+    empty = api.call("dm", "POST", EXPORTS, json={"formats": []})
+    assert empty.status_code == 422 and empty.json()["errors"][0]["item"] == "formats"
+    for body in ({"formats": "xpt"}, {"formats": ["xpt"], "status": "succeeded"}, {"formats": [1]}):
+        refused = api.call("dm", "POST", EXPORTS, json=body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.headers["content-type"].startswith(PROBLEM)
+    assert api.call("dm", "GET", EXPORTS).json()["items"] == []  # nothing was queued
+
+
+def test_a_refused_submission_ends_failed_with_every_failure(api: Api, export_dir: Path) -> None:
+    failures = [Failure("DM", "BRTHDTC", "RELMACEL-01-001", "2026-02-30", "is not a date in the calendar", 1),
+                Failure("AE", "AESEQ/USUBJID", "RELMACEL-01-002", (1, "RELMACEL-01-002"), "is not unique", 3),
+                Failure("DM", None, None, None, "has no rows, but every subject must be in DM")]
+    seen: list[Path] = []
+
+    def refuse(engine: Any, study: Any, out: Path, **_: Any) -> Any:
+        seen.append(out)
+        raise SubmissionInvalid(failures)
+
+    job_id = queued_job(api, ["csv"])
+    run_with(api, job_id, refuse, export_dir).join(10)
+    job = finished(api, job_id)
+    assert (job["status"], job["formats"], job["files"], job["rows"]) == ("failed", ["csv"], [], None)
+    assert "3 failure(s)" in job["error"] and "nothing was written" in job["error"]
+    assert job["failures"] == [
+        {"domain": "DM", "variable": "BRTHDTC", "usubjid": "RELMACEL-01-001", "value": "2026-02-30",
+         "message": "is not a date in the calendar", "row": 1},
+        {"domain": "AE", "variable": "AESEQ/USUBJID", "usubjid": "RELMACEL-01-002", "value": [1, "RELMACEL-01-002"],
+         "message": "is not unique", "row": 3},
+        {"domain": "DM", "variable": None, "usubjid": None, "value": None,
+         "message": "has no rows, but every subject must be in DM", "row": None}]
+    assert seen and seen[0].is_relative_to(export_dir / STUDY) and str(seen[0]) not in str(job)
+    download = api.call("dm", "GET", f"{EXPORTS}/{job_id}/files/dm.csv")
+    assert download.status_code == 409 and download.headers["content-type"].startswith(PROBLEM)
+    events = api.call("dm", "GET", f"/api/v1/studies/{STUDY}/audit", params={"limit": 1000}).json()["items"]
+    assert [(e["action"], e["new_value"]) for e in events if e["action"].startswith("export.")] == [
+        ("export.start", '"queued"'), ("export.finish", '"failed"')]
+
+
+def test_a_running_job_reports_progress_and_has_no_files_yet(api: Api, export_dir: Path) -> None:
+    release, reported = threading.Event(), threading.Event()
+
+    def slow(engine: Any, study: Any, out: Path, *, progress: Any, **_: Any) -> Any:
+        progress(_Progress("DM", "written", 1, 3))
+        progress(_Progress("AE", "mapped", 1, 3))
+        reported.set()
+        assert release.wait(10)
+        out.mkdir(parents=True)
+        (out / "dm.csv").write_text("STUDYID,USUBJID\n")
+        return _Result(out, (out / "dm.csv",), {"DM": 0, "AE": 0, "SUPPAE": 0})
+
+    job_id = queued_job(api, ["csv"])
+    worker = run_with(api, job_id, slow, export_dir)
+    assert reported.wait(10)
+    running = api.call("dm", "GET", f"{EXPORTS}/{job_id}").json()
+    assert running["status"] == "running" and running["progress"]["done"] == 1 and running["progress"]["total"] == 3
+    assert api.call("dm", "GET", f"{EXPORTS}/{job_id}/files/dm.csv").status_code == 409
+    release.set()
+    worker.join(10)
+    done = finished(api, job_id)
+    assert (done["status"], done["rows"], [f["name"] for f in done["files"]]) == (
+        "succeeded", {"DM": 0, "AE": 0, "SUPPAE": 0}, ["dm.csv"])
+    for name in ("../../edc.sqlite", "..%2F..%2Fedc.sqlite", "dm.xpt", ".staging-x"):
+        refused = api.call("dm", "GET", f"{EXPORTS}/{job_id}/files/{name}")
+        assert refused.status_code == 404, (name, refused.status_code)
+
+
+def test_a_job_whose_server_process_died_shows_failed_interrupted(api: Api) -> None:
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    runners = {"restarted": f"{exports.HOST}:{exports.PID}:0123456789ab",  # this pid, an earlier start
+               "elsewhere": "db-host-7:4242:0123456789ab"}  # another host, silent for ten minutes
+    ids = {}
+    with api.engine.begin() as conn:
+        dm = dm_actor(api).user_id
+        for name, runner in runners.items():
+            ids[name] = conn.execute(insert(ExportJob).values(
+                study_id=STUDY, requested_by=dm, requested_role="data_manager", requested_at=long_ago,
+                status="running", formats=["xpt"], runner=runner, heartbeat_at=long_ago, started_at=long_ago,
+                progress_done=1, progress_total=4).returning(ExportJob.id)).scalar_one()
+    for job_id in ids.values():
+        job = api.call("dm", "GET", f"{EXPORTS}/{job_id}").json()
+        assert job["status"] == "failed" and job["error"].startswith("interrupted"), job
+    with api.engine.connect() as conn:
+        stored = conn.execute(select(ExportJob.status, ExportJob.error).where(ExportJob.id.in_(ids.values()))).all()
+    assert [(s, e.startswith("interrupted")) for s, e in stored] == [("failed", True)] * 2
+    listed = api.call("dm", "GET", EXPORTS).json()["items"]
+    assert [j["id"] for j in listed] == sorted(ids.values(), reverse=True)  # newest first
+
+
+class _Progress:
+    def __init__(self, dataset: str, step: str, done: int, total: int) -> None:
+        self.dataset, self.step, self.done, self.total = dataset, step, done, total
+
+
+class _Result:
+    def __init__(self, directory: Path, files: tuple[Path, ...], rows: dict[str, int]) -> None:
+        self.directory, self.files, self.rows = directory, files, rows
