@@ -38,16 +38,14 @@ def url(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[
     yield url
 
 
-def test_export_sdtm_writes_the_files_and_lists_the_datasets(url: str, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    # TI refuses criterion texts over 200 characters, which every trial has for now: no design datasets here
-    monkeypatch.setattr("edc.services.export_submission.design_datasets", lambda study, **options: [])
+def test_export_sdtm_writes_the_files_and_lists_the_datasets(url: str, tmp_path: Path) -> None:
     out = tmp_path / "sdtm"
     result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", STUDY, "--out", str(out), "--url", url,
                                            "--format", "xpt", "--format", "json"])
 
     assert result.exit_code == 0, result.output
     assert (out / "define.xml").is_file() and (out / "dm.xpt").is_file() and (out / "dm.json").is_file()
+    assert (out / "ti.xpt").is_file() and (out / "lb.json").is_file() and (out / "vs.xpt").is_file()
     assert not list(out.glob("*.csv"))
     assert f"wrote {out}" in result.stdout
     assert any(line.split()[:2] == ["DM", "2"] for line in result.stdout.splitlines())  # two subjects

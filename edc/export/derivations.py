@@ -121,6 +121,11 @@ def _latest_date(context: RowContext, args: Mapping[str, Any]) -> object:
     return max(dates) if dates else None
 
 
+def _first_of(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The first of the items with a value (a verbatim term, else the coded one)."""
+    return next((value for value in map(context.item, args["items"]) if value not in (None, "")), None)
+
+
 def _year(context: RowContext, args: Mapping[str, Any]) -> object:
     """Year only: a birth month or day would narrow an identifier."""
     value = context.item(args["item"])
@@ -136,7 +141,14 @@ def study_day(value: object, reference: object) -> int | None:
 
 
 def full_date(value: object) -> bool:
-    return isinstance(value, str) and len(value) >= len("2026-03-01")
+    """A complete calendar date (or date/time); an impossible one (2026-02-30) is left to validation to report."""
+    if not (isinstance(value, str) and len(value) >= len("2026-03-01")):
+        return False
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -331,10 +343,15 @@ def _result_unit(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _reference_limit(context: RowContext, limit: str | None) -> object:
-    if limit is None or context.record is None:
+    """A reference range limit as --ORNRLO/--ORNRHI hold it: text, with the limit item's precision."""
+    if limit is None or context.record is None or context.row_form is None:
         return None
     value = context.record.values.get(limit)
-    return float(value) if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    item = context.study.forms[context.row_form].item(limit)
+    precision = item.precision if item is not None else None
+    return f"{value:.{precision}f}" if precision is not None else _number_text(float(value))
 
 
 def _derived_flag(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -410,6 +427,7 @@ DERIVATIONS: dict[str, Derivation] = {
     "iso8601": _iso8601,
     "year": _year,
     "latest_date": _latest_date,
+    "first_of": _first_of,
     "flag": lambda c, a: "Y" if c.values.get(a["of"]) not in (None, "") else None,
     "study_day": _study_day,
     "epoch": _epoch,

@@ -311,14 +311,13 @@ def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) 
     if "test_code" in derived:
         lists.append(Codelist(
             test_codelist_oid(domain.name, "TESTCD"), info.name,
-            tuple(Term(t.testcd, t.test, t.nci_code if cdisc else None, extended=cdisc and t.nci_code is None)
-                  for t in terms),
+            tuple(Term(t.testcd, t.test, t.nci_code if cdisc else None, extended=cdisc and t.sponsor) for t in terms),
             nci_code=info.nci_code if cdisc else None, extensible=cdisc, sponsor_defined=not cdisc))
     if "test_name" in derived:
         lists.append(Codelist(
             test_codelist_oid(domain.name, "TEST"), info.name.replace("Code", "Name"),
-            tuple(Term(t.test, None, None, extended=cdisc) for t in terms),
-            extensible=cdisc, sponsor_defined=True))
+            tuple(Term(t.test, None, None, extended=cdisc and t.sponsor) for t in terms),
+            extensible=cdisc, sponsor_defined=not cdisc))
     return lists
 
 
