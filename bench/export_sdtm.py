@@ -1,0 +1,325 @@
+"""Export benchmark: a synthetic study through the whole SDTM export, next to pyreadstat writing the same frames.
+
+    python -m bench.export_sdtm [--subjects 10000] [--study relmacel] [--formats xpt] [--memory-check]
+
+A synthetic generator makes every subject treated, with one record of every
+form of every scheduled visit (values of the item's type: decimals inside
+its range, codes of its codelist, dates on the visit day counted from a
+per-subject infusion date, times, booleans) and a few adverse events and
+concomitant medications in the logs. It is a `SubjectReader`: each call
+builds only the forms asked for, deterministically from the subject's
+number, so the generator never holds more than the export asks for.
+
+`export_submission` runs into a temporary directory (the trial design
+datasets as `extra`, as `edc.services.export_submission` does), timed per
+step through its `progress` callback: mapped (the reader's generation time
+measured and taken out), validated, written, and the final cross-dataset
+checks with define.xml. The baseline reads the written XPT files back with
+pyreadstat and times only `pyreadstat.write_xport` re-writing those frames.
+Target: the export, validation included, within 3 times the bare write.
+
+With `--memory-check` the export runs again under tracemalloc for N/4 and N
+subjects and prints both peaks next to the largest dataset's rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+import pyreadstat
+
+from edc.config import forms_dir, project_root
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.loader import load_catalog
+from edc.definitions.model import Item
+from edc.export.design import design_datasets
+from edc.export.mapping import FormRecord, SubjectData
+from edc.export.spec import SpecSet, load_specs
+from edc.export.subjectdata import VisitData
+from edc.export.submission import CT_VERSION, ExportResult, Progress, export_submission
+
+CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+FIRST_INFUSION = date(2025, 1, 6)
+STEPS = ("mapped", "validated", "written", "finish")
+TARGET = 3.0
+MAX_VISIT = 40
+AE_TERMS = ("Fatigue", "Headache", "Nausea", "Pyrexia", "Cytokine release syndrome", "Neutropenia")
+CM_TERMS = ("Paracetamol", "Ondansetron", "Prednisone", "Hydroxychloroquine", "Tocilizumab")
+
+
+# --- the synthetic study ---------------------------------------------------------------------------
+
+class SyntheticStudy:
+    """Every subject treated, every scheduled visit done with every form; built per read, never kept."""
+
+    def __init__(self, study: StudyDefinition, subjects: int, seed: int = 20260501) -> None:
+        self.study = study
+        self.subjects = subjects
+        self.seed = seed
+        self.generation_seconds = 0.0
+        self.sites = [site.id for site in study.spec.sites]
+        self.dose_levels = [level.id for level in study.spec.dose_levels]
+        logs = study.spec.schedule.logs
+        self.log_forms = frozenset(logs.forms) if logs else frozenset()
+
+    def __call__(self, forms: frozenset[str]) -> Sequence[SubjectData]:
+        started = time.perf_counter()
+        subjects = [self.subject(index, forms) for index in range(self.subjects)]
+        self.generation_seconds += time.perf_counter() - started
+        return subjects
+
+    def subject(self, index: int, forms: frozenset[str]) -> SubjectData:
+        rng = random.Random(self.seed * 1_000_003 + index)
+        site = self.sites[index % len(self.sites)]
+        number = f"{site}-{index // len(self.sites) + 1:04d}"
+        infusion = FIRST_INFUSION + timedelta(days=index % 700)
+        dose_level = self.dose_levels[1 + index % (len(self.dose_levels) - 1)]
+        records: dict[str, list[FormRecord]] = {}
+        visits = []
+        for visit in self.study.visits:
+            day = infusion + timedelta(days=visit.day)
+            visits.append(VisitData(visit.id, visit_date=day, planned_date=day))
+            for form_id in visit.forms:
+                if form_id in forms:
+                    records.setdefault(form_id, []).append(
+                        FormRecord(self.values(form_id, day, rng, dose_level), visit.id))
+        last = infusion + timedelta(days=self.study.visits[-1].day)
+        if "ie_confirm" in forms:
+            records["ie_confirm"] = [FormRecord({"inc06": True, "exc02": False, "exc05": False, "exc06": False,
+                                                 "exc07": False}, self.study.visits[0].id)]
+        self.logs(records, forms, infusion, last, rng)
+        eligibility = {criterion.id: "met" for criterion in self.study.spec.eligibility.criteria}
+        return SubjectData(number, site, "treated", dose_level=dose_level, last_contact=last, records=records,
+                           eligibility=eligibility, visits=tuple(visits))
+
+    def logs(self, records: dict[str, list[FormRecord]], forms: frozenset[str], infusion: date, last: date,
+             rng: random.Random) -> None:
+        if "adverse_events" in forms:
+            aes = []
+            for n in range(1, 2 + rng.randrange(3)):
+                start = infusion + timedelta(days=rng.randrange(-3, 60))
+                values = self.values("adverse_events", start, rng, None)
+                ongoing = n == 1
+                values.update({"aespid": str(n), "aeterm": rng.choice(AE_TERMS), "aecat": "OTHER",
+                               "aetoxgr": str(1 + rng.randrange(2)), "aeongo": "Y" if ongoing else "N",
+                               "aeendat": None if ongoing else start + timedelta(days=rng.randrange(1, 10)),
+                               "aeser": "N"})
+                aes.append(FormRecord(_without(values, self.study, "adverse_events", "aecat", "aetoxgr"), "LOGS"))
+            records["adverse_events"] = aes
+        if "concomitant_medications" in forms:
+            cms = []
+            for _ in range(1 + rng.randrange(3)):
+                start = infusion - timedelta(days=rng.randrange(1, 400))
+                values = self.values("concomitant_medications", start, rng, None)
+                values.update({"cmtrt": rng.choice(CM_TERMS), "cmgc": "N", "cmgcdrug": None, "cmaeno": None,
+                               "cmstdat": start.isoformat()[:7], "cmongo": "Y", "cmendat": None,
+                               "cm_pred_eq": None})
+                cms.append(FormRecord(values, "LOGS"))
+            records["concomitant_medications"] = cms
+        if "disposition" in forms:
+            records["disposition"] = [FormRecord({"dsdecod": "COMPLETED", "dsstdat": last}, "LOGS")]
+
+    def values(self, form_id: str, day: date, rng: random.Random, dose_level: str | None) -> dict[str, object]:
+        """A plausible value of every item of the form: right type, inside the range, from the codelist."""
+        values = {item.name: self.value(item, day, rng) for item in self.study.forms[form_id].items}
+        if "dose_level" in values and dose_level is not None:
+            values["dose_level"] = dose_level
+        return values
+
+    def value(self, item: Item, day: date, rng: random.Random) -> object:
+        kind = item.type
+        if kind in ("integer", "decimal"):
+            low = item.range.min if item.range and item.range.min is not None else 0.0
+            high = item.range.max if item.range and item.range.max is not None else low + 100.0
+            if kind == "integer":
+                return rng.randint(int(low), int(high))
+            return round(rng.uniform(low, high), item.precision if item.precision is not None else 1)
+        if kind == "date":
+            return day
+        if kind == "partial_date":
+            return day.isoformat()[:7]
+        if kind == "datetime":
+            return datetime.combine(day, clock(9, 30))
+        if kind == "time":
+            return clock(8 + rng.randrange(8), rng.randrange(60))
+        if kind == "boolean":
+            return rng.random() < 0.2
+        if kind in ("choice", "multichoice"):
+            codes = self.study.codelists[item.codelist].codes() if item.codelist else ("X",)
+            return rng.choice(codes) if kind == "choice" else [rng.choice(codes)]
+        return f"{item.label[:20]} {rng.randrange(1000)}"[: item.max_length or 200]
+
+
+def _without(values: dict[str, object], study: StudyDefinition, form_id: str, *controls: str) -> dict[str, object]:
+    """Drop the items whose `when` depends on the controlling items (CRS/ICANS/grade-3 details)."""
+    for item in study.forms[form_id].items:
+        if item.when and any(control in item.when for control in controls):
+            values.pop(item.name, None)
+    return values
+
+
+# --- timing ----------------------------------------------------------------------------------------
+
+@dataclass
+class StepClock:
+    """Seconds per step from the progress events; the reader's generation time is taken out of `mapped`."""
+
+    reader: SyntheticStudy
+    last: float = 0.0
+    last_generation: float = 0.0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEPS, 0.0))
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.last_generation = self.reader.generation_seconds
+
+    def __call__(self, event: Progress) -> None:
+        now = time.perf_counter()
+        generated = self.reader.generation_seconds - self.last_generation
+        self.seconds[event.step] += now - self.last - generated
+        self.last, self.last_generation = now, self.reader.generation_seconds
+
+    def stop(self) -> None:
+        self.seconds["finish"] += time.perf_counter() - self.last
+
+
+@dataclass(frozen=True)
+class Report:
+    subjects: int
+    rows: dict[str, int]
+    steps: dict[str, float]
+    generation: float
+    export_seconds: float
+    bare_seconds: float
+    bare_per_dataset: dict[str, float]
+    peaks: dict[int, int]
+    shortened: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.export_seconds / self.bare_seconds
+
+    def text(self) -> str:
+        total_rows = sum(self.rows.values())
+        lines = [f"SDTM export of {self.subjects} synthetic subjects "
+                 f"({platform.machine()}, {platform.python_implementation()} {platform.python_version()})",
+                 "", f"{'dataset':<10}{'rows':>10}{'bare write s':>14}"]
+        for name, count in self.rows.items():
+            bare = self.bare_per_dataset.get(name)
+            lines.append(f"{name:<10}{count:>10}{'' if bare is None else f'{bare:.3f}':>14}")
+        lines += ["", f"{'step':<12}{'seconds':>10}{'rows/s':>14}"]
+        for step, seconds in self.steps.items():
+            rate = f"{total_rows / seconds:,.0f}" if seconds > 0 else "-"
+            lines.append(f"{step:<12}{seconds:>10.3f}{rate:>14}")
+        lines += [f"(generation of the synthetic subjects, {self.generation:.3f} s, is measured in the reader "
+                  "and not counted in 'mapped'; 'finish' is the cross-dataset checks, define.xml and publishing)",
+                  "",
+                  f"export total {self.export_seconds:.3f} s for {total_rows} rows; "
+                  f"pyreadstat.write_xport alone {self.bare_seconds:.3f} s",
+                  f"ratio export / bare write: {self.ratio:.2f} "
+                  f"({'meets' if self.ratio <= TARGET else 'misses'} the {TARGET:g}x target)"]
+        if self.shortened:
+            lines.append(f"(visit names over {MAX_VISIT} characters cut for the run, or the export refuses them: "
+                         f"{', '.join(self.shortened)})")
+        if self.peaks:
+            largest = max(self.rows, key=lambda name: self.rows[name])
+            lines.append("")
+            for subjects, peak in sorted(self.peaks.items()):
+                lines.append(f"tracemalloc peak with {subjects:>6} subjects: {peak / 2**20:8.1f} MiB")
+            lines.append(f"largest dataset at {self.subjects} subjects: {largest} with {self.rows[largest]} rows")
+        return "\n".join(lines)
+
+
+def run_export(study: StudyDefinition, specs: SpecSet, reader: SyntheticStudy, out: Path, formats: Sequence[str],
+               progress: StepClock | None = None) -> ExportResult:
+    extra = design_datasets(study, ct_version=CT_VERSION)
+    return export_submission(study, specs, reader, out, formats=formats, created=CREATED, extra=extra,
+                             progress=progress)
+
+
+def bare_writes(result: ExportResult, scratch: Path) -> dict[str, float]:
+    """Seconds pyreadstat alone needs to write each exported XPT's frame again (reading back is not timed)."""
+    seconds = {}
+    scratch.mkdir()
+    for path in result.files:
+        if path.suffix != ".xpt":
+            continue
+        frame, meta = pyreadstat.read_xport(str(path))
+        name = str(meta.table_name or path.stem.upper())
+        labels = list(meta.column_labels)
+        started = time.perf_counter()
+        pyreadstat.write_xport(frame, str(scratch / path.name), file_format_version=5, table_name=name,
+                               column_labels=labels)
+        seconds[name] = time.perf_counter() - started
+    return seconds
+
+
+def peak_memory(study: StudyDefinition, specs: SpecSet, subjects: int, formats: Sequence[str], root: Path) -> int:
+    reader = SyntheticStudy(study, subjects)
+    tracemalloc.start()
+    try:
+        run_export(study, specs, reader, root / f"memory-{subjects}", formats)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def short_visit_names(study: StudyDefinition) -> tuple[StudyDefinition, list[str]]:
+    """The study with visit names cut to SDTM's 40 characters of VISIT (the export refuses longer ones)."""
+    cut = [visit for visit in study.visits if len(visit.name) > MAX_VISIT]
+    if not cut:
+        return study, []
+    visits = tuple(visit.model_copy(update={"name": visit.name[:MAX_VISIT].rstrip()}) if visit in cut else visit
+                   for visit in study.visits)
+    schedule = study.spec.schedule.model_copy(update={"visits": visits})
+    return replace(study, spec=study.spec.model_copy(update={"schedule": schedule})), [v.id for v in cut]
+
+
+def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = ("xpt",),
+            memory_check: bool = False) -> Report:
+    study, shortened = short_visit_names(load_catalog(forms_dir()).study(study_id))
+    specs = load_specs(project_root() / "exports", study)
+    reader = SyntheticStudy(study, subjects)
+    clock_ = StepClock(reader)
+    with tempfile.TemporaryDirectory(prefix="edc-bench-export-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        clock_.start()
+        result = run_export(study, specs, reader, root / "out", [*formats, *(() if "xpt" in formats else ("xpt",))],
+                            clock_)
+        clock_.stop()
+        export_seconds = time.perf_counter() - started - reader.generation_seconds
+        bare = bare_writes(result, root / "bare")
+        peaks = {}
+        if memory_check:
+            for count in sorted({max(1, subjects // 4), subjects}):
+                peaks[count] = peak_memory(study, specs, count, formats, root)
+    return Report(subjects, dict(result.rows), dict(clock_.seconds), reader.generation_seconds, export_seconds,
+                  sum(bare.values()), bare, peaks, shortened)
+
+
+def main(argv: Sequence[str] | None = None) -> Report:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subjects", type=int, default=10000)
+    parser.add_argument("--study", default="relmacel")
+    parser.add_argument("--formats", default="xpt", help="comma-separated: xpt,json,csv (xpt is always written)")
+    parser.add_argument("--memory-check", action="store_true", help="tracemalloc peaks for N/4 and N subjects")
+    args = parser.parse_args(argv)
+    report = measure(args.subjects, args.study, [name for name in args.formats.split(",") if name],
+                     args.memory_check)
+    print(report.text())
+    return report
+
+
+if __name__ == "__main__":
+    main()
