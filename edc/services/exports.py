@@ -18,7 +18,6 @@ shown to clients, only the names of the files the export produced.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
@@ -43,6 +42,7 @@ from edc.export.validate import Failure, SubmissionInvalid
 from edc.services import lookups
 from edc.services.actor import Actor
 from edc.services.errors import Conflict, NotFound, ValidationFailed
+from edc.services.export_submission import export_study
 from edc.services.record_store import stored_utc
 
 FORMATS = ("xpt", "json", "csv")
@@ -220,8 +220,8 @@ def settle(engine: Engine, jobs: Iterable[JobView]) -> None:
 
 
 def default_export() -> ExportFunction:
-    """`edc.services.export_submission.export_study`, imported when first needed."""
-    return cast(ExportFunction, importlib.import_module("edc.services.export_submission").export_study)
+    """The export a job runs unless told otherwise: `edc.services.export_submission.export_study`."""
+    return cast(ExportFunction, export_study)
 
 
 class _Worker:

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_env import STUDY, Api
+from api_env import STUDY, Api, records_path, screen
+from screened import payload
+from screening_data import screening
 from sqlalchemy import insert, select
 
 from edc.db.core import ExportJob, User
@@ -168,6 +170,61 @@ def test_a_job_whose_server_process_died_shows_failed_interrupted(api: Api) -> N
     assert [(s, e.startswith("interrupted")) for s, e in stored] == [("failed", True)] * 2
     listed = api.call("dm", "GET", EXPORTS).json()["items"]
     assert [j["id"] for j in listed] == sorted(ids.values(), reverse=True)  # newest first
+
+
+def subjects(api: Api, count: int, *, demographics: bool = True) -> list[str]:
+    """`count` SLE subjects screened at site 01, with their demographics unless told otherwise."""
+    study = api.catalog.studies[STUDY]
+    numbers = [screen(api) for _ in range(count)]
+    for number in numbers if demographics else ():
+        body = payload(study, "demographics", screening(study, None)["demographics"])
+        created = api.call("inv01", "POST", records_path(number, "SCR", "demographics"), json=body)
+        assert created.status_code == 201, created.text
+    return numbers
+
+
+def test_data_failing_validation_end_the_job_failed_with_every_failure(api: Api) -> None:
+    subjects(api, 1)
+    lacking = subjects(api, 2, demographics=False)  # DM.SEX is Required: nothing to take it from
+    started = api.call("dm", "POST", EXPORTS, json=None)
+    assert started.status_code == 202, started.text
+    job = finished(api, started.json()["id"])
+    assert job["status"] == "failed" and job["files"] == [] and "nothing was written" in job["error"]
+    missing_sex = {f["usubjid"] for f in job["failures"] if (f["domain"], f["variable"]) == ("DM", "SEX")}
+    assert len(missing_sex) == len(lacking) and all(
+        any(usubjid.endswith(f"-{number}") for usubjid in missing_sex) for number in lacking), job["failures"]
+    assert job["formats"] == ["xpt", "json", "csv"]
+
+
+def test_an_export_runs_to_its_files_and_a_retry_is_the_same_job(api: Api) -> None:
+    subjects(api, 3)
+    key = {"Idempotency-Key": "export-2026-03-02"}
+    started = api.call("dm", "POST", EXPORTS, json={"formats": ["xpt", "csv"]}, headers=key)
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    assert started.headers["location"] == f"{EXPORTS}/{job_id}"
+    assert started.json()["status"] in ("queued", "running") and "directory" not in started.json()
+    again = api.call("dm", "POST", EXPORTS, json={"formats": ["xpt", "csv"]}, headers=key)
+    assert (again.status_code, again.json()["id"], again.headers["location"]) == (202, job_id, f"{EXPORTS}/{job_id}")
+    other = api.call("dm", "POST", EXPORTS, json={"formats": ["json"]}, headers=key)
+    assert other.status_code == 422 and other.json()["type"].endswith("/idempotency-key-reused")
+
+    job = finished(api, job_id)
+    assert job["status"] == "succeeded", (job["error"], job["failures"][:5])
+    assert job["rows"]["DM"] == 3 and job["failures"] == [] and job["error"] is None
+    names = [f["name"] for f in job["files"]]
+    assert "define.xml" in names and "dm.xpt" in names and "dm.csv" in names and not any(
+        n.endswith(".json") for n in names)
+    types = {".xpt": "application/octet-stream", ".csv": "text/csv", ".xml": "application/xml"}
+    for file in job["files"]:
+        assert file["url"] == f"{EXPORTS}/{job_id}/files/{file['name']}"
+        assert file["media_type"] == types[Path(file["name"]).suffix]
+    for name in ("dm.xpt", "dm.csv", "define.xml"):
+        download = api.call("dm", "GET", f"{EXPORTS}/{job_id}/files/{name}")
+        assert download.status_code == 200, (name, download.text)
+        assert download.headers["content-type"].startswith(types[Path(name).suffix])
+        assert len(download.content) > 0
+    assert [j["id"] for j in api.call("dm", "GET", EXPORTS).json()["items"]] == [job_id]
 
 
 class _Progress:
