@@ -214,7 +214,7 @@ def _visit(context: RowContext, args: Mapping[str, Any]) -> object:
     if found[0] == UNSCHEDULED:
         return f"UNSCHEDULED {found[1]}"
     visit = context.study.visit(found[0])
-    return visit.name.upper() if visit is not None else None
+    return visit.name if visit is not None else None
 
 
 def _visit_date(context: RowContext, args: Mapping[str, Any]) -> object:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from core_rows import insert_core_rows
 from migrated import migrated
@@ -14,6 +18,7 @@ from edc.db.core import FormRecord, Site, Subject, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
+from edc.demo import DemoSummary, populate
 from edc.services.actor import Actor
 from edc.services.records import RecordResult, read_record
 
@@ -37,6 +42,24 @@ class DemoEnv:
     @property
     def reader(self) -> Actor:
         return Actor(self.user_id, "data_manager", None)
+
+
+_SHARED: dict[str, tuple[DemoEnv, DemoSummary]] = {}
+
+
+def shared_sqlite_demo(catalog: Catalog) -> tuple[DemoEnv, DemoSummary]:
+    """One SQLite database with the demo of every trial, populated once per test session.
+
+    Populating all four trials takes about a minute; the demo tests and the
+    SDTM export tests read the same database instead of each paying for it.
+    Nothing may write to it.
+    """
+    if "sqlite" not in _SHARED:
+        directory = Path(tempfile.mkdtemp(prefix="edc-demo-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        env = demo_env(f"sqlite:///{directory / 'edc.sqlite'}", catalog)
+        _SHARED["sqlite"] = env, populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
+    return _SHARED["sqlite"]
 
 
 def demo_env(url: str, catalog: Catalog) -> DemoEnv:

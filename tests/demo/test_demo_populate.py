@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, snapshot, stored_records
+from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, shared_sqlite_demo, snapshot, stored_records
 from sqlalchemy import Connection, func, select
 
 from edc import audit
@@ -30,14 +30,19 @@ NOT_COLLECTED = {
 
 
 @pytest.fixture
-def env(db_url: str, catalog: Catalog) -> Iterator[DemoEnv]:
+def populated(db_url: str, catalog: Catalog) -> Iterator[tuple[DemoEnv, DemoSummary]]:
+    """Every trial populated: on SQLite the session's shared demo database (the export tests read it too)."""
+    if db_url.startswith("sqlite"):
+        yield shared_sqlite_demo(catalog)
+        return
     env = demo_env(db_url, catalog)
-    yield env
+    yield env, populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
     env.engine.dispose()
 
 
-def test_populate_fills_every_trial_through_the_services(env: DemoEnv, catalog: Catalog) -> None:
-    summary = populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
+def test_populate_fills_every_trial_through_the_services(populated: tuple[DemoEnv, DemoSummary],
+                                                        catalog: Catalog) -> None:
+    env, summary = populated
     check_summary(summary, catalog)
     with env.engine.connect() as conn:
         assert audit.verify(conn).ok
