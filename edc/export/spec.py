@@ -58,6 +58,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "iso8601": (frozenset({"date"}), frozenset({"time"})),
     "year": (frozenset({"item"}), frozenset()),
     "latest_date": (frozenset({"items"}), frozenset({"last_contact"})),
+    "first_of": (frozenset({"items"}), frozenset()),
     "flag": (frozenset({"of"}), frozenset()),
     "study_day": (frozenset({"of"}), frozenset()),
     "epoch": (frozenset({"of"}), frozenset()),
