@@ -31,7 +31,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -52,7 +52,6 @@ CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 FIRST_INFUSION = date(2025, 1, 6)
 STEPS = ("mapped", "validated", "written", "finish")
 TARGET = 3.0
-MAX_VISIT = 40
 AE_TERMS = ("Fatigue", "Headache", "Nausea", "Pyrexia", "Cytokine release syndrome", "Neutropenia")
 CM_TERMS = ("Paracetamol", "Ondansetron", "Prednisone", "Hydroxychloroquine", "Tocilizumab")
 
@@ -203,7 +202,6 @@ class Report:
     bare_seconds: float
     bare_per_dataset: dict[str, float]
     peaks: dict[int, int]
-    shortened: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
@@ -228,9 +226,6 @@ class Report:
                   f"pyreadstat.write_xport alone {self.bare_seconds:.3f} s",
                   f"ratio export / bare write: {self.ratio:.2f} "
                   f"({'meets' if self.ratio <= TARGET else 'misses'} the {TARGET:g}x target)"]
-        if self.shortened:
-            lines.append(f"(visit names over {MAX_VISIT} characters cut for the run, or the export refuses them: "
-                         f"{', '.join(self.shortened)})")
         if self.peaks:
             largest = max(self.rows, key=lambda name: self.rows[name])
             lines.append("")
@@ -274,20 +269,9 @@ def peak_memory(study: StudyDefinition, specs: SpecSet, subjects: int, formats: 
         tracemalloc.stop()
 
 
-def short_visit_names(study: StudyDefinition) -> tuple[StudyDefinition, list[str]]:
-    """The study with visit names cut to SDTM's 40 characters of VISIT (the export refuses longer ones)."""
-    cut = [visit for visit in study.visits if len(visit.name) > MAX_VISIT]
-    if not cut:
-        return study, []
-    visits = tuple(visit.model_copy(update={"name": visit.name[:MAX_VISIT].rstrip()}) if visit in cut else visit
-                   for visit in study.visits)
-    schedule = study.spec.schedule.model_copy(update={"visits": visits})
-    return replace(study, spec=study.spec.model_copy(update={"schedule": schedule})), [v.id for v in cut]
-
-
 def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = ("xpt",),
             memory_check: bool = False) -> Report:
-    study, shortened = short_visit_names(load_catalog(forms_dir()).study(study_id))
+    study = load_catalog(forms_dir()).study(study_id)
     specs = load_specs(project_root() / "exports", study)
     reader = SyntheticStudy(study, subjects)
     clock_ = StepClock(reader)
@@ -305,7 +289,7 @@ def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = 
             for count in sorted({max(1, subjects // 4), subjects}):
                 peaks[count] = peak_memory(study, specs, count, formats, root)
     return Report(subjects, dict(result.rows), dict(clock_.seconds), reader.generation_seconds, export_seconds,
-                  sum(bare.values()), bare, peaks, shortened)
+                  sum(bare.values()), bare, peaks)
 
 
 def main(argv: Sequence[str] | None = None) -> Report:

@@ -19,7 +19,7 @@ from edc.export.metadata import Dataset
 from edc.export.table import Rows, Table, Value, build_table
 
 
-def write_csv(directory: Path, dataset: Dataset, rows: Rows) -> Path:
+def write_csv(directory: Path, dataset: Dataset, rows: Rows | Table) -> Path:
     """Write `directory/<name>.csv` (lower case); ExportError lists every problem instead."""
     target = directory / f"{dataset.name.lower()}.csv"
     table = build_table(dataset, rows, target=str(target))

@@ -40,7 +40,7 @@ DATA_TYPES = {
 def write_dataset_json(
     directory: Path,
     dataset: Dataset,
-    rows: Rows,
+    rows: Rows | Table,
     *,
     study: StudyInfo,
     created: datetime,

@@ -71,6 +71,10 @@ class RowContext:
     def item(self, ref: str) -> object:
         """The value of `form.item` for this row: its own record, the joined one, or the subject's form."""
         form_id, _, name = ref.partition(".")
+        return self.item_at(form_id=form_id, name=name)
+
+    def item_at(self, *, form_id: str, name: str) -> object:
+        """`item` with the reference already split."""
         if form_id == self.row_form and self.record is not None:
             return plain(self.record.values.get(name))
         if self.joined is not None and self.joined[0] == form_id:
@@ -349,9 +353,20 @@ def _reference_limit(context: RowContext, limit: str | None) -> object:
     value = context.record.values.get(limit)
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
-    item = context.study.forms[context.row_form].item(limit)
-    precision = item.precision if item is not None else None
+    precision = _precision(context.study, context.row_form, limit)
     return f"{value:.{precision}f}" if precision is not None else _number_text(float(value))
+
+
+_PRECISIONS: dict[tuple[str, str, str, str], int | None] = {}
+
+
+def _precision(study: StudyDefinition, form_id: str, name: str) -> int | None:
+    """An item's declared precision, looked up once per study version (a form's items are searched in order)."""
+    key = (study.id, study.version, form_id, name)
+    if key not in _PRECISIONS:
+        item = study.forms[form_id].item(name)
+        _PRECISIONS[key] = item.precision if item is not None else None
+    return _PRECISIONS[key]
 
 
 def _derived_flag(context: RowContext, args: Mapping[str, Any]) -> object:

@@ -18,10 +18,12 @@ records in another order gives the same numbers SUPP-- rows point at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Criterion, Item
 from edc.export.derivations import (
     DERIVATIONS,
     Row,
@@ -49,6 +51,7 @@ from edc.export.spec import (
     NEEDS_REFERENCE_START,
     DomainSpec,
     QualifierSpec,
+    RowBlock,
     Source,
     SpecSet,
     VariableSpec,
@@ -94,51 +97,92 @@ def map_dataset(study: StudyDefinition, specs: SpecSet, name: str,
 def _domain_rows(study: StudyDefinition, specs: SpecSet, domain: DomainSpec,
                  subjects: Sequence[SubjectData]) -> list[tuple[RowContext, Row]]:
     starts = _reference_starts(study, specs, subjects) if _needs_reference(domain) else {}
+    plans = {id(block): _plan(study, domain, block) for block in domain.blocks}
+    tests = {block.form: findings_items(study.forms[block.form], domain.name)
+             for block in domain.blocks if block.findings and block.form is not None}
     rows: list[tuple[RowContext, Row]] = []
     for subject in sorted(subjects, key=lambda s: usubjid(study, s)):
         start = starts.get(subjid(subject))
-        base = RowContext(study, subject, domain.blocks[0], None, {}, domain.name, specs.terminology, start)
-        contexts = [replace(context, seq=seq, values={})
-                    for seq, context in enumerate(_row_contexts(domain, base), start=1)]
-        own = [(context, _row(domain, context)) for context in contexts]
+        own = []
+        for seq, (block, record, test, visit, criterion) in enumerate(_row_parts(study, domain, subject, tests),
+                                                                      start=1):
+            context = RowContext(study, subject, block, record, {}, domain.name, specs.terminology, start, seq,
+                                 test, visit, criterion)
+            own.append((context, _row(plans[id(block)], context)))
         _group_derivations(domain, [row for _, row in own], start)
         rows += own
     return rows
 
 
-def _row_contexts(domain: DomainSpec, base: RowContext) -> Iterator[RowContext]:
-    """One context per row of the subject, block by block, in --SEQ order."""
-    subject, study = base.subject, base.study
+_Parts = tuple[RowBlock, FormRecord | None, Item | None, VisitData | None, Criterion | None]
+
+
+def _row_parts(study: StudyDefinition, domain: DomainSpec, subject: SubjectData,
+               tests: Mapping[str, Sequence[Item]]) -> Iterator[_Parts]:
+    """What each row of the subject is made of, block by block, in --SEQ order."""
     for block in domain.blocks:
-        at = replace(base, block=block)
         if block.form is not None:
             for record in _in_sort_order(study, subject.records.get(block.form, ()), block.sort):
                 if block.findings:
-                    form = study.forms[block.form]
-                    for test in findings_items(form, domain.name):
+                    for test in tests[block.form]:
                         if record.values.get(test.name) not in (None, "", [], ()):
-                            yield replace(at, record=record, test=test)
+                            yield block, record, test, None, None
                 else:
-                    yield replace(at, record=record)
+                    yield block, record, None, None, None
         elif block.visits:
             for visit in sorted((v for v in subject.visits if v.status == "done" and v.visit_date is not None),
                                 key=lambda v: (v.visit_date, _visit_order(study, v.visit, v.occurrence))):
-                yield replace(at, visit=visit)
+                yield block, None, None, visit, None
         elif block.criteria:
             for criterion in study.spec.eligibility.criteria:
                 if subject.eligibility.get(criterion.id) == block.criteria:
-                    yield replace(at, criterion=criterion)
+                    yield block, None, None, None, criterion
         else:
-            yield at
+            yield block, None, None, None, None
 
 
-def _row(domain: DomainSpec, context: RowContext) -> Row:
-    """Plain sources first, then those derived `of` another variable; the row keeps the spec's order."""
-    variables = domain.spec.variables
-    sources = {v.name: domain.source(v, context.block) for v in variables}
-    for variable in sorted(variables, key=lambda v: "of" in sources[v.name].args):
-        context.values[variable.name] = _evaluate(sources[variable.name], context)
-    return {variable.name: context.values[variable.name] for variable in variables}
+Evaluator = Callable[[RowContext], object]
+_Plan = tuple[tuple[str, ...], tuple[tuple[str, Evaluator], ...]]
+
+
+def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
+    """The variables of the block's rows in file order, and how to compute each, in the order to compute
+    them: plain sources first, then those derived `of` another variable."""
+    sources = [(v.name, domain.source(v, block)) for v in domain.spec.variables]
+    ordered = sorted(sources, key=lambda pair: "of" in pair[1].args)
+    return tuple(name for name, _ in sources), tuple((name, evaluator(study, source)) for name, source in ordered)
+
+
+def evaluator(study: StudyDefinition, source: Source) -> Evaluator:
+    """A source compiled once per dataset: the item reference split, the derivation and codelist looked up."""
+    compute: Evaluator
+    if source.item is not None:
+        form_id, _, name = source.item.partition(".")
+        compute = partial(RowContext.item_at, form_id=form_id, name=name)
+    elif source.derive is not None:
+        derive, args = DERIVATIONS[source.derive], source.args
+        compute = lambda context: derive(context, args)  # noqa: E731
+    else:
+        constant = source.value
+        compute = lambda context: constant  # noqa: E731
+    if source.codelist is None:
+        return compute
+    submitted = {term.code: term.submission_value or term.code for term in study.codelists[source.codelist].values}
+
+    def coded(context: RowContext) -> object:
+        value = compute(context)
+        return submitted.get(value, value) if value is not None else None  # type: ignore[call-overload]
+
+    return coded
+
+
+def _row(plan: _Plan, context: RowContext) -> Row:
+    """One row's values; the row keeps the spec's variable order."""
+    names, ordered = plan
+    values = context.values
+    for name, compute in ordered:
+        values[name] = compute(context)
+    return {name: values[name] for name in names}
 
 
 def _group_derivations(domain: DomainSpec, rows: list[Row], reference: str | None) -> None:
@@ -149,12 +193,21 @@ def _group_derivations(domain: DomainSpec, rows: list[Row], reference: str | Non
 
 
 def _in_sort_order(study: StudyDefinition, records: Sequence[FormRecord], sort: Sequence[str]) -> list[FormRecord]:
-    """Records by the sort items, then by visit, then by their whole content, so input order never matters."""
+    """Records by the sort items, then by visit, then by their whole content, so input order never matters.
+
+    The content only decides between records the first keys do not tell apart, and is only computed then.
+    """
+    if len(records) < 2:
+        return list(records)
+
     def key(record: FormRecord) -> tuple[object, ...]:
         own = tuple(_natural(record.values.get(name)) for name in sort)
-        return own + (_visit_order(study, record.visit, record.occurrence),
-                      sorted((k, repr(v)) for k, v in record.values.items()))
-    return sorted(records, key=key)
+        return (*own, _visit_order(study, record.visit, record.occurrence))
+
+    keys = [key(record) for record in records]
+    if len(set(map(repr, keys))) == len(keys):
+        return [record for _, record in sorted(zip(keys, records, strict=True), key=lambda pair: pair[0])]
+    return sorted(records, key=lambda r: (*key(r), sorted((k, repr(v)) for k, v in r.values.items())))
 
 
 def _visit_order(study: StudyDefinition, code: str | None, occurrence: int) -> tuple[float, int, str]:

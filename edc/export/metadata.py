@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from importlib import metadata as package_metadata
 
 DEFINE_FILE_NAME = "define.xml"
@@ -38,7 +39,10 @@ class DataType(Enum):
 
     @property
     def is_numeric(self) -> bool:
-        return self in (DataType.INTEGER, DataType.FLOAT)
+        return self in _NUMERIC
+
+
+_NUMERIC = frozenset({DataType.INTEGER, DataType.FLOAT})
 
 
 class Role(Enum):
@@ -165,7 +169,7 @@ class Dataset:
         if problems:
             raise ValueError(f"dataset {self.name!r}: " + "; ".join(problems))
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(variable.name for variable in self.variables)
 

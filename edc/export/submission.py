@@ -46,7 +46,7 @@ from edc.export.define import write_define
 from edc.export.mapping import SubjectData, export_codelists, map_dataset
 from edc.export.metadata import Codelist, Dataset, StudyInfo
 from edc.export.spec import SpecSet
-from edc.export.table import ExportError, Problem, Rows
+from edc.export.table import ExportError, Problem, Rows, Table, build_table
 from edc.export.validate import Failure, SubmissionInvalid, as_frame, link_columns, validate_dataset, validate_links
 from edc.export.xpt import write_xpt
 
@@ -198,14 +198,20 @@ class _Run:
             raise SubmissionInvalid(failures) from error
 
     def _write(self, dataset: Dataset, rows: Rows, frame: pd.DataFrame) -> None:
+        """Every format from one normalised table: the rows are checked and converted once, not per writer."""
         self.datasets.append(dataset)
+        try:
+            table = build_table(dataset, rows, target=dataset.name)
+        except ExportError as error:
+            self.failures += [_writer_failure(problem, self.formats[0], frame) for problem in error.problems]
+            return
         for name in self.formats:
             try:
-                self.files.append(self._writer(name)(dataset, rows))
+                self.files.append(self._writer(name)(dataset, table))
             except ExportError as error:
                 self.failures += [_writer_failure(problem, name, frame) for problem in error.problems]
 
-    def _writer(self, name: str) -> Callable[[Dataset, Rows], Path]:
+    def _writer(self, name: str) -> Callable[[Dataset, Table], Path]:
         if name == "xpt":
             return lambda dataset, rows: write_xpt(self.staging, dataset, rows, created=self.created)
         if name == "json":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias
@@ -77,21 +77,37 @@ class Table:
         return [row[index] for row in self.rows]
 
 
-def build_table(dataset: Dataset, rows: Rows, *, target: str) -> Table:
-    """Check `rows` against `dataset` and normalise them; `target` names the file in the error."""
+def build_table(dataset: Dataset, rows: Rows | Table, *, target: str) -> Table:
+    """Check `rows` against `dataset` and normalise them; `target` names the file in the error.
+
+    A `Table` of the same dataset is already checked and normalised, and is returned as it is: an export
+    normalises each dataset once and hands the table to every writer.
+    """
     table, problems = normalise_rows(dataset, rows)
     if problems:
         raise ExportError(target, problems)
     return table
 
 
-def normalise_rows(dataset: Dataset, rows: Rows) -> tuple[Table, list[Problem]]:
+def normalise_rows(dataset: Dataset, rows: Rows | Table) -> tuple[Table, list[Problem]]:
     """The table and every problem found, for writers that add checks of their own before refusing."""
+    if isinstance(rows, Table):
+        if rows.dataset != dataset:
+            raise ValueError(f"a table of {rows.dataset.name} given as {dataset.name}")
+        return rows, []
     problems: list[Problem] = []
-    normalised = [
-        _normalise_row(dataset, number, record, problems)
-        for number, record in enumerate(_records(dataset, rows, problems), start=1)
-    ]
+    normalisers = [(v.name, _normaliser(v), v.mandatory) for v in dataset.variables]
+    normalised = []
+    for number, record in enumerate(_records(dataset, rows, problems), start=1):
+        row: list[Value] = []
+        for name, normalise, mandatory in normalisers:
+            value, message = normalise(record.get(name))
+            if message is None and mandatory and value in (None, ""):
+                message = "mandatory variable is empty"
+            if message is not None:
+                problems.append(Problem(dataset.name, message, variable=name, row=number))
+            row.append(value)
+        normalised.append(tuple(row))
     return Table(dataset=dataset, rows=tuple(normalised)), problems
 
 
@@ -104,8 +120,12 @@ def _records(dataset: Dataset, rows: Rows, problems: list[Problem]) -> Iterator[
         for values in rows[present].itertuples(index=False, name=None):
             yield dict(zip(present, values, strict=True))
         return
+    checked: object = None
     for number, record in enumerate(rows, start=1):
-        _check_columns(dataset, list(record), number, problems)
+        keys = tuple(record)
+        if keys != checked:  # rows of one mapping share their keys: check each new set once
+            _check_columns(dataset, list(keys), number, problems)
+            checked = keys
         yield record
 
 
@@ -118,18 +138,18 @@ def _check_columns(dataset: Dataset, columns: list[str], row: int | None, proble
         problems.append(Problem(dataset.name, f"variables not in the dataset: {', '.join(unknown)}", row=row))
 
 
-def _normalise_row(
-    dataset: Dataset, number: int, record: Mapping[str, object], problems: list[Problem]
-) -> tuple[Value, ...]:
-    row: list[Value] = []
-    for variable in dataset.variables:
-        value, message = normalise_value(variable, record.get(variable.name))
-        if message is None and variable.mandatory and value in (None, ""):
-            message = "mandatory variable is empty"
-        if message is not None:
-            problems.append(Problem(dataset.name, message, variable=variable.name, row=number))
-        row.append(value)
-    return tuple(row)
+def _normaliser(variable: Variable) -> Callable[[object], tuple[Value, str | None]]:
+    """`normalise_value` for one variable, with what it needs looked up once rather than per value."""
+    if variable.data_type.is_numeric:
+        return lambda raw: _numeric(variable, raw)
+    length, pattern = variable.storage_length, ISO8601.get(variable.data_type)
+
+    def character(raw: object) -> tuple[Value, str | None]:
+        if type(raw) is str and len(raw) <= length and (pattern is None or not raw):
+            return raw, None  # the common case, decided without the general checks
+        return _character(variable, raw)
+
+    return character
 
 
 def is_missing(raw: object) -> bool:

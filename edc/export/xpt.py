@@ -45,7 +45,7 @@ _SAS_DATETIME = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
-def write_xpt(directory: Path, dataset: Dataset, rows: Rows, *, created: datetime) -> Path:
+def write_xpt(directory: Path, dataset: Dataset, rows: Rows | Table, *, created: datetime) -> Path:
     """Write `dataset` as `directory/<name>.xpt` (lower case); ExportError lists every problem instead."""
     target = directory / dataset.xpt_file_name
     table, problems = normalise_rows(dataset, rows)
@@ -76,10 +76,16 @@ def _variable_problems(table: Table, index: int) -> list[Problem]:
     if not variable.data_type.is_numeric and variable.storage_length > MAX_VALUE_BYTES:
         messages.append(f"declared length {variable.storage_length} is over XPT v5's {MAX_VALUE_BYTES}")
     problems = [Problem(dataset.name, message, variable=variable.name) for message in messages]
+    if variable.data_type.is_numeric:
+        return problems
+    declared = variable.storage_length
     for number, row in enumerate(table.rows, start=1):
-        value_message = _value_problem(row[index], variable.storage_length)
-        if value_message is not None:
-            problems.append(Problem(dataset.name, value_message, variable=variable.name, row=number))
+        value = row[index]
+        # printable ASCII of at most 200 characters is the rule; only the rare other values are looked at
+        if isinstance(value, str) and not (value.isascii() and value.isprintable() and len(value) <= MAX_VALUE_BYTES):
+            value_message = _value_problem(value, declared)
+            if value_message is not None:
+                problems.append(Problem(dataset.name, value_message, variable=variable.name, row=number))
     return problems
 
 
