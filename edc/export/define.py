@@ -9,8 +9,14 @@ nci:ExtCodeID aliases. The OIDs are those Dataset-JSON files name
 (`Dataset.oid`, `Dataset.item_oid`).
 
 Written with the standard library's ElementTree; deterministic: only the
-CreationDateTime depends on the `created` argument. Value-level metadata,
-methods and comments are not written yet.
+CreationDateTime depends on the `created` argument.
+
+Value-level metadata: a variable with `value_items` gets a def:ValueListDef
+(`VL.<DS>.<VAR>`) whose ItemRefs point at one ItemDef per value item
+(`IT.<DS>.<VAR>.<name>`), each with a def:WhereClauseRef to its
+def:WhereClauseDef (`WC.<DS>.<VAR>.<name>`). Every Derived variable (and
+derived value item) has a MethodDef (`MT.<DS>.<VAR>`) its ItemRef names.
+Comments are not written yet.
 """
 
 from __future__ import annotations
@@ -21,7 +27,18 @@ from datetime import datetime
 from pathlib import Path
 
 from edc.export.files import write_bytes_atomically
-from edc.export.metadata import DEFINE_FILE_NAME, Codelist, Dataset, DataType, StudyInfo, Term, Variable
+from edc.export.metadata import (
+    DEFINE_FILE_NAME,
+    Codelist,
+    Dataset,
+    DataType,
+    Origin,
+    OriginType,
+    StudyInfo,
+    Term,
+    ValueItem,
+    Variable,
+)
 from edc.export.table import ExportError, Problem
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -46,6 +63,9 @@ _CODELIST_TYPE = {
     DataType.FLOAT: DataType.FLOAT,
 }
 """The codelist data type a variable of each data type needs."""
+
+DEFAULT_METHOD = "Derived by the sponsor: see the mapping spec"
+"""A derived variable's method description when neither a method text nor an origin description is given."""
 
 
 def write_define(
@@ -72,14 +92,16 @@ def define_problems(datasets: Sequence[Dataset], codelists: Sequence[Codelist]) 
     by_id = {codelist.id: codelist for codelist in codelists}
     for dataset in datasets:
         for variable in dataset.variables:
-            if variable.codelist is None:
-                continue
-            codelist = by_id.get(variable.codelist)
-            if codelist is None:
-                problems.append(Problem(dataset.name, f"codelist {variable.codelist} is not defined", variable.name))
-            elif codelist.data_type is not _CODELIST_TYPE[variable.data_type]:
-                problems.append(Problem(dataset.name, f"codelist {codelist.id} is {codelist.data_type.value}, "
-                                        f"the variable {variable.data_type.value}", variable.name))
+            for described in (variable, *variable.value_items):
+                if described.codelist is None:
+                    continue
+                codelist = by_id.get(described.codelist)
+                if codelist is None:
+                    problems.append(Problem(dataset.name, f"codelist {described.codelist} is not defined",
+                                            variable.name))
+                elif codelist.data_type is not _CODELIST_TYPE[described.data_type]:
+                    problems.append(Problem(dataset.name, f"codelist {codelist.id} is {codelist.data_type.value}, "
+                                            f"the variable {described.data_type.value}", variable.name))
     return problems
 
 
@@ -112,9 +134,18 @@ def define_xml(
         _def("DefineVersion"): study.define_version,
     })
     version.append(_standards(study))
+    # the Define-XML 2.1 schema's order: value lists, where clauses, item groups, items, codelists, methods
+    listed = [(dataset, variable) for dataset in datasets for variable in dataset.variables if variable.value_items]
+    version.extend(_value_list(dataset, variable) for dataset, variable in listed)
+    version.extend(_where_clause(dataset, variable, item) for dataset, variable in listed
+                   for item in variable.value_items)
     version.extend(_item_group(dataset) for dataset in datasets)
-    version.extend(_item_def(dataset, variable) for dataset in datasets for variable in dataset.variables)
+    for dataset in datasets:
+        for variable in dataset.variables:
+            version.append(_item_def(dataset, variable))
+            version.extend(_value_item_def(dataset, variable, item) for item in variable.value_items)
     version.extend(_codelist(codelist) for codelist in codelists)
+    version.extend(_method(oid, variable.name, text) for oid, variable, text in _methods(datasets))
     ET.indent(root, space="  ")
     document: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     return document + b"\n"
@@ -155,6 +186,8 @@ def _item_group(dataset: Dataset) -> ET.Element:
         })
         if variable.key_sequence is not None:
             reference.set("KeySequence", str(variable.key_sequence))
+        if _derived(variable.origin):
+            reference.set("MethodOID", dataset.method_oid(variable))
         reference.set("Role", variable.role.value)
     ET.SubElement(group, _def("Class"), Name=dataset.dataset_class.value)
     leaf = ET.SubElement(group, _def("leaf"), {"ID": leaf_id, f"{{{XLINK_NS}}}href": dataset.xpt_file_name})
@@ -163,26 +196,86 @@ def _item_group(dataset: Dataset) -> ET.Element:
 
 
 def _item_def(dataset: Dataset, variable: Variable) -> ET.Element:
-    item = ET.Element(_odm("ItemDef"), {
-        "OID": dataset.item_oid(variable),
-        "Name": variable.name,
-        "SASFieldName": variable.name,
-        "DataType": variable.data_type.value,
-    })
-    # Define-XML gives lengths to text and numbers; ISO 8601 date and datetime values carry none
-    if variable.data_type in (DataType.TEXT, DataType.INTEGER, DataType.FLOAT):
-        item.set("Length", str(variable.storage_length))
+    item = _item(dataset.item_oid(variable), variable.name, variable.data_type, variable.storage_length,
+                 variable.label, variable.codelist, variable.origin)
     if variable.significant_digits is not None:
         item.set("SignificantDigits", str(variable.significant_digits))
-    item.append(_description(variable.label))
-    if variable.codelist is not None:
-        ET.SubElement(item, _odm("CodeListRef"), CodeListOID=variable.codelist)
-    origin = ET.SubElement(item, _def("Origin"), Type=variable.origin.type.value)
-    if variable.origin.source is not None:
-        origin.set("Source", variable.origin.source.value)
-    if variable.origin.description is not None:
-        origin.append(_description(variable.origin.description))
+    if variable.value_items:
+        ET.SubElement(item, _def("ValueListRef"), ValueListOID=dataset.value_list_oid(variable))
     return item
+
+
+def _value_item_def(dataset: Dataset, variable: Variable, value: ValueItem) -> ET.Element:
+    return _item(dataset.value_item_oid(variable, value), variable.name, value.data_type, value.storage_length,
+                 value.description, value.codelist, value.origin)
+
+
+def _item(oid: str, name: str, data_type: DataType, length: int, label: str, codelist: str | None,
+          origin: Origin) -> ET.Element:
+    item = ET.Element(_odm("ItemDef"), {"OID": oid, "Name": name, "SASFieldName": name, "DataType": data_type.value})
+    # Define-XML gives lengths to text and numbers; ISO 8601 date and datetime values carry none
+    if data_type in (DataType.TEXT, DataType.INTEGER, DataType.FLOAT):
+        item.set("Length", str(length))
+    item.append(_description(label))
+    if codelist is not None:
+        ET.SubElement(item, _odm("CodeListRef"), CodeListOID=codelist)
+    element = ET.SubElement(item, _def("Origin"), Type=origin.type.value)
+    if origin.source is not None:
+        element.set("Source", origin.source.value)
+    if origin.description is not None:
+        element.append(_description(origin.description))
+    return item
+
+
+def _value_list(dataset: Dataset, variable: Variable) -> ET.Element:
+    value_list = ET.Element(_def("ValueListDef"), OID=dataset.value_list_oid(variable))
+    for order, value in enumerate(variable.value_items, start=1):
+        reference = ET.SubElement(value_list, _odm("ItemRef"), {
+            "ItemOID": dataset.value_item_oid(variable, value),
+            "OrderNumber": str(order),
+            "Mandatory": _yes_no(value.mandatory),
+        })
+        if _derived(value.origin):
+            reference.set("MethodOID", dataset.method_oid(variable, value))
+        ET.SubElement(reference, _def("WhereClauseRef"), WhereClauseOID=dataset.where_clause_oid(variable, value))
+    return value_list
+
+
+def _where_clause(dataset: Dataset, variable: Variable, value: ValueItem) -> ET.Element:
+    clause = ET.Element(_def("WhereClauseDef"), OID=dataset.where_clause_oid(variable, value))
+    tested = next(v for v in dataset.variables if v.name == value.where.variable)  # Dataset checked it exists
+    check = ET.SubElement(clause, _odm("RangeCheck"), {
+        "Comparator": value.where.comparator.value, "SoftHard": "Soft", _def("ItemOID"): dataset.item_oid(tested),
+    })
+    for checked in value.where.values:
+        ET.SubElement(check, _odm("CheckValue")).text = checked
+    return clause
+
+
+def _methods(datasets: Sequence[Dataset]) -> list[tuple[str, Variable, str]]:
+    """(OID, variable, description) of every derived variable and derived value item, in file order."""
+    methods = []
+    for dataset in datasets:
+        for variable in dataset.variables:
+            if _derived(variable.origin):
+                methods.append((dataset.method_oid(variable), variable, _method_text(variable.method, variable.origin)))
+            methods += [(dataset.method_oid(variable, value), variable, _method_text(value.method, value.origin))
+                        for value in variable.value_items if _derived(value.origin)]
+    return methods
+
+
+def _method_text(method: str | None, origin: Origin) -> str:
+    return method or origin.description or DEFAULT_METHOD
+
+
+def _method(oid: str, name: str, text: str) -> ET.Element:
+    method = ET.Element(_odm("MethodDef"), {"OID": oid, "Name": f"Algorithm to derive {name}", "Type": "Computation"})
+    method.append(_description(text))
+    return method
+
+
+def _derived(origin: Origin) -> bool:
+    return origin.type is OriginType.DERIVED
 
 
 def _codelist(codelist: Codelist) -> ET.Element:

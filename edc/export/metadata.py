@@ -101,6 +101,73 @@ class Origin:
     description: str | None = None
 
 
+class Comparator(Enum):
+    """The comparators a Define-XML where clause uses here (RangeCheck/@Comparator)."""
+
+    EQ = "EQ"
+    IN = "IN"
+
+
+@dataclass(frozen=True)
+class WhereClause:
+    """When a value-level definition applies: `variable` (of the same dataset) EQ one value, or IN several."""
+
+    variable: str
+    comparator: Comparator
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.variable:
+            problems.append("a where clause needs a variable")
+        if not self.values:
+            problems.append("a where clause needs values")
+        if self.comparator is Comparator.EQ and len(self.values) != 1:
+            problems.append(f"EQ compares with one value, not {len(self.values)}")
+        if len(set(self.values)) != len(self.values):
+            problems.append("values listed twice")
+        if problems:
+            raise ValueError(f"where clause on {self.variable!r}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ValueItem:
+    """Value-level metadata: what a variable holds on the rows its where clause selects.
+
+    `name` is the OID suffix (`IT.<DS>.<VAR>.<name>`), unique within the
+    variable, e.g. the test code or the QNAM. Lengths follow the variable's
+    rule: required for character types. `method` describes a derivation.
+    """
+
+    name: str
+    description: str
+    data_type: DataType
+    origin: Origin
+    where: WhereClause
+    length: int | None = None
+    codelist: str | None = None
+    mandatory: bool = False
+    method: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.name or any(c.isspace() for c in self.name):
+            problems.append("a value item needs a name without spaces")
+        if self.length is None and not self.data_type.is_numeric:
+            problems.append(f"a {self.data_type.value} value needs a length")
+        if self.length is not None and self.length < 1:
+            problems.append(f"length {self.length} is not positive")
+        if problems:
+            raise ValueError(f"value item {self.name!r}: " + "; ".join(problems))
+
+    @property
+    def storage_length(self) -> int:
+        if self.data_type.is_numeric:
+            return NUMERIC_LENGTH
+        assert self.length is not None
+        return self.length
+
+
 @dataclass(frozen=True)
 class Variable:
     """One column of a dataset.
@@ -108,7 +175,9 @@ class Variable:
     `length` is required for character types (the declared maximum, in
     characters, stored as the XPT length); numeric variables are 8 bytes
     whatever is given. `codelist` is a `Codelist.id`. `key_sequence` (1, 2,
-    ...) marks the dataset's key variables in key order.
+    ...) marks the dataset's key variables in key order. `value_items` are
+    its value-level metadata (define.xml def:ValueListDef), `method` the
+    description of its derivation (MethodDef) when its origin is Derived.
     """
 
     name: str
@@ -121,6 +190,8 @@ class Variable:
     mandatory: bool = False
     key_sequence: int | None = None
     significant_digits: int | None = None
+    value_items: tuple[ValueItem, ...] = ()
+    method: str | None = None
 
     def __post_init__(self) -> None:
         problems = _variable_problems(self)
@@ -148,6 +219,12 @@ def _variable_problems(variable: Variable) -> list[str]:
         problems.append(f"key sequence {variable.key_sequence} is not positive")
     if variable.significant_digits is not None and variable.data_type is not DataType.FLOAT:
         problems.append("significant digits apply to float variables only")
+    names = [item.name for item in variable.value_items]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        problems.append(f"value items named twice: {', '.join(duplicates)}")
+    if any(item.where.variable == variable.name for item in variable.value_items):
+        problems.append("a value item's where clause tests another variable, not the variable itself")
     return problems
 
 
@@ -188,6 +265,20 @@ class Dataset:
         """ItemDef/@OID in define.xml and itemOID in Dataset-JSON: one ItemDef per dataset and variable."""
         return f"IT.{self.name}.{variable.name}"
 
+    def value_list_oid(self, variable: Variable) -> str:
+        """def:ValueListDef/@OID of a variable with value-level metadata."""
+        return f"VL.{self.name}.{variable.name}"
+
+    def value_item_oid(self, variable: Variable, item: ValueItem) -> str:
+        return f"IT.{self.name}.{variable.name}.{item.name}"
+
+    def where_clause_oid(self, variable: Variable, item: ValueItem) -> str:
+        return f"WC.{self.name}.{variable.name}.{item.name}"
+
+    def method_oid(self, variable: Variable, item: ValueItem | None = None) -> str:
+        """MethodDef/@OID of a derived variable (or of a derived value item)."""
+        return f"MT.{self.name}.{variable.name}" + (f".{item.name}" if item is not None else "")
+
     @property
     def xpt_file_name(self) -> str:
         """The XPT file's name, as submissions spell it (ae.xpt) and define.xml points to it."""
@@ -207,6 +298,11 @@ def _dataset_problems(dataset: Dataset) -> list[str]:
     sequences = sorted(variable.key_sequence for variable in dataset.variables if variable.key_sequence is not None)
     if sequences != list(range(1, len(sequences) + 1)):
         problems.append(f"key sequences must run 1, 2, ... without gaps or repeats, not {sequences}")
+    for variable in dataset.variables:
+        unknown = sorted({item.where.variable for item in variable.value_items} - set(names))
+        if unknown:
+            problems.append(f"{variable.name}: where clauses test variables the dataset does not have: "
+                            f"{', '.join(unknown)}")
     return problems
 
 
