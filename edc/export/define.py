@@ -92,7 +92,8 @@ def define_problems(datasets: Sequence[Dataset], codelists: Sequence[Codelist]) 
     by_id = {codelist.id: codelist for codelist in codelists}
     for dataset in datasets:
         for variable in dataset.variables:
-            for described in (variable, *variable.value_items):
+            described_all: list[Variable | ValueItem] = [variable, *variable.value_items]
+            for described in described_all:
                 if described.codelist is None:
                     continue
                 codelist = by_id.get(described.codelist)
@@ -145,7 +146,7 @@ def define_xml(
             version.append(_item_def(dataset, variable))
             version.extend(_value_item_def(dataset, variable, item) for item in variable.value_items)
     version.extend(_codelist(codelist) for codelist in codelists)
-    version.extend(_method(oid, variable.name, text) for oid, variable, text in _methods(datasets))
+    version.extend(_method(oid, name, text) for oid, name, text in _methods(datasets))
     ET.indent(root, space="  ")
     document: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     return document + b"\n"
@@ -252,14 +253,16 @@ def _where_clause(dataset: Dataset, variable: Variable, value: ValueItem) -> ET.
     return clause
 
 
-def _methods(datasets: Sequence[Dataset]) -> list[tuple[str, Variable, str]]:
-    """(OID, variable, description) of every derived variable and derived value item, in file order."""
+def _methods(datasets: Sequence[Dataset]) -> list[tuple[str, str, str]]:
+    """(OID, name, description) of every derived variable and derived value item, in file order."""
     methods = []
     for dataset in datasets:
         for variable in dataset.variables:
+            name = f"{dataset.name}.{variable.name}"
             if _derived(variable.origin):
-                methods.append((dataset.method_oid(variable), variable, _method_text(variable.method, variable.origin)))
-            methods += [(dataset.method_oid(variable, value), variable, _method_text(value.method, value.origin))
+                methods.append((dataset.method_oid(variable), name, _method_text(variable.method, variable.origin)))
+            methods += [(dataset.method_oid(variable, value), f"{name} ({value.name})",
+                         _method_text(value.method, value.origin))
                         for value in variable.value_items if _derived(value.origin)]
     return methods
 
