@@ -262,11 +262,15 @@ def _ongoing(context: RowContext, args: Mapping[str, Any]) -> bool:
     return context.item(args["item"]) == "Y"
 
 
+ASTCT_CATEGORIES = ("CRS", "ICANS")
+"""The AE categories graded on the ASTCT 2019 consensus scale; every other AE on NCI CTCAE v5.0."""
+
+
 def _toxicity_scale(context: RowContext, args: Mapping[str, Any]) -> object:
     category = context.item(args["item"])
     if category is None:
         return None
-    return "ASTCT 2019" if category in ("CRS", "ICANS") else "NCI CTCAE v5.0"
+    return "ASTCT 2019" if category in ASTCT_CATEGORIES else "NCI CTCAE v5.0"
 
 
 def _committee_dlt(context: RowContext, args: Mapping[str, Any]) -> object:

@@ -25,6 +25,7 @@ from functools import partial
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Item
 from edc.export.derivations import (
+    ASTCT_CATEGORIES,
     DERIVATIONS,
     Row,
     RowContext,
@@ -36,6 +37,7 @@ from edc.export.derivations import (
 )
 from edc.export.metadata import (
     Codelist,
+    Comparator,
     Dataset,
     DatasetClass,
     DataType,
@@ -44,8 +46,11 @@ from edc.export.metadata import (
     OriginType,
     Role,
     Term,
+    ValueItem,
     Variable,
+    WhereClause,
 )
+from edc.export.methods import method_text
 from edc.export.spec import (
     GROUP_DERIVATIONS,
     NEEDS_REFERENCE_START,
@@ -58,6 +63,7 @@ from edc.export.spec import (
     findings_items,
 )
 from edc.export.subjectdata import SCREEN_FAILED, FormRecord, SubjectData, VisitData, plain
+from edc.export.terminology import Terminology
 
 __all__ = [
     "SCREEN_FAILED",
@@ -88,8 +94,9 @@ def map_dataset(study: StudyDefinition, specs: SpecSet, name: str,
     subjects = tuple(subjects)
     domain = specs[name]
     if domain.spec.qualifiers:
-        return supp_metadata(domain), _supp_rows(study, specs, domain, subjects)
-    return dataset_metadata(domain), [row for _, row in _domain_rows(study, specs, domain, subjects)]
+        return supp_metadata(domain, study), _supp_rows(study, specs, domain, subjects)
+    metadata = dataset_metadata(domain, study, specs.terminology)
+    return metadata, [row for _, row in _domain_rows(study, specs, domain, subjects)]
 
 
 # --- rows of a domain ------------------------------------------------------------------------------
@@ -296,8 +303,15 @@ def _joined(context: RowContext, qualifier: QualifierSpec) -> RowContext:
 
 # --- metadata ---------------------------------------------------------------------------------------
 
-def dataset_metadata(domain: DomainSpec) -> Dataset:
-    """The `Dataset` the writers need, from the spec's declarations."""
+def dataset_metadata(domain: DomainSpec, study: StudyDefinition | None = None,
+                     terminology: Terminology | None = None) -> Dataset:
+    """The `Dataset` the writers need, from the spec's declarations.
+
+    Given the study (and the terminology), the value-level metadata too:
+    one --ORRES definition per test code a findings dataset collects, and
+    --TOXGR's grading scale by --CAT. Derived variables carry the text of
+    their derivation (`edc.export.methods`).
+    """
     spec = domain.spec
     variables = tuple(
         Variable(
@@ -305,6 +319,8 @@ def dataset_metadata(domain: DomainSpec) -> Dataset:
             origin=Origin(OriginType(v.origin), OriginSource(v.source) if v.source else None, v.description),
             length=None if DataType(v.type).is_numeric else v.length,
             codelist=_variable_codelist(domain, v), mandatory=v.mandatory, key_sequence=v.key,
+            value_items=_value_items(domain, v, study, terminology) if study is not None else (),
+            method=method_text(v.derive, v.args, v.description) if v.origin == "Derived" else None,
         )
         for v in spec.variables
     )
@@ -312,6 +328,60 @@ def dataset_metadata(domain: DomainSpec) -> Dataset:
     one_per_subject = all(block.kind == "subject" for block in domain.blocks)
     return Dataset(dataset.name, dataset.label, DatasetClass(dataset.dataset_class), dataset.structure, variables,
                    domain=dataset.name, repeating=not one_per_subject)
+
+
+def _value_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
+                 terminology: Terminology | None) -> tuple[ValueItem, ...]:
+    if variable.derive == "result" and variable.name.endswith("ORRES"):
+        return _result_items(domain, variable, study, terminology)
+    if variable.name == f"{domain.name}TOXGR":
+        return _grade_items(domain, variable, study)
+    return ()
+
+
+def _result_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
+                  terminology: Terminology | None) -> tuple[ValueItem, ...]:
+    """One definition per test code the study's forms collect for the dataset (where --TESTCD EQ code):
+    float when every item of the code is numeric, else text of the variable's length."""
+    testcd = next((v.name for v in domain.spec.variables if v.derive == "test_code"), None)
+    if testcd is None:
+        return ()
+    numeric: dict[str, bool] = {}
+    for block in domain.blocks:
+        if block.findings and block.form is not None:
+            for item in findings_items(study.forms[block.form], domain.name):
+                if item.sdtm is not None and item.sdtm.testcd:
+                    code = item.sdtm.testcd
+                    numeric[code] = numeric.get(code, True) and item.type in ("integer", "decimal")
+    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+    items = []
+    for code in sorted(numeric):
+        term = terminology.term(domain.name, code) if terminology is not None else None
+        items.append(ValueItem(
+            code, f"{term.test if term is not None else code}: result in original units",
+            DataType.FLOAT if numeric[code] else DataType.TEXT, origin,
+            WhereClause(testcd, Comparator.EQ, (code,)), length=None if numeric[code] else variable.length,
+        ))
+    return tuple(items)
+
+
+def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition) -> tuple[ValueItem, ...]:
+    """The grading scale by category: ASTCT 2019 for CRS and ICANS, NCI CTCAE v5.0 for the others."""
+    category = domain.variable(f"{domain.name}CAT")
+    if category is None or category.codelist is None:
+        return ()
+    values = [term.submission_value or term.code for term in study.codelists[category.codelist].values]
+    astct = tuple(value for value in values if value in ASTCT_CATEGORIES)
+    ctcae = tuple(value for value in values if value not in ASTCT_CATEGORIES)
+    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+    codelist = _variable_codelist(domain, variable)
+    scales = (("ASTCT", "ASTCT 2019 consensus grade", astct), ("CTCAE", "NCI CTCAE v5.0 grade", ctcae))
+    return tuple(
+        ValueItem(name, description, DataType(variable.type), origin,
+                  WhereClause(category.name, Comparator.IN if len(found) > 1 else Comparator.EQ, found),
+                  length=variable.length, codelist=codelist)
+        for name, description, found in scales if found
+    )
 
 
 def _variable_codelist(domain: DomainSpec, variable: VariableSpec) -> str | None:
@@ -340,7 +410,8 @@ def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Codelist, 
     A study codelist without an NCI code is sponsor-defined; the NCI codes of
     single study terms are not in the study definition and stay out.
     """
-    used = sorted({v.codelist for d in specs.domains.values() for v in d.spec.variables if v.codelist})
+    used = sorted({v.codelist for d in specs.domains.values() for v in (*d.spec.variables, *d.spec.qualifiers)
+                   if v.codelist})
     study_lists = tuple(
         Codelist(codelist_oid(cid), study.codelists[cid].name,
                  tuple(Term(v.submission_value or v.code, v.decode) for v in study.codelists[cid].values),
@@ -374,14 +445,43 @@ def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) 
     return lists
 
 
-def supp_metadata(domain: DomainSpec) -> Dataset:
-    """The standard SUPP-- structure (SDTMIG 3.4 section 8.4)."""
+QORIG_ORIGINS = {
+    "CRF": Origin(OriginType.COLLECTED, OriginSource.INVESTIGATOR),
+    "Assigned": Origin(OriginType.ASSIGNED, OriginSource.SPONSOR),
+    "Derived": Origin(OriginType.DERIVED, OriginSource.SPONSOR),
+    "Protocol": Origin(OriginType.PROTOCOL),
+}
+"""A qualifier's QORIG as a define.xml origin."""
+
+
+def supp_metadata(domain: DomainSpec, study: StudyDefinition | None = None) -> Dataset:
+    """The standard SUPP-- structure (SDTMIG 3.4 section 8.4), with one QVAL definition per qualifier
+    (where QNAM EQ the qualifier's name); given the study, a coded qualifier's length is its longest term."""
     dataset = domain.spec.dataset
+    qval_items = tuple(_qualifier_item(qualifier, study) for qualifier in domain.spec.qualifiers)
     variables = tuple(
         Variable(name, label, DataType.TEXT, Role.IDENTIFIER if key else Role.RECORD_QUALIFIER,
                  Origin(OriginType.ASSIGNED, OriginSource.SPONSOR), length=length,
-                 mandatory=name != "QEVAL", key_sequence=key)
+                 mandatory=name != "QEVAL", key_sequence=key, value_items=qval_items if name == "QVAL" else ())
         for name, label, length, key in SUPP_VARIABLES
     )
     return Dataset(dataset.name, dataset.label, DatasetClass(dataset.dataset_class), dataset.structure, variables,
                    domain=dataset.parent)
+
+
+def _qualifier_item(qualifier: QualifierSpec, study: StudyDefinition | None) -> ValueItem:
+    """QVAL where QNAM is this qualifier: its label, origin and codelist; --DTC qualifiers hold ISO 8601 dates."""
+    description = qualifier.qlabel + (f" (evaluator: {qualifier.qeval})" if qualifier.qeval else "")
+    origin = QORIG_ORIGINS[qualifier.qorig]
+    if qualifier.derive is not None:
+        method = method_text(qualifier.derive, qualifier.args)
+        origin = replace(origin, description=method) if origin.type is not OriginType.COLLECTED else origin
+    length = 200
+    if qualifier.codelist is not None and study is not None:
+        length = max(len(term.submission_value or term.code) for term in study.codelists[qualifier.codelist].values)
+    data_type = DataType.DATE if qualifier.qnam.endswith("DTC") else DataType.TEXT
+    return ValueItem(
+        qualifier.qnam, description, data_type, origin, WhereClause("QNAM", Comparator.EQ, (qualifier.qnam,)),
+        length=10 if data_type is DataType.DATE else length,
+        codelist=codelist_oid(qualifier.codelist) if qualifier.codelist else None,
+    )

@@ -244,6 +244,9 @@ def _writer_failure(problem: Problem, fmt: str, frame: pd.DataFrame | None) -> F
 
 
 def _used(codelists: Sequence[Codelist], datasets: Sequence[Dataset]) -> list[Codelist]:
-    """The codelists some variable of the datasets written refers to: define.xml lists no others."""
+    """The codelists some variable or value-level definition of the datasets written refers to: define.xml lists
+    no others."""
     referred = {variable.codelist for dataset in datasets for variable in dataset.variables}
+    referred |= {item.codelist for dataset in datasets for variable in dataset.variables
+                 for item in variable.value_items}
     return [codelist for codelist in codelists if codelist.id in referred]

@@ -1,0 +1,73 @@
+"""Readable descriptions of the spec derivations, for define.xml's MethodDefs.
+
+One text per derivation name (`edc.export.spec.DERIVATIONS`); `{of}`,
+`{item}`, `{items}`, `{date}`... are filled from the derivation's arguments.
+A derivation without a text here falls back to the variable's description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+METHODS: Mapping[str, str] = {
+    "studyid": "The study's protocol identifier",
+    "usubjid": "STUDYID, a hyphen and the subject number with its site prefix (SITEID-number)",
+    "subjid": "The subject number within the site, as enrolled",
+    "siteid": "The site's identifier from the study definition",
+    "country": "The ISO 3166-1 alpha-3 code of the site's country",
+    "seq": "Sequential number of the subject's records in the dataset, 1, 2, ..., records in key order",
+    "iso8601": "ISO 8601 date/time from {date} (and {time} when collected); partial dates right-truncated",
+    "year": "The year of {item} (ISO 8601, YYYY)",
+    "latest_date": "The latest of the dates {items}",
+    "first_of": "The first of {items} that has a value",
+    "flag": "Y when {of} has a value, else null",
+    "study_day": "study_day of {of}: date - RFSTDTC + 1 on or after RFSTDTC, date - RFSTDTC before; no day 0; "
+                 "null when either date is partial",
+    "epoch": "The trial epoch {of} falls in: SCREENING before RFSTDTC, then TREATMENT and FOLLOW-UP by the "
+             "trial elements' start dates",
+    "visitnum": "VISITNUM of the visit in the trial visits (TV); unscheduled visits numbered after the scheduled one",
+    "dose_level_arm": "The arm (dose level) from the {part} dose level of the subject, SCRNFAIL or NOTTRT when none",
+    "ongoing_rtpt": "ONGOING when {item} is Y (end relative to the reference time point), else null",
+    "ongoing_tpt": "The last contact date when {item} is Y, else null",
+    "not_coded": "Null: the dictionary coding is not done in the EDC",
+    "toxicity_scale": "ASTCT 2019 when {item} is CRS or ICANS, else NCI CTCAE v5.0",
+    "committee_dlt": "The safety review committee's DLT verdict (escalation service, else {item})",
+    "collected": "Y when {variable} was collected, else null",
+    "unit": "The unit of {item} in the study definition",
+    "product": "The investigational product's name",
+    "visit": "The visit's name in the trial visits (TV)",
+    "visit_date": "The date of the visit",
+    "test_code": "The test code of the item in the terminology file (exports/terminology/tests.yaml)",
+    "test_name": "The test name of the test code in the terminology file",
+    "test_category": "The category of the form the result was collected on",
+    "result": "The result as collected, as text: no unit conversion",
+    "result_number": "The result as a number when it is numeric, else null",
+    "result_unit": "The unit the result was collected in",
+    "range_low": "The laboratory's lower reference limit entered with the result",
+    "range_high": "The laboratory's upper reference limit entered with the result",
+    "derived_flag": "Y when the result is computed from other results, else null",
+    "last_before_reference": "Y on the last record with a result of {of} on or before RFSTDTC, per {by}",
+    "criterion_id": "The identifier of the eligibility criterion not met",
+    "criterion_text": "The text of the eligibility criterion not met",
+    "criterion_category": "INCLUSION or EXCLUSION, from the eligibility criterion",
+    "criterion_result": "The answer given for the criterion not met",
+    "eligibility_date": "The date eligibility was assessed",
+}
+
+
+def method_text(derive: str | None, args: Mapping[str, Any], fallback: str | None = None) -> str | None:
+    """The description of the derivation `derive` with these arguments, else `fallback`."""
+    text = METHODS.get(derive or "")
+    if text is None:
+        return fallback
+    filled = {name: ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+              for name, value in args.items()}
+    return text.format_map(_Blank(filled))
+
+
+class _Blank(dict[str, str]):
+    """An optional argument the spec does not give reads as "the <name>"."""
+
+    def __missing__(self, key: str) -> str:
+        return f"the {key}"
