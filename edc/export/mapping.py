@@ -378,7 +378,7 @@ def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
     scales = (("ASTCT", "ASTCT 2019 consensus grade", astct), ("CTCAE", "NCI CTCAE v5.0 grade", ctcae))
     return tuple(
         ValueItem(name, description, DataType(variable.type), origin,
-                  WhereClause(category.name, Comparator.IN if len(found) > 1 else Comparator.EQ, found),
+                  WhereClause(category.name, Comparator.IN, found),
                   length=variable.length, codelist=codelist)
         for name, description, found in scales if found
     )
