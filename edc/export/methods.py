@@ -24,10 +24,13 @@ METHODS: Mapping[str, str] = {
     "flag": "Y when {of} has a value, else null",
     "study_day": "study_day of {of}: date - RFSTDTC + 1 on or after RFSTDTC, date - RFSTDTC before; no day 0; "
                  "null when either date is partial",
-    "epoch": "The trial epoch {of} falls in: SCREENING before RFSTDTC, then TREATMENT and FOLLOW-UP by the "
-             "trial elements' start dates",
-    "visitnum": "VISITNUM of the visit in the trial visits (TV); unscheduled visits numbered after the scheduled one",
-    "dose_level_arm": "The arm (dose level) from the {part} dose level of the subject, SCRNFAIL or NOTTRT when none",
+    "epoch": "The epoch of the last scheduled visit on or before {of}, in protocol days from RFSTDTC (day 0); "
+             "SCREENING for a screen failure, null when either date is partial",
+    "visitnum": "VISITNUM of the record's visit in the trial visits (TV); unscheduled visits numbered from a "
+                "fixed offset plus their occurrence",
+    "dose_level_arm": "The arm ({part}) from the subject's dose level: ARMCD/ARM the level assigned, "
+                      "ACTARMCD/ACTARM the level infused ({item}); SCRNFAIL for a screen failure, "
+                      "NOTASSGN/NOTTRT when none",
     "ongoing_rtpt": "ONGOING when {item} is Y (end relative to the reference time point), else null",
     "ongoing_tpt": "The last contact date when {item} is Y, else null",
     "not_coded": "Null: the dictionary coding is not done in the EDC",
@@ -47,12 +50,13 @@ METHODS: Mapping[str, str] = {
     "range_low": "The laboratory's lower reference limit entered with the result",
     "range_high": "The laboratory's upper reference limit entered with the result",
     "derived_flag": "Y when the result is computed from other results, else null",
-    "last_before_reference": "Y on the last record with a result of {of} on or before RFSTDTC, per {by}",
+    "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
+                             "{by}; compared as date/times when both have a time, else by date",
     "criterion_id": "The identifier of the eligibility criterion not met",
     "criterion_text": "The text of the eligibility criterion not met",
     "criterion_category": "INCLUSION or EXCLUSION, from the eligibility criterion",
-    "criterion_result": "The answer given for the criterion not met",
-    "eligibility_date": "The date eligibility was assessed",
+    "criterion_result": "N for an inclusion criterion not met, Y for an exclusion criterion met",
+    "eligibility_date": "The date of the visit at which eligibility was assessed",
 }
 
 
