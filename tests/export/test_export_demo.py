@@ -119,6 +119,19 @@ def test_define_xml_is_valid_and_describes_exactly_the_datasets_written(exported
         assert leaf is not None and leaf.get("{http://www.w3.org/1999/xlink}href") == f"{name.lower()}.xpt"
 
 
+def test_value_level_metadata_covers_the_test_codes_and_qualifiers_written(exported: Path) -> None:
+    define = etree.parse(str(exported / "define.xml"))
+    value_lists = {vl.get("OID"): {ref.get("ItemOID") for ref in vl.iter(f"{ODM}ItemRef")}
+                   for vl in define.iter(f"{DEF}ValueListDef")}
+    for name in ("LB", "RS", "VS", "QS"):
+        written = {row[f"{name}TESTCD"] for row in _rows(exported, name)}
+        assert {f"IT.{name}.{name}ORRES.{code}" for code in written} <= value_lists[f"VL.{name}.{name}ORRES"], name
+    qnams = {row["QNAM"] for row in _rows(exported, "SUPPAE")}
+    assert {f"IT.SUPPAE.QVAL.{qnam}" for qnam in qnams} <= value_lists["VL.SUPPAE.QVAL"]
+    clauses = {clause.get("OID") for clause in define.iter(f"{DEF}WhereClauseDef")}
+    assert {"WC.AE.AETOXGR.ASTCT", "WC.AE.AETOXGR.CTCAE"} <= clauses
+
+
 def test_findings_have_tests_baseline_flags_and_study_days(exported: Path) -> None:
     lb = _rows(exported, "LB")
     assert {row["LBTESTCD"] for row in lb} >= {"ALT", "HGB", "PLAT"}
