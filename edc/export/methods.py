@@ -36,14 +36,15 @@ METHODS: Mapping[str, str] = {
     "not_coded": "Null: the dictionary coding is not done in the EDC",
     "toxicity_scale": "ASTCT 2019 when {item} is CRS or ICANS, else NCI CTCAE v5.0",
     "committee_dlt": "The safety review committee's DLT verdict (escalation service, else {item})",
-    "collected": "Y when {variable} was collected, else null",
+    "collected": "The value of the row's form items annotated as {variable}: a date, with its time appended "
+                 "when both are complete",
     "unit": "The unit of {item} in the study definition",
     "product": "The investigational product's name",
     "visit": "The visit's name in the trial visits (TV)",
     "visit_date": "The date of the visit",
     "test_code": "The test code of the item in the terminology file (exports/terminology/tests.yaml)",
     "test_name": "The test name of the test code in the terminology file",
-    "test_category": "The category of the form the result was collected on",
+    "test_category": "The test's category in the form definition, else {default}",
     "result": "The result as collected, as text: no unit conversion",
     "result_number": "The result as a number when it is numeric, else null",
     "result_unit": "The unit the result was collected in",
@@ -53,7 +54,8 @@ METHODS: Mapping[str, str] = {
     "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
                              "{by}; compared as date/times when both have a time, else by date",
     "criterion_id": "The identifier of the eligibility criterion not met",
-    "criterion_text": "The text of the eligibility criterion not met",
+    "criterion_text": "The text of the eligibility criterion not met, cut at a word to 200 characters with "
+                      "'...' when longer (the protocol has the full text)",
     "criterion_category": "INCLUSION or EXCLUSION, from the eligibility criterion",
     "criterion_result": "N for an inclusion criterion not met, Y for an exclusion criterion met",
     "eligibility_date": "The date of the visit at which eligibility was assessed",
