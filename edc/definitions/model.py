@@ -49,6 +49,11 @@ class CodelistValue(Strict):
     # What SDTM receives when it differs from the code; CDISC terms can be longer than a code.
     submission_value: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
+    @property
+    def submitted(self) -> str:
+        """What SDTM receives for this term: its submission value, else its code."""
+        return self.submission_value or self.code
+
 
 class Codelist(Strict):
     id: SnakeId

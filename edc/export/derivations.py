@@ -37,6 +37,7 @@ from edc.definitions.model import Criterion, Item
 from edc.export.spec import DERIVATIONS as DECLARED
 from edc.export.spec import RowBlock
 from edc.export.subjectdata import SCREEN_FAILED, UNSCHEDULED, FormRecord, SubjectData, VisitData, plain
+from edc.export.table import in_calendar
 from edc.export.terminology import Terminology
 
 Row = dict[str, object]
@@ -140,19 +141,20 @@ def study_day(value: object, reference: object) -> int | None:
     """SDTM study day: date - reference + 1 from the reference on, date - reference before; no day 0."""
     if not (full_date(value) and full_date(reference)):
         return None
-    days = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(reference)[:10])).days
-    return days + 1 if days >= 0 else days
+    return day_number((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(reference)[:10])).days)
+
+
+def day_number(days_from_reference: int) -> int:
+    """The SDTM day of a day counted from the reference (the reference day is 0): no day 0, day 1 is the reference.
+
+    Study days (--DY) and TV's VISITDY both follow it; the protocol's Day 0, the infusion, is day 1.
+    """
+    return days_from_reference + 1 if days_from_reference >= 0 else days_from_reference
 
 
 def full_date(value: object) -> bool:
     """A complete calendar date (or date/time); an impossible one (2026-02-30) is left to validation to report."""
-    if not (isinstance(value, str) and len(value) >= len("2026-03-01")):
-        return False
-    try:
-        date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and len(value) >= len("2026-03-01") and in_calendar(value)
 
 
 def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -332,7 +334,7 @@ def submission_value(study: StudyDefinition, codelist: str, code: object) -> obj
     """What SDTM receives for a code: the codelist's submission value where it has one."""
     for term in study.codelists[codelist].values:
         if term.code == code:
-            return term.submission_value or term.code
+            return term.submitted
     return code
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Visit
-from edc.export.derivations import criterion_test
+from edc.export.derivations import criterion_test, day_number
 from edc.export.metadata import Dataset, DatasetClass, DataType, Origin, OriginSource, OriginType, Role, Variable
 
 DESIGN_DATASETS = ("TS", "TA", "TE", "TV", "TI")
@@ -368,7 +368,7 @@ def trial_visits(study: StudyDefinition) -> Design:
 
 def visit_study_day(protocol_day: int) -> int:
     """The SDTM study day of a protocol day: Day 0 (the infusion) is study day 1, days before keep their number."""
-    return protocol_day + 1 if protocol_day >= 0 else protocol_day
+    return day_number(protocol_day)
 
 
 def visit_start_rule(visit: Visit) -> str:

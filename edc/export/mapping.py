@@ -32,7 +32,6 @@ from edc.export.derivations import (
     last_before_reference,
     study_day,
     subjid,
-    submission_value,
     usubjid,
 )
 from edc.export.metadata import (
@@ -174,7 +173,7 @@ def evaluator(study: StudyDefinition, source: Source) -> Evaluator:
         compute = lambda context: constant  # noqa: E731
     if source.codelist is None:
         return compute
-    submitted = {term.code: term.submission_value or term.code for term in study.codelists[source.codelist].values}
+    submitted = {term.code: term.submitted for term in study.codelists[source.codelist].values}
 
     def coded(context: RowContext) -> object:
         value = compute(context)
@@ -239,24 +238,13 @@ def _reference_starts(study: StudyDefinition, specs: SpecSet, subjects: Sequence
     dm = specs["DM"]
     rfstdtc = dm.variable("RFSTDTC")
     assert rfstdtc is not None
+    compute = evaluator(study, rfstdtc)
     starts = {}
     for subject in subjects:
-        value = _evaluate(rfstdtc, RowContext(study, subject, dm.blocks[0], None, {}))
+        value = compute(RowContext(study, subject, dm.blocks[0], None, {}))
         if isinstance(value, str):
             starts[subjid(subject)] = value
     return starts
-
-
-def _evaluate(source: Source, context: RowContext) -> object:
-    if source.item is not None:
-        value = context.item(source.item)
-    elif source.derive is not None:
-        value = DERIVATIONS[source.derive](context, source.args)
-    else:
-        value = source.value
-    if source.codelist is not None and value is not None:
-        value = submission_value(context.study, source.codelist, value)
-    return value
 
 
 # --- SUPP-- -----------------------------------------------------------------------------------------
@@ -275,11 +263,12 @@ def _supp_rows(study: StudyDefinition, specs: SpecSet, supp: DomainSpec,
     """One row per parent record and qualifier with a value, pointing at the parent by its --SEQ."""
     parent = specs[supp.spec.dataset.parent or ""]
     idvar = f"{parent.name}SEQ"
+    qualifiers = [(qualifier, evaluator(study, qualifier)) for qualifier in supp.spec.qualifiers]
     rows: list[Row] = []
     for parent_context, parent_row in _domain_rows(study, specs, parent, subjects):
-        for qualifier in supp.spec.qualifiers:
-            context = replace(parent_context, values=dict(parent_row))
-            value = _evaluate(qualifier, _joined(context, qualifier))
+        context = replace(parent_context, values=dict(parent_row))
+        for qualifier, compute in qualifiers:
+            value = compute(_joined(context, qualifier))
             if value is None or value == "":
                 continue
             rows.append({
@@ -370,7 +359,7 @@ def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
     category = domain.variable(f"{domain.name}CAT")
     if category is None or category.codelist is None:
         return ()
-    values = [term.submission_value or term.code for term in study.codelists[category.codelist].values]
+    values = [term.submitted for term in study.codelists[category.codelist].values]
     astct = tuple(value for value in values if value in ASTCT_CATEGORIES)
     ctcae = tuple(value for value in values if value not in ASTCT_CATEGORIES)
     origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
@@ -414,7 +403,7 @@ def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Codelist, 
                    if v.codelist})
     study_lists = tuple(
         Codelist(codelist_oid(cid), study.codelists[cid].name,
-                 tuple(Term(v.submission_value or v.code, v.decode) for v in study.codelists[cid].values),
+                 tuple(Term(v.submitted, v.decode) for v in study.codelists[cid].values),
                  nci_code=study.codelists[cid].nci_code, sponsor_defined=study.codelists[cid].nci_code is None)
         for cid in used
     )
@@ -478,7 +467,7 @@ def _qualifier_item(qualifier: QualifierSpec, study: StudyDefinition | None) -> 
         origin = replace(origin, description=method) if origin.type is not OriginType.COLLECTED else origin
     length = 200
     if qualifier.codelist is not None and study is not None:
-        length = max(len(term.submission_value or term.code) for term in study.codelists[qualifier.codelist].values)
+        length = max(len(term.submitted) for term in study.codelists[qualifier.codelist].values)
     data_type = DataType.DATE if qualifier.qnam.endswith("DTC") else DataType.TEXT
     return ValueItem(
         qualifier.qnam, description, data_type, origin, WhereClause("QNAM", Comparator.EQ, (qualifier.qnam,)),

@@ -502,7 +502,7 @@ def _check_item_fits(source: Source, item: Item, var_type: str, length: int | No
         report(problems, at, f"item '{source.item}' has codelist '{item.codelist}', not '{source.codelist}'",
                "codelist")
     elif source.codelist is not None and length is not None:
-        longest = max(len(v.submission_value or v.code) for v in study.codelists[source.codelist].values)
+        longest = max(len(v.submitted) for v in study.codelists[source.codelist].values)
         if longest > length:
             report(problems, at, f"length {length} is shorter than codelist '{source.codelist}' values ({longest})",
                    "length")

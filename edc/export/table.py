@@ -174,12 +174,12 @@ def _character(variable: Variable, raw: object) -> tuple[Value, str | None]:
     if len(raw) > variable.storage_length:
         return raw, f"value of {len(raw)} characters is longer than the declared length {variable.storage_length}"
     pattern = ISO8601.get(variable.data_type)
-    if raw and pattern is not None and not (pattern.fullmatch(raw) and _real_day(raw)):
+    if raw and pattern is not None and not (pattern.fullmatch(raw) and in_calendar(raw)):
         return raw, f"{raw!r} is not an ISO 8601 {variable.data_type.value} (right-truncated, e.g. 2026-03)"
     return raw, None
 
 
-def _real_day(value: str) -> bool:
+def in_calendar(value: str) -> bool:
     """A complete date must exist in the calendar (no 2026-02-30); partial dates have nothing to check."""
     if len(value) < len("2026-03-01"):
         return True

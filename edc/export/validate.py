@@ -32,7 +32,6 @@ import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeAlias
 
 import pandas as pd
@@ -40,7 +39,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from edc.export.metadata import Codelist, Dataset, DataType, Role, Variable
-from edc.export.table import ISO8601, Rows, is_missing
+from edc.export.table import ISO8601, Rows, in_calendar, is_missing
 
 XPT_MAX_BYTES = 200
 _MAX_UTF8_BYTES = 4
@@ -242,20 +241,9 @@ def _iso8601_check(variable: Variable) -> pa.Check:
     kind = "date" if variable.data_type is DataType.DATE else "date/time"
     return _element(
         lambda value: not isinstance(value, str) or value == "" or (
-            pattern.fullmatch(value) is not None and _in_calendar(value)),
+            pattern.fullmatch(value) is not None and in_calendar(value)),
         f"is not an ISO 8601 {kind} (right-truncated, e.g. 2026-03)",
     )
-
-
-def _in_calendar(value: str) -> bool:
-    """A complete date must exist (no 2026-02-30); a partial one has no day to check."""
-    if len(value) < len("2026-03-01"):
-        return True
-    try:
-        date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    return True
 
 
 def _key_checks(dataset: Dataset) -> list[tuple[pa.Check, str]]:
