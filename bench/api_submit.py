@@ -41,12 +41,12 @@ from sqlalchemy.engine import make_url
 from bench.bare_app import BENCH_ROWS, METADATA
 from bench.http_load import Connection
 from edc import config
+from edc.app.access.service import GrantSpec, create_user
+from edc.app.kernel.actor import Actor
+from edc.app.subjects.service import screen_subject
 from edc.db.engine import make_engine, normalise_url
 from edc.definitions.loader import load_catalog
 from edc.serve import prepare_database
-from edc.services.actor import Actor
-from edc.services.auth import GrantSpec, create_user
-from edc.services.subjects import screen_subject
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY, SITE, USER, PASSWORD = "relmacel", "01", "bench_inv", "benchmark password 1"

@@ -15,7 +15,7 @@ from litestar.params import JSONBody
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert
 
 from edc.api.asgi import app_from_env
-from edc.api.context import transaction
+from edc.app.kernel.context import transaction
 
 METADATA = MetaData()
 BENCH_ROWS = Table("bench_rows", METADATA, Column("id", Integer, primary_key=True),

@@ -11,7 +11,7 @@ builds only the forms asked for, deterministically from the subject's
 number, so the generator never holds more than the export asks for.
 
 `export_submission` runs into a temporary directory (the trial design
-datasets as `extra`, as `edc.services.export_submission` does), timed per
+datasets as `extra`, as `edc.app.exports.submission` does), timed per
 step through its `progress` callback: mapped (the reader's generation time
 measured and taken out), validated, written, and the final cross-dataset
 checks with define.xml. The baseline reads the written XPT files back with

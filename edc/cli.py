@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
     from sqlalchemy import Connection
 
+    from edc.app.access.service import GrantSpec
     from edc.definitions.catalog import StudyDefinition
     from edc.export.submission import ExportResult, Progress
-    from edc.services.auth import GrantSpec
 
 
 @click.group()
@@ -151,10 +151,10 @@ def escalation() -> None:
 @_url_option
 def escalation_status(study_id: str, as_of: datetime | None, url: str | None) -> None:
     """Print the escalation of STUDY: levels, subjects, DLT windows, proposals and the recommendation."""
+    from edc.app.escalation.service import StudyEscalation, study_escalation
+    from edc.app.kernel.errors import NotFound
     from edc.db.engine import make_engine
     from edc.definitions.loader import load_catalog
-    from edc.services.errors import NotFound
-    from edc.services.escalation import StudyEscalation, study_escalation
 
     found: list[tuple[object, StudyEscalation]] = []
 
@@ -197,10 +197,10 @@ _EXPORT_FORMATS = ("xpt", "json", "csv")
 @_url_option
 def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | None) -> None:
     """Export STUDY as SDTM: every dataset validated, then written with define.xml, or nothing written."""
+    from edc.app.exports.submission import export_study
     from edc.db.engine import make_engine
     from edc.export.design import DesignError
     from edc.export.validate import SubmissionInvalid
-    from edc.services.export_submission import export_study
 
     done: list[ExportResult] = []
     progress = _ExportProgress()
@@ -232,8 +232,8 @@ def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | N
 
 def _study(study_id: str) -> StudyDefinition:
     """The study of the catalog named `study_id`, or `NotFound` naming the known ones."""
+    from edc.app.kernel.errors import NotFound
     from edc.definitions.loader import load_catalog
-    from edc.services.errors import NotFound
 
     catalog = load_catalog(config.forms_dir())
     if study_id not in catalog.studies:
@@ -329,7 +329,7 @@ def users_add(username: str, full_name: str, grants: tuple[str, ...], email: str
     created: list[int] = []
 
     def add() -> None:
-        from edc.services.auth import create_user
+        from edc.app.access.service import create_user
 
         specs = [_parse_grant(text) for text in grants]
         with _write_transaction(url) as conn:
@@ -344,8 +344,8 @@ def users_add(username: str, full_name: str, grants: tuple[str, ...], email: str
 @_url_option
 def users_list(url: str | None) -> None:
     """List every user: username, name, grants and whether active or locked."""
+    from edc.app.access.service import UserSummary, list_users
     from edc.db.engine import make_engine
-    from edc.services.auth import UserSummary, list_users
 
     found: list[UserSummary] = []
 
@@ -370,8 +370,8 @@ def users_list(url: str | None) -> None:
 
 def _parse_grant(text: str) -> GrantSpec:
     """`ROLE[:STUDY[:SITE]]` as a grant; `InvalidInput` when it has more parts or an empty one."""
-    from edc.services.auth import GrantSpec
-    from edc.services.errors import InvalidInput
+    from edc.app.access.service import GrantSpec
+    from edc.app.kernel.errors import InvalidInput
 
     parts = text.split(":")
     if len(parts) > 3 or any(not p.strip() for p in parts):
@@ -395,7 +395,7 @@ def _write_transaction(url: str | None) -> Iterator[Connection]:
 
 def _run_service(action: Callable[[], None]) -> None:
     """Like `_run`, with a service's refusal (bad input, a conflict) reported as `error: ...` and exit status 1."""
-    from edc.services.errors import ServiceError
+    from edc.app.kernel.errors import ServiceError
 
     def guarded() -> None:
         try:

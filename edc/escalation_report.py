@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from edc.app.escalation.service import StudyEscalation
 from edc.definitions.catalog import StudyDefinition
-from edc.rules.escalation_state import LevelState, SubjectDlt
-from edc.services.escalation import StudyEscalation
+from edc.domain.escalation_state import LevelState, SubjectDlt
 
 
 def report_lines(study: StudyDefinition, found: StudyEscalation) -> Iterator[str]:

@@ -67,7 +67,7 @@ def test_a_refused_export_lists_every_failure(url: str, tmp_path: Path, monkeypa
     def refuse(*args: object, **kwargs: object) -> None:
         raise SubmissionInvalid(failures)
 
-    monkeypatch.setattr("edc.services.export_submission.export_study", refuse)
+    monkeypatch.setattr("edc.app.exports.submission.export_study", refuse)
     result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", STUDY, "--out", str(tmp_path), "--url", url])
 
     assert result.exit_code == 1

@@ -10,10 +10,10 @@ from core_rows import insert_core_rows
 from migrated import migrated
 from sqlalchemy import func, select, update
 
+from edc.app.access.service import login
 from edc.cli import main
 from edc.db.core import RoleAssignment, User
 from edc.db.engine import make_engine
-from edc.services.auth import login
 
 PASSWORD = "correct horse battery staple"
 

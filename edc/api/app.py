@@ -13,22 +13,22 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
 from edc import __version__
-from edc.api.context import STATE_KEY, AppState
 from edc.api.openapi import publish_forms
-from edc.api.problems import EXCEPTION_HANDLERS
-from edc.api.routes.audit import AuditController
-from edc.api.routes.auth import AuthController
-from edc.api.routes.eligibility import EligibilityController
-from edc.api.routes.escalation import EscalationController
-from edc.api.routes.exports import ExportController
-from edc.api.routes.locks import LockController
-from edc.api.routes.queries import QueryController
-from edc.api.routes.records import RecordController
-from edc.api.routes.responses import ResponseController
-from edc.api.routes.sdv import SdvController
-from edc.api.routes.signatures import SignatureController
-from edc.api.routes.status import StatusController
-from edc.api.routes.studies import StudyController
+from edc.app.access.routes import AuthController
+from edc.app.eligibility.routes import EligibilityController
+from edc.app.escalation.routes import EscalationController
+from edc.app.exports.routes import ExportController
+from edc.app.kernel.context import STATE_KEY, AppState
+from edc.app.kernel.problems import EXCEPTION_HANDLERS
+from edc.app.locks.routes import LockController
+from edc.app.queries.routes import QueryController
+from edc.app.records.routes import RecordController
+from edc.app.responses.routes import ResponseController
+from edc.app.sdv.routes import SdvController
+from edc.app.signatures.routes import SignatureController
+from edc.app.status.routes import StatusController
+from edc.app.subjects.routes import StudyController
+from edc.app.trail.routes import AuditController
 from edc.definitions.catalog import Catalog
 
 MAX_BODY = 1024 * 1024  # a form submission is a few kB; anything near this is a mistake (413)

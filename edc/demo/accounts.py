@@ -14,11 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from edc.app.access.service import GrantSpec, create_user
+from edc.app.kernel.permissions import SITE_ROLES
 from edc.db.core import User
 from edc.db.engine import WRITE
 from edc.definitions.catalog import Catalog
-from edc.services.auth import GrantSpec, create_user
-from edc.services.permissions import SITE_ROLES
 
 DEMO_PASSWORD = "demo password, not for trials"
 

@@ -17,10 +17,10 @@ import click
 from sqlalchemy import Engine, select
 
 from edc import config
+from edc.app.kernel.actor import Actor
 from edc.db.core import Site, User
 from edc.definitions.catalog import Catalog
 from edc.demo.populate import DemoSummary, populate
-from edc.services.actor import Actor
 
 DEMO_ROLE = "investigator"
 

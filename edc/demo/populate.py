@@ -15,12 +15,12 @@ from datetime import date
 
 from sqlalchemy import Engine, func, select
 
+from edc.app.kernel.actor import Actor
 from edc.db.core import Subject
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.demo.plan import DESIGNS, plan_trial
 from edc.demo.runner import Step, Tally, run_steps
 from edc.demo.timeline import subject_steps
-from edc.services.actor import Actor
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from edc.app.kernel.actor import Actor
+from edc.app.records.service import RecordResult, correct_record, submit_record
 from edc.definitions.catalog import StudyDefinition
 from edc.demo.generator import generate_payload
-from edc.services.actor import Actor
-from edc.services.records import RecordResult, correct_record, submit_record
 
 #: The time of day the first step of a day is entered (UTC); later steps follow a few minutes apart.
 WORKDAY_START = time(1, 30)

@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
+from edc.app.subjects.service import LOGS_VISIT
+from edc.app.visits.service import add_unscheduled_visit
 from edc.definitions.catalog import StudyDefinition
 from edc.demo.events import AdverseEvent, adverse_events
 from edc.demo.plan import SubjectPlan, subject_rng
 from edc.demo.profiles import INVESTIGATORS
 from edc.demo.runner import Step, StepContext
 from edc.demo.visit_data import medication_values, visit_records
-from edc.services.subjects import LOGS_VISIT
-from edc.services.visits import add_unscheduled_visit
 
 #: Day after infusion of the first treated subject's unscheduled CRS visit, and the forms it collects.
 UNSCHEDULED_DAY = 2

@@ -16,6 +16,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import partial
 
+from edc.app.eligibility.service import decide_eligibility, enrol_subject
+from edc.app.escalation.service import check_infusion_interval
+from edc.app.records.service import forms_at_visit
+from edc.app.subjects.service import LOGS_VISIT, screen_subject
+from edc.app.visits.service import mark_visit_missed, record_visit_date, schedule_visits
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Visit
 from edc.demo.plan import SubjectPlan, subject_rng
@@ -24,11 +29,6 @@ from edc.demo.safety import safety_steps
 from edc.demo.screening import FAILURES, screening_records, with_failure
 from edc.demo.visit_data import background_medications, infusion_day_medications, medication_values, visit_records
 from edc.rules.eligibility import FormRecords, evaluate_eligibility
-from edc.services.eligibility import decide_eligibility, enrol_subject
-from edc.services.escalation import check_infusion_interval
-from edc.services.records import forms_at_visit
-from edc.services.subjects import LOGS_VISIT, screen_subject
-from edc.services.visits import mark_visit_missed, record_visit_date, schedule_visits
 
 #: The visit the second treated subject misses, and why.
 MISSED_VISIT = "D21"

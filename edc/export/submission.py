@@ -3,7 +3,7 @@
 `export_submission` takes a study's specs and a reader of its captured data
 and produces the submission files in a directory: each dataset as XPT,
 Dataset-JSON and/or CSV, and define.xml. It is pure of storage: the reader
-is a function (the database one is `edc.services.export_submission`).
+is a function (the database one is `edc.app.exports.submission`).
 
 How a run goes:
 - Datasets in order: DM first, then the others by name, each SUPP-- right

@@ -18,11 +18,11 @@ from migrated import migrated
 from sqlalchemy import Engine
 
 from edc.api.app import create_app
-from edc.api.context import STATE_KEY, AppState
+from edc.app.access.service import GrantSpec, create_user
+from edc.app.kernel.context import STATE_KEY, AppState
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
-from edc.services.auth import GrantSpec, create_user
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

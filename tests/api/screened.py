@@ -9,8 +9,8 @@ from typing import Any
 
 from api_env import NOW, PASSWORD, Api, records_path, subject_path
 
+from edc.app.access.service import GrantSpec, create_user
 from edc.definitions.catalog import StudyDefinition
-from edc.services.auth import GrantSpec, create_user
 
 SCREENED_ON = "2026-01-05"
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from api_env import PASSWORD, STUDY, USERS, Api, records_path, subject_path, vitals
 
-from edc.services.permissions import ROLE_PERMISSIONS, Permission
+from edc.app.kernel.permissions import ROLE_PERMISSIONS, Permission
 
 SUBJECTS = f"/api/v1/studies/{STUDY}/subjects"
 SUBJECT = subject_path("01-001")

@@ -16,11 +16,11 @@ from screened import payload
 from screening_data import screening
 from sqlalchemy import insert, select
 
+from edc.app.exports import service as exports
+from edc.app.kernel.actor import Actor
 from edc.db.core import ExportJob, User
 from edc.db.engine import WRITE
 from edc.export.validate import Failure, SubmissionInvalid
-from edc.services import exports
-from edc.services.actor import Actor
 
 EXPORTS = f"/api/v1/studies/{STUDY}/exports"
 PROBLEM = "application/problem+json"

@@ -16,10 +16,10 @@ from api_env import PASSWORD, STUDY, records_path, vitals
 from backends import POSTGRES_ONLY
 from server_process import edc_serve
 
+from edc.app.access.service import GrantSpec, create_user
 from edc.db.engine import make_engine
 from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
-from edc.services.auth import GrantSpec, create_user
 
 SCREENINGS = 40
 WRITERS = 8

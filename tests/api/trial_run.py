@@ -13,8 +13,8 @@ from api_env import NOW, PASSWORD, Api, records_path, subject_path
 from screened import Subject
 from screening_data import screening
 
-from edc.rules.dosing import planned_million_cells
-from edc.services.auth import GrantSpec, create_user
+from edc.app.access.service import GrantSpec, create_user
+from edc.domain.dosing import planned_million_cells
 
 #: An adverse event's class for the DLT rules; CRS and ICANS are categories of their own.
 SYNDROMES = ("CRS", "ICANS")

@@ -14,13 +14,13 @@ from core_rows import insert_core_rows
 from migrated import migrated
 from sqlalchemy import Connection, Engine, select
 
+from edc.app.kernel.actor import Actor
+from edc.app.records.service import RecordResult, read_record
 from edc.db.core import FormRecord, Site, Subject, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
 from edc.demo import DemoSummary, populate
-from edc.services.actor import Actor
-from edc.services.records import RecordResult, read_record
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 1)

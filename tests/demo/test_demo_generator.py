@@ -9,15 +9,15 @@ from datetime import UTC, date, datetime
 import pytest
 from demo_env import DemoEnv, demo_env
 
+from edc.app.records.service import forms_at_visit, submit_record
+from edc.app.subjects.service import LOGS_VISIT, screen_subject
+from edc.app.visits.service import UNSCHEDULED_VISIT, add_unscheduled_visit, schedule_visits
 from edc.capture.payload import parse_payload
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
 from edc.demo import generate_payload
 from edc.rules.calculate import applicable, calculate
 from edc.rules.checks import run_checks
-from edc.services.records import forms_at_visit, submit_record
-from edc.services.subjects import LOGS_VISIT, screen_subject
-from edc.services.visits import UNSCHEDULED_VISIT, add_unscheduled_visit, schedule_visits
 
 ON = date(2025, 6, 2)
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)

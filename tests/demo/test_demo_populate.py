@@ -16,12 +16,12 @@ from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, shared_sqlite_demo,
 from sqlalchemy import Connection, func, select
 
 from edc import audit
+from edc.app.subjects.service import LOGS_VISIT
+from edc.app.visits.service import subject_visits
 from edc.db.core import AuditEvent, FormRecord, RecordFinding, Subject
 from edc.definitions.catalog import IE_CONFIRM_FORM, Catalog, StudyDefinition
 from edc.demo import DemoSummary, populate
 from edc.demo.plan import DESIGNS, plan_trial
-from edc.services.subjects import LOGS_VISIT
-from edc.services.visits import subject_visits
 
 #: Forms the schedule collects that the demo leaves empty on purpose, and why.
 NOT_COLLECTED = {

@@ -1,4 +1,4 @@
-"""`edc.services.export_reader.read_subjects` on real databases: the export's input as the services stored it.
+"""`edc.app.exports.store.read_subjects` on real databases: the export's input as the services stored it.
 
 The demo fills IC19 through the services with a smaller cast than usual (one
 treated subject, who carries the CRS corrected from grade 1 to 2 and the
@@ -18,17 +18,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, event, select
 
+from edc.app.escalation.service import adjudicate_event
+from edc.app.exports import store as export_reader
+from edc.app.exports.store import read_subjects
+from edc.app.kernel.actor import Actor
+from edc.app.subjects.service import LOGS_VISIT
+from edc.app.visits.service import DONE
 from edc.db.core import EligibilityDecision, Subject, Visit
 from edc.definitions.catalog import Catalog
 from edc.demo import populate
 from edc.demo.plan import DESIGNS, TrialDesign
 from edc.export.mapping import SubjectData
-from edc.services import export_reader
-from edc.services.actor import Actor
-from edc.services.escalation import adjudicate_event
-from edc.services.export_reader import read_subjects
-from edc.services.subjects import LOGS_VISIT
-from edc.services.visits import DONE
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "demo"))
 from demo_env import NOW, TODAY, DemoEnv, demo_env, stored_records

@@ -10,7 +10,7 @@ import pytest
 
 from edc.definitions.loader import load_catalog
 from edc.definitions.model import DoseLevel
-from edc.rules.dosing import infusion_findings, planned_million_cells
+from edc.domain.dosing import infusion_findings, planned_million_cells
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 

@@ -13,7 +13,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
 from edc.domain.dlt import DltDefinition, EventClass
 from edc.domain.escalation import Action
-from edc.rules.escalation_state import TreatedSubject, escalation_state, event_class
+from edc.domain.escalation_state import TreatedSubject, escalation_state, event_class
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 INFUSION = date(2026, 3, 1)

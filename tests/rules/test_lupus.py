@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from edc.rules.lupus import VisitForms, glucocorticoid_dose, subject_responses
+from edc.domain.lupus_course import VisitForms, glucocorticoid_dose, subject_responses
 
 DESCRIPTORS = ("seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance", "cranial_nerve_disorder",
                "lupus_headache", "cva", "vasculitis", "arthritis", "myositis", "urinary_casts", "haematuria",

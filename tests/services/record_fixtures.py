@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from migrated import migrated
 from sqlalchemy import Engine, insert, select
 
+from edc.app.kernel.actor import Actor
 from edc.db.core import Site, Subject, User, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog, StudyDefinition
-from edc.services.actor import Actor
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 1, 6, 10, 0, tzinfo=UTC)

@@ -22,24 +22,16 @@ from record_fixtures import vitals
 from sqlalchemy import Engine, select
 
 from edc import audit
+from edc.app.access.service import GrantSpec, create_user
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput
+from edc.app.records.service import correct_record, submit_record
+from edc.app.subjects.service import screen_subject
+from edc.app.trail.service import CSV_HEADER, AuditEntry, AuditFilter, AuditPage, iter_csv, list_events, neutralise
 from edc.db.core import AuditEvent, Site
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
-from edc.services.actor import Actor
-from edc.services.audit_query import (
-    CSV_HEADER,
-    AuditEntry,
-    AuditFilter,
-    AuditPage,
-    iter_csv,
-    list_events,
-    neutralise,
-)
-from edc.services.auth import GrantSpec, create_user
-from edc.services.errors import InvalidInput
-from edc.services.records import correct_record, submit_record
-from edc.services.subjects import screen_subject
 
 STUDY = "relmacel"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

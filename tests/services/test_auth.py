@@ -20,9 +20,7 @@ from migrated import migrated
 from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
 
 from edc import audit
-from edc.db.core import ApiToken, AuditEvent, RoleAssignment, Site, User
-from edc.db.engine import make_engine
-from edc.services.auth import (
+from edc.app.access.service import (
     BAD_CREDENTIALS,
     INACTIVE,
     LOCKED,
@@ -35,8 +33,10 @@ from edc.services.auth import (
     revoke_all,
     revoke_token,
 )
-from edc.services.errors import Conflict, InvalidInput, Unauthenticated
-from edc.services.permissions import Grant
+from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
+from edc.app.kernel.permissions import Grant
+from edc.db.core import ApiToken, AuditEvent, RoleAssignment, Site, User
+from edc.db.engine import make_engine
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

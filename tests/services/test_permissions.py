@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from edc.db.core import ROLES
-from edc.services.actor import Actor
-from edc.services.errors import Forbidden
-from edc.services.permissions import (
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import Forbidden
+from edc.app.kernel.permissions import (
     ROLE_PERMISSIONS,
     Grant,
     Permission,
@@ -17,6 +16,7 @@ from edc.services.permissions import (
     permissions_of,
     studies_visible,
 )
+from edc.db.core import ROLES
 
 #: The expected matrix, written out independently of the module: X = allowed.
 #: Columns: investigator, coordinator, data_manager, monitor, safety_reviewer, administrator.

@@ -14,10 +14,8 @@ from record_fixtures import LATER, NOW, RecordEnv, adverse_event, record_env, vi
 from sqlalchemy import func, select
 
 from edc import audit
-from edc.db.core import AuditEvent, FormRecord, IdempotencyKey, RecordFinding
-from edc.definitions.catalog import Catalog
-from edc.services.actor import Actor
-from edc.services.errors import (
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import (
     Conflict,
     FormNotInVisit,
     IdempotencyMismatch,
@@ -27,7 +25,9 @@ from edc.services.errors import (
     VersionMismatch,
     VersionRequired,
 )
-from edc.services.records import RecordResult, correct_record, forms_at_visit, read_record, submit_record
+from edc.app.records.service import RecordResult, correct_record, forms_at_visit, read_record, submit_record
+from edc.db.core import AuditEvent, FormRecord, IdempotencyKey, RecordFinding
+from edc.definitions.catalog import Catalog
 
 
 @pytest.fixture

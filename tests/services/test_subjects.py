@@ -17,13 +17,13 @@ from migrated import migrated
 from sqlalchemy import Engine, func, insert, select
 
 from edc import audit
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput, NotFound, NotPermitted
+from edc.app.subjects.service import screen_subject
 from edc.db.core import AuditEvent, Subject, SubjectCounter, User, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
 from edc.definitions.catalog import Catalog
-from edc.services.actor import Actor
-from edc.services.errors import InvalidInput, NotFound, NotPermitted
-from edc.services.subjects import screen_subject
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)

@@ -10,19 +10,19 @@ from sqlalchemy import Engine, select
 from test_subjects import NOW, prepare
 
 from edc import audit
-from edc.db.core import AuditEvent, Visit
-from edc.db.engine import make_engine
-from edc.definitions.catalog import Catalog
-from edc.services.actor import Actor
-from edc.services.errors import InvalidInput, NotFound, ReasonRequired
-from edc.services.subjects import ScreenedSubject, screen_subject
-from edc.services.visits import (
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
+from edc.app.subjects.service import ScreenedSubject, screen_subject
+from edc.app.visits.service import (
     VisitInfo,
     add_unscheduled_visit,
     mark_visit_missed,
     record_visit_date,
     schedule_visits,
 )
+from edc.db.core import AuditEvent, Visit
+from edc.db.engine import make_engine
+from edc.definitions.catalog import Catalog
 
 INFUSION = date(2026, 4, 1)
 COHORT = {"ic19": "SLE", "cnct19": "LN"}

@@ -1,1 +1,0 @@
-"""Controllers of the API, one module per resource."""

@@ -1,0 +1,283 @@
+"""A study's dose escalation: its state, the dose level enrolment assigns, the committee's verdicts and decisions.
+
+The state is computed on every read from the stored records (infusions,
+adverse events, the investigators' DLT assessments) and the committee's
+verdicts, like eligibility; see `edc.domain.escalation_state`.
+
+Which level is open is the engine's answer, unless the committee's latest
+decision overrode the engine's recommendation: that decision then steers (its
+level is the open one, or none when it stopped enrolment) for as long as the
+engine's recommendation is the one the committee overrode. New data that
+change the recommendation hand the steering back to the engine.
+
+Assignments are serialised per study (the study row is locked on PostgreSQL;
+SQLite writes are serialised already), so two enrolments at once cannot both
+take the last place of a cohort. Every write is audited in the caller's
+transaction; nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, select
+
+from edc import audit
+from edc.app.kernel import lookups
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import Conflict, InvalidInput, NotFound
+from edc.app.locks import service as locks
+from edc.app.records import store
+from edc.db.core import DltAdjudication, EscalationDecision, FormRecord, Study, Subject, User, Visit
+from edc.definitions.catalog import StudyDefinition
+from edc.domain.dlt import DltDefinition, DltVerdict
+from edc.domain.escalation import Action
+from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
+
+INFUSION_FORM, AE_FORM, DLT_FORM = "cart_infusion", "adverse_events", "dlt_assessment"
+INFUSION_VISIT = "D0"
+VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
+_INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
+_DEFINITIONS: dict[tuple[str, str], DltDefinition] = {}
+
+
+@dataclass(frozen=True)
+class CommitteeDecision:
+    """The committee's latest decision on the escalation."""
+
+    action: str
+    level: str | None
+    recommended_action: str
+    recommended_level: str | None
+    overrides: bool
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class StudyEscalation:
+    """The engine's state, the committee's latest decision, and the level open for enrolment now."""
+
+    state: EscalationState
+    decision: CommitteeDecision | None
+    open_level: str | None
+    slots: int | None  # places left at the open level (None: no limit)
+    expansion: bool  # the open level takes expansion subjects (not DLT-evaluable)
+    steered_by_committee: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The dose level a subject is enrolled at, and whether they are DLT-evaluable."""
+
+    dose_level: str
+    dlt_evaluable: bool
+
+
+def dlt_definition(study: StudyDefinition) -> DltDefinition:
+    """The study's DLT definition (its YAML `escalation.dlt`, window from `dlt_window_days`), built once."""
+    key = (study.id, study.sha256)
+    if key not in _DEFINITIONS:
+        _DEFINITIONS[key] = DltDefinition.from_mapping(study.spec.escalation.dlt_definition_mapping())
+    return _DEFINITIONS[key]
+
+
+def study_escalation(conn: Connection, study: StudyDefinition, as_of: date) -> StudyEscalation:
+    """The escalation of `study` on `as_of`."""
+    subjects = _treated_subjects(conn, study)
+    state = escalation_state(study.spec.dose_levels, study.spec.escalation, dlt_definition(study), subjects, as_of)
+    return _steered(study, state, _latest_decision(conn, study.id))
+
+
+def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: str | None,
+                      as_of: date) -> Assignment:
+    """The level open for one more subject on `as_of`; Conflict when the design allows no assignment."""
+    conn.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    current = study_escalation(conn, study, as_of)
+    reason = current.state.recommendation.reason
+    if current.steered_by_committee and current.decision is not None:
+        reason = f"the committee decided {current.decision.action} ({current.decision.reason})"
+    if current.open_level is None:
+        raise Conflict(f"no dose level is open for enrolment: {reason}")
+    if requested is not None and requested != current.open_level:
+        raise Conflict(f"dose level {requested} is not open; the open level is {current.open_level}")
+    if current.slots == 0:
+        raise Conflict(f"the cohort at {current.open_level} is full: {reason}")
+    return Assignment(current.open_level, not current.expansion)
+
+
+def check_infusion_interval(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> None:
+    """Conflict when `infusion_date` is closer than the design allows to another first infusion at the same level."""
+    minimum = study.spec.escalation.min_days_between_first_infusions
+    level = conn.execute(select(Subject.dose_level).where(Subject.id == subject_id)).scalar_one()
+    if not minimum or level is None:
+        return
+    for number, other in _first_infusions(conn, study, level, exclude=subject_id):
+        if abs((infusion_date - other).days) < minimum:
+            raise Conflict(f"first infusions at {level} must be at least {minimum} days apart; subject {number} "
+                           f"is infused on {other.isoformat()}, {abs((infusion_date - other).days)} days from "
+                           f"{infusion_date.isoformat()}")
+
+
+def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number: str, aespid: str, verdict: str,
+                     reason: str, actor: Actor, now: datetime) -> EventOutcome:
+    """Record the committee's verdict (DLT or NOT_DLT) on one adverse event of a treated subject."""
+    if verdict not in VERDICTS:
+        raise InvalidInput(f"verdict must be one of {', '.join(VERDICTS)}")
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id)
+    current = _event(study_escalation(conn, study, now.date()), subject_number, aespid)
+    conn.execute(insert(DltAdjudication).values(
+        subject_id=subject.subject_id, aespid=aespid, verdict=verdict, proposed_verdict=current.proposal.verdict.value,
+        proposed_rule=current.proposal.rule_id[:60], reason=reason, decided_by=actor.user_id, decided_at=now))
+    audit.append(conn, action="dlt.adjudicate", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                 site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id,
+                 item=f"AE {aespid}", old_value=current.committee, new_value=verdict, reason=reason)
+    return _event(study_escalation(conn, study, now.date()), subject_number, aespid)
+
+
+def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, level: str | None, reason: str,
+                      actor: Actor, now: datetime) -> StudyEscalation:
+    """Record the committee's decision; it overrides the engine when it differs from the recommendation."""
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise InvalidInput(f"unknown action '{action}'; expected one of {', '.join(a.value for a in Action)}") from None
+    if level is not None and level not in {d.id for d in study.spec.dose_levels}:
+        raise InvalidInput(f"study '{study.id}' has no dose level '{level}'")
+    if chosen.enrols and level is None:
+        raise InvalidInput(f"the action {action} needs a dose level")
+    conn.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    locks.ensure_writable(conn, study_id=study.id)
+    recommended = study_escalation(conn, study, now.date()).state.recommendation
+    overrides = (chosen, level) != (recommended.action, recommended.level)
+    conn.execute(insert(EscalationDecision).values(
+        study_id=study.id, action=chosen.value, level=level, recommended_action=recommended.action.value,
+        recommended_level=recommended.level, overrides=overrides, reason=reason, decided_by=actor.user_id,
+        decided_at=now))
+    audit.append(conn, action="escalation.decide", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                 study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
+                 .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
+    return study_escalation(conn, study, now.date())
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _treated_subjects(conn: Connection, study: StudyDefinition) -> list[TreatedSubject]:
+    subjects = conn.execute(
+        select(Subject.id, Subject.subject_number, Subject.site_id, Subject.dose_level, Subject.dlt_evaluable)
+        .where(Subject.study_id == study.id, Subject.dose_level.is_not(None)).order_by(Subject.id)).all()
+    ids = [s.id for s in subjects]
+    records = _records(conn, study, ids)
+    committee = _committee_verdicts(conn, ids)
+    treated = []
+    for s in subjects:
+        assessed = {str(v["dlt_aespid"]): _INVESTIGATOR_VERDICT[str(v["dlt"])]
+                    for v in records.get((s.id, DLT_FORM), []) if "dlt_aespid" in v and "dlt" in v}
+        treated.append(TreatedSubject(
+            subject_number=s.subject_number, site_id=s.site_id, dose_level=str(s.dose_level),
+            dlt_evaluable=s.dlt_evaluable is not False,
+            infusion_date=_infusion_date(records.get((s.id, INFUSION_FORM), [])),
+            adverse_events=records.get((s.id, AE_FORM), []), investigator=assessed,
+            committee=committee.get(s.id, {})))
+    return treated
+
+
+def _records(conn: Connection, study: StudyDefinition,
+             subject_ids: Sequence[int]) -> dict[tuple[int, str], list[Mapping[str, object]]]:
+    """(subject id, form id) -> the values of the subject's records of that form, in record order."""
+    forms = [f for f in (INFUSION_FORM, AE_FORM, DLT_FORM) if f in study.forms]
+    rows = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.form_id)
+                        .where(FormRecord.subject_id.in_(subject_ids), FormRecord.form_id.in_(forms))
+                        .order_by(FormRecord.id)).all() if subject_ids else []
+    found: dict[tuple[int, str], list[Mapping[str, object]]] = {}
+    for form_id in forms:
+        ids = [r.id for r in rows if r.form_id == form_id]
+        values = store.read_entered(conn, store.table_of(study, form_id), ids)
+        for row in rows:
+            if row.form_id == form_id and row.id in values:
+                found.setdefault((row.subject_id, form_id), []).append(values[row.id])
+    return found
+
+
+def _infusion_date(records: Iterable[Mapping[str, object]]) -> date | None:
+    dates = [on for v in records if isinstance(on := v.get("exdat"), date)]
+    return min(dates) if dates else None
+
+
+def _committee_verdicts(conn: Connection, subject_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    rows = conn.execute(select(DltAdjudication.subject_id, DltAdjudication.aespid, DltAdjudication.verdict)
+                        .where(DltAdjudication.subject_id.in_(subject_ids))
+                        .order_by(DltAdjudication.id)).all() if subject_ids else []
+    verdicts: dict[int, dict[str, str]] = {}
+    for row in rows:  # later rows replace earlier ones: the latest verdict counts
+        verdicts.setdefault(row.subject_id, {})[row.aespid] = row.verdict
+    return verdicts
+
+
+def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
+                     exclude: int) -> list[tuple[str, date]]:
+    """Each other subject at `level` with the date of their first infusion (given, else planned)."""
+    others = conn.execute(select(Subject.id, Subject.subject_number).where(
+        Subject.study_id == study.id, Subject.dose_level == level, Subject.id != exclude)).all()
+    records = _records(conn, study, [o.id for o in others])
+    planned = {row.subject_id: row.planned_date for row in conn.execute(
+        select(Visit.subject_id, Visit.planned_date).where(
+            Visit.subject_id.in_([o.id for o in others]), Visit.visit_code == INFUSION_VISIT, Visit.occurrence == 1))}
+    found = []
+    for other in others:
+        given = _infusion_date(records.get((other.id, INFUSION_FORM), []))
+        on = given or planned.get(other.id)
+        if on is not None:
+            found.append((other.subject_number, on))
+    return found
+
+
+def _latest_decision(conn: Connection, study_id: str) -> CommitteeDecision | None:
+    d = EscalationDecision
+    row = conn.execute(
+        select(d.action, d.level, d.recommended_action, d.recommended_level, d.overrides, d.reason, User.username,
+               d.decided_at).join(User, User.id == d.decided_by)
+        .where(d.study_id == study_id).order_by(d.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return CommitteeDecision(row.action, row.level, row.recommended_action, row.recommended_level, row.overrides,
+                             row.reason, row.username, store.stored_utc(row.decided_at))
+
+
+def _event(current: StudyEscalation, subject_number: str, aespid: str) -> EventOutcome:
+    for level in current.state.levels:
+        for subject in level.subjects:
+            if subject.subject.subject_number != subject_number:
+                continue
+            for event in subject.events:
+                if event.aespid == aespid:
+                    return event
+    raise NotFound(f"subject {subject_number} has no adverse event {aespid} in a DLT evaluation")
+
+
+def _steered(study: StudyDefinition, state: EscalationState, decision: CommitteeDecision | None) -> StudyEscalation:
+    engine = state.recommendation
+    if (decision is None or not decision.overrides
+            or (decision.recommended_action, decision.recommended_level) != (engine.action.value, engine.level)):
+        return StudyEscalation(state, decision, engine.open_level if engine.action.enrols else None, engine.slots,
+                               engine.action is Action.OPEN_EXPANSION, False)
+    action = Action(decision.action)
+    if not action.enrols or decision.level is None:
+        return StudyEscalation(state, decision, None, 0, False, True)
+    return StudyEscalation(state, decision, decision.level, _places(study, state, decision.level, action),
+                           action is Action.OPEN_EXPANSION, True)
+
+
+def _places(study: StudyDefinition, state: EscalationState, level: str, action: Action) -> int | None:
+    """Places left at `level` under a committee decision: up to the expanded cohort, within the enrolment cap."""
+    escalation = study.spec.escalation
+    cap = None if escalation.max_subjects is None else max(escalation.max_subjects - state.enrolled, 0)
+    if action is Action.OPEN_EXPANSION:
+        return cap
+    treated = next(s.cohort.evaluable for s in state.levels if s.level.id == level)
+    places = max(escalation.expanded_cohort_size - treated, 0)
+    return places if cap is None else min(places, cap)

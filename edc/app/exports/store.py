@@ -1,0 +1,165 @@
+"""The database reader of the SDTM export: a study's subjects and their captured data as `SubjectData`.
+
+It lives in the services layer, not in `edc.export`: the import contract
+"The export file writers do not depend on storage or the API" keeps
+`edc.export` free of `edc.db`, `edc.services` and SQLAlchemy, and the mapping
+engine there (`edc.export.mapping`) stays pure.
+
+Queries per call, whatever the number of subjects: one each for the subjects,
+their visits, the eligibility decisions and the committee's verdicts, and per
+form asked for one for its records plus one per `BATCH` records for their
+values (a form without records costs the one). Every query is scoped by the
+study through a join, so no list of subject ids is ever sent.
+
+Decisions:
+- records are the current values (`form_records` keeps one typed row per
+  record, replaced by a correction); empty items are left out and calculated
+  items are in, as stored. Every record is read: records are never deleted
+  or voided (their only status is "entered"), and one without a typed row
+  has nothing to export.
+- a subject's records of a form are in visit order (as `visits`), then seq,
+  so `SubjectData.first` is the earliest; a form the subject has no record of
+  has no key in `records`.
+- last_contact is the latest `visit_date` of a done visit (None without one);
+  record dates are not searched, so the AE and medication logs do not move it.
+- committee_dlt and eligibility are the latest rows (highest id) per AE
+  number and per subject, as `edc.app.escalation.service` and
+  `edc.app.eligibility.service` read them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, select
+
+from edc.app.records import store
+from edc.app.subjects.service import LOGS_VISIT
+from edc.app.visits.service import DONE
+from edc.db import core as db
+from edc.definitions.catalog import StudyDefinition
+from edc.export.mapping import FormRecord, SubjectData, VisitData
+
+#: Record ids per values query: far below the bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """A stored visit with the key records and visits are ordered by."""
+
+    subject_id: int
+    data: VisitData
+    order: tuple[bool, date, str, int]
+
+
+def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[str]) -> list[SubjectData]:
+    """Every subject of the study (screen failures included), in subject-number order, with the current
+    values of their records of `forms` only (other forms are not read: an export reads per dataset, so
+    memory follows the largest dataset, not the whole study)."""
+    visits = _visits(conn, study.id)
+    records: dict[int, dict[str, tuple[FormRecord, ...]]] = defaultdict(dict)
+    for form_id in sorted(set(forms) & set(study.forms)):  # a spec's form another trial lacks has no table
+        for subject_id, found in _form_records(conn, study, form_id, visits).items():
+            records[subject_id][form_id] = found
+    committee = _committee_verdicts(conn, study.id)
+    eligibility = _eligibility(conn, study.id)
+    by_subject: dict[int, list[_Visit]] = defaultdict(list)
+    for visit in visits.values():
+        by_subject[visit.subject_id].append(visit)
+    return [
+        SubjectData(subject_number=row.subject_number, site=row.code, status=row.status, dose_level=row.dose_level,
+                    last_contact=_last_contact(by_subject[row.id]), records=records.get(row.id, {}),
+                    committee_dlt=committee.get(row.id, {}), eligibility=eligibility.get(row.id, {}),
+                    visits=_listed(by_subject[row.id]))
+        for row in conn.execute(
+            select(db.Subject.id, db.Subject.subject_number, db.Site.code, db.Subject.status, db.Subject.dose_level)
+            .join(db.Site, db.Site.id == db.Subject.site_id).where(db.Subject.study_id == study.id)
+            .order_by(db.Subject.subject_number))
+    ]
+
+
+def _visits(conn: Connection, study_id: str) -> dict[int, _Visit]:
+    """Every visit of the study's subjects by id, the logs included (records point at them too)."""
+    v = db.Visit
+    rows = conn.execute(select(v.id, v.subject_id, v.visit_code, v.occurrence, v.status, v.visit_date,
+                               v.planned_date).join(db.Subject, db.Subject.id == v.subject_id)
+                        .where(db.Subject.study_id == study_id))
+    return {int(row.id): _Visit(int(row.subject_id),
+                                VisitData(row.visit_code, int(row.occurrence), row.status, row.visit_date,
+                                          row.planned_date),
+                                _order(row.planned_date or row.visit_date, row.visit_code, int(row.occurrence)))
+            for row in rows}
+
+
+def _order(on: date | None, code: str, occurrence: int) -> tuple[bool, date, str, int]:
+    """By planned date (the visit date for an unplanned one), undated last, then code and occurrence.
+
+    Sorted here, not in SQL: SQLite puts NULLs first, PostgreSQL last.
+    """
+    return on is None, on or date.min, code, occurrence
+
+
+def _listed(visits: Sequence[_Visit]) -> tuple[VisitData, ...]:
+    """The subject's visits in order, without the running-log pseudo-visit."""
+    return tuple(v.data for v in sorted(visits, key=lambda v: v.order) if v.data.visit != LOGS_VISIT)
+
+
+def _last_contact(visits: Sequence[_Visit]) -> date | None:
+    dates = [v.data.visit_date for v in visits if v.data.status == DONE and v.data.visit_date is not None]
+    return max(dates, default=None)
+
+
+def _form_records(conn: Connection, study: StudyDefinition, form_id: str,
+                  visits: Mapping[int, _Visit]) -> dict[int, tuple[FormRecord, ...]]:
+    """subject id -> the subject's records of `form_id` with their values, in visit order then seq."""
+    r = db.FormRecord
+    rows = conn.execute(select(r.id, r.subject_id, r.visit_id, r.seq).join(db.Subject, db.Subject.id == r.subject_id)
+                        .where(db.Subject.study_id == study.id, r.form_id == form_id)).all()
+    values = dict(_values(conn, study, form_id, [int(row.id) for row in rows]))
+    found: dict[int, list[tuple[tuple[bool, date, str, int], int, FormRecord]]] = defaultdict(list)
+    for row in rows:
+        if row.id not in values:  # an identity without a typed row holds nothing to export
+            continue
+        visit = visits[row.visit_id]
+        record = FormRecord(values[row.id], visit.data.visit, visit.data.occurrence)
+        found[int(row.subject_id)].append((visit.order, int(row.seq), record))
+    return {subject_id: tuple(record for _, _, record in sorted(these, key=lambda t: t[:2]))
+            for subject_id, these in found.items()}
+
+
+def _values(conn: Connection, study: StudyDefinition, form_id: str,
+            record_ids: Sequence[int]) -> Iterator[tuple[int, dict[str, object]]]:
+    """The entered values of the records, `BATCH` records per query (the record store's batch read)."""
+    table = store.table_of(study, form_id)
+    for start in range(0, len(record_ids), BATCH):
+        yield from store.read_entered(conn, table, record_ids[start:start + BATCH]).items()
+
+
+def _committee_verdicts(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
+    """subject id -> AE number -> the committee's latest verdict (DLT / NOT_DLT).
+
+    The same rule as `edc.app.escalation.service`, whose reader takes a list of subject ids; this one is
+    scoped by the study so ten thousand subjects need no ten thousand bind parameters.
+    """
+    a = db.DltAdjudication
+    rows = conn.execute(select(a.subject_id, a.aespid, a.verdict).join(db.Subject, db.Subject.id == a.subject_id)
+                        .where(db.Subject.study_id == study_id).order_by(a.id))
+    verdicts: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in rows:  # later rows replace earlier ones: the latest verdict counts
+        verdicts[int(row.subject_id)][str(row.aespid)] = str(row.verdict)
+    return verdicts
+
+
+def _eligibility(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
+    """subject id -> the criteria map {criterion id: status} of the latest eligibility decision."""
+    e = db.EligibilityDecision
+    rows = conn.execute(select(e.subject_id, e.criteria).join(db.Subject, db.Subject.id == e.subject_id)
+                        .where(db.Subject.study_id == study_id).order_by(e.id))
+    latest: dict[int, dict[str, str]] = {}
+    for row in rows:  # later decisions replace earlier ones: the latest is the current decision
+        latest[int(row.subject_id)] = {str(k): str(v) for k, v in (row.criteria or {}).items()}
+    return latest

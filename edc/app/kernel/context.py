@@ -1,0 +1,113 @@
+"""The request's unit of work: one database transaction, the caller authenticated and authorised inside it.
+
+Controllers open `acting(request, study_id, permission, write=...)` and call
+services with what it yields. The transaction commits when the block ends
+normally and rolls back on any exception, so a change and its audit events
+are stored together or not at all (services never commit). Write requests
+take SQLite's write lock up front (see `edc.db.engine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request
+from sqlalchemy import Connection, Engine
+
+from edc.app.access.service import authenticate
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import NotFound, Unauthenticated
+from edc.app.kernel.permissions import Permission, Principal, actor_for
+from edc.db.engine import WRITE
+from edc.definitions.catalog import Catalog, StudyDefinition
+
+STATE_KEY = "edc"
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What every request needs: the database engine and the loaded definitions."""
+
+    engine: Engine
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An authorised request inside its transaction."""
+
+    conn: Connection
+    actor: Actor
+    principal: Principal
+    study: StudyDefinition
+    now: datetime
+
+
+def app_state(request: Request[Any, Any, Any]) -> AppState:
+    """The application's engine and catalog."""
+    state: AppState = request.app.state[STATE_KEY]
+    return state
+
+
+@contextmanager
+def transaction(request: Request[Any, Any, Any], *, write: bool) -> Iterator[Connection]:
+    """A transaction of the request (committed at the end of the block, rolled back on error)."""
+    engine = app_state(request).engine
+    with (engine.execution_options(**WRITE) if write else engine).begin() as conn:
+        yield conn
+
+
+@contextmanager
+def acting(request: Request[Any, Any, Any], study_id: str, permission: Permission, *,
+           write: bool = False) -> Iterator[Scope]:
+    """Authenticate the bearer token, find the study, check the permission; yield the scope in one transaction.
+
+    Order matters: no credentials is 401 whatever the study, an unknown study
+    is 404, a role without the permission is 403.
+    """
+    token = bearer_token(request)
+    now = datetime.now(UTC)
+    with transaction(request, write=write) as conn:
+        principal = authenticate(conn, token, now)
+        study = find_study(request, study_id)
+        actor = actor_for(principal, study.id, permission)
+        yield Scope(conn, actor, principal, study, now)
+
+
+@contextmanager
+def authenticated(request: Request[Any, Any, Any], *, write: bool = False) -> Iterator[tuple[Connection, Principal,
+                                                                                           datetime]]:
+    """An authenticated request not tied to one study (study lists, logout)."""
+    token = bearer_token(request)
+    now = datetime.now(UTC)
+    with transaction(request, write=write) as conn:
+        yield conn, authenticate(conn, token, now), now
+
+
+def find_study(request: Request[Any, Any, Any], study_id: str) -> StudyDefinition:
+    """The loaded study `study_id`; NotFound otherwise."""
+    study = app_state(request).catalog.studies.get(study_id)
+    if study is None:
+        raise NotFound(f"no study '{study_id}'")
+    return study
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    """The token of `Authorization: Bearer <token>`; Unauthenticated when absent or malformed."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send a bearer token: Authorization: Bearer <token> (POST /api/v1/auth/token)")
+    return token.strip()
+
+
+def next_link(request: Request[Any, Any, Any], cursor: str) -> str:
+    """The request's own URL with `cursor` set: the link to the following page."""
+    query = {key: value for key, value in request.query_params.items() if key != "cursor"}
+    query["cursor"] = cursor
+    return str(request.url.with_replacements(query=urlencode(query)))

@@ -1,0 +1,187 @@
+"""Storage of form records: the `form_records` identity row, the form's typed row, findings and idempotency keys.
+
+Every function works inside the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, Table, delete, func, insert, select, update
+
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import NotFound
+from edc.db.core import Base, FormRecord, IdempotencyKey, RecordFinding, Subject, Visit
+from edc.db.formtables import form_table
+from edc.definitions.catalog import StudyDefinition
+from edc.rules.checks import Finding
+
+_TABLES: dict[tuple[str, str, str], Table] = {}
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """A visit with what a record needs from it: its subject, site and visit code."""
+
+    visit_id: int
+    visit_code: str
+    subject_id: int
+    site_id: int
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A `form_records` row with the context audit events need."""
+
+    record_id: int
+    form_id: str
+    visit_id: int
+    subject_id: int
+    site_id: int
+    version: int
+
+
+def table_of(study: StudyDefinition, form_id: str) -> Table:
+    """The typed table of `form_id` (built from the definition, cached per form content)."""
+    key = (study.id, form_id, study.form_hash(form_id))
+    if key not in _TABLES:
+        metadata = MetaData(naming_convention=Base.metadata.naming_convention)
+        Base.metadata.tables["form_records"].to_metadata(metadata)
+        _TABLES[key] = form_table(metadata, study, study.forms[form_id])
+    return _TABLES[key]
+
+
+def visit_context(conn: Connection, study_id: str, visit_id: int, actor: Actor) -> VisitContext:
+    """The visit `visit_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
+    row = conn.execute(
+        select(Visit.id, Visit.visit_code, Subject.id.label("subject_id"), Subject.site_id)
+        .join(Subject, Subject.id == Visit.subject_id)
+        .where(Visit.id == visit_id, Subject.study_id == study_id)).one_or_none()
+    if row is None or not actor.sees(int(row.site_id)):  # another site's visit looks missing
+        raise NotFound(f"visit {visit_id} not found in study '{study_id}'")
+    return VisitContext(int(row.id), str(row.visit_code), int(row.subject_id), int(row.site_id))
+
+
+def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor, *,
+                  for_update: bool = False) -> StoredRecord:
+    """The record `record_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise.
+
+    `for_update` locks the record's row until the transaction ends (PostgreSQL; SQLite's writers are
+    serialised already), so the version read and the values read afterwards belong together.
+    """
+    query = (select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
+                    FormRecord.version, Subject.site_id)
+             .join(Subject, Subject.id == FormRecord.subject_id)
+             .where(FormRecord.id == record_id, Subject.study_id == study_id))
+    if for_update:
+        query = query.with_for_update(of=FormRecord)
+    row = conn.execute(query).one_or_none()
+    if row is None or not actor.sees(int(row.site_id)):  # another site's record looks missing
+        raise NotFound(f"record {record_id} not found in study '{study_id}'")
+    return StoredRecord(int(row.id), str(row.form_id), int(row.visit_id), int(row.subject_id),
+                        int(row.site_id), int(row.version))
+
+
+def count_records(conn: Connection, visit_id: int, form_id: str) -> int:
+    """The highest seq of `form_id` at the visit (0 when none)."""
+    found = conn.execute(select(func.max(FormRecord.seq)).where(
+        FormRecord.visit_id == visit_id, FormRecord.form_id == form_id)).scalar_one()
+    return int(found or 0)
+
+
+def insert_record(conn: Connection, *, ctx: VisitContext, form_id: str, seq: int, definition_version_id: int,
+                  form_sha256: str, user_id: int, now: datetime) -> int:
+    """Insert the `form_records` row (version 1) and return its id."""
+    inserted = conn.execute(insert(FormRecord).values(
+        subject_id=ctx.subject_id, visit_id=ctx.visit_id, form_id=form_id, seq=seq,
+        definition_version_id=definition_version_id, form_sha256=form_sha256, status="entered",
+        version=1, created_at=now, created_by=user_id, updated_at=now, updated_by=user_id,
+    )).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def insert_values(conn: Connection, table: Table, record_id: int, values: Mapping[str, object]) -> None:
+    """Insert the typed row of a record."""
+    conn.execute(insert(table).values(record_id=record_id, **values))
+
+
+def update_values(conn: Connection, table: Table, record_id: int, values: Mapping[str, object]) -> None:
+    """Replace the typed row of a record."""
+    conn.execute(update(table).where(table.c.record_id == record_id).values(**values))
+
+
+def read_values(conn: Connection, table: Table, record_id: int) -> dict[str, object]:
+    """The typed values of a record, every item of the form included."""
+    row = conn.execute(select(table).where(table.c.record_id == record_id)).mappings().one()
+    return {name: aware(value) for name, value in row.items() if name != "record_id"}
+
+
+def read_entered(conn: Connection, table: Table, record_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """The entered values (empty items left out) of many records of one form, in one query."""
+    if not record_ids:
+        return {}
+    rows = conn.execute(select(table).where(table.c.record_id.in_(record_ids))).mappings()
+    return {row["record_id"]: {name: aware(value) for name, value in row.items()
+                               if name != "record_id" and value is not None} for row in rows}
+
+
+def stored_utc(moment: datetime) -> datetime:
+    """A stored timestamp as UTC-aware: SQLite returns naive datetimes, and every stored one is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def aware(value: object) -> object:
+    """SQLite returns naive datetimes; stored ones are UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def bump_version(conn: Connection, record_id: int, expected: int, user_id: int, now: datetime) -> bool:
+    """Raise the record's version if it still is `expected`; False when another writer came first."""
+    result = conn.execute(
+        update(FormRecord).where(FormRecord.id == record_id, FormRecord.version == expected)
+        .values(version=FormRecord.version + 1, updated_at=now, updated_by=user_id))
+    return result.rowcount == 1
+
+
+def replace_findings(conn: Connection, record_id: int, version: int, findings: Sequence[Finding],
+                     now: datetime) -> None:
+    """Store `findings` as the record's findings for `version`, dropping earlier ones."""
+    if version > 1:  # a new record has none yet
+        conn.execute(delete(RecordFinding).where(RecordFinding.record_id == record_id))
+    if findings:
+        conn.execute(insert(RecordFinding), [
+            {"record_id": record_id, "record_version": version, "check_id": f.check_id, "severity": f.severity,
+             "item": f.item, "message": f.message, "status": "open", "created_at": now} for f in findings])
+
+
+def read_findings(conn: Connection, record_id: int) -> list[dict[str, Any]]:
+    """The record's stored findings, in the order they were stored."""
+    rows = conn.execute(select(RecordFinding.check_id, RecordFinding.severity, RecordFinding.item,
+                               RecordFinding.message, RecordFinding.record_version)
+                        .where(RecordFinding.record_id == record_id).order_by(RecordFinding.id))
+    return [dict(row) for row in rows.mappings()]
+
+
+def find_key(conn: Connection, user_id: int, key: str) -> tuple[str, int | None] | None:
+    """The request hash and record id stored under an Idempotency-Key, or None."""
+    row = conn.execute(select(IdempotencyKey.request_sha256, IdempotencyKey.resource_id)
+                       .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).one_or_none()
+    return None if row is None else (str(row.request_sha256), row.resource_id)
+
+
+def insert_key(conn: Connection, *, user_id: int, key: str, digest: str, now: datetime) -> None:
+    """Claim an Idempotency-Key; the unique (user_id, key) constraint refuses a second claim."""
+    conn.execute(insert(IdempotencyKey).values(user_id=user_id, key=key, request_sha256=digest,
+                                               resource="form_record", resource_id=None, created_at=now))
+
+
+def settle_key(conn: Connection, user_id: int, key: str, record_id: int) -> None:
+    """Record which form record a claimed key created."""
+    conn.execute(update(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                 .values(resource_id=record_id))

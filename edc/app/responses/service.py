@@ -1,0 +1,69 @@
+"""A subject's lupus responses (SRI-4, LLDAS, DORIS) read from their stored records.
+
+Computed on every read, like eligibility: the result follows corrections at
+once and is never stored as the truth. The assembly rules (baseline, dates,
+steroid dose) are in `edc.domain.lupus_course`; this module only reads the subject's
+visits, their SLEDAI / BILAG / PGA records and the medication log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from edc.app.kernel import lookups
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import NotFound
+from edc.app.kernel.lookups import SubjectRow
+from edc.app.records import store
+from edc.db.core import FormRecord, Visit
+from edc.definitions.catalog import StudyDefinition
+from edc.domain.lupus_course import SubjectResponses, VisitForms, subject_responses
+
+INSTRUMENTS = ("sledai", "bilag", "pga")
+MEDICATIONS = "concomitant_medications"
+
+
+@dataclass(frozen=True)
+class SubjectLupusResponses:
+    """The subject and their responses."""
+
+    subject: SubjectRow
+    responses: SubjectResponses
+
+
+def lupus_responses(conn: Connection, *, study: StudyDefinition, subject_number: str,
+                    actor: Actor) -> SubjectLupusResponses:
+    """The responses of a subject the actor sees; NotFound for a study without SLEDAI and PGA forms."""
+    if not {"sledai", "pga"} <= study.forms.keys():
+        raise NotFound(f"study '{study.id}' does not assess lupus disease activity (no SLEDAI and PGA forms)")
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
+    values = _records(conn, study, subject.subject_id)
+    days = {visit.id: visit.day for visit in study.spec.schedule.visits}
+    visits = [VisitForms(row.visit_code, row.occurrence, days.get(row.visit_code), row.visit_date,
+                         *(_single(values, row.id, form_id) for form_id in INSTRUMENTS))
+              for row in conn.execute(select(Visit.id, Visit.visit_code, Visit.occurrence, Visit.visit_date)
+                                      .where(Visit.subject_id == subject.subject_id))]
+    medications = {seq: v for (_, form_id, seq), v in values.items() if form_id == MEDICATIONS}
+    return SubjectLupusResponses(subject, subject_responses(visits, medications))
+
+
+def _records(conn: Connection, study: StudyDefinition,
+             subject_id: int) -> dict[tuple[int, str, int], Mapping[str, object]]:
+    """(visit id, form id, seq) -> values of the subject's records of the instruments and the medication log."""
+    wanted = [form_id for form_id in (*INSTRUMENTS, MEDICATIONS) if form_id in study.forms]
+    rows = conn.execute(select(FormRecord.id, FormRecord.visit_id, FormRecord.form_id, FormRecord.seq)
+                        .where(FormRecord.subject_id == subject_id, FormRecord.form_id.in_(wanted))).all()
+    found: dict[tuple[int, str, int], Mapping[str, object]] = {}
+    for form_id in wanted:
+        keys = {row.id: (row.visit_id, row.form_id, row.seq) for row in rows if row.form_id == form_id}
+        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), list(keys)).items():
+            found[keys[record_id]] = values
+    return found
+
+
+def _single(values: Mapping[tuple[int, str, int], Mapping[str, object]], visit_id: int,
+            form_id: str) -> Mapping[str, object] | None:
+    return values.get((visit_id, form_id, 1))

@@ -1,0 +1,181 @@
+"""Source data verification: monitors mark items verified; a correction clears what it changed; progress per subject.
+
+The unit is the entered item of a record (calculated items are derived, not
+verified against source). A monitor verifies listed items of a record, a whole
+record (its entered items) or a whole visit (every record's entered items);
+items already verified are left as they are. A correction clears the marks
+of the items it changed, in the same transaction, with the new version as
+reason. A record counts as verified when every entered item has a current
+mark. Locked data take no marks; frozen data may be verified. Audited per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from edc import audit
+from edc.app.kernel import lookups
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput
+from edc.app.locks import service as locks
+from edc.app.records import store
+from edc.db.core import FormRecord, SdvMark, Site, Subject
+from edc.definitions.catalog import StudyDefinition
+
+
+@dataclass(frozen=True)
+class SdvTarget:
+    """What to verify: a visit, or one record of it, optionally only some of its items."""
+
+    subject_number: str
+    visit_code: str
+    occurrence: int = 1
+    form_id: str | None = None
+    seq: int = 1
+    items: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SubjectProgress:
+    """Source data verification of one subject: records and entered items, and how many are verified."""
+
+    site: str
+    subject_number: str
+    records: int
+    records_verified: int
+    items: int
+    items_verified: int
+
+
+def verify(conn: Connection, *, study: StudyDefinition, target: SdvTarget, actor: Actor, now: datetime) -> int:
+    """Mark the target's entered items verified; returns how many new marks were made."""
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=target.subject_number, actor=actor)
+    visit_id = lookups.find_visit_id(conn, subject_id=subject.subject_id, visit_code=target.visit_code,
+                                     occurrence=target.occurrence)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
+                          query_step=True)
+    records = _records(conn, visit_id, target)
+    made = 0
+    for record_id, form_id, version in records:
+        locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, record_id=record_id,
+                              query_step=True)
+        entered = entered_items(study, form_id, store.read_values(conn, store.table_of(study, form_id), record_id))
+        wanted = _wanted(study, form_id, entered, target.items)
+        new = sorted(wanted - current_marks(conn, [record_id]).get(record_id, set()))
+        if not new:
+            continue
+        conn.execute(insert(SdvMark), [
+            {"study_id": study.id, "site_id": subject.site_id, "subject_id": subject.subject_id,
+             "record_id": record_id, "item": item, "record_version": version, "verified_by": actor.user_id,
+             "verified_at": now} for item in new])
+        audit.append_items(conn, [audit.ItemChange(item, None, "verified") for item in new], action="sdv.mark",
+                           occurred_at=now, user_id=actor.user_id, role=actor.role, site_id=subject.site_id,
+                           study_id=study.id, subject_id=subject.subject_id, record_id=record_id, form_id=form_id,
+                           reason=f"verified against source at version {version}")
+        made += len(new)
+    return made
+
+
+def clear_changed(conn: Connection, *, study_id: str, site_id: int, subject_id: int, record_id: int, form_id: str,
+                  items: Iterable[str], version: int, now: datetime) -> None:
+    """Clear the current marks of the items a correction changed."""
+    changed = set(items)
+    marked = current_marks(conn, [record_id]).get(record_id, set()) & changed
+    if not marked:
+        return
+    reason = f"changed by the correction to version {version}"
+    conn.execute(update(SdvMark).where(SdvMark.record_id == record_id, SdvMark.item.in_(marked),
+                                       SdvMark.cleared_at.is_(None)).values(cleared_at=now, cleared_reason=reason))
+    audit.append_items(conn, [audit.ItemChange(item, "verified", None) for item in sorted(marked)],
+                       action="sdv.clear", occurred_at=now, site_id=site_id, study_id=study_id,
+                       subject_id=subject_id, record_id=record_id, form_id=form_id, reason=reason)
+
+
+def progress(conn: Connection, *, study: StudyDefinition, actor: Actor,
+             site_code: str | None = None) -> list[SubjectProgress]:
+    """Verification per subject at the sites the actor sees, in subject number order."""
+    statement = (select(FormRecord.id, FormRecord.form_id, Subject.subject_number, Subject.site_id, Site.code)
+                 .join(Subject, Subject.id == FormRecord.subject_id).join(Site, Site.id == Subject.site_id)
+                 .where(Subject.study_id == study.id))
+    if site_code is not None:
+        statement = statement.where(Site.code == site_code)
+    rows = [r for r in conn.execute(statement).all() if actor.sees(int(r.site_id))]
+    entered = _entered_by_record(conn, study, rows)
+    marks = current_marks(conn, [r.id for r in rows])
+    tally: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        counts = tally.setdefault((row.code, row.subject_number), [0, 0, 0, 0])
+        items = entered.get(row.id, set())
+        verified = items & marks.get(row.id, set())
+        counts[0] += 1
+        counts[1] += int(bool(items) and verified == items)
+        counts[2] += len(items)
+        counts[3] += len(verified)
+    return [SubjectProgress(site, number, *counts) for (site, number), counts in sorted(tally.items())]
+
+
+def entered_items(study: StudyDefinition, form_id: str, values: Mapping[str, object]) -> set[str]:
+    """The record's items that were entered (not calculated) and hold a value."""
+    form = study.forms[form_id]
+    return {item.name for item in form.items if not item.is_calculated and values.get(item.name) is not None}
+
+
+def _records(conn: Connection, visit_id: int, target: SdvTarget) -> list[tuple[int, str, int]]:
+    """(record id, form id, version) of what the target covers."""
+    if target.form_id is None:
+        if target.items is not None:
+            raise InvalidInput("items need their form")
+        rows = conn.execute(select(FormRecord.id, FormRecord.form_id, FormRecord.version)
+                            .where(FormRecord.visit_id == visit_id).order_by(FormRecord.id)).all()
+        if not rows:
+            raise InvalidInput("the visit has no records to verify")
+        return [(int(r.id), str(r.form_id), int(r.version)) for r in rows]
+    record_id = lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)
+    version = conn.execute(select(FormRecord.version).where(FormRecord.id == record_id)).scalar_one()
+    return [(record_id, target.form_id, int(version))]
+
+
+def _wanted(study: StudyDefinition, form_id: str, entered: set[str], items: Sequence[str] | None) -> set[str]:
+    if items is None:
+        return entered
+    form = study.forms[form_id]
+    problems = []
+    for name in items:
+        item = form.item(name)
+        if item is None:
+            problems.append(f"'{name}' is not an item of form '{form_id}'")
+        elif item.is_calculated:
+            problems.append(f"'{name}' is calculated: it is not verified against source")
+        elif name not in entered:
+            problems.append(f"'{name}' has no value to verify")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return set(items)
+
+
+def current_marks(conn: Connection, record_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Record id -> the items with a current (not cleared) verification mark."""
+    if not record_ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    for row in conn.execute(select(SdvMark.record_id, SdvMark.item).where(
+            SdvMark.record_id.in_(record_ids), SdvMark.cleared_at.is_(None))):
+        found.setdefault(int(row.record_id), set()).add(str(row.item))
+    return found
+
+
+def _entered_by_record(conn: Connection, study: StudyDefinition,
+                       rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, set[str]]:
+    by_form: dict[str, list[int]] = {}
+    for row in rows:
+        by_form.setdefault(str(row.form_id), []).append(int(row.id))
+    entered: dict[int, set[str]] = {}
+    for form_id, ids in by_form.items():
+        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), ids).items():
+            entered[record_id] = entered_items(study, form_id, values)
+    return entered

@@ -1,0 +1,192 @@
+"""Electronic signatures (21 CFR Part 11): an investigator signs a record, a visit or a casebook with the password.
+
+A signature stores who signed (shown with the full name), when (UTC), what it
+means in the signer's words, and the SHA-256 of what was signed: every record
+covered, at its version, with its values in the audit trail's canonical text.
+Reading a signature recomputes that hash, so a signature whose data changed is
+seen as such even if an invalidation were missed.
+
+Any later change to what a signature covers (a correction of a covered
+record, a new record at a signed visit or in a signed casebook) invalidates
+it in the same transaction, with the reason; the investigator signs again.
+A wrong password refuses the signature and counts as a failed login; the
+caller commits that outcome, then refuses. Locked data take no signature;
+frozen data may be signed (the usual order: freeze, sign, lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from edc import audit
+from edc.app.access.service import reauthenticate
+from edc.app.kernel import lookups
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput, ReasonRequired
+from edc.app.locks import service as locks
+from edc.app.records import store
+from edc.db.core import FormRecord, Signature, User, Visit
+from edc.definitions.catalog import StudyDefinition
+
+SCOPES = ("record", "visit", "casebook")
+MAX_MEANING = 500
+
+
+@dataclass(frozen=True)
+class SignTarget:
+    """What to sign: one record, one visit, or the subject's whole casebook."""
+
+    subject_number: str
+    scope: str
+    visit_code: str | None = None
+    occurrence: int = 1
+    form_id: str | None = None
+    seq: int = 1
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    """A signature as shown: signer, time, meaning, what it covers, its hash and whether it still holds."""
+
+    signature_id: int
+    scope: str
+    visit_code: str | None
+    occurrence: int | None
+    form_id: str | None
+    seq: int | None
+    signer: str
+    signer_name: str
+    meaning: str
+    signed_at: datetime
+    content_sha256: str
+    valid: bool
+    invalidated_at: datetime | None
+    invalidated_reason: str | None
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """The new signature, or why it was refused (commit either way: a refusal is audited and counted)."""
+
+    signature: SignatureView | None
+    refused: str | None = None
+
+
+def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, password: str, meaning: str, actor: Actor,
+         now: datetime) -> SignOutcome:
+    """Sign `target` after checking the signer's password again."""
+    if not meaning or not meaning.strip() or len(meaning) > MAX_MEANING:
+        raise ReasonRequired(f"a signature needs its meaning (1-{MAX_MEANING} characters)")
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=target.subject_number, actor=actor)
+    visit_id, record_ids = _covered(conn, subject.subject_id, target)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
+                          record_id=record_ids[0] if target.scope == "record" else None, query_step=True)
+    if not reauthenticate(conn, user_id=actor.user_id, password=password, now=now):
+        # the login failure is audited globally; this event puts the refusal in the study's trail
+        audit.append(conn, action="record.sign_refused", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                     site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, item=target.scope,
+                     reason="password not confirmed")
+        return SignOutcome(None, "the password is not correct (or the account is locked); nothing was signed")
+    digest = content_sha256(conn, study, record_ids)
+    signature_id = conn.execute(insert(Signature).values(
+        subject_id=subject.subject_id, scope=target.scope, visit_id=visit_id,
+        record_id=record_ids[0] if target.scope == "record" else None, user_id=actor.user_id, meaning=meaning,
+        content_sha256=digest, signed_at=now).returning(Signature.id)).scalar_one()
+    audit.append(conn, action="record.sign", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                 site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id,
+                 record_id=record_ids[0] if target.scope == "record" else None, item=target.scope,
+                 new_value=digest, reason=f"signature {signature_id}: {meaning}")
+    return SignOutcome(_views(conn, study, subject.subject_id, int(signature_id))[0])
+
+
+def invalidate_covering(conn: Connection, *, study_id: str, site_id: int, subject_id: int, visit_id: int,
+                        record_id: int, reason: str, now: datetime) -> int:
+    """Invalidate the valid signatures covering a record that changed; returns how many."""
+    covering = or_(Signature.scope == "casebook", and_(Signature.scope == "visit", Signature.visit_id == visit_id),
+                   and_(Signature.scope == "record", Signature.record_id == record_id))
+    ids = conn.execute(select(Signature.id, Signature.scope).where(
+        Signature.subject_id == subject_id, Signature.invalidated_at.is_(None), covering)).all()
+    for row in ids:
+        conn.execute(update(Signature).where(Signature.id == row.id).values(invalidated_at=now,
+                                                                            invalidated_reason=reason))
+        audit.append(conn, action="signature.invalidate", occurred_at=now, site_id=site_id, study_id=study_id,
+                     subject_id=subject_id, record_id=record_id, item=row.scope, old_value="valid",
+                     new_value="invalidated", reason=f"signature {row.id}: {reason}")
+    return len(ids)
+
+
+def subject_signatures(conn: Connection, *, study: StudyDefinition, subject_number: str,
+                       actor: Actor) -> list[SignatureView]:
+    """Every signature of a subject the actor sees, oldest first, each checked against the data as they are."""
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
+    return _views(conn, study, subject.subject_id, None)
+
+
+def content_sha256(conn: Connection, study: StudyDefinition, record_ids: Sequence[int]) -> str:
+    """SHA-256 of the records at their versions with their values (canonical text, in record id order)."""
+    rows = conn.execute(select(FormRecord.id, FormRecord.form_id, FormRecord.seq, FormRecord.version)
+                        .where(FormRecord.id.in_(record_ids)).order_by(FormRecord.id)).all()
+    content = []
+    for row in rows:
+        values = store.read_values(conn, store.table_of(study, row.form_id), row.id)
+        content.append({"record": row.id, "form": row.form_id, "seq": row.seq, "version": row.version,
+                        "values": {name: audit.value_text(value) for name, value in sorted(values.items())}})
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _covered(conn: Connection, subject_id: int, target: SignTarget) -> tuple[int | None, list[int]]:
+    """(visit id, record ids) a target covers; InvalidInput when it is malformed or covers nothing."""
+    if target.scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
+    if target.scope == "casebook":
+        ids = conn.execute(select(FormRecord.id).where(FormRecord.subject_id == subject_id)
+                           .order_by(FormRecord.id)).scalars().all()
+        visit_id = None
+    else:
+        if target.visit_code is None:
+            raise InvalidInput(f"a {target.scope} signature needs its visit")
+        visit_id = lookups.find_visit_id(conn, subject_id=subject_id, visit_code=target.visit_code,
+                                         occurrence=target.occurrence)
+        if target.scope == "record":
+            if target.form_id is None:
+                raise InvalidInput("a record signature needs its form")
+            ids = [lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)]
+        else:
+            ids = conn.execute(select(FormRecord.id).where(FormRecord.visit_id == visit_id)
+                               .order_by(FormRecord.id)).scalars().all()
+    if not ids:
+        raise InvalidInput(f"the {target.scope} has no records to sign")
+    return visit_id, [int(i) for i in ids]
+
+
+def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int | None) -> list[SignatureView]:
+    statement = (select(Signature.id, Signature.scope, Signature.record_id, Signature.meaning, Signature.signed_at,
+                        Signature.content_sha256, Signature.invalidated_at, Signature.invalidated_reason,
+                        User.username, User.full_name, Visit.visit_code, Visit.occurrence, FormRecord.form_id,
+                        FormRecord.seq)
+                 .join(User, User.id == Signature.user_id).outerjoin(Visit, Visit.id == Signature.visit_id)
+                 .outerjoin(FormRecord, FormRecord.id == Signature.record_id)
+                 .where(Signature.subject_id == subject_id).order_by(Signature.id))
+    if only is not None:
+        statement = statement.where(Signature.id == only)
+    views = []
+    for row in conn.execute(statement).all():
+        if row.scope == "record":
+            covered = [int(row.record_id)]
+        else:
+            target = SignTarget("", row.scope, row.visit_code, row.occurrence or 1)
+            covered = _covered(conn, subject_id, target)[1]
+        intact = content_sha256(conn, study, covered) == row.content_sha256
+        views.append(SignatureView(
+            int(row.id), row.scope, row.visit_code, row.occurrence, row.form_id, row.seq, row.username,
+            row.full_name, row.meaning, store.stored_utc(row.signed_at), row.content_sha256,
+            row.invalidated_at is None and intact,
+            None if row.invalidated_at is None else store.stored_utc(row.invalidated_at), row.invalidated_reason))
+    return views
+

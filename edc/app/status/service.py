@@ -1,0 +1,148 @@
+"""A study's status at a glance, per site: forms expected, entered, verified, signed and locked, queries, late visits.
+
+- expected: the forms of every scheduled visit that is due (planned on or
+  before today, or already dated), missed visits left out; a form counts once
+  per visit even when repeating;
+- entered: the records stored at scheduled and unscheduled visits (the logs
+  are not scheduled, so they are counted as entered only);
+- verified: records whose every entered item is source-verified;
+- signed: records covered by a valid signature (of the record, its visit or
+  the casebook); locked: records covered by an active freeze or lock;
+- queries: open ones by age in days (0-7, 8-30, over 30) and answered ones;
+- overdue visits: scheduled visits neither dated nor missed whose window closed
+  before today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from edc.app.kernel.actor import Actor
+from edc.app.queries.service import ANSWERED, OPEN
+from edc.app.records import store
+from edc.app.sdv import service as sdv
+from edc.app.visits.service import MISSED
+from edc.db.core import FormRecord, Lock, Query, Signature, Site, Subject, Visit
+from edc.definitions.catalog import StudyDefinition
+
+AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (None, ">30"))
+AnyRow = Row[*tuple[Any, ...]]
+
+
+@dataclass
+class SiteStatus:
+    """The counts of one site (or of the whole study, site "all")."""
+
+    site: str
+    subjects: int = 0
+    expected: int = 0
+    entered: int = 0
+    verified: int = 0
+    signed: int = 0
+    locked: int = 0
+    open_queries: dict[str, int] = field(default_factory=lambda: {label: 0 for _, label in AGE_BUCKETS})
+    answered_queries: int = 0
+    overdue_visits: int = 0
+
+
+def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now: datetime) -> list[SiteStatus]:
+    """One row per site the actor sees, then the total over them."""
+    today = now.date()
+    sites = {int(r.id): str(r.code) for r in conn.execute(select(Site.id, Site.code).where(Site.study_id == study.id))
+             if actor.sees(int(r.id))}
+    rows = {site_id: SiteStatus(code) for site_id, code in sorted(sites.items(), key=lambda item: item[1])}
+    subjects = {int(r.id): int(r.site_id) for r in conn.execute(
+        select(Subject.id, Subject.site_id).where(Subject.study_id == study.id)) if int(r.site_id) in rows}
+    for site_id in subjects.values():
+        rows[site_id].subjects += 1
+    _visits(conn, study, subjects, rows, today)
+    _records(conn, study, subjects, rows)
+    _queries(conn, study.id, rows, now)
+    total = SiteStatus("all")
+    for row in rows.values():
+        _add(total, row)
+    return [*rows.values(), total]
+
+
+def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], rows: dict[int, SiteStatus],
+            today: date) -> None:
+    for visit in conn.execute(select(Visit.subject_id, Visit.visit_code, Visit.status, Visit.planned_date,
+                                     Visit.visit_date).where(Visit.subject_id.in_(list(subjects)))):
+        definition = study.visit(str(visit.visit_code))
+        if definition is None or visit.status == MISSED:
+            continue  # unscheduled visits and the logs expect nothing
+        row = rows[subjects[int(visit.subject_id)]]
+        due = visit.visit_date is not None or (visit.planned_date is not None and visit.planned_date <= today)
+        if due:
+            row.expected += len(definition.forms)
+        closes = None if visit.planned_date is None else visit.planned_date + timedelta(days=definition.window.after)
+        if visit.visit_date is None and closes is not None and closes < today:
+            row.overdue_visits += 1
+
+
+def _records(conn: Connection, study: StudyDefinition, subjects: dict[int, int],
+             rows: dict[int, SiteStatus]) -> None:
+    records = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.visit_id, FormRecord.form_id)
+                           .where(FormRecord.subject_id.in_(list(subjects)))).all()
+    verified = _verified(conn, study, records)
+    signatures = conn.execute(select(Signature.scope, Signature.subject_id, Signature.visit_id, Signature.record_id)
+                              .where(Signature.subject_id.in_(list(subjects)),
+                                     Signature.invalidated_at.is_(None))).all()
+    locks = conn.execute(select(Lock.scope, Lock.subject_id, Lock.visit_id, Lock.record_id)
+                         .where(Lock.study_id == study.id, Lock.released_at.is_(None))).all()
+    for record in records:
+        row = rows[subjects[int(record.subject_id)]]
+        row.entered += 1
+        row.verified += int(record.id) in verified
+        row.signed += any(_covers(s, record) for s in signatures)
+        row.locked += any(lock.scope == "study" or _covers(lock, record) for lock in locks)
+
+
+def _covers(mark: AnyRow, record: AnyRow) -> bool:
+    """Whether a signature or lock (scope, subject, visit, record) covers a record (id, subject, visit)."""
+    if mark.scope in ("casebook", "subject"):
+        return bool(mark.subject_id == record.subject_id)
+    if mark.scope == "visit":
+        return bool(mark.visit_id == record.visit_id)
+    return bool(mark.scope == "record" and mark.record_id == record.id)
+
+
+def _verified(conn: Connection, study: StudyDefinition, records: Iterable[AnyRow]) -> set[int]:
+    by_form: dict[str, list[int]] = {}
+    for record in records:
+        by_form.setdefault(str(record.form_id), []).append(int(record.id))
+    marks = sdv.current_marks(conn, [i for ids in by_form.values() for i in ids])
+    done: set[int] = set()
+    for form_id, ids in by_form.items():
+        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), ids).items():
+            entered = sdv.entered_items(study, form_id, values)
+            if entered and entered <= marks.get(record_id, set()):
+                done.add(record_id)
+    return done
+
+
+def _queries(conn: Connection, study_id: str, rows: dict[int, SiteStatus], now: datetime) -> None:
+    for query in conn.execute(select(Query.site_id, Query.status, Query.opened_at).where(
+            Query.study_id == study_id, Query.status.in_((OPEN, ANSWERED)))):
+        row = rows.get(int(query.site_id))
+        if row is None:
+            continue
+        if query.status == ANSWERED:
+            row.answered_queries += 1
+            continue
+        age = (now - store.stored_utc(query.opened_at)).days
+        label = next(label for limit, label in AGE_BUCKETS if limit is None or age <= limit)
+        row.open_queries[label] += 1
+
+
+def _add(total: SiteStatus, row: SiteStatus) -> None:
+    for name in ("subjects", "expected", "entered", "verified", "signed", "locked", "answered_queries",
+                 "overdue_visits"):
+        setattr(total, name, getattr(total, name) + getattr(row, name))
+    for label, count in row.open_queries.items():
+        total.open_queries[label] += count

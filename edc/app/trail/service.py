@@ -1,0 +1,274 @@
+"""The monitor's view of the audit trail: filtered, keyset-paginated pages of a study's events, and a CSV export.
+
+- `list_events` returns one page of the study's events in chain order (id
+  ascending), filtered by `AuditFilter`, with an opaque cursor for the next page;
+- `iter_csv` streams the same events as CSV text, walking the pages, so its
+  memory does not grow with the trail.
+
+Both honour the actor's sites: an actor restricted to some sites sees only
+events recorded at those sites (study-level events, which have no site, are
+hidden from them). A filter naming a site, subject or user the actor cannot
+see, or one that does not exist, matches nothing: the page is empty, exactly
+as for an unknown name, so no existence leaks. Who may read the trail at all
+(`audit.read`) is the caller's check.
+
+Pages are keyset queries (`id > last id ORDER BY id LIMIT n`), never OFFSET:
+each costs the same however deep, and events appended while paging appear
+once, at the end. A cursor carries the last id and a checksum binding it to
+the filter that produced it, so a hand-edited, truncated or foreign cursor is
+refused (`InvalidInput`). The checksum has no secret and is no access
+control: every page re-applies the filter and the actor's sites, so a forged
+cursor can only move the start within what the actor may see anyway.
+
+Services never commit; these only read. For an export consistent with one
+moment, run `iter_csv` in a REPEATABLE READ (PostgreSQL) transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, Connection, RowMapping, select
+
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput
+from edc.audit.chain import utc_iso
+from edc.db.core import AuditEvent, Site, Subject, User
+
+#: The largest page (and CSV batch) a caller may ask for.
+MAX_LIMIT = 1000
+#: The CSV export's columns, in order.
+CSV_HEADER = ("id", "occurred_at", "action", "username", "role", "site", "subject", "record_id", "form_id",
+              "item", "old_value", "new_value", "reason", "hash")
+#: Leading characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_CURSOR_VERSION = "a1"
+_CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,200}")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events of `study_id` to show; each field left None does not filter.
+
+    `since` is inclusive, `until` exclusive; both must be timezone-aware.
+    """
+
+    study_id: str
+    site_code: str | None = None
+    subject_number: str | None = None
+    record_id: int | None = None
+    form_id: str | None = None
+    item: str | None = None
+    username: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit event as the monitor reads it: ids resolved to names, values as their stored JSON text."""
+
+    id: int
+    occurred_at: datetime
+    action: str
+    username: str | None
+    role: str | None
+    site_code: str | None
+    subject_number: str | None
+    record_id: int | None
+    form_id: str | None
+    item: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of events in id order and the cursor of the next page (None on the last)."""
+
+    events: tuple[AuditEntry, ...]
+    next_cursor: str | None
+
+
+_COLUMNS = (AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, User.username, AuditEvent.role,
+            Site.code.label("site_code"), Subject.subject_number, AuditEvent.record_id, AuditEvent.form_id,
+            AuditEvent.item, AuditEvent.old_value, AuditEvent.new_value, AuditEvent.reason, AuditEvent.hash)
+
+
+def list_events(conn: Connection, *, criteria: AuditFilter, actor: Actor, limit: int = 100,
+                cursor: str | None = None) -> AuditPage:
+    """The page of events matching `criteria` that the actor may see, after `cursor`, at most `limit`.
+
+    Raises `InvalidInput` for a limit outside 1..`MAX_LIMIT`, a naive `since`
+    or `until`, or a cursor this query did not hand out.
+    """
+    _check_limit(limit, "limit")
+    _check_criteria(criteria)
+    events, more = _fetch(conn, criteria, actor, _decode_cursor(criteria, cursor), limit)
+    next_cursor = _encode_cursor(criteria, events[-1].id) if more else None
+    return AuditPage(events, next_cursor)
+
+
+def iter_csv(conn: Connection, *, criteria: AuditFilter, actor: Actor, batch: int = 500) -> Iterator[str]:
+    """The events `list_events` would list, as CSV text: the header line, then one chunk per `batch` events.
+
+    Arguments are checked at the call (`InvalidInput`, as for `list_events`);
+    the rows are read lazily, `batch` at a time, as the chunks are consumed.
+    Quoting is the csv module's (a value with a comma, quote or line break is
+    quoted), lines end in CRLF. `occurred_at` is ISO 8601 in UTC with a `Z`;
+    old and new values are their stored JSON text; a missing value is empty.
+
+    Formula injection is neutralised: any text cell starting with `=`, `+`,
+    `-`, `@`, a tab or a carriage return gets a leading apostrophe (`'`), so a
+    spreadsheet shows it as text instead of evaluating it. A negative number
+    value (`-2`) is therefore exported as `'-2`; strip one leading apostrophe
+    from such a cell to get the stored text back.
+    """
+    _check_limit(batch, "batch")
+    _check_criteria(criteria)
+    return _csv_chunks(conn, criteria, actor, batch)
+
+
+def neutralise(cell: str) -> str:
+    """`cell` with a leading apostrophe when a spreadsheet would take it for a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def csv_row(entry: AuditEntry) -> list[str]:
+    """The CSV cells of one event, in `CSV_HEADER` order, formula starts neutralised."""
+    cells: Sequence[object] = (
+        entry.id, utc_iso(entry.occurred_at), entry.action, entry.username, entry.role, entry.site_code,
+        entry.subject_number, entry.record_id, entry.form_id, entry.item, entry.old_value, entry.new_value,
+        entry.reason, entry.hash)
+    return [neutralise("" if cell is None else str(cell)) for cell in cells]
+
+
+def _csv_chunks(conn: Connection, criteria: AuditFilter, actor: Actor, batch: int) -> Iterator[str]:
+    yield _csv_text([list(CSV_HEADER)])
+    after, more = 0, True
+    while more:
+        events, more = _fetch(conn, criteria, actor, after, batch)
+        if events:
+            yield _csv_text(csv_row(entry) for entry in events)
+            after = events[-1].id
+
+
+def _csv_text(rows: Iterable[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def _fetch(conn: Connection, criteria: AuditFilter, actor: Actor, after: int,
+           limit: int) -> tuple[tuple[AuditEntry, ...], bool]:
+    """Up to `limit` visible events after id `after`, and whether more follow: one query, one extra row.
+
+    Outer joins fetch the user, site and subject names, any of which an event may lack.
+    """
+    query = (select(*_COLUMNS).select_from(AuditEvent)
+             .outerjoin(User, User.id == AuditEvent.user_id)
+             .outerjoin(Site, Site.id == AuditEvent.site_id)
+             .outerjoin(Subject, Subject.id == AuditEvent.subject_id)
+             .where(AuditEvent.id > after, *_conditions(criteria, actor))
+             .order_by(AuditEvent.id).limit(limit + 1))
+    entries = tuple(_entry(row) for row in conn.execute(query).mappings())
+    return entries[:limit], len(entries) > limit
+
+
+def _conditions(criteria: AuditFilter, actor: Actor) -> list[ColumnElement[bool]]:
+    """The WHERE terms; names are resolved to ids by subqueries, so an unknown name matches nothing."""
+    study = criteria.study_id
+    terms: list[ColumnElement[bool]] = [AuditEvent.study_id == study]
+    if actor.site_ids is not None:
+        terms.append(AuditEvent.site_id.in_(sorted(actor.site_ids)))
+    if criteria.site_code is not None:
+        sites = select(Site.id).where(Site.study_id == study, Site.code == criteria.site_code)
+        terms.append(AuditEvent.site_id.in_(sites))
+    if criteria.subject_number is not None:
+        subjects = select(Subject.id).where(Subject.study_id == study,
+                                            Subject.subject_number == criteria.subject_number)
+        terms.append(AuditEvent.subject_id.in_(subjects))
+    if criteria.username is not None:
+        users = select(User.id).where(User.username == criteria.username)
+        terms.append(AuditEvent.user_id.in_(users))
+    for column, value in ((AuditEvent.record_id, criteria.record_id), (AuditEvent.form_id, criteria.form_id),
+                          (AuditEvent.item, criteria.item), (AuditEvent.action, criteria.action)):
+        if value is not None:
+            terms.append(column == value)
+    if criteria.since is not None:
+        terms.append(AuditEvent.occurred_at >= criteria.since.astimezone(UTC))
+    if criteria.until is not None:  # in UTC: SQLite compares the stored UTC text, dropping any offset
+        terms.append(AuditEvent.occurred_at < criteria.until.astimezone(UTC))
+    return terms
+
+
+def _entry(row: RowMapping) -> AuditEntry:
+    moment: datetime = row["occurred_at"]
+    occurred_at = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return AuditEntry(
+        id=int(row["id"]), occurred_at=occurred_at, action=str(row["action"]), username=row["username"],
+        role=row["role"], site_code=row["site_code"], subject_number=row["subject_number"],
+        record_id=row["record_id"], form_id=row["form_id"], item=row["item"], old_value=row["old_value"],
+        new_value=row["new_value"], reason=row["reason"], hash=str(row["hash"]))
+
+
+def _check_limit(value: int, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise InvalidInput(f"{name} must be a whole number from 1 to {MAX_LIMIT}, not {value!r}")
+
+
+def _check_criteria(criteria: AuditFilter) -> None:
+    if not criteria.study_id:
+        raise InvalidInput("the audit trail is read for one study: study_id is required")
+    for name, moment in (("since", criteria.since), ("until", criteria.until)):
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidInput(f"'{name}' must be a timezone-aware date and time (e.g. ending in Z)")
+
+
+def _encode_cursor(criteria: AuditFilter, last_id: int) -> str:
+    """An opaque, URL-safe cursor resuming after `last_id`, bound to `criteria`."""
+    text = f"{_CURSOR_VERSION}.{last_id}.{_checksum(criteria, last_id)}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(criteria: AuditFilter, cursor: str | None) -> int:
+    """The id a cursor resumes after (0 without one); InvalidInput unless `_encode_cursor` made it for `criteria`."""
+    if cursor is None:
+        return 0
+    refused = InvalidInput("the cursor is malformed, altered or belongs to another query; "
+                           "start again without a cursor")
+    if not _CURSOR_PATTERN.fullmatch(cursor):
+        raise refused
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise refused from None
+    version, _, rest = text.partition(".")
+    number, _, check = rest.partition(".")
+    if version != _CURSOR_VERSION or not number.isdigit() or len(number) > 19:
+        raise refused
+    last_id = int(number)
+    if not hmac.compare_digest(check, _checksum(criteria, last_id)) or _encode_cursor(criteria, last_id) != cursor:
+        raise refused
+    return last_id
+
+
+def _checksum(criteria: AuditFilter, last_id: int) -> str:
+    """16 hex digits of SHA-256 over the filter's canonical JSON and the id."""
+    fields = json.dumps(asdict(criteria), sort_keys=True, separators=(",", ":"),
+                        default=lambda value: utc_iso(value) if isinstance(value, datetime) else str(value))
+    return hashlib.sha256(f"{_CURSOR_VERSION}|{fields}|{last_id}".encode()).hexdigest()[:16]

@@ -1,0 +1,202 @@
+"""A subject's visits: the schedule derived from the infusion date, unscheduled visits, dates and misses.
+
+Every scheduled visit of the definition is planned on `infusion_date + day`,
+with a window from `planned - window.before` to `planned + window.after`.
+Each operation first locks the subject's row (PostgreSQL `SELECT ... FOR
+UPDATE`; on SQLite a no-op UPDATE, which takes the write lock before anything
+is read), so concurrent changes to one subject's visits queue. Every change is
+audited in the caller's transaction; nothing commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from edc import audit
+from edc.app.kernel.actor import Actor
+from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
+from edc.app.locks import service as locks
+from edc.app.subjects.service import LOGS_VISIT
+from edc.db.core import Subject, Visit
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Visit as VisitDef
+
+#: The visit code of unscheduled visits, numbered by occurrence.
+UNSCHEDULED_VISIT = "UNS"
+PLANNED, DONE, MISSED = "planned", "done", "missed"
+
+
+@dataclass(frozen=True)
+class VisitInfo:
+    """One visit row with its window (earliest/latest are None for unscheduled and log visits)."""
+
+    visit_id: int
+    visit_code: str
+    occurrence: int
+    status: str
+    planned_date: date | None
+    earliest: date | None
+    latest: date | None
+    visit_date: date | None
+
+    @property
+    def out_of_window(self) -> bool:
+        """True when the visit took place outside its window."""
+        if self.visit_date is None or self.earliest is None or self.latest is None:
+            return False
+        return not self.earliest <= self.visit_date <= self.latest
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """The locked subject's identity, as the audit events name it."""
+
+    id: int
+    study_id: str
+    site_id: int
+
+
+def schedule_visits(conn: Connection, *, study: StudyDefinition, subject_id: int, infusion_date: date,
+                    actor: Actor, now: datetime) -> list[VisitInfo]:
+    """Plan every scheduled visit from `infusion_date`: create missing rows, move changed planned dates.
+
+    Returns the scheduled visits in definition order. Each created visit is
+    audited as `visit.create`, each moved planned date as `visit.reschedule`
+    (old and new date, the infusion date as reason).
+    """
+    subject = _lock_subject(conn, study, subject_id, actor)
+    existing = {row.visit_code: row for row in conn.execute(
+        select(Visit).where(Visit.subject_id == subject.id, Visit.occurrence == 1))}
+    reason = f"infusion date {infusion_date.isoformat()}"
+    for definition in study.visits:
+        planned = infusion_date + timedelta(days=definition.day)
+        row = existing.get(definition.id)
+        if row is None:
+            conn.execute(insert(Visit).values(subject_id=subject.id, visit_code=definition.id, occurrence=1,
+                                              status=PLANNED, planned_date=planned))
+            _audit(conn, actor, now, subject, "visit.create", definition.id, 1, None, planned, reason)
+        elif row.planned_date != planned:
+            conn.execute(update(Visit).where(Visit.id == row.id).values(planned_date=planned))
+            _audit(conn, actor, now, subject, "visit.reschedule", definition.id, 1, row.planned_date, planned,
+                   reason)
+    return [v for v in subject_visits(conn, study=study, subject_id=subject.id) if study.visit(v.visit_code)]
+
+
+def subject_visits(conn: Connection, *, study: StudyDefinition, subject_id: int) -> list[VisitInfo]:
+    """All visits of a subject, with windows, ordered by planned date (unplanned last), code, occurrence."""
+    rows = conn.execute(select(Visit).where(Visit.subject_id == subject_id)).all()
+    infos = [_info(study, row) for row in rows]
+    return sorted(infos, key=lambda v: (v.planned_date is None, v.planned_date or date.min, v.visit_code,
+                                        v.occurrence))
+
+
+def add_unscheduled_visit(conn: Connection, *, study: StudyDefinition, subject_id: int, visit_date: date | None,
+                          actor: Actor, now: datetime) -> VisitInfo:
+    """Add the subject's next unscheduled visit (`UNS`, occurrence n+1), dated when `visit_date` is given."""
+    if study.spec.schedule.unscheduled is None:
+        raise InvalidInput(f"study '{study.id}' defines no unscheduled visits")
+    subject = _lock_subject(conn, study, subject_id, actor)
+    last = conn.execute(select(func.max(Visit.occurrence)).where(
+        Visit.subject_id == subject.id, Visit.visit_code == UNSCHEDULED_VISIT)).scalar()
+    occurrence = int(last or 0) + 1
+    status = PLANNED if visit_date is None else DONE
+    conn.execute(insert(Visit).values(subject_id=subject.id, visit_code=UNSCHEDULED_VISIT, occurrence=occurrence,
+                                      status=status, visit_date=visit_date))
+    _audit(conn, actor, now, subject, "visit.create", UNSCHEDULED_VISIT, occurrence, None, visit_date,
+           "unscheduled visit")
+    return _visit_info(conn, study, subject.id, UNSCHEDULED_VISIT, occurrence)
+
+
+def record_visit_date(conn: Connection, *, study: StudyDefinition, visit_id: int, visit_date: date,
+                      actor: Actor, now: datetime, reason: str | None = None) -> VisitInfo:
+    """Record (or correct) the date a visit took place; the result says whether it is `out_of_window`.
+
+    A date outside the window is accepted (the visit happened then) and
+    flagged; the log visit has no date, and a missed visit cannot get one.
+    """
+    row = _lock_visit(conn, study, visit_id, actor)
+    if row.visit_code == LOGS_VISIT:
+        raise InvalidInput("the log visit has no date")
+    if row.status == MISSED:
+        raise InvalidInput(f"visit {row.visit_code} is marked missed; it has no date")
+    subject = _Subject(row.subject_id, study.id, row.site_id)
+    conn.execute(update(Visit).where(Visit.id == row.id).values(visit_date=visit_date, status=DONE))
+    _audit(conn, actor, now, subject, "visit.date", row.visit_code, row.occurrence, row.visit_date, visit_date,
+           reason)
+    return _visit_info(conn, study, subject.id, row.visit_code, row.occurrence)
+
+
+def mark_visit_missed(conn: Connection, *, study: StudyDefinition, visit_id: int, reason: str, actor: Actor,
+                      now: datetime) -> VisitInfo:
+    """Mark a scheduled visit as missed; `reason` is required and kept in the audit trail."""
+    if not reason or not reason.strip():
+        raise ReasonRequired("marking a visit missed needs a reason")
+    row = _lock_visit(conn, study, visit_id, actor)
+    if study.visit(row.visit_code) is None:
+        raise InvalidInput(f"only scheduled visits can be missed, not {row.visit_code}")
+    if row.visit_date is not None:
+        raise InvalidInput(f"visit {row.visit_code} took place on {row.visit_date.isoformat()}")
+    subject = _Subject(row.subject_id, study.id, row.site_id)
+    conn.execute(update(Visit).where(Visit.id == row.id).values(status=MISSED))
+    _audit(conn, actor, now, subject, "visit.missed", row.visit_code, row.occurrence, row.status, MISSED,
+           reason.strip())
+    return _visit_info(conn, study, subject.id, row.visit_code, row.occurrence)
+
+
+def _lock_subject(conn: Connection, study: StudyDefinition, subject_id: int, actor: Actor) -> _Subject:
+    """Lock the subject's row for the transaction; NotFound unless the actor sees its site."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(Subject).where(Subject.id == subject_id).values(version=Subject.version))
+    query = select(Subject.id, Subject.study_id, Subject.site_id).where(Subject.id == subject_id)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).one_or_none()
+    # another site's subject is answered exactly like a missing one, so its existence does not leak
+    if row is None or row.study_id != study.id or not actor.sees(row.site_id):
+        raise NotFound(f"study '{study.id}' has no subject {subject_id}")
+    locks.ensure_writable(conn, study_id=study.id, subject_id=int(row.id))
+    return _Subject(int(row.id), str(row.study_id), int(row.site_id))
+
+
+def _lock_visit(conn: Connection, study: StudyDefinition, visit_id: int, actor: Actor) -> Any:
+    """Lock the visit's subject, then read the visit (with the subject's site); NotFound if absent."""
+    if conn.dialect.name == "sqlite":  # the write lock first, before anything is read
+        conn.execute(update(Visit).where(Visit.id == visit_id).values(status=Visit.status))
+    owner = conn.execute(select(Visit.subject_id).where(Visit.id == visit_id)).scalar()
+    if owner is None:
+        raise NotFound(f"no visit {visit_id}")
+    _lock_subject(conn, study, int(owner), actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=int(owner), visit_id=visit_id)
+    query = select(Visit, Subject.site_id).join(Subject, Subject.id == Visit.subject_id).where(Visit.id == visit_id)
+    return conn.execute(query).one()
+
+
+def _visit_info(conn: Connection, study: StudyDefinition, subject_id: int, code: str, occurrence: int) -> VisitInfo:
+    """Read one visit of the subject back, with its window."""
+    row = conn.execute(select(Visit).where(Visit.subject_id == subject_id, Visit.visit_code == code,
+                                           Visit.occurrence == occurrence)).one()
+    return _info(study, row)
+
+
+def _info(study: StudyDefinition, row: Row[Any]) -> VisitInfo:
+    """A visit row with its window from the definition (none for UNS and LOGS or while unplanned)."""
+    definition: VisitDef | None = study.visit(str(row.visit_code))
+    planned: date | None = row.planned_date
+    earliest = latest = None
+    if definition is not None and planned is not None:
+        earliest = planned - timedelta(days=definition.window.before)
+        latest = planned + timedelta(days=definition.window.after)
+    return VisitInfo(int(row.id), str(row.visit_code), int(row.occurrence), str(row.status),
+                     planned, earliest, latest, row.visit_date)
+
+
+def _audit(conn: Connection, actor: Actor, now: datetime, subject: _Subject, action: str, code: str,
+           occurrence: int, old: object, new: object, reason: str | None) -> None:
+    """Append one visit event; its item is the visit's identity, `<code>#<occurrence>`."""
+    audit.append(conn, action=action, occurred_at=now, user_id=actor.user_id, role=actor.role,
+                 site_id=subject.site_id, study_id=subject.study_id, subject_id=subject.id,
+                 item=f"{code}#{occurrence}", old_value=old, new_value=new, reason=reason)
