@@ -29,6 +29,7 @@ from edc.app.signatures.routes import SignatureController
 from edc.app.status.routes import StatusController
 from edc.app.subjects.routes import StudyController
 from edc.app.trail.routes import AuditController
+from edc.app.visits.routes import VisitController
 from edc.definitions.catalog import Catalog
 
 MAX_BODY = 1024 * 1024  # a form submission is a few kB; anything near this is a mistake (413)
@@ -43,8 +44,8 @@ async def health() -> dict[str, str]:
 def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Litestar:
     """The API over `engine` with the studies of `catalog`."""
     app = Litestar(
-        route_handlers=[health, AuthController, StudyController, EligibilityController, RecordController,
-                        AuditController, ResponseController, EscalationController, QueryController,
+        route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
+                        RecordController, AuditController, ResponseController, EscalationController, QueryController,
                         LockController, SignatureController, SdvController, StatusController, ExportController],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),

@@ -16,8 +16,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from edc.definitions.model import Codelist, Form, StudyFile, Visit
-
-IE_CONFIRM_FORM = "ie_confirm"
+from edc.definitions.vocabulary import INFUSION_FORM
 
 
 def content_hash(payload: object) -> str:
@@ -45,6 +44,11 @@ class StudyDefinition:
     @property
     def visits(self) -> tuple[Visit, ...]:
         return self.spec.schedule.visits
+
+    @cached_property
+    def infusion_visit(self) -> str | None:
+        """The code of the scheduled visit that collects the CAR-T infusion record (None without one)."""
+        return next((v.id for v in self.visits if INFUSION_FORM in v.forms), None)
 
     def visit(self, visit_id: str) -> Visit | None:
         return next((v for v in self.visits if v.id == visit_id), None)

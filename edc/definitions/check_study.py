@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
+from edc.definitions.catalog import StudyDefinition
 from edc.definitions.cel_check import BOOL, DYN, CelType
 from edc.definitions.celenv import check_rule, form_record
 from edc.definitions.model import PER_KG_UNITS, Codelist, DltExceptionRule, DltPersistence, DltRules
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
+from edc.definitions.vocabulary import IE_CONFIRM_FORM
 
 
 def check_study(study: StudyDefinition, where: Located, problems: Problems,

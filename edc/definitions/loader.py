@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from edc.definitions.catalog import IE_CONFIRM_FORM, Catalog, StudyDefinition
+from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.check_forms import check_form
 from edc.definitions.check_study import check_study
 from edc.definitions.merge import merge_override
@@ -28,6 +28,7 @@ from edc.definitions.model import (
 )
 from edc.definitions.problems import DefinitionErrors, Problem, Problems
 from edc.definitions.sources import DocLocator, Located, Locator, report, validate
+from edc.definitions.vocabulary import IE_CONFIRM_FORM
 from edc.definitions.yamlsrc import SourceDoc, read_yaml
 
 LIBRARY = "library"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
-from edc.app.subjects.service import LOGS_VISIT
 from edc.app.visits.service import add_unscheduled_visit
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import LOGS_VISIT
 from edc.demo.events import AdverseEvent, adverse_events
 from edc.demo.plan import SubjectPlan, subject_rng
 from edc.demo.profiles import INVESTIGATORS

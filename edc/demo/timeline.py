@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from functools import partial
 
 from edc.app.eligibility.service import decide_eligibility, enrol_subject
-from edc.app.escalation.service import check_infusion_interval
 from edc.app.records.service import forms_at_visit
-from edc.app.subjects.service import LOGS_VISIT, screen_subject
-from edc.app.visits.service import mark_visit_missed, record_visit_date, schedule_visits
+from edc.app.subjects.service import screen_subject
+from edc.app.visits.service import mark_visit_missed, record_visit_date, schedule_infusion
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Visit
+from edc.definitions.vocabulary import LOGS_VISIT
 from edc.demo.plan import SubjectPlan, subject_rng
 from edc.demo.runner import Step, StepContext
 from edc.demo.safety import safety_steps
@@ -107,9 +107,8 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
         for med in background_medications(plan.therapy, on, None):
             ctx.submit(LOGS_VISIT, "concomitant_medications", medication_values(med, on), on)
         return
-    check_infusion_interval(ctx.conn, study, subject.subject_id, plan.infusion)
-    for info in schedule_visits(ctx.conn, study=study, subject_id=subject.subject_id, infusion_date=plan.infusion,
-                                actor=ctx.actor, now=ctx.now):
+    for info in schedule_infusion(ctx.conn, study=study, subject_id=subject.subject_id, infusion_date=plan.infusion,
+                                  actor=ctx.actor, now=ctx.now):
         ctx.state.visits[info.visit_code] = info.visit_id
 
 

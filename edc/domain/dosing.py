@@ -22,7 +22,6 @@ from edc.definitions.model import PER_KG_UNITS, DoseLevel
 from edc.domain.derived import dose_within_tolerance, weight_based_dose
 from edc.rules.checks import Finding
 
-INFUSION_FORM = "cart_infusion"
 PLANNED_SLACK = 0.01
 _MILLIONS = {"cells": 1e-6, "cells/kg": 1e-6, "10^6 cells": 1.0, "10^6 cells/kg": 1.0}
 

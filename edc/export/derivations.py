@@ -34,9 +34,10 @@ from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Item
+from edc.definitions.vocabulary import SCREEN_FAILED, UNSCHEDULED_VISIT
 from edc.export.spec import DERIVATIONS as DECLARED
 from edc.export.spec import RowBlock
-from edc.export.subjectdata import SCREEN_FAILED, UNSCHEDULED, FormRecord, SubjectData, VisitData, plain
+from edc.export.subjectdata import FormRecord, SubjectData, VisitData, plain
 from edc.export.table import in_calendar
 from edc.export.terminology import Terminology
 
@@ -207,7 +208,7 @@ def _visitnum(context: RowContext, args: Mapping[str, Any]) -> object:
     found = _row_visit(context)
     if found is None:
         return None
-    if found[0] == UNSCHEDULED:
+    if found[0] == UNSCHEDULED_VISIT:
         return UNSCHEDULED_VISITNUM + found[1]
     visit = context.study.visit(found[0])
     return visit.visitnum if visit is not None else None
@@ -217,7 +218,7 @@ def _visit(context: RowContext, args: Mapping[str, Any]) -> object:
     found = _row_visit(context)
     if found is None:
         return None
-    if found[0] == UNSCHEDULED:
+    if found[0] == UNSCHEDULED_VISIT:
         return f"UNSCHEDULED {found[1]}"
     visit = context.study.visit(found[0])
     return visit.name if visit is not None else None

@@ -61,11 +61,10 @@ from edc.export.spec import (
     VariableSpec,
     findings_items,
 )
-from edc.export.subjectdata import SCREEN_FAILED, FormRecord, SubjectData, VisitData, plain
+from edc.export.subjectdata import FormRecord, SubjectData, VisitData, plain
 from edc.export.terminology import Terminology
 
 __all__ = [
-    "SCREEN_FAILED",
     "FormRecord",
     "Row",
     "SubjectData",

@@ -11,11 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-SCREEN_FAILED = "screen_failed"
-"""The subject status of a screen failure (as `edc.app.eligibility.service` sets it)."""
-UNSCHEDULED = "UNS"
-"""The visit code of unscheduled visits (as `edc.app.visits.service` names them), numbered by occurrence."""
-
 
 @dataclass(frozen=True)
 class FormRecord:

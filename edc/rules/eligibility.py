@@ -20,9 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
+from edc.definitions.catalog import StudyDefinition
 from edc.definitions.check_study import eligibility_env
 from edc.definitions.model import Criterion
+from edc.definitions.vocabulary import IE_CONFIRM_FORM
 from edc.rules.checks import complete_values
 from edc.rules.runtime import Undecidable, evaluate, lookup, references
 

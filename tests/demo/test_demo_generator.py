@@ -10,11 +10,12 @@ import pytest
 from demo_env import DemoEnv, demo_env
 
 from edc.app.records.service import forms_at_visit, submit_record
-from edc.app.subjects.service import LOGS_VISIT, screen_subject
-from edc.app.visits.service import UNSCHEDULED_VISIT, add_unscheduled_visit, schedule_visits
+from edc.app.subjects.service import screen_subject
+from edc.app.visits.service import add_unscheduled_visit, schedule_visits
 from edc.capture.payload import parse_payload
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
+from edc.definitions.vocabulary import LOGS_VISIT, UNSCHEDULED_VISIT
 from edc.demo import generate_payload
 from edc.rules.calculate import applicable, calculate
 from edc.rules.checks import run_checks

@@ -16,10 +16,10 @@ from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, shared_sqlite_demo,
 from sqlalchemy import Connection, func, select
 
 from edc import audit
-from edc.app.subjects.service import LOGS_VISIT
 from edc.app.visits.service import subject_visits
 from edc.db.core import AuditEvent, FormRecord, RecordFinding, Subject
-from edc.definitions.catalog import IE_CONFIRM_FORM, Catalog, StudyDefinition
+from edc.definitions.catalog import Catalog, StudyDefinition
+from edc.definitions.vocabulary import IE_CONFIRM_FORM, LOGS_VISIT
 from edc.demo import DemoSummary, populate
 from edc.demo.plan import DESIGNS, plan_trial
 

@@ -22,10 +22,9 @@ from edc.app.escalation.service import adjudicate_event
 from edc.app.exports import store as export_reader
 from edc.app.exports.store import read_subjects
 from edc.app.kernel.actor import Actor
-from edc.app.subjects.service import LOGS_VISIT
-from edc.app.visits.service import DONE
 from edc.db.core import EligibilityDecision, Subject, Visit
 from edc.definitions.catalog import Catalog
+from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.demo import populate
 from edc.demo.plan import DESIGNS, TrialDesign
 from edc.export.mapping import SubjectData

@@ -8,7 +8,7 @@ from typing import Any, cast
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from edc.api.bodies import CriterionOut, DecisionOut, DecisionRequest, EligibilityOut, EnrolRequest, SubjectOut
+from edc.app.eligibility.bodies import CriterionOut, DecisionOut, DecisionRequest, EligibilityOut, EnrolRequest
 from edc.app.eligibility.service import (
     DecisionValue,
     SubjectEligibility,
@@ -19,6 +19,7 @@ from edc.app.eligibility.service import (
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.records.routes import json_value
+from edc.app.subjects.bodies import SubjectOut
 from edc.app.subjects.routes import subject_out
 from edc.definitions.model import Criterion
 

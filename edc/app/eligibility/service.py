@@ -32,14 +32,11 @@ from edc.app.kernel.errors import Conflict, InvalidInput, NotEligible, ReasonReq
 from edc.app.kernel.lookups import SubjectRow
 from edc.app.locks import service as locks
 from edc.app.records import store
-from edc.app.subjects.service import SCREENING
 from edc.db.core import EligibilityDecision, FormRecord, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import ELIGIBLE, ENROLLED, SCREEN_FAILED, SCREENING
 from edc.rules.eligibility import EligibilityResult, FormRecords, evaluate_eligibility
 
-ELIGIBLE = "eligible"
-SCREEN_FAILED = "screen_failed"
-ENROLLED = "enrolled"
 DecisionValue = Literal["eligible", "not_eligible"]
 _DECIDED_STATUS = {"eligible": ELIGIBLE, "not_eligible": SCREEN_FAILED}
 

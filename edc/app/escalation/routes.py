@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from edc.api.bodies import (
+from edc.app.escalation.bodies import (
     AdjudicationRequest,
     CohortOut,
     CommitteeDecisionOut,

@@ -32,12 +32,11 @@ from edc.app.locks import service as locks
 from edc.app.records import store
 from edc.db.core import DltAdjudication, EscalationDecision, FormRecord, Study, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltDefinition, DltVerdict
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
 
-INFUSION_FORM, AE_FORM, DLT_FORM = "cart_infusion", "adverse_events", "dlt_assessment"
-INFUSION_VISIT = "D0"
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
 _INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
 _DEFINITIONS: dict[tuple[str, str], DltDefinition] = {}
@@ -226,7 +225,8 @@ def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
     records = _records(conn, study, [o.id for o in others])
     planned = {row.subject_id: row.planned_date for row in conn.execute(
         select(Visit.subject_id, Visit.planned_date).where(
-            Visit.subject_id.in_([o.id for o in others]), Visit.visit_code == INFUSION_VISIT, Visit.occurrence == 1))}
+            Visit.subject_id.in_([o.id for o in others]), Visit.visit_code == study.infusion_visit,
+            Visit.occurrence == 1))}
     found = []
     for other in others:
         given = _infusion_date(records.get((other.id, INFUSION_FORM), []))

@@ -9,7 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
-from edc.api.bodies import (
+from edc.app.exports import service as exports
+from edc.app.exports.bodies import (
     ExportFailureOut,
     ExportFileOut,
     ExportJobList,
@@ -17,7 +18,6 @@ from edc.api.bodies import (
     ExportProgressOut,
     ExportRequest,
 )
-from edc.app.exports import service as exports
 from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting, app_state
 from edc.app.kernel.permissions import Permission

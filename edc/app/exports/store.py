@@ -37,10 +37,9 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from edc.app.records import store
-from edc.app.subjects.service import LOGS_VISIT
-from edc.app.visits.service import DONE
 from edc.db import core as db
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.export.mapping import FormRecord, SubjectData, VisitData
 
 #: Record ids per values query: far below the bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).

@@ -8,11 +8,11 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from edc.api.bodies import LockOut, LockRequest, ReleaseRequest
 from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.locks import service as locks
+from edc.app.locks.bodies import LockOut, LockRequest, ReleaseRequest
 
 LOCKS = "/{study_id:str}/locks"
 

@@ -8,11 +8,11 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from edc.api.bodies import QueryList, QueryMessageOut, QueryOut, QueryRequest, QueryStepRequest
 from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.queries import service as queries
+from edc.app.queries.bodies import QueryList, QueryMessageOut, QueryOut, QueryRequest, QueryStepRequest
 
 QUERIES = "/{study_id:str}/queries"
 QUERY = QUERIES + "/{query_id:int}"

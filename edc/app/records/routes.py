@@ -14,11 +14,11 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from edc.api.bodies import CorrectionRequest, FindingOut, RecordOut
 from edc.app.kernel import lookups
 from edc.app.kernel.context import Scope, acting
 from edc.app.kernel.errors import InvalidInput, NotFound, VersionMismatch
 from edc.app.kernel.permissions import Permission
+from edc.app.records.bodies import CorrectionRequest, FindingOut, RecordOut
 from edc.app.records.service import RecordResult, correct_record, read_record, submit_record
 
 VISIT = "/{study_id:str}/subjects/{subject_number:str}/visits/{visit_code:str}/{occurrence:int}"

@@ -39,13 +39,12 @@ from edc.app.queries import service as queries
 from edc.app.records import store
 from edc.app.sdv import service as sdv
 from edc.app.signatures import service as signatures
-from edc.app.subjects.service import LOGS_VISIT
-from edc.app.visits.service import UNSCHEDULED_VISIT
 from edc.capture.payload import ItemError, parse_payload
 from edc.db.core import Subject
 from edc.db.registry import current_version_id
-from edc.definitions.catalog import IE_CONFIRM_FORM, StudyDefinition
+from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form, Item
+from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
 from edc.domain import dosing
 from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import Finding, run_checks
@@ -205,7 +204,7 @@ def _validate(study: StudyDefinition, form: Form,
 def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
                      values: Mapping[str, object]) -> list[Finding]:
     """Checks against the study design the form cannot see: the infusion against the assigned dose level."""
-    if form.id != dosing.INFUSION_FORM:
+    if form.id != INFUSION_FORM:
         return []
     assigned = conn.execute(select(Subject.dose_level).where(Subject.id == subject_id)).scalar_one()
     return dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values)

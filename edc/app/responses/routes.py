@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.params import FromPath
 
-from edc.api.bodies import AssessmentOut, DorisOut, LldasOut, ResponsesOut, Sri4Out, VisitResponseOut
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
+from edc.app.responses.bodies import AssessmentOut, DorisOut, LldasOut, ResponsesOut, Sri4Out, VisitResponseOut
 from edc.app.responses.service import lupus_responses
 from edc.domain.lupus_course import Assessment, VisitResponse
 

@@ -7,10 +7,10 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from edc.api.bodies import SdvProgressOut, SdvRequest, SdvResultOut
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.sdv import service as sdv
+from edc.app.sdv.bodies import SdvProgressOut, SdvRequest, SdvResultOut
 
 SDV = "/{study_id:str}/sdv"
 

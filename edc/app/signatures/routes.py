@@ -7,11 +7,11 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from edc.api.bodies import SignatureOut, SignRequest
 from edc.app.kernel.context import acting
 from edc.app.kernel.errors import NotPermitted
 from edc.app.kernel.permissions import Permission
 from edc.app.signatures import service as signatures
+from edc.app.signatures.bodies import SignatureOut, SignRequest
 
 SIGNATURES = "/{study_id:str}/subjects/{subject_number:str}/signatures"
 

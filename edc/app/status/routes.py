@@ -8,9 +8,9 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.params import FromPath
 
-from edc.api.bodies import SiteStatusOut
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
+from edc.app.status.bodies import SiteStatusOut
 from edc.app.status.service import study_status
 
 

@@ -26,9 +26,9 @@ from edc.app.kernel.actor import Actor
 from edc.app.queries.service import ANSWERED, OPEN
 from edc.app.records import store
 from edc.app.sdv import service as sdv
-from edc.app.visits.service import MISSED
 from edc.db.core import FormRecord, Lock, Query, Signature, Site, Subject, Visit
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import MISSED
 
 AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (None, ">30"))
 AnyRow = Row[*tuple[Any, ...]]

@@ -32,13 +32,12 @@ from edc.app.kernel.errors import InvalidInput, NotFound, NotPermitted
 from edc.app.locks import service as locks
 from edc.db.core import Site, Subject, SubjectCounter, Visit
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import LOGS_VISIT, SCREENING
 
 _COUNTERS: Table = SubjectCounter.__table__  # type: ignore[assignment]
 
 #: Status of a newly screened subject.
-SCREENING = "screening"
 #: The visit code of a subject's log forms (adverse events, medications...): one row, never dated.
-LOGS_VISIT = "LOGS"
 
 
 @dataclass(frozen=True)

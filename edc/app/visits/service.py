@@ -17,17 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from edc import audit
+from edc.app.escalation import service as escalation
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
 from edc.app.locks import service as locks
-from edc.app.subjects.service import LOGS_VISIT
 from edc.db.core import Subject, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Visit as VisitDef
-
-#: The visit code of unscheduled visits, numbered by occurrence.
-UNSCHEDULED_VISIT = "UNS"
-PLANNED, DONE, MISSED = "planned", "done", "missed"
+from edc.definitions.vocabulary import DONE, LOGS_VISIT, MISSED, PLANNED, UNSCHEDULED_VISIT
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,15 @@ class _Subject:
     id: int
     study_id: str
     site_id: int
+
+
+def schedule_infusion(conn: Connection, *, study: StudyDefinition, subject_id: int, infusion_date: date,
+                      actor: Actor, now: datetime) -> list[VisitInfo]:
+    """Plan the visits from an infusion date the escalation allows (Conflict when it is too close to another
+    first infusion at the subject's dose level, where the design sets a minimum interval)."""
+    escalation.check_infusion_interval(conn, study, subject_id, infusion_date)
+    return schedule_visits(conn, study=study, subject_id=subject_id, infusion_date=infusion_date, actor=actor,
+                           now=now)
 
 
 def schedule_visits(conn: Connection, *, study: StudyDefinition, subject_id: int, infusion_date: date,

@@ -1,0 +1,103 @@
+"""Request and response bodies of the escalation routes (msgspec structs; requests strict, unknown fields refused)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from msgspec import Meta, Struct
+
+from edc.app.kernel.wire import Reason, Strict
+
+
+class ProposalOut(Struct, kw_only=True):
+    verdict: Annotated[str, Meta(description="DLT, NOT_DLT, PENDING, REFER_TO_COMMITTEE or NOT_CANDIDATE.")]
+    rule: str
+    reference: str
+    data: dict[str, Any]
+    decided_by: Annotated[date | None, Meta(description="PENDING: the day it becomes a DLT without improvement.")]
+
+
+class EventOut(Struct, kw_only=True):
+    aespid: str
+    proposal: ProposalOut
+    investigator: str | None
+    committee: str | None
+    outcome: Annotated[str, Meta(description="What the escalation counts: the committee's verdict, else the "
+                                             "investigator's, else the proposal (an unconfirmed DLT is PENDING).")]
+
+
+class TreatedSubjectOut(Struct, kw_only=True):
+    subject_number: str
+    dlt_evaluable: bool
+    infusion_date: date | None
+    window_state: Annotated[str | None, Meta(description="OPEN, DLT, CLOSED_NO_DLT, AWAITING_DECISION or "
+                                                         "NOT_EVALUABLE; null before the infusion.")]
+    window_end: date | None
+    events: list[EventOut]
+
+
+class CohortOut(Struct, kw_only=True):
+    evaluable: int
+    dlts: int
+    pending: int
+
+
+class LevelOut(Struct, kw_only=True):
+    id: str
+    label: str
+    role: str
+    cohort: CohortOut
+    subjects: Annotated[list[TreatedSubjectOut], Meta(description="The subjects at sites the caller sees.")]
+
+
+class OptionOut(Struct, kw_only=True):
+    action: str
+    level: str | None
+    reason: str
+
+
+class RecommendationOut(Struct, kw_only=True):
+    action: str
+    level: str | None
+    reason: str
+    mtd: str | None
+    capped: bool
+    options: list[OptionOut]
+
+
+class CommitteeDecisionOut(Struct, kw_only=True):
+    action: str
+    level: str | None
+    recommended_action: str
+    recommended_level: str | None
+    overrides: bool
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+class EscalationOut(Struct, kw_only=True):
+    study_id: str
+    as_of: date
+    enrolled: int
+    max_subjects: int | None
+    open_level: Annotated[str | None, Meta(description="The level the next enrolment is assigned to; null: none.")]
+    slots: Annotated[int | None, Meta(description="Places left at the open level (null: no limit).")]
+    expansion: bool
+    steered_by_committee: bool
+    recommendation: RecommendationOut
+    decision: CommitteeDecisionOut | None
+    levels: list[LevelOut]
+
+
+class EscalationDecisionRequest(Strict):
+    action: Annotated[str, Meta(description="An action of the 3+3 engine, e.g. escalate, expand_cohort, "
+                                            "step_back, declare_mtd, stop_for_review, stop.")]
+    reason: Reason
+    level: Annotated[str, Meta(max_length=8)] | None = None
+
+
+class AdjudicationRequest(Strict):
+    verdict: Annotated[str, Meta(pattern="^(DLT|NOT_DLT)$")]
+    reason: Reason

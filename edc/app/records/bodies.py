@@ -1,0 +1,33 @@
+"""Request and response bodies of the records routes (msgspec structs; requests strict, unknown fields refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import Struct
+
+from edc.app.kernel.wire import Reason, Strict
+
+
+class FindingOut(Struct, kw_only=True):
+    check_id: str
+    severity: str
+    item: str | None
+    message: str
+
+
+class RecordOut(Struct, kw_only=True):
+    study_id: str
+    subject_number: str
+    visit_code: str
+    occurrence: int
+    form_id: str
+    seq: int
+    version: int
+    values: dict[str, Any]
+    findings: list[FindingOut]
+
+
+class CorrectionRequest(Strict):
+    reason: Reason
+    changes: dict[str, Any]

@@ -1,0 +1,20 @@
+"""Request and response bodies of the status routes (msgspec structs; requests strict, unknown fields refused)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+
+class SiteStatusOut(Struct, kw_only=True):
+    site: Annotated[str, Meta(description="The site code, or 'all' for the total over the sites listed.")]
+    subjects: int
+    expected: Annotated[int, Meta(description="Forms of the scheduled visits that are due (missed ones left out).")]
+    entered: int
+    verified: Annotated[int, Meta(description="Records whose every entered item is source-verified.")]
+    signed: Annotated[int, Meta(description="Records covered by a valid signature.")]
+    locked: Annotated[int, Meta(description="Records covered by an active freeze or lock.")]
+    open_queries: Annotated[dict[str, int], Meta(description="Open queries by age in days: 0-7, 8-30, >30.")]
+    answered_queries: int
+    overdue_visits: Annotated[int, Meta(description="Scheduled visits not dated nor missed, past their window.")]
