@@ -43,7 +43,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
 from edc.definitions.model import Item
 from edc.export.design import design_datasets
-from edc.export.mapping import FormRecord, SubjectData
+from edc.export.mapping import CapturedRecord, SubjectData
 from edc.export.spec import SpecSet, load_specs
 from edc.export.subjectdata import VisitData
 from edc.export.submission import CT_VERSION, ExportResult, Progress, export_submission
@@ -83,7 +83,7 @@ class SyntheticStudy:
         number = f"{site}-{index // len(self.sites) + 1:04d}"
         infusion = FIRST_INFUSION + timedelta(days=index % 700)
         dose_level = self.dose_levels[1 + index % (len(self.dose_levels) - 1)]
-        records: dict[str, list[FormRecord]] = {}
+        records: dict[str, list[CapturedRecord]] = {}
         visits = []
         for visit in self.study.visits:
             day = infusion + timedelta(days=visit.day)
@@ -91,17 +91,17 @@ class SyntheticStudy:
             for form_id in visit.forms:
                 if form_id in forms:
                     records.setdefault(form_id, []).append(
-                        FormRecord(self.values(form_id, day, rng, dose_level), visit.id))
+                        CapturedRecord(self.values(form_id, day, rng, dose_level), visit.id))
         last = infusion + timedelta(days=self.study.visits[-1].day)
         if "ie_confirm" in forms:
-            records["ie_confirm"] = [FormRecord({"inc06": True, "exc02": False, "exc05": False, "exc06": False,
+            records["ie_confirm"] = [CapturedRecord({"inc06": True, "exc02": False, "exc05": False, "exc06": False,
                                                  "exc07": False}, self.study.visits[0].id)]
         self.logs(records, forms, infusion, last, rng)
         eligibility = {criterion.id: "met" for criterion in self.study.spec.eligibility.criteria}
         return SubjectData(number, site, "treated", dose_level=dose_level, last_contact=last, records=records,
                            eligibility=eligibility, visits=tuple(visits))
 
-    def logs(self, records: dict[str, list[FormRecord]], forms: frozenset[str], infusion: date, last: date,
+    def logs(self, records: dict[str, list[CapturedRecord]], forms: frozenset[str], infusion: date, last: date,
              rng: random.Random) -> None:
         if "adverse_events" in forms:
             aes = []
@@ -113,7 +113,7 @@ class SyntheticStudy:
                                "aetoxgr": str(1 + rng.randrange(2)), "aeongo": "Y" if ongoing else "N",
                                "aeendat": None if ongoing else start + timedelta(days=rng.randrange(1, 10)),
                                "aeser": "N"})
-                aes.append(FormRecord(_without(values, self.study, "adverse_events", "aecat", "aetoxgr"), "LOGS"))
+                aes.append(CapturedRecord(_without(values, self.study, "adverse_events", "aecat", "aetoxgr"), "LOGS"))
             records["adverse_events"] = aes
         if "concomitant_medications" in forms:
             cms = []
@@ -123,10 +123,10 @@ class SyntheticStudy:
                 values.update({"cmtrt": rng.choice(CM_TERMS), "cmgc": "N", "cmgcdrug": None, "cmaeno": None,
                                "cmstdat": start.isoformat()[:7], "cmongo": "Y", "cmendat": None,
                                "cm_pred_eq": None})
-                cms.append(FormRecord(values, "LOGS"))
+                cms.append(CapturedRecord(values, "LOGS"))
             records["concomitant_medications"] = cms
         if "disposition" in forms:
-            records["disposition"] = [FormRecord({"dsdecod": "COMPLETED", "dsstdat": last}, "LOGS")]
+            records["disposition"] = [CapturedRecord({"dsdecod": "COMPLETED", "dsstdat": last}, "LOGS")]
 
     def values(self, form_id: str, day: date, rng: random.Random, dose_level: str | None) -> dict[str, object]:
         """A plausible value of every item of the form: right type, inside the range, from the codelist."""

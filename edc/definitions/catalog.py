@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 
-from edc.definitions.model import Codelist, Form, StudyFile, Visit
+from edc.definitions.model import Codelist, Form, ScheduledVisit, StudyFile
 from edc.definitions.vocabulary import INFUSION_FORM
 
 
@@ -42,7 +42,7 @@ class StudyDefinition:
         return self.spec.study.version
 
     @property
-    def visits(self) -> tuple[Visit, ...]:
+    def visits(self) -> tuple[ScheduledVisit, ...]:
         return self.spec.schedule.visits
 
     @cached_property
@@ -50,7 +50,7 @@ class StudyDefinition:
         """The code of the scheduled visit that collects the CAR-T infusion record (None without one)."""
         return next((v.id for v in self.visits if INFUSION_FORM in v.forms), None)
 
-    def visit(self, visit_id: str) -> Visit | None:
+    def visit(self, visit_id: str) -> ScheduledVisit | None:
         return next((v for v in self.visits if v.id == visit_id), None)
 
     def snapshot(self) -> dict[str, object]:

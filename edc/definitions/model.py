@@ -175,7 +175,7 @@ class StudyMeta(Strict):
     product: Product
 
 
-class Site(Strict):
+class StudySite(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")]
     name: Text
     city: Text
@@ -315,7 +315,7 @@ class Window(Strict):
     after: int = Field(default=0, ge=0)
 
 
-class Visit(Strict):
+class ScheduledVisit(Strict):
     id: UpperId
     name: Text
     visitnum: float = Field(gt=0)
@@ -331,7 +331,7 @@ class FormList(Strict):
 
 class Schedule(Strict):
     anchor: Literal["infusion"] = "infusion"
-    visits: tuple[Visit, ...] = Field(min_length=1)
+    visits: tuple[ScheduledVisit, ...] = Field(min_length=1)
     unscheduled: FormList | None = None
     logs: FormList | None = None
 
@@ -358,7 +358,7 @@ class Eligibility(Strict):
 
 class StudyFile(Strict):
     study: StudyMeta
-    sites: tuple[Site, ...] = Field(min_length=1)
+    sites: tuple[StudySite, ...] = Field(min_length=1)
     cohorts: tuple[Cohort, ...] = ()
     dose_levels: tuple[DoseLevel, ...] = Field(min_length=1)
     escalation: Escalation

@@ -21,7 +21,7 @@ from edc.app.records.service import forms_at_visit
 from edc.app.subjects.service import screen_subject
 from edc.app.visits.service import mark_visit_missed, record_visit_date, schedule_infusion
 from edc.definitions.catalog import StudyDefinition
-from edc.definitions.model import Visit
+from edc.definitions.model import ScheduledVisit
 from edc.definitions.vocabulary import LOGS_VISIT
 from edc.demo.plan import SubjectPlan, subject_rng
 from edc.demo.runner import Step, StepContext
@@ -66,11 +66,11 @@ def subject_steps(study: StudyDefinition, plan: SubjectPlan, *, seed: int, today
     return steps + corrections + safety_steps(study, plan, seed=seed, today=today)
 
 
-def visit_dates(study: StudyDefinition, plan: SubjectPlan, seed: int, today: date) -> list[tuple[Visit, date]]:
+def visit_dates(study: StudyDefinition, plan: SubjectPlan, seed: int, today: date) -> list[tuple[ScheduledVisit, date]]:
     """The scheduled visits after screening whose planned date has come, each dated inside its window."""
     assert plan.infusion is not None
     rng = subject_rng(seed, study.id, plan.key, "visit-dates")
-    dated: list[tuple[Visit, date]] = []
+    dated: list[tuple[ScheduledVisit, date]] = []
     for visit in sorted(study.visits, key=lambda v: v.day):
         planned = plan.infusion + timedelta(days=visit.day)
         if visit.id == study.spec.eligibility.visit:
@@ -156,7 +156,7 @@ def missed_visit(ctx: StepContext, *, code: str) -> None:
                       actor=ctx.actor, now=ctx.now)
 
 
-def scheduled_visit(ctx: StepContext, *, plan: SubjectPlan, visit: Visit, on: date) -> None:
+def scheduled_visit(ctx: StepContext, *, plan: SubjectPlan, visit: ScheduledVisit, on: date) -> None:
     """Date the visit and capture its forms; baseline adds the medications, day 0 the infusion-day ones."""
     assert plan.infusion is not None
     record_visit_date(ctx.conn, study=ctx.study, visit_id=ctx.state.visits[visit.id], visit_date=on,

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from edc.export.files import write_bytes_atomically
 from edc.export.metadata import DEFINE_FILE_NAME, Dataset, DataType, StudyInfo
-from edc.export.table import ExportError, Problem, Rows, Table, build_table
+from edc.export.table import ExportError, Refusal, Rows, Table, build_table
 
 DATASET_JSON_VERSION = "1.1.0"
 SCHEMA_RESOURCE = "schemas/dataset-json-1.1.schema.json"
@@ -54,7 +54,7 @@ def write_dataset_json(
     if db_last_modified is not None and db_last_modified > created:
         problems.append("dbLastModifiedDateTime is after datasetJSONCreationDateTime")
     if problems:
-        raise ExportError(str(target), [Problem(dataset.name, message) for message in problems])
+        raise ExportError(str(target), [Refusal(dataset.name, message) for message in problems])
     write_bytes_atomically(target, serialise(document))
     return target
 

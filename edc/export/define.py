@@ -29,17 +29,17 @@ from pathlib import Path
 from edc.export.files import write_bytes_atomically
 from edc.export.metadata import (
     DEFINE_FILE_NAME,
-    Codelist,
     Dataset,
     DataType,
     Origin,
     OriginType,
     StudyInfo,
+    SubmissionCodelist,
     Term,
     ValueItem,
     Variable,
 )
-from edc.export.table import ExportError, Problem
+from edc.export.table import ExportError, Refusal
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -72,7 +72,7 @@ def write_define(
     directory: Path,
     study: StudyInfo,
     datasets: Sequence[Dataset],
-    codelists: Sequence[Codelist],
+    codelists: Sequence[SubmissionCodelist],
     *,
     created: datetime,
 ) -> Path:
@@ -85,10 +85,10 @@ def write_define(
     return target
 
 
-def define_problems(datasets: Sequence[Dataset], codelists: Sequence[Codelist]) -> list[Problem]:
+def define_problems(datasets: Sequence[Dataset], codelists: Sequence[SubmissionCodelist]) -> list[Refusal]:
     """Datasets or codelists defined twice, and variables whose codelist is missing or of another type."""
-    problems = [Problem(name, "dataset listed twice") for name in _repeated([d.name for d in datasets])]
-    problems += [Problem(cl, "codelist listed twice") for cl in _repeated([c.id for c in codelists])]
+    problems = [Refusal(name, "dataset listed twice") for name in _repeated([d.name for d in datasets])]
+    problems += [Refusal(cl, "codelist listed twice") for cl in _repeated([c.id for c in codelists])]
     by_id = {codelist.id: codelist for codelist in codelists}
     for dataset in datasets:
         for variable in dataset.variables:
@@ -98,10 +98,10 @@ def define_problems(datasets: Sequence[Dataset], codelists: Sequence[Codelist]) 
                     continue
                 codelist = by_id.get(described.codelist)
                 if codelist is None:
-                    problems.append(Problem(dataset.name, f"codelist {described.codelist} is not defined",
+                    problems.append(Refusal(dataset.name, f"codelist {described.codelist} is not defined",
                                             variable.name))
                 elif codelist.data_type is not _CODELIST_TYPE[described.data_type]:
-                    problems.append(Problem(dataset.name, f"codelist {codelist.id} is {codelist.data_type.value}, "
+                    problems.append(Refusal(dataset.name, f"codelist {codelist.id} is {codelist.data_type.value}, "
                                             f"the variable {described.data_type.value}", variable.name))
     return problems
 
@@ -111,7 +111,7 @@ def _repeated(names: list[str]) -> list[str]:
 
 
 def define_xml(
-    study: StudyInfo, datasets: Sequence[Dataset], codelists: Sequence[Codelist], *, created: datetime
+    study: StudyInfo, datasets: Sequence[Dataset], codelists: Sequence[SubmissionCodelist], *, created: datetime
 ) -> bytes:
     """The define.xml document, UTF-8, indented."""
     root = ET.Element(_odm("ODM"), {
@@ -281,7 +281,7 @@ def _derived(origin: Origin) -> bool:
     return origin.type is OriginType.DERIVED
 
 
-def _codelist(codelist: Codelist) -> ET.Element:
+def _codelist(codelist: SubmissionCodelist) -> ET.Element:
     element = ET.Element(_odm("CodeList"), {
         "OID": codelist.id, "Name": codelist.name, "DataType": codelist.data_type.value,
     })

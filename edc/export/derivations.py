@@ -37,7 +37,7 @@ from edc.definitions.model import Criterion, Item
 from edc.definitions.vocabulary import SCREEN_FAILED, UNSCHEDULED_VISIT
 from edc.export.spec import DERIVATIONS as DECLARED
 from edc.export.spec import RowBlock
-from edc.export.subjectdata import FormRecord, SubjectData, VisitData, plain
+from edc.export.subjectdata import CapturedRecord, SubjectData, VisitData, plain
 from edc.export.table import in_calendar
 from edc.export.terminology import Terminology
 
@@ -54,7 +54,7 @@ class RowContext:
     study: StudyDefinition
     subject: SubjectData
     block: RowBlock
-    record: FormRecord | None
+    record: CapturedRecord | None
     values: Row
     dataset: str = ""
     terminology: Terminology | None = None
@@ -63,7 +63,7 @@ class RowContext:
     test: Item | None = None
     visit: VisitData | None = None
     criterion: Criterion | None = None
-    joined: tuple[str, FormRecord | None] | None = None
+    joined: tuple[str, CapturedRecord | None] | None = None
     join_key: object = None
 
     @property

@@ -45,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from edc.definitions.catalog import StudyDefinition
-from edc.definitions.model import Criterion, Visit
+from edc.definitions.model import Criterion, ScheduledVisit
 from edc.export.derivations import criterion_test, day_number
 from edc.export.metadata import Dataset, DatasetClass, DataType, Origin, OriginSource, OriginType, Role, Variable
 
@@ -285,7 +285,7 @@ def _follow_up(study: StudyDefinition) -> list[_Element]:
             _Element("LTFU", "Long-term follow-up", "LONG-TERM FOLLOW-UP", long_term_start, _completion(long_term))]
 
 
-def _completion(visit: Visit | None) -> str:
+def _completion(visit: ScheduledVisit | None) -> str:
     """The end rule of the last element of an epoch: its last visit done, or withdrawal."""
     if visit is None:
         return "End of study or early withdrawal"
@@ -298,7 +298,7 @@ def _form_visit_day(study: StudyDefinition, form_id: str) -> int | None:
     return min(days) if days else None
 
 
-def _last_visit(study: StudyDefinition, epoch: str) -> Visit | None:
+def _last_visit(study: StudyDefinition, epoch: str) -> ScheduledVisit | None:
     """The latest scheduled visit of `epoch`, None when the schedule has none."""
     visits = [visit for visit in study.visits if visit.epoch == epoch]
     return max(visits, key=lambda v: (v.day, v.visitnum)) if visits else None
@@ -371,7 +371,7 @@ def visit_study_day(protocol_day: int) -> int:
     return day_number(protocol_day)
 
 
-def visit_start_rule(visit: Visit) -> str:
+def visit_start_rule(visit: ScheduledVisit) -> str:
     """TVSTRL in words: "Day 28 after the CAR-T infusion (window -3/+3 days)"."""
     if visit.day > 0:
         when = f"Day {visit.day} after the CAR-T infusion"

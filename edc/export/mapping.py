@@ -35,7 +35,6 @@ from edc.export.derivations import (
     usubjid,
 )
 from edc.export.metadata import (
-    Codelist,
     Comparator,
     Dataset,
     DatasetClass,
@@ -44,6 +43,7 @@ from edc.export.metadata import (
     OriginSource,
     OriginType,
     Role,
+    SubmissionCodelist,
     Term,
     ValueItem,
     Variable,
@@ -61,11 +61,11 @@ from edc.export.spec import (
     VariableSpec,
     findings_items,
 )
-from edc.export.subjectdata import FormRecord, SubjectData, VisitData, plain
+from edc.export.subjectdata import CapturedRecord, SubjectData, VisitData, plain
 from edc.export.terminology import Terminology
 
 __all__ = [
-    "FormRecord",
+    "CapturedRecord",
     "Row",
     "SubjectData",
     "VisitData",
@@ -119,7 +119,7 @@ def _domain_rows(study: StudyDefinition, specs: SpecSet, domain: DomainSpec,
     return rows
 
 
-_Parts = tuple[RowBlock, FormRecord | None, Item | None, VisitData | None, Criterion | None]
+_Parts = tuple[RowBlock, CapturedRecord | None, Item | None, VisitData | None, Criterion | None]
 
 
 def _row_parts(study: StudyDefinition, domain: DomainSpec, subject: SubjectData,
@@ -197,7 +197,8 @@ def _group_derivations(domain: DomainSpec, rows: list[Row], reference: str | Non
             last_before_reference(rows, reference, variable.args, variable.name)
 
 
-def _in_sort_order(study: StudyDefinition, records: Sequence[FormRecord], sort: Sequence[str]) -> list[FormRecord]:
+def _in_sort_order(study: StudyDefinition, records: Sequence[CapturedRecord],
+                   sort: Sequence[str]) -> list[CapturedRecord]:
     """Records by the sort items, then by visit, then by their whole content, so input order never matters.
 
     The content only decides between records the first keys do not tell apart, and is only computed then.
@@ -205,7 +206,7 @@ def _in_sort_order(study: StudyDefinition, records: Sequence[FormRecord], sort: 
     if len(records) < 2:
         return list(records)
 
-    def key(record: FormRecord) -> tuple[object, ...]:
+    def key(record: CapturedRecord) -> tuple[object, ...]:
         own = tuple(_natural(record.values.get(name)) for name in sort)
         return (*own, _visit_order(study, record.visit, record.occurrence))
 
@@ -390,7 +391,7 @@ def test_codelist_oid(dataset: str, suffix: str) -> str:
     return f"CL.{dataset}{suffix}"
 
 
-def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Codelist, ...]:
+def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[SubmissionCodelist, ...]:
     """The codelists the specs' variables use: the study's, with the submission values SDTM receives as
     terms, and each findings dataset's --TESTCD/--TEST lists from the terminology file (the tests the
     study's forms collect).
@@ -401,7 +402,7 @@ def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Codelist, 
     used = sorted({v.codelist for d in specs.domains.values() for v in (*d.spec.variables, *d.spec.qualifiers)
                    if v.codelist})
     study_lists = tuple(
-        Codelist(codelist_oid(cid), study.codelists[cid].name,
+        SubmissionCodelist(codelist_oid(cid), study.codelists[cid].name,
                  tuple(Term(v.submitted, v.decode) for v in study.codelists[cid].values),
                  nci_code=study.codelists[cid].nci_code, sponsor_defined=study.codelists[cid].nci_code is None)
         for cid in used
@@ -409,7 +410,7 @@ def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Codelist, 
     return study_lists + tuple(c for d in specs.domains.values() for c in _test_codelists(study, specs, d))
 
 
-def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) -> list[Codelist]:
+def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) -> list[SubmissionCodelist]:
     derived = {v.derive for v in domain.spec.variables}
     forms = [study.forms[b.form] for b in domain.blocks if b.findings and b.form is not None]
     codes = sorted({i.sdtm.testcd for form in forms for i in findings_items(form, domain.name)
@@ -421,12 +422,12 @@ def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) 
     cdisc = not info.sponsor and info.nci_code is not None
     lists = []
     if "test_code" in derived:
-        lists.append(Codelist(
+        lists.append(SubmissionCodelist(
             test_codelist_oid(domain.name, "TESTCD"), info.name,
             tuple(Term(t.testcd, t.test, t.nci_code if cdisc else None, extended=cdisc and t.sponsor) for t in terms),
             nci_code=info.nci_code if cdisc else None, extensible=cdisc, sponsor_defined=not cdisc))
     if "test_name" in derived:
-        lists.append(Codelist(
+        lists.append(SubmissionCodelist(
             test_codelist_oid(domain.name, "TEST"), info.name.replace("Code", "Name"),
             tuple(Term(t.test, None, None, extended=cdisc and t.sponsor) for t in terms),
             extensible=cdisc, sponsor_defined=not cdisc))

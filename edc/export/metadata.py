@@ -321,7 +321,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class Codelist:
+class SubmissionCodelist:
     """A codelist: CDISC controlled terminology (with NCI codes) or sponsor-defined.
 
     `id` is the CodeList OID variables refer to (e.g. "CL.AESEV"). A
@@ -347,7 +347,7 @@ class Codelist:
         return any(term.decode is not None for term in self.terms)
 
 
-def _codelist_problems(codelist: Codelist) -> list[str]:
+def _codelist_problems(codelist: SubmissionCodelist) -> list[str]:
     problems = []
     if not codelist.id:
         problems.append("a codelist needs an id")

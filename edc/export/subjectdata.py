@@ -13,7 +13,7 @@ from decimal import Decimal
 
 
 @dataclass(frozen=True)
-class FormRecord:
+class CapturedRecord:
     """One captured form record: item name -> value (str, int, float, Decimal, bool, date, datetime, time, list).
 
     `visit` is the visit code ("SCR", "D28", "UNS" for unscheduled, "LOGS" for the
@@ -55,12 +55,12 @@ class SubjectData:
     status: str
     dose_level: str | None = None
     last_contact: date | str | None = None
-    records: Mapping[str, Sequence[FormRecord]] = field(default_factory=dict)
+    records: Mapping[str, Sequence[CapturedRecord]] = field(default_factory=dict)
     committee_dlt: Mapping[str, object] = field(default_factory=dict)
     eligibility: Mapping[str, str] = field(default_factory=dict)
     visits: Sequence[VisitData] = ()
 
-    def first(self, form_id: str) -> FormRecord | None:
+    def first(self, form_id: str) -> CapturedRecord | None:
         found = self.records.get(form_id, ())
         return found[0] if found else None
 

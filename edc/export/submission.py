@@ -44,9 +44,9 @@ from edc.export.csvfile import write_csv
 from edc.export.datasetjson import write_dataset_json
 from edc.export.define import write_define
 from edc.export.mapping import SubjectData, export_codelists, map_dataset
-from edc.export.metadata import Codelist, Dataset, StudyInfo
+from edc.export.metadata import Dataset, StudyInfo, SubmissionCodelist
 from edc.export.spec import SpecSet
-from edc.export.table import ExportError, Problem, Rows, Table, build_table
+from edc.export.table import ExportError, Refusal, Rows, Table, build_table
 from edc.export.validate import Failure, SubmissionInvalid, as_frame, link_columns, validate_dataset, validate_links
 from edc.export.xpt import write_xpt
 
@@ -152,7 +152,7 @@ class _Run:
     """One export in progress: what it keeps from dataset to dataset."""
 
     info: StudyInfo
-    codelists: tuple[Codelist, ...]
+    codelists: tuple[SubmissionCodelist, ...]
     staging: Path
     formats: tuple[str, ...]
     created: datetime
@@ -223,7 +223,8 @@ class _Run:
         self.report(Progress(dataset.name, step, done, self.total))
 
 
-def _validation_failures(dataset: Dataset, frame: pd.DataFrame, codelists: Sequence[Codelist]) -> list[Failure]:
+def _validation_failures(dataset: Dataset, frame: pd.DataFrame,
+                         codelists: Sequence[SubmissionCodelist]) -> list[Failure]:
     """The dataset's failures; metadata naming a codelist the export does not have is one too."""
     try:
         return validate_dataset(dataset, frame, codelists)
@@ -234,7 +235,7 @@ def _validation_failures(dataset: Dataset, frame: pd.DataFrame, codelists: Seque
 _FORMAT_NAMES = {"xpt": "XPT", "json": "Dataset-JSON", "csv": "CSV", "define.xml": "define.xml"}
 
 
-def _writer_failure(problem: Problem, fmt: str, frame: pd.DataFrame | None) -> Failure:
+def _writer_failure(problem: Refusal, fmt: str, frame: pd.DataFrame | None) -> Failure:
     """A writer's refusal as a failure, with the subject of the refused row when the dataset has one."""
     usubjid = None
     if frame is not None and problem.row is not None and "USUBJID" in frame.columns:
@@ -243,7 +244,7 @@ def _writer_failure(problem: Problem, fmt: str, frame: pd.DataFrame | None) -> F
                    f"cannot be written as {_FORMAT_NAMES[fmt]}: {problem.message}", problem.row)
 
 
-def _used(codelists: Sequence[Codelist], datasets: Sequence[Dataset]) -> list[Codelist]:
+def _used(codelists: Sequence[SubmissionCodelist], datasets: Sequence[Dataset]) -> list[SubmissionCodelist]:
     """The codelists some variable or value-level definition of the datasets written refers to: define.xml lists
     no others."""
     referred = {variable.codelist for dataset in datasets for variable in dataset.variables}

@@ -39,7 +39,7 @@ ISO8601 = {
 
 
 @dataclass(frozen=True)
-class Problem:
+class Refusal:
     """One thing a writer refuses, located by dataset, variable and 1-based row."""
 
     dataset: str
@@ -57,7 +57,7 @@ class Problem:
 class ExportError(ValueError):
     """Raised before anything is written; `problems` lists every reason."""
 
-    def __init__(self, target: str, problems: Sequence[Problem]) -> None:
+    def __init__(self, target: str, problems: Sequence[Refusal]) -> None:
         self.target = target
         self.problems = tuple(problems)
         lines = [f"cannot write {target}: {len(self.problems)} problem(s)"]
@@ -89,13 +89,13 @@ def build_table(dataset: Dataset, rows: Rows | Table, *, target: str) -> Table:
     return table
 
 
-def normalise_rows(dataset: Dataset, rows: Rows | Table) -> tuple[Table, list[Problem]]:
+def normalise_rows(dataset: Dataset, rows: Rows | Table) -> tuple[Table, list[Refusal]]:
     """The table and every problem found, for writers that add checks of their own before refusing."""
     if isinstance(rows, Table):
         if rows.dataset != dataset:
             raise ValueError(f"a table of {rows.dataset.name} given as {dataset.name}")
         return rows, []
-    problems: list[Problem] = []
+    problems: list[Refusal] = []
     normalisers = [(v.name, _normaliser(v), v.mandatory) for v in dataset.variables]
     normalised = []
     for number, record in enumerate(_records(dataset, rows, problems), start=1):
@@ -105,13 +105,13 @@ def normalise_rows(dataset: Dataset, rows: Rows | Table) -> tuple[Table, list[Pr
             if message is None and mandatory and value in (None, ""):
                 message = "mandatory variable is empty"
             if message is not None:
-                problems.append(Problem(dataset.name, message, variable=name, row=number))
+                problems.append(Refusal(dataset.name, message, variable=name, row=number))
             row.append(value)
         normalised.append(tuple(row))
     return Table(dataset=dataset, rows=tuple(normalised)), problems
 
 
-def _records(dataset: Dataset, rows: Rows, problems: list[Problem]) -> Iterator[Mapping[str, object]]:
+def _records(dataset: Dataset, rows: Rows, problems: list[Refusal]) -> Iterator[Mapping[str, object]]:
     """Each row as a mapping; columns missing from or foreign to the dataset are reported once."""
     if isinstance(rows, pd.DataFrame):
         columns = [str(column) for column in rows.columns]
@@ -129,13 +129,13 @@ def _records(dataset: Dataset, rows: Rows, problems: list[Problem]) -> Iterator[
         yield record
 
 
-def _check_columns(dataset: Dataset, columns: list[str], row: int | None, problems: list[Problem]) -> None:
+def _check_columns(dataset: Dataset, columns: list[str], row: int | None, problems: list[Refusal]) -> None:
     missing = [name for name in dataset.names if name not in columns]
     unknown = [name for name in columns if name not in dataset.names]
     if missing:
-        problems.append(Problem(dataset.name, f"missing variables: {', '.join(missing)}", row=row))
+        problems.append(Refusal(dataset.name, f"missing variables: {', '.join(missing)}", row=row))
     if unknown:
-        problems.append(Problem(dataset.name, f"variables not in the dataset: {', '.join(unknown)}", row=row))
+        problems.append(Refusal(dataset.name, f"variables not in the dataset: {', '.join(unknown)}", row=row))
 
 
 def _normaliser(variable: Variable) -> Callable[[object], tuple[Value, str | None]]:

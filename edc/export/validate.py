@@ -38,7 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from edc.export.metadata import Codelist, Dataset, DataType, Role, Variable
+from edc.export.metadata import Dataset, DataType, Role, SubmissionCodelist, Variable
 from edc.export.table import ISO8601, Rows, in_calendar, is_missing
 
 XPT_MAX_BYTES = 200
@@ -94,14 +94,14 @@ class SubmissionInvalid(Exception):
         super().__init__("\n".join(lines))
 
 
-def check_submission(datasets: Submission, codelists: Iterable[Codelist]) -> None:
+def check_submission(datasets: Submission, codelists: Iterable[SubmissionCodelist]) -> None:
     """Raise `SubmissionInvalid` listing every failure; the export calls this before writing any file."""
     failures = validate_submission(datasets, codelists)
     if failures:
         raise SubmissionInvalid(failures)
 
 
-def validate_submission(datasets: Submission, codelists: Iterable[Codelist]) -> list[Failure]:
+def validate_submission(datasets: Submission, codelists: Iterable[SubmissionCodelist]) -> list[Failure]:
     """Every failure of every dataset, then of the links between datasets (DM subjects, SUPP--, RELREC)."""
     codelist_list = list(codelists)
     frames = {name: (dataset, as_frame(rows)) for name, (dataset, rows) in datasets.items()}
@@ -132,7 +132,7 @@ def as_frame(rows: Rows) -> pd.DataFrame:
                          for name in names}, index=pd.RangeIndex(len(records)))
 
 
-def validate_dataset(dataset: Dataset, rows: Rows, codelists: Iterable[Codelist]) -> list[Failure]:
+def validate_dataset(dataset: Dataset, rows: Rows, codelists: Iterable[SubmissionCodelist]) -> list[Failure]:
     """Every failure of one dataset's rows against the schema derived from its metadata."""
     frame = as_frame(rows)
     schema = dataset_schema(dataset, codelists)
@@ -146,7 +146,7 @@ def validate_dataset(dataset: Dataset, rows: Rows, codelists: Iterable[Codelist]
 # --- the schema, derived from the metadata -------------------------------------------------------
 
 
-def dataset_schema(dataset: Dataset, codelists: Iterable[Codelist]) -> pa.DataFrameSchema:
+def dataset_schema(dataset: Dataset, codelists: Iterable[SubmissionCodelist]) -> pa.DataFrameSchema:
     """The pandera schema of `dataset`: columns, types, lengths, terminology, dates and keys.
 
     Raises ValueError when a variable refers to a codelist not given: that is
@@ -172,7 +172,7 @@ def dataset_schema(dataset: Dataset, codelists: Iterable[Codelist]) -> pa.DataFr
     )
 
 
-def _column(dataset: Dataset, variable: Variable, codelist: Codelist | None) -> pa.Column:
+def _column(dataset: Dataset, variable: Variable, codelist: SubmissionCodelist | None) -> pa.Column:
     # dtype stays None: pandas holds an INTEGER column with a missing value as float64 and
     # text as object or str; a type check per value accepts all of these and names the row
     checks = _type_checks(variable)
@@ -223,7 +223,7 @@ def _type_checks(variable: Variable) -> list[pa.Check]:
     return checks
 
 
-def _codelist_check(variable: Variable, codelist: Codelist) -> pa.Check:
+def _codelist_check(variable: Variable, codelist: SubmissionCodelist) -> pa.Check:
     # every term listed counts: an extensible codelist's sponsor terms are listed too,
     # marked extended (metadata refuses them in a non-extensible one), so one membership test serves both
     if variable.data_type.is_numeric:

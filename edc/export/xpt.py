@@ -30,7 +30,7 @@ import pyreadstat
 
 from edc.export.files import write_atomically
 from edc.export.metadata import Dataset
-from edc.export.table import ExportError, Problem, Rows, Table, normalise_rows
+from edc.export.table import ExportError, Refusal, Rows, Table, normalise_rows
 
 MAX_NAME = 8
 MAX_LABEL = 40
@@ -56,26 +56,26 @@ def write_xpt(directory: Path, dataset: Dataset, rows: Rows | Table, *, created:
     return target
 
 
-def xpt_problems(table: Table) -> list[Problem]:
+def xpt_problems(table: Table) -> list[Refusal]:
     """What XPT version 5 cannot hold in this table."""
     dataset = table.dataset
     labels = _name_and_label_problems("dataset", dataset.name, dataset.label)
-    problems = [Problem(dataset.name, message) for message in labels]
+    problems = [Refusal(dataset.name, message) for message in labels]
     if not table.rows:
         # pyreadstat sizes lengths from the rows: without one every length would be 1 (SDTM submits no empty
         # datasets anyway)
-        problems.append(Problem(dataset.name, "has no rows: an empty dataset cannot carry its declared lengths"))
+        problems.append(Refusal(dataset.name, "has no rows: an empty dataset cannot carry its declared lengths"))
     for index in range(len(dataset.variables)):
         problems += _variable_problems(table, index)
     return problems
 
 
-def _variable_problems(table: Table, index: int) -> list[Problem]:
+def _variable_problems(table: Table, index: int) -> list[Refusal]:
     dataset, variable = table.dataset, table.dataset.variables[index]
     messages = _name_and_label_problems("variable", variable.name, variable.label)
     if not variable.data_type.is_numeric and variable.storage_length > MAX_VALUE_BYTES:
         messages.append(f"declared length {variable.storage_length} is over XPT v5's {MAX_VALUE_BYTES}")
-    problems = [Problem(dataset.name, message, variable=variable.name) for message in messages]
+    problems = [Refusal(dataset.name, message, variable=variable.name) for message in messages]
     if variable.data_type.is_numeric:
         return problems
     declared = variable.storage_length
@@ -85,7 +85,7 @@ def _variable_problems(table: Table, index: int) -> list[Problem]:
         if isinstance(value, str) and not (value.isascii() and value.isprintable() and len(value) <= MAX_VALUE_BYTES):
             value_message = _value_problem(value, declared)
             if value_message is not None:
-                problems.append(Problem(dataset.name, value_message, variable=variable.name, row=number))
+                problems.append(Refusal(dataset.name, value_message, variable=variable.name, row=number))
     return problems
 
 

@@ -15,7 +15,6 @@ from edc.export.csvfile import write_csv
 from edc.export.datasetjson import write_dataset_json
 from edc.export.define import write_define
 from edc.export.metadata import (
-    Codelist,
     Dataset,
     DatasetClass,
     DataType,
@@ -24,6 +23,7 @@ from edc.export.metadata import (
     OriginType,
     Role,
     StudyInfo,
+    SubmissionCodelist,
     Term,
     Variable,
 )
@@ -72,17 +72,18 @@ def identifiers() -> tuple[Variable, ...]:
     )
 
 
-SEX = Codelist("CL.SEX", "Sex", (
+SEX = SubmissionCodelist("CL.SEX", "Sex", (
     Term("F", "Female", "C16576"), Term("M", "Male", "C20197"),
 ), nci_code="C66731")
-AGEU = Codelist("CL.AGEU", "Age Unit", (Term("YEARS", nci_code="C29848"),), nci_code="C66781", extensible=True)
-NY = Codelist("CL.NY", "No Yes Response", (
+AGEU = SubmissionCodelist("CL.AGEU", "Age Unit", (Term("YEARS", nci_code="C29848"),), nci_code="C66781",
+                          extensible=True)
+NY = SubmissionCodelist("CL.NY", "No Yes Response", (
     Term("N", "No", "C49487"), Term("Y", "Yes", "C49488"),
 ), nci_code="C66742")
-ARMCD = Codelist("CL.ARMCD", "Planned Arm Code (sponsor-defined)", (
+ARMCD = SubmissionCodelist("CL.ARMCD", "Planned Arm Code (sponsor-defined)", (
     Term("DL1", "Dose level 1: 1 x 10^6 CAR-T cells/kg"), Term("DL2", "Dose level 2: 3 x 10^6 CAR-T cells/kg"),
 ), sponsor_defined=True)
-EPOCH = Codelist("CL.EPOCH", "Epoch", (
+EPOCH = SubmissionCodelist("CL.EPOCH", "Epoch", (
     Term("SCREENING", nci_code="C48262"),
     Term("TREATMENT", nci_code="C101526"),
     Term("LYMPHODEPLETION", extended=True),

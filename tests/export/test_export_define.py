@@ -13,7 +13,7 @@ from export_samples import AE, CODELISTS, CREATED, DM, SAMPLES, STUDY, VS, char,
 from lxml import etree
 
 from edc.export.define import write_define
-from edc.export.metadata import Codelist, DataType, Term
+from edc.export.metadata import DataType, SubmissionCodelist, Term
 from edc.export.table import ExportError
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1",
@@ -166,7 +166,8 @@ def test_dataset_json_files_name_the_oids_define_defines(define: etree._ElementT
 
 
 def test_undefined_or_mistyped_codelists_and_repeats_are_refused(tmp_path: Path) -> None:
-    integer_list = Codelist("CL.GRADE", "Grade", (Term("1"),), data_type=DataType.INTEGER, sponsor_defined=True)
+    integer_list = SubmissionCodelist("CL.GRADE", "Grade", (Term("1"),), data_type=DataType.INTEGER,
+                                      sponsor_defined=True)
     vs = replace(VS, variables=(*VS.variables, char("VSGRADE", "Grade", 1, codelist="CL.GRADE"),
                                 char("VSX", "X", 1, codelist="CL.X")))
     with pytest.raises(ExportError) as raised:

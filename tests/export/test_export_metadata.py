@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from export_samples import AE, AE_ROWS, COLLECTED, DM, DM_ROWS, VS, VS_ROWS, char
 
-from edc.export.metadata import Codelist, Dataset, DatasetClass, DataType, Role, StudyInfo, Term, Variable
+from edc.export.metadata import Dataset, DatasetClass, DataType, Role, StudyInfo, SubmissionCodelist, Term, Variable
 from edc.export.table import ExportError, build_table
 
 # --- metadata ---------------------------------------------------------------------------------
@@ -46,15 +46,15 @@ def test_oids_are_shared_by_every_format() -> None:
 
 def test_only_an_extensible_cdisc_codelist_takes_sponsor_terms() -> None:
     with pytest.raises(ValueError, match="'LYMPHO' extends a codelist that is not an extensible CDISC codelist"):
-        Codelist("CL.SEX", "Sex", (Term("F", "Female", "C16576"), Term("LYMPHO", "x", extended=True)),
+        SubmissionCodelist("CL.SEX", "Sex", (Term("F", "Female", "C16576"), Term("LYMPHO", "x", extended=True)),
                  nci_code="C66731")
     with pytest.raises(ValueError, match="not an extensible CDISC codelist"):
-        Codelist("CL.ARMCD", "Arm", (Term("DL1", extended=True),), extensible=True, sponsor_defined=True)
+        SubmissionCodelist("CL.ARMCD", "Arm", (Term("DL1", extended=True),), extensible=True, sponsor_defined=True)
 
 
 def test_decodes_are_all_or_nothing_and_sponsor_codelists_have_no_nci_code() -> None:
     with pytest.raises(ValueError) as raised:
-        Codelist("CL.ARMCD", "Arm", (Term("DL1", "Dose level 1"), Term("DL2")), nci_code="C1",
+        SubmissionCodelist("CL.ARMCD", "Arm", (Term("DL1", "Dose level 1"), Term("DL2")), nci_code="C1",
                  sponsor_defined=True)
     assert "either every term has a decode or none has" in str(raised.value)
     assert "a sponsor-defined codelist has no NCI code" in str(raised.value)

@@ -24,7 +24,7 @@ from export_samples import (
     char,
 )
 
-from edc.export.metadata import Codelist, Dataset, DatasetClass, Role, Term
+from edc.export.metadata import Dataset, DatasetClass, Role, SubmissionCodelist, Term
 from edc.export.table import Rows
 from edc.export.validate import (
     Failure,
@@ -38,7 +38,7 @@ from edc.export.validate import (
     validate_submission,
 )
 
-SUPPAE_QNAM = Codelist("CL.SUPPAE.QNAM", "SUPPAE Qualifier Names (sponsor-defined)", (
+SUPPAE_QNAM = SubmissionCodelist("CL.SUPPAE.QNAM", "SUPPAE Qualifier Names (sponsor-defined)", (
     Term("AEDLT", "Dose-Limiting Toxicity (investigator)"),
     Term("AEDLTADJ", "Dose-Limiting Toxicity (adjudicated)"),
 ), sponsor_defined=True)

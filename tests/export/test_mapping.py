@@ -19,7 +19,7 @@ from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.export.csvfile import write_csv
 from edc.export.datasetjson import write_dataset_json
 from edc.export.define import write_define
-from edc.export.mapping import FormRecord, SubjectData, export_codelists, map_dataset, study_day
+from edc.export.mapping import CapturedRecord, SubjectData, export_codelists, map_dataset, study_day
 from edc.export.metadata import StudyInfo
 from edc.export.spec import SpecSet, load_specs
 from edc.export.table import build_table
@@ -28,33 +28,34 @@ from edc.export.xpt import write_xpt
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def demographics(brthdat: str, age: int, sex: str, race: str) -> FormRecord:
-    return FormRecord({"brthdat": brthdat, "age": age, "sex": sex, "race": race, "ethnic": "NOT HISPANIC OR LATINO"})
+def demographics(brthdat: str, age: int, sex: str, race: str) -> CapturedRecord:
+    return CapturedRecord({"brthdat": brthdat, "age": age, "sex": sex, "race": race,
+                           "ethnic": "NOT HISPANIC OR LATINO"})
 
 
-def infusion(day: date, dose_level: str) -> FormRecord:
-    return FormRecord({"exdat": day, "exsttim": time(9, 30), "exentim": time(9, 50), "dose_level": dose_level,
+def infusion(day: date, dose_level: str) -> CapturedRecord:
+    return CapturedRecord({"exdat": day, "exsttim": time(9, 30), "exentim": time(9, 50), "dose_level": dose_level,
                        "dose_planned": 25.0, "weight_kg": 60.0, "cells_infused": 25.0})
 
 
 def ae(aespid: str, term: str, start: object, *, grade: str = "1", cat: str = "OTHER", end: object = None,
-       **extra: object) -> FormRecord:
+       **extra: object) -> CapturedRecord:
     values = {"aespid": aespid, "aeterm": term, "aecat": cat, "aestdat": start, "aeongo": "N" if end else "Y",
               "aeendat": end, "aetoxgr": grade, "aeser": "N", "aerel": "POSSIBLY", "aerel_ld": "NOT_RELATED",
               "aeacn": "NOT APPLICABLE", "aecontrt": "N", "aeout": "RECOVERED/RESOLVED" if end else
               "NOT RECOVERED/NOT RESOLVED"}
-    return FormRecord({**values, **extra})
+    return CapturedRecord({**values, **extra})
 
 
 SCREEN_FAILURE = SubjectData(
     "01-001", "01", "screen_failed",
-    records={"informed_consent": [FormRecord({"icdat": date(2026, 1, 3)})],
+    records={"informed_consent": [CapturedRecord({"icdat": date(2026, 1, 3)})],
              "demographics": [demographics("1971", 54, "M", "ASIAN")]},
 )
 TREATED = SubjectData(
     "01-002", "01", "treated", dose_level="DL1", last_contact=date(2026, 3, 20),
     records={
-        "informed_consent": [FormRecord({"icdat": date(2026, 1, 5)})],
+        "informed_consent": [CapturedRecord({"icdat": date(2026, 1, 5)})],
         "demographics": [demographics("1980-06", 45, "F", "NHOPI")],
         "cart_infusion": [infusion(date(2026, 2, 10), "DL1")],
         "adverse_events": [
@@ -63,7 +64,7 @@ TREATED = SubjectData(
                aewrsdat=date(2026, 2, 12), aeimpdat=date(2026, 2, 13), aebasdat=date(2026, 2, 14)),
             ae("1", "Headache", date(2026, 2, 9), end=date(2026, 2, 9)),
         ],
-        "dlt_assessment": [FormRecord({"dlt_aespid": "2", "dlt": "N", "dlt_dat": date(2026, 2, 20),
+        "dlt_assessment": [CapturedRecord({"dlt_aespid": "2", "dlt": "N", "dlt_dat": date(2026, 2, 20),
                                        "dlt_rule": "grade 3 CRS back to grade 2 within 72 h", "dlt_inv": "Dr X",
                                        "dlt_adj": "PENDING"})],
     },
@@ -71,21 +72,21 @@ TREATED = SubjectData(
 )
 NOT_TREATED = SubjectData(
     "003", "01", "enrolled", dose_level="DL1",
-    records={"informed_consent": [FormRecord({"icdat": date(2026, 2, 1)})],
+    records={"informed_consent": [CapturedRecord({"icdat": date(2026, 2, 1)})],
              "demographics": [demographics("1990-02", 35, "F", "WHITE")]},
 )
 DIED = SubjectData(
     "02-001", "02", "treated", dose_level="DL2", last_contact=date(2026, 3, 28),
     records={
-        "informed_consent": [FormRecord({"icdat": date(2026, 2, 2)})],
+        "informed_consent": [CapturedRecord({"icdat": date(2026, 2, 2)})],
         "demographics": [demographics("1965", 60, "M", "ASIAN")],
         "cart_infusion": [infusion(date(2026, 3, 1), "DL1")],
         "adverse_events": [ae("1", "ICANS", date(2026, 3, 2), grade="4", cat="ICANS", aeser="Y", aesdth="N",
                               aeslife="Y", aeshosp="Y", aesdisab="N", aescong="N", aesmie="N",
                               aewrsdat=date(2026, 3, 3))],
-        "dlt_assessment": [FormRecord({"dlt_aespid": "1", "dlt": "Y", "dlt_adj": "DLT"})],
-        "death": [FormRecord({"dthdat": date(2026, 4, 1)})],
-        "disposition": [FormRecord({"dsdecod": "DEATH", "dsstdat": date(2026, 4, 1)})],
+        "dlt_assessment": [CapturedRecord({"dlt_aespid": "1", "dlt": "Y", "dlt_adj": "DLT"})],
+        "death": [CapturedRecord({"dthdat": date(2026, 4, 1)})],
+        "disposition": [CapturedRecord({"dsdecod": "DEATH", "dsstdat": date(2026, 4, 1)})],
     },
 )
 SUBJECTS = [SCREEN_FAILURE, TREATED, NOT_TREATED, DIED]

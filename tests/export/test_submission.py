@@ -19,7 +19,7 @@ from test_mapping import CREATED, SCREEN_FAILURE, SUBJECTS, TREATED, ae
 
 from edc.config import project_root
 from edc.definitions.catalog import Catalog, StudyDefinition
-from edc.export.mapping import FormRecord, SubjectData
+from edc.export.mapping import CapturedRecord, SubjectData
 from edc.export.metadata import Dataset, DatasetClass, DataType, Origin, OriginType, Role, Variable
 from edc.export.spec import SpecSet, load_specs
 from edc.export.submission import (
@@ -71,7 +71,7 @@ def refused(study: StudyDefinition, specs: SpecSet, out: Path, read: SubjectRead
     return list(raised.value.failures)
 
 
-def with_records(subject: SubjectData, **records: Sequence[FormRecord]) -> SubjectData:
+def with_records(subject: SubjectData, **records: Sequence[CapturedRecord]) -> SubjectData:
     return replace(subject, records={**subject.records, **records})
 
 
@@ -134,7 +134,7 @@ def test_a_subject_missing_from_dm_is_refused_and_nothing_is_written(
 
 def test_an_impossible_date_is_refused_naming_domain_variable_subject_and_value(
         study: StudyDefinition, specs: SpecSet, tmp_path: Path) -> None:
-    broken = with_records(TREATED, informed_consent=[FormRecord({"icdat": "2026-02-30"})])
+    broken = with_records(TREATED, informed_consent=[CapturedRecord({"icdat": "2026-02-30"})])
     subjects = [broken if s is TREATED else s for s in SUBJECTS]
 
     failures = refused(study, specs, tmp_path / "out", lambda forms: subjects)

@@ -40,7 +40,7 @@ from edc.app.records import store
 from edc.db import core as db
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
-from edc.export.mapping import FormRecord, SubjectData, VisitData
+from edc.export.mapping import CapturedRecord, SubjectData, VisitData
 
 #: Record ids per values query: far below the bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
 BATCH = 5000
@@ -60,7 +60,7 @@ def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[st
     values of their records of `forms` only (other forms are not read: an export reads per dataset, so
     memory follows the largest dataset, not the whole study)."""
     visits = _visits(conn, study.id)
-    records: dict[int, dict[str, tuple[FormRecord, ...]]] = defaultdict(dict)
+    records: dict[int, dict[str, tuple[CapturedRecord, ...]]] = defaultdict(dict)
     for form_id in sorted(set(forms) & set(study.forms)):  # a spec's form another trial lacks has no table
         for subject_id, found in _form_records(conn, study, form_id, visits).items():
             records[subject_id][form_id] = found
@@ -113,18 +113,18 @@ def _last_contact(visits: Sequence[_Visit]) -> date | None:
 
 
 def _form_records(conn: Connection, study: StudyDefinition, form_id: str,
-                  visits: Mapping[int, _Visit]) -> dict[int, tuple[FormRecord, ...]]:
+                  visits: Mapping[int, _Visit]) -> dict[int, tuple[CapturedRecord, ...]]:
     """subject id -> the subject's records of `form_id` with their values, in visit order then seq."""
     r = db.FormRecord
     rows = conn.execute(select(r.id, r.subject_id, r.visit_id, r.seq).join(db.Subject, db.Subject.id == r.subject_id)
                         .where(db.Subject.study_id == study.id, r.form_id == form_id)).all()
     values = dict(_values(conn, study, form_id, [int(row.id) for row in rows]))
-    found: dict[int, list[tuple[tuple[bool, date, str, int], int, FormRecord]]] = defaultdict(list)
+    found: dict[int, list[tuple[tuple[bool, date, str, int], int, CapturedRecord]]] = defaultdict(list)
     for row in rows:
         if row.id not in values:  # an identity without a typed row holds nothing to export
             continue
         visit = visits[row.visit_id]
-        record = FormRecord(values[row.id], visit.data.visit, visit.data.occurrence)
+        record = CapturedRecord(values[row.id], visit.data.visit, visit.data.occurrence)
         found[int(row.subject_id)].append((visit.order, int(row.seq), record))
     return {subject_id: tuple(record for _, _, record in sorted(these, key=lambda t: t[:2]))
             for subject_id, these in found.items()}

@@ -23,7 +23,7 @@ from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
 from edc.app.locks import service as locks
 from edc.db.core import Subject, Visit
 from edc.definitions.catalog import StudyDefinition
-from edc.definitions.model import Visit as VisitDef
+from edc.definitions.model import ScheduledVisit
 from edc.definitions.vocabulary import DONE, LOGS_VISIT, MISSED, PLANNED, UNSCHEDULED_VISIT
 
 
@@ -190,7 +190,7 @@ def _visit_info(conn: Connection, study: StudyDefinition, subject_id: int, code:
 
 def _info(study: StudyDefinition, row: Row[Any]) -> VisitInfo:
     """A visit row with its window from the definition (none for UNS and LOGS or while unplanned)."""
-    definition: VisitDef | None = study.visit(str(row.visit_code))
+    definition: ScheduledVisit | None = study.visit(str(row.visit_code))
     planned: date | None = row.planned_date
     earliest = latest = None
     if definition is not None and planned is not None:
