@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Connection, Engine
 
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.lookups import visit_by_id
 from edc.app.records.service import RecordResult, correct_record, submit_record
 from edc.definitions.catalog import StudyDefinition
 from edc.demo.generator import generate_payload
@@ -62,8 +63,9 @@ class StepContext:
                key: str | None = None) -> RecordResult:
         """Generate a payload around `values` and capture it at the subject's visit `visit`."""
         payload = generate_payload(self.study, form_id, self.rng, on=on, values=values)
-        result = submit_record(self.conn, study=self.study, visit_id=self.state.visits[visit], form_id=form_id,
-                               payload=payload, actor=self.actor, now=self.now)
+        at = visit_by_id(self.conn, study_id=self.study.id, visit_id=self.state.visits[visit], actor=self.actor)
+        result = submit_record(self.conn, study=self.study, visit=at, form_id=form_id, payload=payload,
+                               actor=self.actor, now=self.now)
         self.tally.records += 1
         if key is not None:
             self.state.records[key] = result

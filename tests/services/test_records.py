@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from backends import POSTGRES_ONLY
 from record_fixtures import LATER, NOW, RecordEnv, adverse_event, record_env, vitals
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from edc import audit
 from edc.app.kernel.actor import Actor
@@ -25,6 +25,7 @@ from edc.app.kernel.errors import (
     VersionMismatch,
     VersionRequired,
 )
+from edc.app.kernel.lookups import VisitContext, visit_by_id
 from edc.app.records.service import RecordResult, correct_record, forms_at_visit, read_record, submit_record
 from edc.db.core import AuditEvent, FormRecord, IdempotencyKey, RecordFinding
 from edc.definitions.catalog import Catalog
@@ -40,8 +41,12 @@ def env(db_url: str, catalog: Catalog) -> Iterator[RecordEnv]:
 def _submit(env: RecordEnv, form_id: str, payload: dict[str, object], visit: str = "SCR",
             key: str | None = None) -> RecordResult:
     with env.engine.begin() as conn:
-        return submit_record(conn, study=env.study, visit_id=env.visits[visit], form_id=form_id,
+        return submit_record(conn, study=env.study, visit=_visit(conn, env, env.visits[visit]), form_id=form_id,
                              payload=payload, actor=env.actor, now=NOW, idempotency_key=key)
+
+
+def _visit(conn: Connection, env: RecordEnv, visit_id: int, actor: Actor | None = None) -> VisitContext:
+    return visit_by_id(conn, study_id=env.study.id, visit_id=visit_id, actor=actor or env.actor)
 
 
 def _count(env: RecordEnv, model: type[FormRecord] | type[AuditEvent] | type[RecordFinding]) -> int:
@@ -91,7 +96,7 @@ def test_a_form_not_collected_at_the_visit_is_refused(env: RecordEnv) -> None:
     with pytest.raises(FormNotInVisit):
         _submit(env, "vital_signs", vitals(), visit="LOGS")
     with pytest.raises(NotFound), env.engine.connect() as conn:
-        submit_record(conn, study=env.study, visit_id=999, form_id="vital_signs", payload=vitals(),
+        submit_record(conn, study=env.study, visit=_visit(conn, env, 999), form_id="vital_signs", payload=vitals(),
                       actor=env.actor, now=NOW)
     with pytest.raises(NotFound), env.engine.connect() as conn:
         read_record(conn, study=env.study, record_id=999, actor=env.actor)
@@ -104,8 +109,8 @@ def test_another_sites_visits_and_records_look_missing(env: RecordEnv) -> None:
     with pytest.raises(NotFound), env.engine.connect() as conn:
         read_record(conn, study=env.study, record_id=created.record_id, actor=elsewhere)
     with pytest.raises(NotFound), env.engine.connect() as conn:
-        submit_record(conn, study=env.study, visit_id=env.visits["SCR"], form_id="vital_signs", payload=vitals(),
-                      actor=elsewhere, now=NOW)
+        submit_record(conn, study=env.study, visit=_visit(conn, env, env.visits["SCR"], elsewhere),
+                      form_id="vital_signs", payload=vitals(), actor=elsewhere, now=NOW)
     with pytest.raises(NotFound), env.engine.connect() as conn:
         correct_record(conn, study=env.study, record_id=created.record_id, changes={"pulse": 70},
                        expected_version=1, reason="typo", actor=elsewhere, now=LATER)
@@ -235,8 +240,9 @@ def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[objec
 def test_concurrent_requests_with_one_key_store_once(env: RecordEnv) -> None:
     with env.engine.connect() as conn:
         with conn.begin():
-            first = submit_record(conn, study=env.study, visit_id=env.visits["SCR"], form_id="vital_signs",
-                                  payload=vitals(), actor=env.actor, now=NOW, idempotency_key="k-race")
+            first = submit_record(conn, study=env.study, visit=_visit(conn, env, env.visits["SCR"]),
+                                  form_id="vital_signs", payload=vitals(), actor=env.actor, now=NOW,
+                                  idempotency_key="k-race")
             thread, outcome = _in_thread(lambda: _submit(env, "vital_signs", vitals(), key="k-race"))
         thread.join(30)
     assert outcome == [first]

@@ -18,7 +18,7 @@ from edc.app.eligibility.service import (
 )
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
-from edc.app.records.routes import json_value
+from edc.app.records.values import json_value
 from edc.app.subjects.bodies import SubjectOut
 from edc.app.subjects.routes import subject_out
 from edc.definitions.model import Criterion

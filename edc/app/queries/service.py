@@ -31,6 +31,7 @@ from edc import audit
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, ReasonRequired
+from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.records.store import stored_utc
 from edc.db.core import FormRecord, Query, QueryMessage, Site, Subject, User, Visit
@@ -98,10 +99,11 @@ class Target:
 
 # --- edit-check queries -------------------------------------------------------------------------
 
-def sync_edit_check_queries(conn: Connection, *, study_id: str, site_id: int, subject_id: int, visit_id: int,
-                            record_id: int, record_version: int, findings: Sequence[Finding],
-                            now: datetime) -> None:
+def sync_edit_check_queries(conn: Connection, *, place: RecordPlace, record_version: int,
+                            findings: Sequence[Finding], now: datetime) -> None:
     """Open a query per finding not yet queried; close the record's edit-check queries whose finding is gone."""
+    study_id, site_id, subject_id = place.study_id, place.site_id, place.subject_id
+    visit_id, record_id = place.visit_id, place.record_id
     live = conn.execute(select(Query.id, Query.check_id, Query.item, Query.status).where(
         Query.record_id == record_id, Query.origin == EDIT_CHECK, Query.status.in_(_LIVE))).all()
     standing = {(f.check_id, f.item) for f in findings}

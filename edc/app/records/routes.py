@@ -1,13 +1,13 @@
 """Form records at a visit: create (with Idempotency-Key), list, read (with ETag), correct (If-Match and reason).
 
 One generic set of handlers serves every form; `edc.api.openapi` publishes
-a typed copy of these paths for each form of each study.
+a typed copy of these paths for each form of each study. Each handler
+resolves the subject and visit once and answers from what the service
+returns.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -16,15 +16,16 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from edc.app.kernel import lookups
 from edc.app.kernel.context import Scope, acting
-from edc.app.kernel.errors import InvalidInput, NotFound, VersionMismatch
+from edc.app.kernel.errors import NotFound, VersionMismatch
+from edc.app.kernel.lookups import VisitContext
 from edc.app.kernel.permissions import Permission
 from edc.app.records.bodies import CorrectionRequest, FindingOut, RecordOut
-from edc.app.records.service import RecordResult, correct_record, read_record, submit_record
+from edc.app.records.service import RecordResult, correct_record, read_record, records_at, submit_record
+from edc.app.records.values import json_value
 
 VISIT = "/{study_id:str}/subjects/{subject_number:str}/visits/{visit_code:str}/{occurrence:int}"
 RECORDS = VISIT + "/forms/{form_id:str}"
 RECORD = RECORDS + "/{seq:int}"
-MAX_KEY = 100
 
 
 class RecordController(Controller):
@@ -37,13 +38,11 @@ class RecordController(Controller):
                data: JSONBody[dict[str, Any]],
                idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None) -> Response[Any]:
         """Capture a record of the form at the visit; a retry with the same Idempotency-Key returns the first."""
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY:
-            raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY} characters")
         with acting(request, study_id, Permission("record.write"), write=True) as scope:
-            visit_id = _visit_id(scope, subject_number, visit_code, occurrence, form_id)
-            result = submit_record(scope.conn, study=scope.study, visit_id=visit_id, form_id=form_id, payload=data,
+            visit = _visit(scope, subject_number, visit_code, occurrence, form_id)
+            result = submit_record(scope.conn, study=scope.study, visit=visit, form_id=form_id, payload=data,
                                    actor=scope.actor, now=scope.now, idempotency_key=idempotency_key)
-            out = _record_out(scope, subject_number, visit_code, occurrence, form_id, visit_id, result)
+        out = _record_out(scope, visit, form_id, result)
         location = (f"/api/v1/studies/{study_id}/subjects/{subject_number}/visits/{visit_code}/{occurrence}"
                     f"/forms/{form_id}/{out.seq}")
         return Response(out, status_code=HTTP_201_CREATED, headers={"Location": location, "ETag": etag(out.version)})
@@ -53,11 +52,9 @@ class RecordController(Controller):
                      visit_code: FromPath[str], occurrence: FromPath[int], form_id: FromPath[str]) -> list[RecordOut]:
         """Every record of the form at the visit (one for a visit form, the entries of a log form)."""
         with acting(request, study_id, Permission("record.read")) as scope:
-            visit_id = _visit_id(scope, subject_number, visit_code, occurrence, form_id)
-            found = lookups.record_ids(scope.conn, visit_id=visit_id, form_id=form_id)
-            return [_record_out(scope, subject_number, visit_code, occurrence, form_id, visit_id,
-                                read_record(scope.conn, study=scope.study, record_id=record_id, actor=scope.actor))
-                    for _seq, record_id in found]
+            visit = _visit(scope, subject_number, visit_code, occurrence, form_id)
+            found = records_at(scope.conn, study=scope.study, visit=visit, form_id=form_id, actor=scope.actor)
+        return [_record_out(scope, visit, form_id, result) for result in found]
 
     @get(RECORD, sync_to_thread=True)
     def read(self, request: Request[Any, Any, Any], study_id: FromPath[str], subject_number: FromPath[str],
@@ -65,10 +62,10 @@ class RecordController(Controller):
              seq: FromPath[int]) -> Response[RecordOut]:
         """One record with its values (calculated items included), its findings and its version as ETag."""
         with acting(request, study_id, Permission("record.read")) as scope:
-            visit_id = _visit_id(scope, subject_number, visit_code, occurrence, form_id)
-            record_id = lookups.find_record_id(scope.conn, visit_id=visit_id, form_id=form_id, seq=seq)
+            visit = _visit(scope, subject_number, visit_code, occurrence, form_id)
+            record_id = lookups.find_record_id(scope.conn, visit_id=visit.visit_id, form_id=form_id, seq=seq)
             result = read_record(scope.conn, study=scope.study, record_id=record_id, actor=scope.actor)
-            out = _record_out(scope, subject_number, visit_code, occurrence, form_id, visit_id, result)
+        out = _record_out(scope, visit, form_id, result)
         return Response(out, headers={"ETag": etag(out.version)})
 
     @patch(RECORD, sync_to_thread=True)
@@ -79,11 +76,11 @@ class RecordController(Controller):
         """Correct items of a record: If-Match with the ETag read (428 without, 412 when stale) and a reason."""
         expected = parse_if_match(if_match)
         with acting(request, study_id, Permission("record.write"), write=True) as scope:
-            visit_id = _visit_id(scope, subject_number, visit_code, occurrence, form_id)
-            record_id = lookups.find_record_id(scope.conn, visit_id=visit_id, form_id=form_id, seq=seq)
+            visit = _visit(scope, subject_number, visit_code, occurrence, form_id)
+            record_id = lookups.find_record_id(scope.conn, visit_id=visit.visit_id, form_id=form_id, seq=seq)
             result = correct_record(scope.conn, study=scope.study, record_id=record_id, changes=data.changes,
                                     expected_version=expected, reason=data.reason, actor=scope.actor, now=scope.now)
-            out = _record_out(scope, subject_number, visit_code, occurrence, form_id, visit_id, result)
+        out = _record_out(scope, visit, form_id, result)
         return Response(out, headers={"ETag": etag(out.version)})
 
 
@@ -102,32 +99,17 @@ def parse_if_match(header: str | None) -> int | None:
     raise VersionMismatch(f"If-Match {header!r} does not name a version of this record")
 
 
-def _visit_id(scope: Scope, subject_number: str, visit_code: str, occurrence: int, form_id: str) -> int:
+def _visit(scope: Scope, subject_number: str, visit_code: str, occurrence: int, form_id: str) -> VisitContext:
     if form_id not in scope.study.forms:
         raise NotFound(f"study '{scope.study.id}' has no form '{form_id}'")
     subject = lookups.find_subject(scope.conn, study_id=scope.study.id, subject_number=subject_number,
                                    actor=scope.actor)
-    return lookups.find_visit_id(scope.conn, subject_id=subject.subject_id, visit_code=visit_code,
-                                 occurrence=occurrence)
+    return lookups.find_visit(scope.conn, subject=subject, visit_code=visit_code, occurrence=occurrence)
 
 
-def _record_out(scope: Scope, subject_number: str, visit_code: str, occurrence: int, form_id: str, visit_id: int,
-                result: RecordResult) -> RecordOut:
-    seq = next(s for s, rid in lookups.record_ids(scope.conn, visit_id=visit_id, form_id=form_id)
-               if rid == result.record_id)
+def _record_out(scope: Scope, visit: VisitContext, form_id: str, result: RecordResult) -> RecordOut:
     findings = [FindingOut(check_id=f.check_id, severity=f.severity, item=f.item, message=f.message)
                 for f in result.findings]
-    return RecordOut(study_id=scope.study.id, subject_number=subject_number, visit_code=visit_code,
-                     occurrence=occurrence, form_id=form_id, seq=seq, version=result.version,
+    return RecordOut(study_id=scope.study.id, subject_number=visit.subject_number, visit_code=visit.visit_code,
+                     occurrence=visit.occurrence, form_id=form_id, seq=result.seq, version=result.version,
                      values={name: json_value(value) for name, value in result.values.items()}, findings=findings)
-
-
-def json_value(value: object) -> object:
-    """A stored value as JSON: decimals as numbers, dates ISO 8601, date-times UTC with Z."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value

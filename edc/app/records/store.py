@@ -1,4 +1,4 @@
-"""Storage of form records: the `form_records` identity row, the form's typed row, findings and idempotency keys.
+"""Storage of form records: the `form_records` identity row, the form's typed row and its findings.
 
 Every function works inside the caller's transaction and never commits.
 """
@@ -14,22 +14,13 @@ from sqlalchemy import Connection, MetaData, Table, delete, func, insert, select
 
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import NotFound
-from edc.db.core import Base, FormRecord, IdempotencyKey, RecordFinding, Subject, Visit
+from edc.app.kernel.lookups import VisitContext
+from edc.db.core import Base, FormRecord, RecordFinding, Subject
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
 from edc.rules.checks import Finding
 
 _TABLES: dict[tuple[str, str, str], Table] = {}
-
-
-@dataclass(frozen=True)
-class VisitContext:
-    """A visit with what a record needs from it: its subject, site and visit code."""
-
-    visit_id: int
-    visit_code: str
-    subject_id: int
-    site_id: int
 
 
 @dataclass(frozen=True)
@@ -41,6 +32,7 @@ class StoredRecord:
     visit_id: int
     subject_id: int
     site_id: int
+    seq: int
     version: int
 
 
@@ -54,17 +46,6 @@ def table_of(study: StudyDefinition, form_id: str) -> Table:
     return _TABLES[key]
 
 
-def visit_context(conn: Connection, study_id: str, visit_id: int, actor: Actor) -> VisitContext:
-    """The visit `visit_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
-    row = conn.execute(
-        select(Visit.id, Visit.visit_code, Subject.id.label("subject_id"), Subject.site_id)
-        .join(Subject, Subject.id == Visit.subject_id)
-        .where(Visit.id == visit_id, Subject.study_id == study_id)).one_or_none()
-    if row is None or not actor.sees(int(row.site_id)):  # another site's visit looks missing
-        raise NotFound(f"visit {visit_id} not found in study '{study_id}'")
-    return VisitContext(int(row.id), str(row.visit_code), int(row.subject_id), int(row.site_id))
-
-
 def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor, *,
                   for_update: bool = False) -> StoredRecord:
     """The record `record_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise.
@@ -73,7 +54,7 @@ def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor,
     serialised already), so the version read and the values read afterwards belong together.
     """
     query = (select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
-                    FormRecord.version, Subject.site_id)
+                    FormRecord.seq, FormRecord.version, Subject.site_id)
              .join(Subject, Subject.id == FormRecord.subject_id)
              .where(FormRecord.id == record_id, Subject.study_id == study_id))
     if for_update:
@@ -82,7 +63,7 @@ def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor,
     if row is None or not actor.sees(int(row.site_id)):  # another site's record looks missing
         raise NotFound(f"record {record_id} not found in study '{study_id}'")
     return StoredRecord(int(row.id), str(row.form_id), int(row.visit_id), int(row.subject_id),
-                        int(row.site_id), int(row.version))
+                        int(row.site_id), int(row.seq), int(row.version))
 
 
 def count_records(conn: Connection, visit_id: int, form_id: str) -> int:
@@ -92,11 +73,11 @@ def count_records(conn: Connection, visit_id: int, form_id: str) -> int:
     return int(found or 0)
 
 
-def insert_record(conn: Connection, *, ctx: VisitContext, form_id: str, seq: int, definition_version_id: int,
+def insert_record(conn: Connection, *, visit: VisitContext, form_id: str, seq: int, definition_version_id: int,
                   form_sha256: str, user_id: int, now: datetime) -> int:
     """Insert the `form_records` row (version 1) and return its id."""
     inserted = conn.execute(insert(FormRecord).values(
-        subject_id=ctx.subject_id, visit_id=ctx.visit_id, form_id=form_id, seq=seq,
+        subject_id=visit.subject_id, visit_id=visit.visit_id, form_id=form_id, seq=seq,
         definition_version_id=definition_version_id, form_sha256=form_sha256, status="entered",
         version=1, created_at=now, created_by=user_id, updated_at=now, updated_by=user_id,
     )).inserted_primary_key
@@ -141,6 +122,11 @@ def aware(value: object) -> object:
     return value
 
 
+def dose_level_of(conn: Connection, subject_id: int) -> str | None:
+    """The dose level the subject is assigned to (None before enrolment)."""
+    return conn.execute(select(Subject.dose_level).where(Subject.id == subject_id)).scalar_one()
+
+
 def bump_version(conn: Connection, record_id: int, expected: int, user_id: int, now: datetime) -> bool:
     """Raise the record's version if it still is `expected`; False when another writer came first."""
     result = conn.execute(
@@ -166,22 +152,3 @@ def read_findings(conn: Connection, record_id: int) -> list[dict[str, Any]]:
                                RecordFinding.message, RecordFinding.record_version)
                         .where(RecordFinding.record_id == record_id).order_by(RecordFinding.id))
     return [dict(row) for row in rows.mappings()]
-
-
-def find_key(conn: Connection, user_id: int, key: str) -> tuple[str, int | None] | None:
-    """The request hash and record id stored under an Idempotency-Key, or None."""
-    row = conn.execute(select(IdempotencyKey.request_sha256, IdempotencyKey.resource_id)
-                       .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).one_or_none()
-    return None if row is None else (str(row.request_sha256), row.resource_id)
-
-
-def insert_key(conn: Connection, *, user_id: int, key: str, digest: str, now: datetime) -> None:
-    """Claim an Idempotency-Key; the unique (user_id, key) constraint refuses a second claim."""
-    conn.execute(insert(IdempotencyKey).values(user_id=user_id, key=key, request_sha256=digest,
-                                               resource="form_record", resource_id=None, created_at=now))
-
-
-def settle_key(conn: Connection, user_id: int, key: str, record_id: int) -> None:
-    """Record which form record a claimed key created."""
-    conn.execute(update(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-                 .values(resource_id=record_id))

@@ -22,6 +22,7 @@ from edc import audit
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput
+from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.records import store
 from edc.db.core import FormRecord, SdvMark, Site, Subject
@@ -81,9 +82,9 @@ def verify(conn: Connection, *, study: StudyDefinition, target: SdvTarget, actor
     return made
 
 
-def clear_changed(conn: Connection, *, study_id: str, site_id: int, subject_id: int, record_id: int, form_id: str,
-                  items: Iterable[str], version: int, now: datetime) -> None:
+def clear_changed(conn: Connection, *, place: RecordPlace, items: Iterable[str], version: int, now: datetime) -> None:
     """Clear the current marks of the items a correction changed."""
+    record_id = place.record_id
     changed = set(items)
     marked = current_marks(conn, [record_id]).get(record_id, set()) & changed
     if not marked:
@@ -92,8 +93,8 @@ def clear_changed(conn: Connection, *, study_id: str, site_id: int, subject_id: 
     conn.execute(update(SdvMark).where(SdvMark.record_id == record_id, SdvMark.item.in_(marked),
                                        SdvMark.cleared_at.is_(None)).values(cleared_at=now, cleared_reason=reason))
     audit.append_items(conn, [audit.ItemChange(item, "verified", None) for item in sorted(marked)],
-                       action="sdv.clear", occurred_at=now, site_id=site_id, study_id=study_id,
-                       subject_id=subject_id, record_id=record_id, form_id=form_id, reason=reason)
+                       action="sdv.clear", occurred_at=now, site_id=place.site_id, study_id=place.study_id,
+                       subject_id=place.subject_id, record_id=record_id, form_id=place.form_id, reason=reason)
 
 
 def progress(conn: Connection, *, study: StudyDefinition, actor: Actor,

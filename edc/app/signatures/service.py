@@ -29,6 +29,7 @@ from edc.app.access.service import reauthenticate
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, ReasonRequired
+from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.records import store
 from edc.db.core import FormRecord, Signature, User, Visit
@@ -105,9 +106,10 @@ def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, passwo
     return SignOutcome(_views(conn, study, subject.subject_id, int(signature_id))[0])
 
 
-def invalidate_covering(conn: Connection, *, study_id: str, site_id: int, subject_id: int, visit_id: int,
-                        record_id: int, reason: str, now: datetime) -> int:
+def invalidate_covering(conn: Connection, *, place: RecordPlace, reason: str, now: datetime) -> int:
     """Invalidate the valid signatures covering a record that changed; returns how many."""
+    study_id, site_id, subject_id = place.study_id, place.site_id, place.subject_id
+    visit_id, record_id = place.visit_id, place.record_id
     covering = or_(Signature.scope == "casebook", and_(Signature.scope == "visit", Signature.visit_id == visit_id),
                    and_(Signature.scope == "record", Signature.record_id == record_id))
     ids = conn.execute(select(Signature.id, Signature.scope).where(

@@ -1,0 +1,73 @@
+"""A submitted payload to the values a record stores: parsed, calculated, checked; and stored values back out.
+
+`validated` is the one way a payload becomes values: items parsed against the
+form (skip logic decided on a first parse), calculated items computed, edit
+checks run; every item error at once as ValidationFailed. Values are kept as
+their columns keep them (decimals at the item's precision), so what is
+stored, audited and returned is the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from edc.app.kernel.errors import ValidationFailed
+from edc.capture.payload import ItemError, parse_payload
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Form
+from edc.rules.calculate import CalculationFailed, applicable, calculate
+from edc.rules.checks import Finding, run_checks
+
+
+def validated(study: StudyDefinition, form: Form,
+              payload: Mapping[str, object]) -> tuple[dict[str, object], list[Finding]]:
+    """Typed values (calculated items included) and findings; ValidationFailed with every item error."""
+    undecided: dict[str, bool | None] = {item.name: None for item in form.items}
+    first = parse_payload(form, study.codelists, payload, undecided)
+    verdicts = applicable(form, first.values, study.codelists)
+    parsed = parse_payload(form, study.codelists, payload, verdicts)
+    if parsed.errors:
+        raise ValidationFailed(parsed.errors)
+    values = {name: stored_value(form, name, value) for name, value in parsed.values.items()}
+    try:
+        calculated = calculate(form, study.codelists, values)
+    except CalculationFailed as failed:
+        raise ValidationFailed([ItemError(failed.item, str(failed))]) from failed
+    for name, value in calculated.items():
+        values[name] = stored_value(form, name, value)
+    return values, run_checks(form, values, study.codelists)
+
+
+def stored_value(form: Form, name: str, value: object) -> object:
+    """A value as its column keeps it: decimals at the item's precision, integers as int."""
+    item = form.item(name)
+    if value is None or item is None:
+        return value
+    if item.type == "decimal" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-(item.precision or 0)), ROUND_HALF_UP)
+    if item.type == "integer" and isinstance(value, float | Decimal):
+        return int(value)
+    return value
+
+
+def as_payload(form: Form, values: Mapping[str, object]) -> dict[str, object]:
+    """Stored typed values back as the payload a client would send (calculated items left out).
+
+    Decimals go back as text so that re-parsing keeps every digit.
+    """
+    return {item.name: str(value) if isinstance(value, Decimal) else json_value(value) for item in form.items
+            if not item.is_calculated and (value := values.get(item.name)) is not None}
+
+
+def json_value(value: object) -> object:
+    """A stored value as JSON: decimals as numbers, dates ISO 8601, date-times in UTC with Z."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
