@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from edc.definitions.model import PER_KG_UNITS, DoseLevel
 from edc.domain.derived import dose_within_tolerance, weight_based_dose
-from edc.rules.checks import Finding
+from edc.domain.findings import Finding
 
 PLANNED_SLACK = 0.01
 _MILLIONS = {"cells": 1e-6, "cells/kg": 1e-6, "10^6 cells": 1.0, "10^6 cells/kg": 1.0}

@@ -9,25 +9,13 @@ reports missing values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from edc.definitions.cel_check import CelType
 from edc.definitions.celenv import form_fields
 from edc.definitions.model import Check, Codelist, Form
+from edc.domain.findings import Finding
 from edc.rules.calculate import applicable, calculate, rule_record
 from edc.rules.runtime import Undecidable, evaluate, lookup, references
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A failed edit check: which check, how serious, on which item, and the values it read."""
-
-    check_id: str
-    severity: Literal["error", "warning"]
-    message: str
-    item: str | None
-    values: Mapping[str, object]
 
 
 def complete_values(form: Form, values: Mapping[str, object],

@@ -36,7 +36,7 @@ from edc.app.locks import service as locks
 from edc.app.records.store import stored_utc
 from edc.db.core import FormRecord, Query, QueryMessage, Site, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
-from edc.rules.checks import Finding
+from edc.domain.findings import Finding
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 STATUSES = (OPEN, ANSWERED, CLOSED)

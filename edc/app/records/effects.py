@@ -22,7 +22,7 @@ from edc.app.kernel.places import RecordPlace
 from edc.app.queries import service as queries
 from edc.app.sdv import service as sdv
 from edc.app.signatures import service as signatures
-from edc.rules.checks import Finding
+from edc.domain.findings import Finding
 
 
 @dataclass(frozen=True)

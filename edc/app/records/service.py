@@ -35,7 +35,7 @@ from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form
 from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
 from edc.domain import dosing
-from edc.rules.checks import Finding
+from edc.domain.findings import Finding
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from edc.app.kernel.lookups import VisitContext
 from edc.db.core import Base, FormRecord, RecordFinding, Subject
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
-from edc.rules.checks import Finding
+from edc.domain.findings import Finding
 
 _TABLES: dict[tuple[str, str, str], Table] = {}
 

@@ -17,8 +17,9 @@ from edc.app.kernel.errors import ValidationFailed
 from edc.capture.payload import ItemError, parse_payload
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form
+from edc.domain.findings import Finding
 from edc.rules.calculate import CalculationFailed, applicable, calculate
-from edc.rules.checks import Finding, run_checks
+from edc.rules.checks import run_checks
 
 
 def validated(study: StudyDefinition, form: Form,
