@@ -1,1 +1,1 @@
-"""access."""
+"""Access: user accounts and grants, logins with lockout, bearer tokens, re-authentication for signatures."""

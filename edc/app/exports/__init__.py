@@ -1,1 +1,1 @@
-"""exports."""
+"""SDTM export jobs: started by data managers, run in the background, their progress, failures and files."""

@@ -1,1 +1,1 @@
-"""subjects."""
+"""Subjects: the study overview, screening (subject numbers per site), the subject list and one subject."""

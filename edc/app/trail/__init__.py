@@ -1,1 +1,1 @@
-"""trail."""
+"""The audit trail as monitors read it: filtered, cursor-paginated and as CSV."""

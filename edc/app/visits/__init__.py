@@ -1,1 +1,1 @@
-"""visits."""
+"""Visits: the schedule planned from the infusion date, visit dates and windows, unscheduled and missed visits."""
