@@ -254,6 +254,19 @@ class SubjectCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+class RecordCounter(Base):
+    """The last seq given to a form's records at a visit, locked while the next is allocated.
+
+    Concurrent entries on one log (adverse events, medications) queue on this
+    row instead of colliding on the (visit, form, seq) key: all of them are stored.
+    """
+
+    __tablename__ = "record_counters"
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
 class RecordFinding(Base):
     """An edit-check finding stored with the record version that raised it."""
 

@@ -15,14 +15,17 @@ import pytest
 from api_env import PASSWORD, STUDY, records_path, vitals
 from backends import POSTGRES_ONLY
 from server_process import edc_serve
+from sqlalchemy import func, select
 
 from edc.app.access.service import GrantSpec, create_user
+from edc.db.core import AuditEvent
 from edc.db.engine import make_engine
 from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
 
 SCREENINGS = 40
 WRITERS = 8
+ENTRIES = 20
 
 
 @pytest.fixture
@@ -95,3 +98,35 @@ def test_servers_starting_at_once_on_an_empty_database_prepare_it_once(db_url: s
     registered = [r for outcome in outcomes for r in outcome]
     assert sorted(r.study_id for r in registered if r.new) == ["cnct19", "ic19", "rd0604", "relmacel"]
     assert len(registered) == 12 and len({r.definition_version_id for r in registered}) == 4
+
+
+def adverse_event(aespid: str) -> dict[str, object]:
+    """A valid, non-serious, ongoing grade 1 adverse event numbered `aespid`."""
+    return {"aespid": aespid, "aeterm": "Headache", "aecat": "OTHER", "aestdat": "2026-03-10", "aeongo": "Y",
+            "aetoxgr": "1", "aeser": "N", "aerel": "UNLIKELY", "aerel_ld": "NOT_RELATED",
+            "aeacn": "NOT APPLICABLE", "aecontrt": "N", "aeout": "NOT RECOVERED/NOT RESOLVED"}
+
+
+@pytest.mark.parametrize("db_url", POSTGRES_ONLY, indirect=True)
+def test_concurrent_log_entries_on_two_servers_are_all_stored(db_url: str, servers: list[str]) -> None:
+    headers = [_token(base) for base in servers]
+    subject = httpx.post(f"{servers[0]}/api/v1/studies/{STUDY}/subjects", headers=headers[0],
+                         json={"site": "01", "cohort": "SLE", "screened_on": "2026-03-02"}).json()["subject_number"]
+    path = records_path(subject, "LOGS", "adverse_events")
+
+    def enter(i: int) -> httpx.Response:
+        return httpx.post(servers[i % 2] + path, headers=headers[i % 2], json=adverse_event(aespid=str(i + 1)),
+                          timeout=60)
+
+    with ThreadPoolExecutor(ENTRIES) as pool:  # every entry in flight at once, half on each server
+        answers = list(pool.map(enter, range(ENTRIES)))
+    assert [a.status_code for a in answers] == [201] * ENTRIES, [a.text for a in answers if a.status_code != 201]
+    assert sorted(a.json()["seq"] for a in answers) == list(range(1, ENTRIES + 1))
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            created = conn.execute(select(AuditEvent.record_id, func.count()).where(
+                AuditEvent.action == "record.create").group_by(AuditEvent.record_id)).all()
+    finally:
+        engine.dispose()
+    assert len(created) == ENTRIES and all(count > 0 for _, count in created)  # each entry has its audit events

@@ -173,18 +173,22 @@ def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subje
 
 def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: VisitContext,
                values: Mapping[str, object], user_id: int, now: datetime) -> tuple[int, int]:
-    """Insert the record identity and typed row (id and seq); Conflict for a second record of a visit form."""
-    last = store.count_records(conn, visit.visit_id, form.id)
-    if last and not form.repeating:
+    """Insert the record identity and typed row (id and seq); Conflict for a second record of a visit form.
+
+    The seq comes from the form's counter at the visit, taken first: it serialises concurrent creates, so
+    a second record of a visit form is seen (and refused) even when both requests arrive together.
+    """
+    seq = store.take_seq(conn, visit.visit_id, form.id)
+    if seq > 1 and not form.repeating:
         raise Conflict(f"form '{form.id}' already has a record at this visit; correct it instead")
     try:  # no savepoint: the Conflict ends the request, and the caller's transaction rolls back whole
         record_id = store.insert_record(
-            conn, visit=visit, form_id=form.id, seq=last + 1, definition_version_id=current_version_id(conn, study),
+            conn, visit=visit, form_id=form.id, seq=seq, definition_version_id=current_version_id(conn, study),
             form_sha256=study.form_hash(form.id), user_id=user_id, now=now)
-    except IntegrityError:
+    except IntegrityError:  # only when a record was stored around the counter (not by this service)
         raise Conflict(f"another record of form '{form.id}' was stored at the same time; retry") from None
     store.insert_values(conn, store.table_of(study, form.id), record_id, values)
-    return record_id, last + 1
+    return record_id, seq
 
 
 def _result(record_id: int, seq: int, version: int, values: dict[str, object],

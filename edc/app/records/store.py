@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, MetaData, Table, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import NotFound
 from edc.app.kernel.lookups import VisitContext
-from edc.db.core import Base, FormRecord, RecordFinding, Subject
+from edc.db.core import Base, FormRecord, RecordCounter, RecordFinding, Subject
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
 from edc.domain.findings import Finding
@@ -66,11 +68,18 @@ def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor,
                         int(row.site_id), int(row.seq), int(row.version))
 
 
-def count_records(conn: Connection, visit_id: int, form_id: str) -> int:
-    """The highest seq of `form_id` at the visit (0 when none)."""
-    found = conn.execute(select(func.max(FormRecord.seq)).where(
-        FormRecord.visit_id == visit_id, FormRecord.form_id == form_id)).scalar_one()
-    return int(found or 0)
+def take_seq(conn: Connection, visit_id: int, form_id: str) -> int:
+    """The next seq of `form_id` at the visit, from its counter row, which stays locked until the transaction ends.
+
+    One upsert on both databases: a concurrent create of the same form at the same visit waits on the row
+    (PostgreSQL's row lock; SQLite serialises writers) and then takes the following seq, so none is refused.
+    A rolled-back create gives its seq back with the rest of its transaction.
+    """
+    insert = pg_insert(RecordCounter) if conn.dialect.name == "postgresql" else sqlite_insert(RecordCounter)
+    statement = insert.values(visit_id=visit_id, form_id=form_id, last_seq=1).on_conflict_do_update(
+        index_elements=["visit_id", "form_id"], set_={"last_seq": RecordCounter.last_seq + 1},
+    ).returning(RecordCounter.last_seq)
+    return int(conn.execute(statement).scalar_one())
 
 
 def insert_record(conn: Connection, *, visit: VisitContext, form_id: str, seq: int, definition_version_id: int,

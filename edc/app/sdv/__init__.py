@@ -1,1 +1,3 @@
-"""Source data verification: monitors' marks on items, records and visits, cleared by corrections, progress per subject."""
+"""Source data verification: monitors' marks on items, records and visits, cleared by corrections, progress per
+subject.
+"""
