@@ -28,9 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from edc.definitions.vocabulary import ROLES
+
 MAX_NAME = 63  # PostgreSQL's identifier limit; SQLite has none, so we keep to the stricter one.
 
-ROLES = ("investigator", "coordinator", "data_manager", "monitor", "safety_reviewer", "administrator")
 
 
 def short_name(*parts: str) -> str:

@@ -58,6 +58,8 @@ def _check_item_keys(item: Item, at: Located, codelists: Mapping[str, Codelist],
         report(problems, at, f"item '{item.name}' names unknown codelist '{item.codelist}'", "codelist")
     if item.unit is not None and not units.is_known(item.unit):
         report(problems, at, f"item '{item.name}' has unknown unit '{item.unit}'", "unit")
+    if item.entered_by is not None and item.is_calculated:
+        report(problems, at, f"item '{item.name}' is calculated by the server: no role enters it", "entered_by")
 
 
 def _check_references(form: Form, item: Item, at: Located, problems: Problems) -> None:

@@ -219,6 +219,7 @@ def _ie_confirm_form(spec: StudyFile) -> Form | None:
         id=IE_CONFIRM_FORM,
         title="Eligibility criteria confirmed by the investigator",
         domain="IE",
+        entered_by=("investigator",),
         items=tuple(_confirm_item(c) for c in confirmed),
     )
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from edc.definitions.vocabulary import EntryRole
+
 SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
 FormId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
 StudyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=12)]
@@ -117,6 +119,8 @@ class Item(Strict):
     lln: SnakeId | None = None
     sdtm: SdtmTarget | None = None
     help: Text | None = None
+    entered_by: tuple[EntryRole, ...] | None = Field(default=None, min_length=1)
+    """The roles that may enter or correct this item (None: whoever may enter the form)."""
 
     @property
     def is_calculated(self) -> bool:
@@ -138,6 +142,8 @@ class Form(Strict):
     repeating: bool = False
     items: tuple[Item, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = ()
+    entered_by: tuple[EntryRole, ...] | None = Field(default=None, min_length=1)
+    """The roles that may enter or correct this form, e.g. the investigator's own judgements (None: site staff)."""
 
     def item(self, name: str) -> Item | None:
         return next((i for i in self.items if i.name == name), None)

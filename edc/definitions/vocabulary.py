@@ -8,7 +8,12 @@ specifics (a visit's code, its day) stay in the YAML.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
+
+ROLES: Final = ("investigator", "coordinator", "data_manager", "monitor", "safety_reviewer", "administrator")
+"""The roles a grant can give (what each may do is tabled in `edc.app.kernel.permissions`)."""
+EntryRole = Literal["investigator", "coordinator"]
+"""The roles that enter clinical data: a form or an item may be reserved to some of them (`entered_by`)."""
 
 LOGS_VISIT: Final = "LOGS"
 """The pseudo-visit holding a subject's running logs (adverse events, medications)."""

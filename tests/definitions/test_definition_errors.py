@@ -302,3 +302,20 @@ def test_dlt_codes_need_their_codelists(tree: Tree) -> None:
     tree.edit(CODELISTS, "  - id: dlt_event_class\n", "  - id: toxicity_class\n")
     assert_reported(tree.problems(), tree, STUDY, tree.line_of(STUDY, "  dlt:"),
                     "codelist 'dlt_event_class' is not defined")
+
+
+def test_a_form_or_item_reserved_to_a_role_that_enters_no_data_is_reported(tree: Tree) -> None:
+    line = tree.edit(DM, "      label: Sex\n", "      label: Sex\n      entered_by: [monitor]\n")
+    assert_reported(tree.problems(), tree, DM, line + 1, "entered_by")
+
+
+def test_a_calculated_item_reserved_to_a_role_is_reported(tree: Tree) -> None:
+    line = tree.edit(CHEM, '      calc: "uln_multiple(creat, creat_uln)"\n',
+                     '      calc: "uln_multiple(creat, creat_uln)"\n      entered_by: [investigator]\n')
+    assert_reported(tree.problems(), tree, CHEM, line + 1, "creat_x_uln", "calculated", "no role enters it")
+
+
+def test_the_investigators_confirmation_form_is_reserved_to_investigators(tree: Tree) -> None:
+    catalog, _ = check_definitions(tree.root)
+    assert catalog is not None
+    assert catalog.study("mini").forms["ie_confirm"].entered_by == ("investigator",)

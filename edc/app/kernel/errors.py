@@ -55,6 +55,15 @@ class InvalidInput(ServiceError):
     """The request names something the study definition does not allow, e.g. an unknown cohort (422)."""
 
 
+class EntryNotPermitted(ServiceError):
+    """The form, or the items named in `errors`, are reserved to other roles (403), e.g. the investigator's
+    eligibility confirmations and DLT assessments."""
+
+    def __init__(self, message: str, errors: Sequence[ItemError] = ()) -> None:
+        super().__init__(message)
+        self.errors = tuple(errors)
+
+
 class NotPermitted(ServiceError):
     """The actor may not act there, e.g. a user restricted to another site (403)."""
 

@@ -47,7 +47,7 @@ from types import MappingProxyType
 
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Forbidden
-from edc.db.core import ROLES
+from edc.definitions.vocabulary import ROLES
 
 INVESTIGATOR, COORDINATOR, DATA_MANAGER, MONITOR, SAFETY_REVIEWER, ADMINISTRATOR = ROLES
 #: Roles whose grants must name a site: site staff act only at their own sites.

@@ -34,6 +34,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.NotEligible, 409, "not-eligible", "The subject is not eligible"),
     (svc.Locked, 409, "locked", "The data are frozen or locked"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
+    (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
     (svc.Forbidden, 403, "forbidden", "Not allowed for your role"),
 )
@@ -62,7 +63,7 @@ def service_error(_: Request[Any, Any, Any], exc: svc.ServiceError) -> Response[
 
 
 def _item_errors(exc: svc.ServiceError) -> list[dict[str, object]] | None:
-    if isinstance(exc, svc.ValidationFailed):
+    if isinstance(exc, svc.ValidationFailed | svc.EntryNotPermitted):
         return [{"item": e.item, "message": e.message, "value": _jsonable(e.value)} for e in exc.errors]
     if isinstance(exc, svc.ReasonRequired):
         return [{"item": "reason", "message": str(exc), "value": None}]

@@ -23,13 +23,21 @@ from sqlalchemy.exc import IntegrityError
 from edc import audit
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import Conflict, FormNotInVisit, ReasonRequired, VersionMismatch, VersionRequired
+from edc.app.kernel.errors import (
+    Conflict,
+    EntryNotPermitted,
+    FormNotInVisit,
+    ReasonRequired,
+    VersionMismatch,
+    VersionRequired,
+)
 from edc.app.kernel.lookups import VisitContext
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.records import store
 from edc.app.records.effects import RecordChange, record_changed
 from edc.app.records.values import as_payload, validated
+from edc.capture.payload import ItemError
 from edc.db.registry import current_version_id
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form
@@ -91,12 +99,14 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     if record.version != expected_version:
         raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
     form = study.forms[record.form_id]
+    ensure_entry_allowed(form, actor, ())  # the form's own reservation, before any work; items once known
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
     values, findings = validated(study, form, {**as_payload(form, old), **changes})
     findings += _design_findings(conn, study, form, record.subject_id, values)
     corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
                  if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
+    ensure_entry_allowed(form, actor, [c.item for c in corrected if c.item is not None])
     if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
         return _result(record_id, record.seq, record.version, old, store.read_findings(conn, record_id))
     if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
@@ -143,6 +153,7 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
             payload: Mapping[str, object], actor: Actor, now: datetime) -> RecordResult:
     locks.ensure_writable(conn, study_id=study.id, subject_id=visit.subject_id, visit_id=visit.visit_id)
     form = _form_at_visit(study, visit.visit_code, form_id)
+    ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
     values, findings = validated(study, form, payload)
     findings += _design_findings(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
@@ -154,6 +165,25 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
                                       summary=f"{form.id} record {record_id} added to what was signed"),
                    actor=actor, now=now)
     return RecordResult(record_id, seq, 1, values, _stored(findings))
+
+
+def ensure_entry_allowed(form: Form, actor: Actor, items: Sequence[str]) -> None:
+    """EntryNotPermitted when the form, or one of `items` (entered or changed), is reserved to other roles.
+
+    Calculated items are never reserved (the server computes them), so a correction by one role may
+    change a score derived from items another role entered.
+    """
+    if form.entered_by is not None and actor.role not in form.entered_by:
+        raise EntryNotPermitted(f"form '{form.id}' is entered by the {_roles(form.entered_by)} only")
+    refused = [ItemError(item.name, f"entered by the {_roles(item.entered_by)} only")
+               for item in form.items if item.name in items and item.entered_by is not None
+               and actor.role not in item.entered_by]
+    if refused:
+        raise EntryNotPermitted(f"items of form '{form.id}' reserved to other roles", refused)
+
+
+def _roles(roles: Sequence[str]) -> str:
+    return " or ".join(role.replace("_", " ") for role in roles)
 
 
 def _form_at_visit(study: StudyDefinition, visit_code: str, form_id: str) -> Form:
