@@ -18,7 +18,8 @@ from edc.app.access.routes import AuthController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
 from edc.app.exports.routes import ExportController
-from edc.app.kernel.context import STATE_KEY, AppState
+from edc.app.kernel.admission import admission
+from edc.app.kernel.context import STATE_KEY, AppState, app_state
 from edc.app.kernel.problems import EXCEPTION_HANDLERS
 from edc.app.locks.routes import LockController
 from edc.app.queries.routes import QueryController
@@ -32,10 +33,11 @@ from edc.app.trail.routes import AuditController
 from edc.app.visits.routes import VisitController
 from edc.definitions.catalog import Catalog
 
+DOCS_PATH = "/schema"
 MAX_BODY = 1024 * 1024  # a form submission is a few kB; anything near this is a mistake (413)
 
 
-@get("/health", media_type=MediaType.JSON, include_in_schema=False)
+@get("/health", media_type=MediaType.JSON, include_in_schema=False, security=[])
 async def health() -> dict[str, str]:
     """Liveness probe (no database access)."""
     return {"status": "ok"}
@@ -50,6 +52,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,
+        before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH,)),
         state=None,
         debug=debug,
     )
@@ -64,7 +67,7 @@ def _openapi_config() -> OpenAPIConfig:
         version=__version__,
         description=("Data capture API. Authenticate with POST /api/v1/auth/token, then send "
                      "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."),
-        path="/schema",
+        path=DOCS_PATH,
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],

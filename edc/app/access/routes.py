@@ -11,7 +11,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from edc.app.access.bodies import GrantOut, LoginRequest, MeOut, TokenOut
 from edc.app.access.service import login, revoke_token
-from edc.app.kernel.context import authenticated, bearer_token, transaction
+from edc.app.kernel.admission import bearer_token
+from edc.app.kernel.context import authenticated, transaction
 from edc.app.kernel.problems import problem
 
 

@@ -1,5 +1,6 @@
 """The request's unit of work: one database transaction, the caller authenticated and authorised inside it.
 
+The caller was authenticated before the handler read its body (`admission`).
 Controllers open `acting(request, study_id, permission, write=...)` and call
 services with what it yields. The transaction commits when the block ends
 normally and rolls back on any exception, so a change and its audit events
@@ -21,7 +22,8 @@ from sqlalchemy import Connection, Engine
 
 from edc.app.access.service import authenticate
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import NotFound, Unauthenticated
+from edc.app.kernel.admission import admitted_principal, bearer_token
+from edc.app.kernel.errors import NotFound
 from edc.app.kernel.permissions import Permission, Principal, actor_for
 from edc.db.engine import WRITE
 from edc.definitions.catalog import Catalog, StudyDefinition
@@ -70,10 +72,9 @@ def acting(request: Request[Any, Any, Any], study_id: str, permission: Permissio
     Order matters: no credentials is 401 whatever the study, an unknown study
     is 404, a role without the permission is 403.
     """
-    token = bearer_token(request)
     now = datetime.now(UTC)
     with transaction(request, write=write) as conn:
-        principal = authenticate(conn, token, now)
+        principal = _principal(request, conn, now)
         study = find_study(request, study_id)
         actor = actor_for(principal, study.id, permission)
         yield Scope(conn, actor, principal, study, now)
@@ -83,10 +84,14 @@ def acting(request: Request[Any, Any, Any], study_id: str, permission: Permissio
 def authenticated(request: Request[Any, Any, Any], *, write: bool = False) -> Iterator[tuple[Connection, Principal,
                                                                                            datetime]]:
     """An authenticated request not tied to one study (study lists, logout)."""
-    token = bearer_token(request)
     now = datetime.now(UTC)
     with transaction(request, write=write) as conn:
-        yield conn, authenticate(conn, token, now), now
+        yield conn, _principal(request, conn, now), now
+
+
+def _principal(request: Request[Any, Any, Any], conn: Connection, now: datetime) -> Principal:
+    """The caller: as the admission authenticated them before the body was read, else from the token now."""
+    return admitted_principal(request) or authenticate(conn, bearer_token(request), now)
 
 
 def find_study(request: Request[Any, Any, Any], study_id: str) -> StudyDefinition:
@@ -95,15 +100,6 @@ def find_study(request: Request[Any, Any, Any], study_id: str) -> StudyDefinitio
     if study is None:
         raise NotFound(f"no study '{study_id}'")
     return study
-
-
-def bearer_token(request: Request[Any, Any, Any]) -> str:
-    """The token of `Authorization: Bearer <token>`; Unauthenticated when absent or malformed."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send a bearer token: Authorization: Bearer <token> (POST /api/v1/auth/token)")
-    return token.strip()
 
 
 def next_link(request: Request[Any, Any, Any], cursor: str) -> str:

@@ -12,7 +12,8 @@ from litestar.response import Stream
 from msgspec import Struct
 
 from edc.app.access.service import authenticate
-from edc.app.kernel.context import acting, app_state, bearer_token, next_link
+from edc.app.kernel.admission import bearer_token
+from edc.app.kernel.context import acting, app_state, next_link
 from edc.app.kernel.permissions import Permission, actor_for
 from edc.app.trail.service import AuditFilter, iter_csv, list_events
 

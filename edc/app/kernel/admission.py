@@ -1,0 +1,93 @@
+"""Admission of a request before its handler reads anything: the caller authenticated, the JSON body bounded.
+
+Litestar decodes a handler's body and headers before the handler runs, so a
+check made only inside `acting` lets an anonymous caller learn 422 or 412
+instead of 401, and lets a hostile body reach the decoder. This hook runs
+first (`before_request`, after routing): a route that is not public needs a
+valid bearer token (the principal is kept for the request), and any JSON body
+must nest no deeper than `MAX_JSON_DEPTH`. A route is public when it says so
+in its OpenAPI security (`security=[]`), or serves the API documentation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from anyio import to_thread
+from litestar import Request
+from sqlalchemy import Engine
+
+from edc.app.access.service import authenticate
+from edc.app.kernel.errors import InvalidInput, Unauthenticated
+from edc.app.kernel.permissions import Principal
+
+MAX_JSON_DEPTH = 32
+"""Form payloads nest two levels (a multichoice list in an object); no request body needs more than a few."""
+PRINCIPAL_KEY = "edc_principal"
+_STRUCTURE = re.compile(rb'["\\\[\]{}]')
+
+
+def admission(engine_of: Callable[[Request[Any, Any, Any]], Engine],
+              public_prefixes: Sequence[str] = ()) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
+    """The before-request hook: authenticate non-public routes, bound the JSON nesting of every body."""
+    async def admit(request: Request[Any, Any, Any]) -> None:
+        if not _public(request, public_prefixes):
+            token = bearer_token(request)
+            principal = await to_thread.run_sync(_authenticate, engine_of(request), token)
+            setattr(request.state, PRINCIPAL_KEY, principal)
+        if request.method in ("POST", "PUT", "PATCH") and json_depth(await request.body()) > MAX_JSON_DEPTH:
+            raise InvalidInput(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    return admit
+
+
+def admitted_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    """The principal the admission authenticated for this request (None on a public route)."""
+    found = getattr(request.state, PRINCIPAL_KEY, None)
+    return found if isinstance(found, Principal) else None
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    """The token of `Authorization: Bearer <token>`; Unauthenticated when absent or malformed."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send a bearer token: Authorization: Bearer <token> (POST /api/v1/auth/token)")
+    return token.strip()
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (brackets inside strings not counted).
+
+    Malformed JSON is left to the decoder: this only has to be right for the nesting it can see.
+    """
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1
+    for match in _STRUCTURE.finditer(body):
+        at, char = match.start(), match.group()
+        if in_string:
+            if char == b"\\" and at != escaped_at:
+                escaped_at = at + 1  # the next byte is escaped, whatever it is
+            elif char == b'"' and at != escaped_at:
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def _public(request: Request[Any, Any, Any], prefixes: Sequence[str]) -> bool:
+    security = request.route_handler.security
+    return (security is not None and len(security) == 0) or request.url.path.startswith(tuple(prefixes))
+
+
+def _authenticate(engine: Engine, token: str) -> Principal:
+    with engine.connect() as conn:
+        return authenticate(conn, token, datetime.now(UTC))

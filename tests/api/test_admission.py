@@ -1,0 +1,49 @@
+"""Admission before a handler reads anything: 401 comes before any body or precondition check, and a JSON
+body nested too deep is refused as a problem, never a server error."""
+
+from __future__ import annotations
+
+import pytest
+from api_env import Api, records_path, screen, vitals
+
+from edc.app.kernel.admission import MAX_JSON_DEPTH, json_depth
+
+NESTED = b"[" * 1000 + b"]" * 1000
+
+
+def test_an_anonymous_caller_learns_401_before_the_body_or_if_match_is_read(api: Api) -> None:
+    number = screen(api)
+    path = records_path(number, "SCR", "vital_signs")
+    created = api.call("inv01", "POST", path, json=vitals())
+    assert created.status_code == 201
+    for method, target, body, headers in [
+        ("POST", path, {"no_such_item": 1}, {}),  # 422 for an authenticated caller
+        ("PATCH", path + "/1", {"reason": "x", "changes": {"pulse": 71}}, {}),  # 428 without If-Match
+        ("PATCH", path + "/1", {"changes": "not an object"}, {"If-Match": '"9"'}),  # 422 / 412
+        ("POST", path, None, {"Content-Type": "application/json"}),
+    ]:
+        answer = api.client.request(method, target, json=body, headers=headers)
+        assert answer.status_code == 401, (method, target, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_public_routes_need_no_token(api: Api) -> None:
+    assert api.client.get("/health").status_code == 200
+    assert api.client.get("/schema/openapi.json").status_code == 200
+    assert api.login("inv01").status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", records_path("01-001", "SCR", "vital_signs")])
+def test_a_body_nested_a_thousand_deep_is_refused_as_a_problem(api: Api, path: str) -> None:
+    headers = {**api.headers("inv01"), "Content-Type": "application/json"}
+    answer = api.client.post(path, content=NESTED, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert f"deeper than {MAX_JSON_DEPTH}" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("body", "depth"), [
+    (b"", 0), (b"{}", 1), (b'{"a": [1, {"b": []}]}', 4), (b'{"a": "[[[[{{{{"}', 1),
+    (b'{"a": "quote \\" [[[", "b": [[]]}', 3), (b'["back\\\\", [[]]]', 3), (NESTED, 1000),
+])
+def test_json_depth_counts_structure_outside_strings(body: bytes, depth: int) -> None:
+    assert json_depth(body) == depth
