@@ -3,6 +3,8 @@ body nested too deep is refused as a problem, never a server error."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from api_env import Api, records_path, screen, vitals
 
@@ -47,3 +49,20 @@ def test_a_body_nested_a_thousand_deep_is_refused_as_a_problem(api: Api, path: s
 ])
 def test_json_depth_counts_structure_outside_strings(body: bytes, depth: int) -> None:
     assert json_depth(body) == depth
+
+
+@pytest.mark.parametrize("path", [
+    records_path("01-001", "SCR", "vital_signs", occurrence=2**63) + "/1",
+    records_path("01-001", "SCR", "vital_signs") + f"/{10**30}",
+    f"/api/v1/studies/relmacel/queries/{2**40}",
+])
+def test_a_path_number_no_row_can_have_is_not_found(api: Api, path: str) -> None:
+    answer = api.call("inv01", "GET", path)
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_cursor_beyond_any_id_is_refused(api: Api) -> None:
+    forged = base64.urlsafe_b64encode(f"after:{10**40}".encode()).decode().rstrip("=")
+    answer = api.call("monitor", "GET", "/api/v1/studies/relmacel/subjects", params={"cursor": forged})
+    assert answer.status_code == 422, answer.text

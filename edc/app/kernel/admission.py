@@ -1,4 +1,5 @@
-"""Admission of a request before its handler reads anything: the caller authenticated, the JSON body bounded.
+"""Admission of a request before its handler reads anything: path numbers bounded, the caller authenticated,
+the JSON body bounded.
 
 Litestar decodes a handler's body and headers before the handler runs, so a
 check made only inside `acting` lets an anonymous caller learn 422 or 412
@@ -21,11 +22,13 @@ from litestar import Request
 from sqlalchemy import Engine
 
 from edc.app.access.service import authenticate
-from edc.app.kernel.errors import InvalidInput, Unauthenticated
+from edc.app.kernel.errors import InvalidInput, NotFound, Unauthenticated
 from edc.app.kernel.permissions import Principal
 
 MAX_JSON_DEPTH = 32
 """Form payloads nest two levels (a multichoice list in an object); no request body needs more than a few."""
+MAX_PATH_NUMBER = 2**31 - 1
+"""No id, seq or occurrence in a path exceeds a 32-bit integer column; a larger one names nothing."""
 PRINCIPAL_KEY = "edc_principal"
 _STRUCTURE = re.compile(rb'["\\\[\]{}]')
 
@@ -34,6 +37,7 @@ def admission(engine_of: Callable[[Request[Any, Any, Any]], Engine],
               public_prefixes: Sequence[str] = ()) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
     """The before-request hook: authenticate non-public routes, bound the JSON nesting of every body."""
     async def admit(request: Request[Any, Any, Any]) -> None:
+        _check_path_numbers(request)
         if not _public(request, public_prefixes):
             token = bearer_token(request)
             principal = await to_thread.run_sync(_authenticate, engine_of(request), token)
@@ -81,6 +85,13 @@ def json_depth(body: bytes) -> int:
         elif char in (b"]", b"}"):
             depth -= 1
     return deepest
+
+
+def _check_path_numbers(request: Request[Any, Any, Any]) -> None:
+    """A number in the path that no row can have is a missing resource (404), not a database error."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
+            raise NotFound(f"no {name.replace('_', ' ')} {value}")
 
 
 def _public(request: Request[Any, Any, Any], prefixes: Sequence[str]) -> bool:

@@ -21,6 +21,7 @@ from edc.app.kernel.errors import InvalidInput, NotFound
 from edc.db.core import FormRecord, Site, Subject, Visit
 
 MAX_PAGE = 500
+MAX_CURSOR_DIGITS = 18  # ids are 64-bit: a longer number was never handed out
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, number = text.partition(":")
-        if prefix != "after" or not number.isdigit():
+        if prefix != "after" or not number.isascii() or not number.isdigit() or len(number) > MAX_CURSOR_DIGITS:
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
