@@ -33,13 +33,12 @@ from edc.app.records import store
 from edc.db.core import DltAdjudication, EscalationDecision, FormRecord, Study, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
-from edc.domain.dlt import DltDefinition, DltVerdict
+from edc.domain.dlt import DltVerdict
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
 
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
 _INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
-_DEFINITIONS: dict[tuple[str, str], DltDefinition] = {}
 
 
 @dataclass(frozen=True)
@@ -76,18 +75,10 @@ class Assignment:
     dlt_evaluable: bool
 
 
-def dlt_definition(study: StudyDefinition) -> DltDefinition:
-    """The study's DLT definition (its YAML `escalation.dlt`, window from `dlt_window_days`), built once."""
-    key = (study.id, study.sha256)
-    if key not in _DEFINITIONS:
-        _DEFINITIONS[key] = DltDefinition.from_mapping(study.spec.escalation.dlt_definition_mapping())
-    return _DEFINITIONS[key]
-
-
 def study_escalation(conn: Connection, study: StudyDefinition, as_of: date) -> StudyEscalation:
     """The escalation of `study` on `as_of`."""
     subjects = _treated_subjects(conn, study)
-    state = escalation_state(study.spec.dose_levels, study.spec.escalation, dlt_definition(study), subjects, as_of)
+    state = escalation_state(study.spec.dose_levels, study.spec.escalation, subjects, as_of)
     return _steered(study, state, _latest_decision(conn, study.id))
 
 
