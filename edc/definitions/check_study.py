@@ -74,7 +74,7 @@ def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problem
 
 
 # The codelists the DLT definition's codes come from: dlt_event_class holds the codes of
-# edc.domain.dlt.EventClass (the AE form's aedltcls), relatedness those the AE form's aerel takes.
+# edc.definitions.vocabulary.EventClass (the AE form's aedltcls), relatedness those the AE form's aerel takes.
 DLT_EVENT_CLASS_CODELIST = "dlt_event_class"
 RELATEDNESS_CODELIST = "relatedness"
 
@@ -82,8 +82,8 @@ RELATEDNESS_CODELIST = "relatedness"
 def _check_dlt(study: StudyDefinition, where: Located, problems: Problems) -> None:
     """Codes of the right codelists, unique rule ids, and one rule deciding each class and grade.
 
-    The structural checks repeat those of edc.domain.dlt.DltDefinition so that the author sees
-    them at a line of the YAML rather than when the definition is first used.
+    The structural checks are those the DLT screening makes before use (edc.domain.dlt.definition),
+    reported here at a line of the YAML rather than when the definition is first used.
     """
     dlt = study.spec.escalation.dlt
     rules: list[tuple[str, int, DltPersistence | DltExceptionRule]] = [

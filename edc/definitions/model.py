@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from edc.definitions.vocabulary import EntryRole
+from edc.definitions.vocabulary import EntryRole, EventClass
 
 SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
 FormId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
@@ -213,15 +213,26 @@ class Expansion(Strict):
     dlt_evaluable: bool = False
 
 
-# The DLT definition mirrors edc.domain.dlt.DltDefinition field for field (the window excepted: it is
-# Escalation.dlt_window_days), so that `Escalation.dlt_definition_mapping()` is what
-# DltDefinition.from_mapping takes. Definitions cannot import the domain: event classes and
-# relatedness codes are checked against the codelists dlt_event_class and relatedness (check_study).
+# The DLT definition, read as it is by the DLT screening (edc.domain.dlt); its window is
+# Escalation.dlt_window_days. Event classes and relatedness codes are checked against the codelists
+# dlt_event_class and relatedness (check_study); an event class the engine knows is held as its EventClass.
 
 Grade = Annotated[int, Field(ge=1, le=5)]
 Days = Annotated[int, Field(ge=0)]
 Reference = Text
 """A quote of the protocol (or an assumption's wording) a DLT proposal shows as its reason."""
+
+
+def _event_class(code: str) -> str:
+    """The engine's EventClass for a code it knows, any other code as written (check_study reports it)."""
+    return EventClass(code) if code in _EVENT_CLASSES else code
+
+
+_EVENT_CLASSES = frozenset(EventClass)
+EventClassCode = Annotated[Code, AfterValidator(_event_class)]
+
+TIME_LIMITS = ("max_days_to_improve", "max_duration_days", "max_days_to_baseline")
+"""The time limits a DLT rule can set, in the order the screening reads them."""
 
 
 class DltPersistence(Strict):
@@ -233,8 +244,13 @@ class DltPersistence(Strict):
     id: SnakeId
     grade: Grade
     max_days_to_improve: Days
-    event_class: Code | None = None
+    event_class: EventClassCode | None = None
     reference: Reference | None = None
+
+    @property
+    def limits(self) -> dict[str, int]:
+        """The rule's one time limit by name."""
+        return {"max_days_to_improve": self.max_days_to_improve}
 
 
 class DltExceptionRule(Strict):
@@ -246,12 +262,23 @@ class DltExceptionRule(Strict):
     """
 
     id: SnakeId
-    event_class: Code
+    event_class: EventClassCode
     grades: tuple[Grade, ...] = Field(min_length=1)
     max_days_to_improve: Days | None = None
     max_days_to_baseline: Days | None = None
     max_duration_days: Days | None = None
     reference: Reference | None = None
+
+    @property
+    def limits(self) -> dict[str, int]:
+        """The time limits given, by name, in `TIME_LIMITS` order."""
+        given = {name: getattr(self, name) for name in TIME_LIMITS}
+        return {name: days for name, days in given.items() if days is not None}
+
+    @property
+    def has_time_limit(self) -> bool:
+        """True when the exception depends on how fast the event improves."""
+        return bool(self.limits)
 
 
 class DltRules(Strict):
@@ -275,10 +302,10 @@ class DltRules(Strict):
     always_dlt_reference: Reference | None = None
     late_referral_reference: Reference | None = None
 
-
-def _rule_mapping(rule: Strict) -> dict[str, Any]:
-    """A rule's plain values: no assumption (documentation only), no absent optional key."""
-    return rule.model_dump(mode="json", exclude={"assumption"}, exclude_none=True)
+    @property
+    def lowest_dlt_grade(self) -> int:
+        """The lowest grade any DLT criterion can catch."""
+        return min([self.always_dlt_min_grade, *(rule.grade for rule in self.persistence)])
 
 
 class Escalation(Strict):
@@ -294,26 +321,6 @@ class Escalation(Strict):
     allow_higher_doses: bool = False
     expansion: Expansion = Expansion()
     dlt: DltRules
-
-    def dlt_definition_mapping(self) -> dict[str, Any]:
-        """The plain mapping `edc.domain.dlt.DltDefinition.from_mapping` builds the trial's DLT definition from.
-
-        `window_days` is `dlt_window_days`; lists are lists, optional keys left out when not given.
-        """
-        dlt = self.dlt
-        mapping: dict[str, Any] = {
-            "window_days": self.dlt_window_days,
-            "related": list(dlt.related),
-            "always_dlt_min_grade": dlt.always_dlt_min_grade,
-            "persistence": [_rule_mapping(rule) for rule in dlt.persistence],
-            "exceptions": [_rule_mapping(rule) for rule in dlt.exceptions],
-            "late_referral_grades": list(dlt.late_referral_grades),
-        }
-        for name in ("scope_reference", "always_dlt_reference", "late_referral_reference"):
-            value = getattr(dlt, name)
-            if value is not None:
-                mapping[name] = value
-        return mapping
 
 
 class Window(Strict):

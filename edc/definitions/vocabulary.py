@@ -2,12 +2,14 @@
 
 Visit codes the server allocates, the subject and visit statuses it moves
 through, and the ids of the standard library forms that its use cases read
-(eligibility confirmation, infusion, adverse events, DLT assessment). Trial
+(eligibility confirmation, infusion, adverse events, DLT assessment), and the
+codes the DLT screening reads: DLT event classes and relatedness. Trial
 specifics (a visit's code, its day) stay in the YAML.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final, Literal
 
 ROLES: Final = ("investigator", "coordinator", "data_manager", "monitor", "safety_reviewer", "administrator")
@@ -36,3 +38,32 @@ INFUSION_FORM: Final = "cart_infusion"
 AE_FORM: Final = "adverse_events"
 DLT_FORM: Final = "dlt_assessment"
 """Standard forms of the library that use cases read by id."""
+
+
+RELATEDNESS_CODES: Final = ("NOT_RELATED", "UNLIKELY", "POSSIBLY", "PROBABLY", "DEFINITELY")
+"""Codes of the `relatedness` codelist (item aerel), least to most related."""
+
+
+class EventClass(StrEnum):
+    """The DLT event class of an adverse event: the coded item the AE form carries next to aecat (aedltcls).
+
+    CRS and ICANS are the ASTCT 2019 syndromes; every other class is a CTCAE v5.0 term or group. The
+    `dlt_event_class` codelist holds these codes.
+    """
+
+    CRS = "CRS"  # cytokine release syndrome
+    ICANS = "ICANS"  # immune effector cell-associated neurotoxicity syndrome
+    SEIZURE = "SEIZURE"  # seizure recorded as its own event (CTCAE "Seizure")
+    NEUTROPENIA = "NEUTROPENIA"  # neutrophil count decreased
+    LEUKOPENIA = "LEUKOPENIA"  # white blood cell decreased
+    LYMPHOPENIA = "LYMPHOPENIA"  # lymphocyte count decreased
+    ANAEMIA = "ANAEMIA"
+    THROMBOCYTOPENIA = "THROMBOCYTOPENIA"  # platelet count decreased
+    OTHER_CYTOPENIA = "OTHER_CYTOPENIA"  # any other blood cell decrease
+    TRANSAMINASE_INCREASED = "TRANSAMINASE_INCREASED"  # ALT and/or AST increased
+    BILIRUBIN_INCREASED = "BILIRUBIN_INCREASED"  # blood bilirubin increased
+    HLH = "HLH"  # haemophagocytic lymphohistiocytosis (incl. IEC-associated HLH-like syndrome)
+    CHILLS = "CHILLS"
+    HYPOTENSION_ISOLATED = "HYPOTENSION_ISOLATED"  # hypotension without other signs of CRS
+    LAB_NOT_CLINICALLY_SIGNIFICANT = "LAB_NOT_CLINICALLY_SIGNIFICANT"  # abnormal value judged not significant
+    OTHER = "OTHER"  # every other adverse event

@@ -25,15 +25,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from edc.definitions.model import DoseLevel, Escalation
+from edc.definitions.model import DltRules, DoseLevel, Escalation
+from edc.definitions.vocabulary import EventClass
 from edc.domain.dlt import (
     AdverseEvent,
-    DltDefinition,
     DltProposal,
     DltVerdict,
     DltWindow,
-    EventClass,
     WindowState,
+    check_definition,
     screen_adverse_event,
     window_state,
 )
@@ -99,10 +99,15 @@ class EscalationState:
     recommendation: Recommendation
 
 
-def escalation_state(dose_levels: Sequence[DoseLevel], escalation: Escalation, definition: DltDefinition,
+def escalation_state(dose_levels: Sequence[DoseLevel], escalation: Escalation,
                      subjects: Sequence[TreatedSubject], as_of: date) -> EscalationState:
-    """The state of the escalation on `as_of` from the treated subjects' records."""
-    evaluated = [_subject_dlt(s, definition, escalation.dlt_window_days, as_of) for s in subjects]
+    """The state of the escalation on `as_of` from the treated subjects' records.
+
+    The adverse events are screened against the study's DLT definition (`escalation.dlt`, window
+    `escalation.dlt_window_days`); ValueError when the definition is inconsistent (`check_definition`).
+    """
+    check_definition(escalation.dlt, escalation.dlt_window_days)
+    evaluated = [_subject_dlt(s, escalation.dlt, escalation.dlt_window_days, as_of) for s in subjects]
     levels = []
     for level in sorted(dose_levels, key=lambda d: d.order):
         at_level = tuple(s for s in evaluated if s.subject.dose_level == level.id)
@@ -125,6 +130,7 @@ def event_class(record: Values) -> EventClass:
 def adverse_event(record: Values) -> AdverseEvent:
     """The engine's view of one adverse_events record."""
     def on(name: str) -> date | None:
+        """The record's date item `name`, None when it is missing or not a date."""
         value = record.get(name)
         return value if isinstance(value, date) else None
 
@@ -136,11 +142,11 @@ def adverse_event(record: Values) -> AdverseEvent:
                         baseline_date=on("aebasdat"), end_date=on("aeendat"))
 
 
-def _subject_dlt(subject: TreatedSubject, definition: DltDefinition, window_days: int, as_of: date) -> SubjectDlt:
+def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int, as_of: date) -> SubjectDlt:
     if subject.infusion_date is None or subject.infusion_date > as_of:
         status = DltStatus.PENDING if subject.dlt_evaluable else None
         return SubjectDlt(subject, None, status, ())
-    events = tuple(_outcome(subject, record, definition, as_of) for record in subject.adverse_events
+    events = tuple(_outcome(subject, record, definition, window_days, as_of) for record in subject.adverse_events
                    if isinstance(record.get("aestdat"), date) and record["aestdat"] <= as_of)  # type: ignore[operator]
     # An event referred to the committee started after the window: it is listed for the committee but
     # does not hold the cohort's evaluation; a DLT verdict of the committee on it counts.
@@ -150,10 +156,11 @@ def _subject_dlt(subject: TreatedSubject, definition: DltDefinition, window_days
     return SubjectDlt(subject, window, _WINDOW_STATUS.get(window.state), events)
 
 
-def _outcome(subject: TreatedSubject, record: Values, definition: DltDefinition, as_of: date) -> EventOutcome:
+def _outcome(subject: TreatedSubject, record: Values, definition: DltRules, window_days: int,
+             as_of: date) -> EventOutcome:
     event = adverse_event(record)
     assert subject.infusion_date is not None
-    proposal = screen_adverse_event(event, definition, [subject.infusion_date], as_of)
+    proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
     investigator = subject.investigator.get(event.aespid)
     committee = subject.committee.get(event.aespid)
     return EventOutcome(event.aespid, proposal, investigator, committee,

@@ -136,6 +136,7 @@ def glucocorticoid_dose(medications: Mapping[int, Values], on: date) -> Glucocor
 def _in_order(visits: Sequence[VisitForms]) -> list[VisitForms]:
     """Visits by assessment date; undated ones after the dated, by schedule day."""
     def key(visit: VisitForms) -> tuple[date, int, int]:
+        """By assessment date (undated last), then schedule day (unscheduled last), then occurrence."""
         on = _assessment_date(visit) or date.max
         return on, visit.schedule_day if visit.schedule_day is not None else 10**6, visit.occurrence
     return sorted(visits, key=key)

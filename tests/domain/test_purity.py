@@ -11,7 +11,7 @@ import pytest
 import edc.domain
 
 DOMAIN = Path(edc.domain.__file__).parent
-MODULES = sorted(DOMAIN.glob("*.py"))
+MODULES = sorted(DOMAIN.rglob("*.py"))
 ALLOWED_PREFIXES = ("edc.domain", "edc.definitions")
 FORBIDDEN_CALLS = {"now", "today", "utcnow", "time", "open", "random"}
 
@@ -26,14 +26,14 @@ def _imports(tree: ast.Module) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(DOMAIN)))
 def test_imports_are_standard_library_or_domain(path: Path) -> None:
     for name in _imports(ast.parse(path.read_text())):
         top = name.split(".")[0]
         assert top in sys.stdlib_module_names or name.startswith(ALLOWED_PREFIXES), f"{path.name} imports {name}"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(DOMAIN)))
 def test_no_clock_or_io_calls(path: Path) -> None:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call):
@@ -42,7 +42,7 @@ def test_no_clock_or_io_calls(path: Path) -> None:
             assert name not in FORBIDDEN_CALLS, f"{path.name}:{node.lineno} calls {name}"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(DOMAIN)))
 def test_every_module_and_function_is_documented(path: Path) -> None:
     tree = ast.parse(path.read_text())
     assert ast.get_docstring(tree), f"{path.name} has no module docstring"

@@ -11,7 +11,7 @@ import pytest
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
-from edc.domain.dlt import DltDefinition, EventClass
+from edc.domain.dlt import EventClass
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import TreatedSubject, escalation_state, event_class
 
@@ -42,8 +42,7 @@ def subject(number: str, events: list[dict[str, Any]], *, investigator: dict[str
 
 def state(*subjects: TreatedSubject, as_of: int = 40) -> Any:
     study = ic19()
-    definition = DltDefinition.from_mapping(study.spec.escalation.dlt_definition_mapping())
-    return escalation_state(study.spec.dose_levels, study.spec.escalation, definition, subjects, day(as_of))
+    return escalation_state(study.spec.dose_levels, study.spec.escalation, subjects, day(as_of))
 
 
 @pytest.mark.parametrize(("investigator", "committee", "outcome", "dlts", "pending"), [

@@ -18,28 +18,27 @@ transaction; nothing commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from edc import audit
+from edc.app.escalation import store
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound
 from edc.app.locks import service as locks
-from edc.app.records import store
-from edc.db.core import DltAdjudication, EscalationDecision, FormRecord, Study, Subject, User, Visit
+from edc.app.records.store import stored_utc
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
-from edc.domain.dlt import DltDefinition, DltVerdict
+from edc.domain.dlt import DltVerdict
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
 
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
 _INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
-_DEFINITIONS: dict[tuple[str, str], DltDefinition] = {}
 
 
 @dataclass(frozen=True)
@@ -76,25 +75,17 @@ class Assignment:
     dlt_evaluable: bool
 
 
-def dlt_definition(study: StudyDefinition) -> DltDefinition:
-    """The study's DLT definition (its YAML `escalation.dlt`, window from `dlt_window_days`), built once."""
-    key = (study.id, study.sha256)
-    if key not in _DEFINITIONS:
-        _DEFINITIONS[key] = DltDefinition.from_mapping(study.spec.escalation.dlt_definition_mapping())
-    return _DEFINITIONS[key]
-
-
 def study_escalation(conn: Connection, study: StudyDefinition, as_of: date) -> StudyEscalation:
     """The escalation of `study` on `as_of`."""
     subjects = _treated_subjects(conn, study)
-    state = escalation_state(study.spec.dose_levels, study.spec.escalation, dlt_definition(study), subjects, as_of)
+    state = escalation_state(study.spec.dose_levels, study.spec.escalation, subjects, as_of)
     return _steered(study, state, _latest_decision(conn, study.id))
 
 
 def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: str | None,
                       as_of: date) -> Assignment:
     """The level open for one more subject on `as_of`; Conflict when the design allows no assignment."""
-    conn.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    store.lock_study(conn, study.id)
     current = study_escalation(conn, study, as_of)
     reason = current.state.recommendation.reason
     if current.steered_by_committee and current.decision is not None:
@@ -111,7 +102,7 @@ def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: st
 def check_infusion_interval(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> None:
     """Conflict when `infusion_date` is closer than the design allows to another first infusion at the same level."""
     minimum = study.spec.escalation.min_days_between_first_infusions
-    level = conn.execute(select(Subject.dose_level).where(Subject.id == subject_id)).scalar_one()
+    level = store.subject_dose_level(conn, subject_id)
     if not minimum or level is None:
         return
     for number, other in _first_infusions(conn, study, level, exclude=subject_id):
@@ -129,9 +120,9 @@ def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number
     subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
     locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id)
     current = _event(study_escalation(conn, study, now.date()), subject_number, aespid)
-    conn.execute(insert(DltAdjudication).values(
-        subject_id=subject.subject_id, aespid=aespid, verdict=verdict, proposed_verdict=current.proposal.verdict.value,
-        proposed_rule=current.proposal.rule_id[:60], reason=reason, decided_by=actor.user_id, decided_at=now))
+    store.insert_verdict(conn, subject_id=subject.subject_id, aespid=aespid, verdict=verdict,
+                         proposed_verdict=current.proposal.verdict.value, proposed_rule=current.proposal.rule_id[:60],
+                         reason=reason, decided_by=actor.user_id, decided_at=now)
     audit.append(conn, action="dlt.adjudicate", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id,
                  item=f"AE {aespid}", old_value=current.committee, new_value=verdict, reason=reason)
@@ -149,14 +140,13 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
         raise InvalidInput(f"study '{study.id}' has no dose level '{level}'")
     if chosen.enrols and level is None:
         raise InvalidInput(f"the action {action} needs a dose level")
-    conn.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    store.lock_study(conn, study.id)
     locks.ensure_writable(conn, study_id=study.id)
     recommended = study_escalation(conn, study, now.date()).state.recommendation
     overrides = (chosen, level) != (recommended.action, recommended.level)
-    conn.execute(insert(EscalationDecision).values(
-        study_id=study.id, action=chosen.value, level=level, recommended_action=recommended.action.value,
-        recommended_level=recommended.level, overrides=overrides, reason=reason, decided_by=actor.user_id,
-        decided_at=now))
+    store.insert_decision(conn, study_id=study.id, action=chosen.value, level=level,
+                          recommended_action=recommended.action.value, recommended_level=recommended.level,
+                          overrides=overrides, reason=reason, decided_by=actor.user_id, decided_at=now)
     audit.append(conn, action="escalation.decide", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
                  .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
@@ -166,12 +156,9 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
 # --- reading ------------------------------------------------------------------------------------
 
 def _treated_subjects(conn: Connection, study: StudyDefinition) -> list[TreatedSubject]:
-    subjects = conn.execute(
-        select(Subject.id, Subject.subject_number, Subject.site_id, Subject.dose_level, Subject.dlt_evaluable)
-        .where(Subject.study_id == study.id, Subject.dose_level.is_not(None)).order_by(Subject.id)).all()
-    ids = [s.id for s in subjects]
-    records = _records(conn, study, ids)
-    committee = _committee_verdicts(conn, ids)
+    subjects = store.dosed_subjects(conn, study.id)
+    records = store.dlt_records(conn, study, [s.id for s in subjects])
+    committee = store.committee_verdicts(conn, study.id)
     treated = []
     for s in subjects:
         assessed = {str(v["dlt_aespid"]): _INVESTIGATOR_VERDICT[str(v["dlt"])]
@@ -185,48 +172,18 @@ def _treated_subjects(conn: Connection, study: StudyDefinition) -> list[TreatedS
     return treated
 
 
-def _records(conn: Connection, study: StudyDefinition,
-             subject_ids: Sequence[int]) -> dict[tuple[int, str], list[Mapping[str, object]]]:
-    """(subject id, form id) -> the values of the subject's records of that form, in record order."""
-    forms = [f for f in (INFUSION_FORM, AE_FORM, DLT_FORM) if f in study.forms]
-    rows = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.form_id)
-                        .where(FormRecord.subject_id.in_(subject_ids), FormRecord.form_id.in_(forms))
-                        .order_by(FormRecord.id)).all() if subject_ids else []
-    found: dict[tuple[int, str], list[Mapping[str, object]]] = {}
-    for form_id in forms:
-        ids = [r.id for r in rows if r.form_id == form_id]
-        values = store.read_entered(conn, store.table_of(study, form_id), ids)
-        for row in rows:
-            if row.form_id == form_id and row.id in values:
-                found.setdefault((row.subject_id, form_id), []).append(values[row.id])
-    return found
-
-
 def _infusion_date(records: Iterable[Mapping[str, object]]) -> date | None:
     dates = [on for v in records if isinstance(on := v.get("exdat"), date)]
     return min(dates) if dates else None
 
 
-def _committee_verdicts(conn: Connection, subject_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    rows = conn.execute(select(DltAdjudication.subject_id, DltAdjudication.aespid, DltAdjudication.verdict)
-                        .where(DltAdjudication.subject_id.in_(subject_ids))
-                        .order_by(DltAdjudication.id)).all() if subject_ids else []
-    verdicts: dict[int, dict[str, str]] = {}
-    for row in rows:  # later rows replace earlier ones: the latest verdict counts
-        verdicts.setdefault(row.subject_id, {})[row.aespid] = row.verdict
-    return verdicts
-
-
 def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
                      exclude: int) -> list[tuple[str, date]]:
     """Each other subject at `level` with the date of their first infusion (given, else planned)."""
-    others = conn.execute(select(Subject.id, Subject.subject_number).where(
-        Subject.study_id == study.id, Subject.dose_level == level, Subject.id != exclude)).all()
-    records = _records(conn, study, [o.id for o in others])
-    planned = {row.subject_id: row.planned_date for row in conn.execute(
-        select(Visit.subject_id, Visit.planned_date).where(
-            Visit.subject_id.in_([o.id for o in others]), Visit.visit_code == study.infusion_visit,
-            Visit.occurrence == 1))}
+    others = store.others_at_level(conn, study.id, level, exclude=exclude)
+    ids = [o.id for o in others]
+    records = store.dlt_records(conn, study, ids)
+    planned = store.planned_infusions(conn, ids, study.infusion_visit)
     found = []
     for other in others:
         given = _infusion_date(records.get((other.id, INFUSION_FORM), []))
@@ -237,15 +194,11 @@ def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
 
 
 def _latest_decision(conn: Connection, study_id: str) -> CommitteeDecision | None:
-    d = EscalationDecision
-    row = conn.execute(
-        select(d.action, d.level, d.recommended_action, d.recommended_level, d.overrides, d.reason, User.username,
-               d.decided_at).join(User, User.id == d.decided_by)
-        .where(d.study_id == study_id).order_by(d.id.desc()).limit(1)).first()
+    row = store.latest_decision(conn, study_id)
     if row is None:
         return None
     return CommitteeDecision(row.action, row.level, row.recommended_action, row.recommended_level, row.overrides,
-                             row.reason, row.username, store.stored_utc(row.decided_at))
+                             row.reason, row.username, stored_utc(row.decided_at))
 
 
 def _event(current: StudyEscalation, subject_number: str, aespid: str) -> EventOutcome:

@@ -36,6 +36,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
+from edc.app.escalation import store as escalation_store
 from edc.app.records import store
 from edc.db import core as db
 from edc.definitions.catalog import StudyDefinition
@@ -64,7 +65,7 @@ def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[st
     for form_id in sorted(set(forms) & set(study.forms)):  # a spec's form another trial lacks has no table
         for subject_id, found in _form_records(conn, study, form_id, visits).items():
             records[subject_id][form_id] = found
-    committee = _committee_verdicts(conn, study.id)
+    committee = escalation_store.committee_verdicts(conn, study.id)
     eligibility = _eligibility(conn, study.id)
     by_subject: dict[int, list[_Visit]] = defaultdict(list)
     for visit in visits.values():
@@ -136,21 +137,6 @@ def _values(conn: Connection, study: StudyDefinition, form_id: str,
     table = store.table_of(study, form_id)
     for start in range(0, len(record_ids), BATCH):
         yield from store.read_entered(conn, table, record_ids[start:start + BATCH]).items()
-
-
-def _committee_verdicts(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
-    """subject id -> AE number -> the committee's latest verdict (DLT / NOT_DLT).
-
-    The same rule as `edc.app.escalation.service`, whose reader takes a list of subject ids; this one is
-    scoped by the study so ten thousand subjects need no ten thousand bind parameters.
-    """
-    a = db.DltAdjudication
-    rows = conn.execute(select(a.subject_id, a.aespid, a.verdict).join(db.Subject, db.Subject.id == a.subject_id)
-                        .where(db.Subject.study_id == study_id).order_by(a.id))
-    verdicts: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in rows:  # later rows replace earlier ones: the latest verdict counts
-        verdicts[int(row.subject_id)][str(row.aespid)] = str(row.verdict)
-    return verdicts
 
 
 def _eligibility(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
