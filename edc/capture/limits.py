@@ -75,7 +75,7 @@ def column_value(item: Item, value: object) -> object:
         places = Decimal(1).scaleb(-(item.precision or 0))
         rounded = number.quantize(places, ROUND_HALF_UP)
         check_decimal(item, rounded)  # 999999999999.9996 rounds up to 13 digits
-        return rounded
+        return rounded if rounded else abs(rounded)  # -0.000 is 0.000: neither database keeps the sign of 0
     if item.type == "integer" and isinstance(value, int | float | Decimal):
         if not (math.isfinite(value) if isinstance(value, float) else Decimal(value).is_finite()):
             raise OutOfBounds("must be a finite number")
