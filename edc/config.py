@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import date
 from pathlib import Path
 
 #: The embedded default: a SQLite file in the working directory.
@@ -62,6 +64,32 @@ def argon2_profile() -> str:
     if profile not in ("default", "test"):
         raise ValueError(f"EDC_ARGON2_PROFILE must be 'default' or 'test', not {profile!r}")
     return profile
+
+
+#: The plausible range of a captured date (dates, partial dates, date-times): a birth date before 1900 or
+#: a visit after 2100 is a typing error, and anything far outside breaks date arithmetic (visit windows, ages).
+PLAUSIBLE_DATES = (date(1900, 1, 1), date(2100, 12, 31))
+_PLAUSIBLE_LIMITS = (date(1000, 1, 1), date(8999, 12, 31))  # what an override may widen the range to
+_DATE_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[.][.]([0-9]{4}-[0-9]{2}-[0-9]{2})", re.ASCII)
+
+
+def plausible_dates() -> tuple[date, date]:
+    """The first and last day a captured date may fall on: EDC_PLAUSIBLE_DATES as `YYYY-MM-DD..YYYY-MM-DD`
+    (default 1900-01-01..2100-12-31; an override stays within 1000-01-01..8999-12-31)."""
+    raw = os.environ.get("EDC_PLAUSIBLE_DATES")
+    if raw is None or raw.strip() == "":
+        return PLAUSIBLE_DATES
+    match = _DATE_RANGE.fullmatch(raw.strip())
+    try:
+        if match is None:
+            raise ValueError(raw)
+        first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+    except ValueError:
+        raise ValueError(f"EDC_PLAUSIBLE_DATES must be two dates as YYYY-MM-DD..YYYY-MM-DD, not {raw!r}") from None
+    low, high = _PLAUSIBLE_LIMITS
+    if not low <= first <= last <= high:
+        raise ValueError(f"EDC_PLAUSIBLE_DATES must run forwards within {low}..{high}, not {raw!r}")
+    return first, last
 
 
 def _positive_int(name: str, default: int) -> int:

@@ -7,20 +7,42 @@ codelist; a required item must be present when its skip logic asks for it,
 and an item must be empty when its skip logic does not. The result is either
 the typed values or the complete list of `ItemError`s, so a client can fix
 everything in one round.
+
+Whatever a client sends, the result is one of the two, never an exception,
+and a value accepted is one its column stores and gives back unchanged:
+numbers within what the column holds exactly (`edc.capture.limits`), digits
+ASCII only (Python's `int`, `Decimal` and `\\d` also take "２０２６"), dates
+within the plausible range (`edc.config.plausible_dates`), partial dates
+checked part by part, and no control character in any text (PostgreSQL
+refuses NUL).
 """
 
 from __future__ import annotations
 
+import calendar
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from edc.capture.limits import OutOfBounds, check_decimal, check_integer
+from edc.config import plausible_dates
 from edc.definitions.model import Codelist, Form, Item
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Every pattern spells its digits [0-9] and is ASCII-only: `\d` also matches "２" and other scripts' digits.
+_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]{1,6})?)?"
+                       r"(Z|[+-][0-9]{2}:[0-9]{2})?", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
+_NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
+_LONGEST_NUMBER = 40  # characters of a number sent as text; 15 digits, sign, point and leading zeros fit
+# C0 controls but tab, line feed and carriage return, DEL, C1 controls, and lone surrogates (not UTF-8).
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,8 @@ def _refused(form: Form, name: str) -> bool:
 
 def _unknown_or_owned(form: Form, name: str) -> str:
     if form.item(name) is None:
-        return f"form '{form.id}' has no item '{name}'"
+        shown = f"'{name}'" if isinstance(name, str) and _CONTROL.search(name) is None else _shown(name)
+        return f"form '{form.id}' has no item {shown}"
     return "calculated by the server; do not send it"
 
 
@@ -101,7 +124,10 @@ def _presence_problem(item: Item, raw: object, asked: bool | None) -> str | None
 def parse_value(item: Item, codelists: Mapping[str, Codelist], raw: object) -> object:
     """One JSON value as the typed value of `item`; raises Invalid with a readable reason."""
     parser = _PARSERS[item.type]
-    value = parser(item, codelists, raw)
+    try:
+        value = parser(item, codelists, raw)
+    except OutOfBounds as exc:
+        raise Invalid(str(exc)) from None
     _check_range(item, value)
     return value
 
@@ -109,23 +135,47 @@ def parse_value(item: Item, codelists: Mapping[str, Codelist], raw: object) -> o
 def _integer(item: Item, _: Mapping[str, Codelist], raw: object) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise Invalid(f"must be a whole number, got {_shown(raw)}")
+    check_integer(raw)
     return raw
 
 
 def _decimal(item: Item, _: Mapping[str, Codelist], raw: object) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+    value = _number_of(raw)
+    places = item.precision or 0
+    if _places(value) > places:
+        raise Invalid(f"at most {places} decimal place(s), got {_shown_number(raw)}")
+    check_decimal(item, value)
+    return value
+
+
+def _number_of(raw: object) -> Decimal:
+    """A JSON number, or a number as text in ASCII digits, as the exact Decimal it spells."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise Invalid(f"must be a number, got {_shown(raw)}")
+    if isinstance(raw, int):
+        return Decimal(raw)  # exact for any size; str() of a huge int would raise
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise Invalid("must be a finite number")
+        return Decimal(repr(raw))  # the shortest text of the float: 0.1 is 0.1
+    if raw.strip().lstrip("+-").lower() in _NOT_FINITE:
+        raise Invalid("must be a finite number")
+    if len(raw) > _LONGEST_NUMBER or _NUMBER.fullmatch(raw) is None:
         raise Invalid(f"must be a number, got {_shown(raw)}")
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
+        return Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - _NUMBER only lets through what Decimal reads
         raise Invalid(f"must be a number, got {_shown(raw)}") from None
-    if not value.is_finite():
-        raise Invalid("must be a finite number")
-    exponent = value.normalize().as_tuple().exponent  # 61.50 has one decimal place, like 61.5
-    places = max(0, -exponent) if isinstance(exponent, int) else 0
-    if places > (item.precision or 0):
-        raise Invalid(f"at most {item.precision or 0} decimal place(s), got {raw}")
-    return value
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places that carry a digit: 61.50 has one, like 61.5; 1E+2 none (no context arithmetic)."""
+    if not value:
+        return 0
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
 
 
 def _text(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
@@ -133,40 +183,72 @@ def _text(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
         raise Invalid(f"must be text, got {_shown(raw)}")
     if item.max_length is not None and len(raw) > item.max_length:
         raise Invalid(f"at most {item.max_length} characters, got {len(raw)}")
+    _refuse_control(raw, _CONTROL_IN_TEXT, " (tabs and line breaks are allowed)")
     return raw
 
 
+def _refuse_control(raw: str, pattern: re.Pattern[str], hint: str = "") -> None:
+    found = pattern.search(raw)
+    if found is not None:
+        character = f"U+{ord(found.group()):04X}"
+        raise Invalid(f"contains a control or invalid character ({character}) at position {found.start() + 1}; "
+                      f"remove it{hint}")
+
+
 def _date(item: Item, _: Mapping[str, Codelist], raw: object) -> date:
-    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if not isinstance(raw, str) or _DATE.fullmatch(raw) is None:
         raise Invalid(f"must be a date as YYYY-MM-DD, got {_shown(raw)}")
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise Invalid(f"{raw} is not a calendar date") from None
+    _check_plausible(raw, value, value)
+    return value
 
 
 def _partial_date(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
     match = _PARTIAL_DATE.fullmatch(raw) if isinstance(raw, str) else None
-    if match is None:
+    if not isinstance(raw, str) or match is None:
         raise Invalid(f"must be a date as YYYY, YYYY-MM or YYYY-MM-DD, got {_shown(raw)}")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        date(year or 1, month or 1, day or 1)
-    except ValueError:
-        raise Invalid(f"{raw} is not a calendar date") from None
-    return str(raw)
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
+    if year < 1:
+        raise Invalid(f"{raw} is not a calendar date: there is no year 0000")
+    month = int(month_text) if month_text is not None else None
+    if month is not None and not 1 <= month <= 12:
+        raise Invalid(f"{raw} is not a calendar date: the month is 01 to 12")
+    days = calendar.monthrange(year, month)[1] if month is not None else 31
+    day = int(day_text) if day_text is not None else None
+    if day is not None and not 1 <= day <= days:
+        raise Invalid(f"{raw} is not a calendar date: the day is 01 to {days}")
+    first = date(year, month or 1, day or 1)
+    last = date(year, month or 12, day or days)
+    _check_plausible(raw, first, last)
+    return raw
+
+
+def _check_plausible(raw: str, first: date, last: date) -> None:
+    """Refuse a date (or a partial date spanning first..last) wholly outside the plausible range."""
+    low, high = plausible_dates()
+    if last < low or first > high:
+        raise Invalid(f"{raw} is not a plausible date: dates from {low.isoformat()} to {high.isoformat()} "
+                      "are accepted")
 
 
 def _datetime(item: Item, _: Mapping[str, Codelist], raw: object) -> datetime:
-    if not isinstance(raw, str):
+    match = _DATETIME.fullmatch(raw) if isinstance(raw, str) else None
+    if not isinstance(raw, str) or match is None:
         raise Invalid(f"must be a UTC date and time such as 2025-03-31T14:05:00Z, got {_shown(raw)}")
+    if match.group(1) is None:
+        raise Invalid("needs a time zone: send UTC with a Z")
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(f"must be a UTC date and time such as 2025-03-31T14:05:00Z, got {_shown(raw)}") from None
-    if value.tzinfo is None:
-        raise Invalid("needs a time zone: send UTC with a Z")
-    return value.astimezone(UTC)
+        raise Invalid(f"{raw} is not a calendar date and time") from None
+    _check_plausible(raw, value.date(), value.date())  # first, so that converting to UTC cannot overflow
+    moment = value.astimezone(UTC)
+    _check_plausible(f"{raw} (in UTC {moment.date().isoformat()})", moment.date(), moment.date())
+    return moment
 
 
 def _time(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
@@ -183,6 +265,8 @@ def _boolean(item: Item, _: Mapping[str, Codelist], raw: object) -> bool:
 
 def _choice(item: Item, codelists: Mapping[str, Codelist], raw: object) -> str:
     codes = codelists[item.codelist or ""].codes()
+    if isinstance(raw, str):
+        _refuse_control(raw, _CONTROL)
     if not isinstance(raw, str) or raw not in codes:
         raise Invalid(f"must be one of {', '.join(codes)}, got {_shown(raw)}")
     return raw
@@ -213,7 +297,16 @@ def _number(value: float) -> str:
 
 
 def _shown(raw: object) -> str:
-    return repr(raw) if not isinstance(raw, (dict, list)) else type(raw).__name__
+    if isinstance(raw, dict | list):
+        return type(raw).__name__
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**40:
+        return "a number of more than 40 digits"  # repr() of a huge int raises; this is no use to show
+    shown = repr(raw)
+    return shown if len(shown) <= 60 else f"{shown[:57]}..."
+
+
+def _shown_number(raw: object) -> str:
+    return str(raw) if isinstance(raw, str) else _shown(raw)
 
 
 _PARSERS: dict[str, Callable[[Item, Mapping[str, Codelist], object], object]] = {

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from edc.app.kernel.errors import ValidationFailed
+from edc.capture.limits import OutOfBounds, column_value
 from edc.capture.payload import ItemError, parse_payload
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form
@@ -37,20 +38,23 @@ def validated(study: StudyDefinition, form: Form,
     except CalculationFailed as failed:
         raise ValidationFailed([ItemError(failed.item, str(failed))]) from failed
     for name, value in calculated.items():
-        values[name] = stored_value(form, name, value)
+        try:
+            values[name] = stored_value(form, name, value)
+        except OutOfBounds as exc:  # e.g. a prednisone equivalent of a dose at the limit
+            raise ValidationFailed([ItemError(name, f"cannot be calculated from the values entered: {exc}")]) \
+                from exc
     return values, run_checks(form, values, study.codelists)
 
 
 def stored_value(form: Form, name: str, value: object) -> object:
-    """A value as its column keeps it: decimals at the item's precision, integers as int."""
+    """A value as its column keeps it: decimals at the item's precision, integers as int.
+
+    Raises OutOfBounds when the column cannot hold it (never for a parsed value, which is bounded already).
+    """
     item = form.item(name)
     if value is None or item is None:
         return value
-    if item.type == "decimal" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Decimal(str(value)).quantize(Decimal(1).scaleb(-(item.precision or 0)), ROUND_HALF_UP)
-    if item.type == "integer" and isinstance(value, float | Decimal):
-        return int(value)
-    return value
+    return column_value(item, value)
 
 
 def as_payload(form: Form, values: Mapping[str, object]) -> dict[str, object]:
