@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from demo_env import DemoEnv, demo_env
 
+from edc.app.kernel.lookups import visit_by_id
 from edc.app.records.service import forms_at_visit, submit_record
 from edc.app.subjects.service import screen_subject
 from edc.app.visits.service import add_unscheduled_visit, schedule_visits
@@ -92,7 +93,8 @@ def test_every_form_of_every_trial_is_accepted_by_submit_record(env: DemoEnv, ca
             for code, visit_id in visits.items():
                 for form_id in set(forms_at_visit(study, code)) - submitted:
                     payload = generate_payload(study, form_id, random.Random(form_id), on=ON)
-                    submit_record(conn, study=study, visit_id=visit_id, form_id=form_id, payload=payload,
-                                  actor=actor, now=NOW)
+                    visit = visit_by_id(conn, study_id=study.id, visit_id=visit_id, actor=actor)
+                    submit_record(conn, study=study, visit=visit, form_id=form_id, payload=payload, actor=actor,
+                                  now=NOW)
                     submitted.add(form_id)
         assert submitted == set(study.forms), study.id

@@ -25,6 +25,7 @@ from edc import audit
 from edc.app.access.service import GrantSpec, create_user
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput
+from edc.app.kernel.lookups import visit_by_id
 from edc.app.records.service import correct_record, submit_record
 from edc.app.subjects.service import screen_subject
 from edc.app.trail.service import CSV_HEADER, AuditEntry, AuditFilter, AuditPage, iter_csv, list_events, neutralise
@@ -76,7 +77,8 @@ def trail(db_url: str, catalog: Catalog) -> Iterator[Trail]:
         screen_subject(conn, study=catalog.study("ic19"), site_code="01", cohort="SLE",
                        screened_on=date(2026, 3, 2), actor=Actor(users["mon"], "coordinator"), now=T_SCREEN_2)
     with engine.begin() as conn:
-        record = submit_record(conn, study=catalog.study(STUDY), visit_id=first.screening_visit_id,
+        visit = visit_by_id(conn, study_id=STUDY, visit_id=first.screening_visit_id, actor=coord1)
+        record = submit_record(conn, study=catalog.study(STUDY), visit=visit,
                                form_id="vital_signs", payload=vitals(), actor=coord1, now=T_SUBMIT)
     changes: list[tuple[dict[str, object], str]] = [
         ({"sysbp": 125}, REASON_TEXT), ({"pulse": 72}, FORMULA_REASONS[0]), ({"diabp": 82}, FORMULA_REASONS[1])]
