@@ -3,9 +3,10 @@
 A derivation reads a `RowContext`: the study, the subject, the row block the
 row comes from and what the row is made of (a form record, one test of a
 findings record, a visit, or an eligibility criterion not met), plus the
-values of the row's variables computed so far. `edc.definitions.sdtm.model` lists the
-names and arguments the spec loader accepts; `DERIVATIONS` here implements
-exactly those (checked when the module loads).
+values of the row's variables computed so far. `edc.definitions.sdtm.derivations`
+lists the names and arguments the spec loader accepts; `registry.DERIVATIONS`
+gathers the families' implementations (`identifiers`, `timing`, `events`,
+`findings`, `criteria`) and checks at import that they are exactly those.
 
 Decisions:
 - USUBJID is STUDYID-SUBJID. The subject number already starts with the site

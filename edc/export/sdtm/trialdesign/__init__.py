@@ -1,8 +1,10 @@
 """The SDTM trial design datasets TS, TA, TE, TV and TI (SDTMIG 3.4 chapter 7), built from a study definition.
 
-Pure: no database, no clock. `design_datasets` returns each dataset's
-metadata and its rows in key order, ready for `edc.export.sdtm.validate` and the
-writers; nothing here reads captured data.
+Pure: no database, no clock. `datasets.design_datasets` returns each
+dataset's metadata and its rows in key order, ready for
+`edc.export.sdtm.validation` and the writers; nothing here reads captured
+data. One module per dataset group: `summary` (TS), `arms` (TE, TA),
+`visits` (TV), `criteria` (TI), what they share in `common`.
 
 Decisions:
 - Arms (TA): one per dose level, ARMCD the dose level id (DL1), ARM its
@@ -23,7 +25,7 @@ Decisions:
 - Criteria (TI): one row per eligibility criterion, IETESTCD its id (at
   most 8 characters), IETEST its text, IECAT INCLUSION/EXCLUSION, TIVERS the
   study definition's version. A text over 200 characters is cut at a word
-  and ends with "..." (`edc.export.sdtm.derivations.criterion_test`, the same
+  and ends with "..." (`edc.export.sdtm.derivations.criteria.criterion_test`, the same
   text IE gives), as SDTMIG 3.4 allows with the full text in the protocol;
   a short text written by the trial team would read better.
 - Summary (TS): TSSEQ numbers the values of one parameter (1, 2... for
