@@ -38,15 +38,14 @@ from pathlib import Path
 
 import pyreadstat
 
-from edc.config import forms_dir, project_root
+from edc.config import forms_dir
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
 from edc.definitions.model import Item
-from edc.export.design import design_datasets
-from edc.export.mapping import CapturedRecord, SubjectData
-from edc.export.spec import SpecSet, load_specs
-from edc.export.subjectdata import VisitData
-from edc.export.submission import CT_VERSION, ExportResult, Progress, export_submission
+from edc.definitions.sdtm.model import SpecSet
+from edc.export.run import CT_VERSION, ExportResult, Progress, export_submission
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData
+from edc.export.sdtm.trialdesign.datasets import design_datasets
 
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 FIRST_INFUSION = date(2025, 1, 6)
@@ -272,7 +271,8 @@ def peak_memory(study: StudyDefinition, specs: SpecSet, subjects: int, formats: 
 def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = ("xpt",),
             memory_check: bool = False) -> Report:
     study = load_catalog(forms_dir()).study(study_id)
-    specs = load_specs(project_root() / "exports", study)
+    specs = study.sdtm
+    assert specs is not None, "the definitions were loaded without their exports/ folder"
     reader = SyntheticStudy(study, subjects)
     clock_ = StepClock(reader)
     with tempfile.TemporaryDirectory(prefix="edc-bench-export-") as tmp:

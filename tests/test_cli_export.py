@@ -14,11 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from edc import cli
+from edc.cli import export as cli_export
 from edc.definitions.catalog import Catalog
 from edc.demo import populate
 from edc.demo.plan import DESIGNS, TrialDesign
-from edc.export.submission import FORMATS
-from edc.export.validate import Failure, SubmissionInvalid
+from edc.export.run import FORMATS
+from edc.export.sdtm.failures import Failure, SubmissionInvalid
 
 sys.path.insert(0, str(Path(__file__).parent / "demo"))
 from demo_env import TODAY, demo_env
@@ -75,4 +76,4 @@ def test_a_refused_export_lists_every_failure(url: str, tmp_path: Path, monkeypa
 
 
 def test_the_format_choices_are_the_exports() -> None:
-    assert cli._EXPORT_FORMATS == FORMATS
+    assert cli_export._EXPORT_FORMATS == FORMATS

@@ -1,7 +1,8 @@
 """The loaded, frozen result: one `StudyDefinition` per trial, gathered in a `Catalog`.
 
 A study definition bundles its metadata with the forms and codelists it
-resolved (library or study-specific) and a content hash. The hash, with the
+resolved (library or study-specific), the SDTM specs loaded and checked
+against it (`edc.definitions.sdtm`), and a content hash. The hash, with the
 version the YAML declares, identifies exactly which definition a stored form
 record was captured under.
 """
@@ -11,12 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from edc.definitions.model import Codelist, Form, ScheduledVisit, StudyFile
 from edc.definitions.vocabulary import INFUSION_FORM
+
+if TYPE_CHECKING:
+    from edc.definitions.sdtm.model import SpecSet
 
 
 def content_hash(payload: object) -> str:
@@ -32,6 +37,9 @@ class StudyDefinition:
     spec: StudyFile
     forms: Mapping[str, Form]
     codelists: Mapping[str, Codelist]
+    sdtm: SpecSet | None = field(default=None, compare=False, repr=False)
+    """The SDTM specs for this study, loaded with it; None when the definitions have no exports folder.
+    Not part of the content hash: the specs say how data are exported, not how they are captured."""
 
     @property
     def id(self) -> str:

@@ -3,11 +3,17 @@
 `load_catalog(path)` returns the frozen `Catalog` or raises `DefinitionErrors`
 carrying every problem found, each with its file and line. Nothing is
 returned half-loaded: one error anywhere and no study is used.
+
+The SDTM specs load in the same pass, checked against each study (each
+`StudyDefinition.sdtm`). Where they are: `exports_root` when given, else the
+`exports/` folder beside the definitions folder (`forms/` and `exports/` at
+the project root). Without such a folder the studies have no SDTM specs and
+cannot be exported; a given `exports_root` that does not exist is a problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,11 +33,14 @@ from edc.definitions.model import (
     StudyFile,
 )
 from edc.definitions.problems import DefinitionErrors, Problem, Problems
+from edc.definitions.sdtm.loader import SpecReader
 from edc.definitions.sources import DocLocator, Located, Locator, report, validate
 from edc.definitions.vocabulary import IE_CONFIRM_FORM
 from edc.definitions.yamlsrc import SourceDoc, read_yaml
 
 LIBRARY = "library"
+EXPORTS = "exports"
+"""The SDTM specs folder, beside the definitions folder unless given."""
 
 
 @dataclass
@@ -44,15 +53,16 @@ class Library:
     broken: set[str] = field(default_factory=set)  # ids (file names) of forms that failed to load
 
 
-def load_catalog(root: Path) -> Catalog:
-    catalog, problems = check_definitions(root)
+def load_catalog(root: Path, exports_root: Path | None = None) -> Catalog:
+    """The definitions under `root` with their SDTM specs, or `DefinitionErrors` with every problem."""
+    catalog, problems = check_definitions(root, exports_root)
     if problems or catalog is None:
         raise DefinitionErrors(problems)
     return catalog
 
 
-def check_definitions(root: Path) -> tuple[Catalog | None, list[Problem]]:
-    """Load every study under `root`; return the catalog (if clean) and all problems."""
+def check_definitions(root: Path, exports_root: Path | None = None) -> tuple[Catalog | None, list[Problem]]:
+    """Load every study under `root` and its SDTM specs; return the catalog (if clean) and all problems."""
     problems = Problems()
     if not root.is_dir():
         problems.add(root, 1, "definitions folder not found")
@@ -68,9 +78,36 @@ def check_definitions(root: Path) -> tuple[Catalog | None, list[Problem]]:
             studies.append(study)
     if not studies and not problems:
         problems.add(root, 1, "no study found (expected <study>/study.yaml folders)")
+    if not problems:
+        studies = _with_specs(studies, exports_folder(root, exports_root), problems)
     if problems:
         return None, problems.sorted()
     return Catalog.of(studies), []
+
+
+def exports_folder(root: Path, exports_root: Path | None = None) -> Path | None:
+    """Where the SDTM specs of the definitions under `root` are: `exports_root`, else the `exports/` folder
+    beside `root` if there is one, else None (no specs)."""
+    if exports_root is not None:
+        return exports_root
+    sibling = root.parent / EXPORTS
+    return sibling if sibling.is_dir() else None
+
+
+def _with_specs(studies: list[StudyDefinition], exports: Path | None,
+                problems: Problems) -> list[StudyDefinition]:
+    """Each study with its SDTM specs loaded and checked against it; their problems go to `problems`."""
+    if exports is None:
+        return studies
+    if not exports.is_dir():
+        problems.add(exports, 1, "SDTM specs folder not found")
+        return studies
+    reader, loaded = SpecReader(exports), []
+    for study in studies:
+        specs, found = reader.check(study)
+        problems.items.extend(found)
+        loaded.append(replace(study, sdtm=specs))
+    return loaded
 
 
 def _load_library(folder: Path, problems: Problems) -> Library:

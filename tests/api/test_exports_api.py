@@ -20,7 +20,7 @@ from edc.app.exports import service as exports
 from edc.app.kernel.actor import Actor
 from edc.db.core import ExportJob, User
 from edc.db.engine import WRITE
-from edc.export.validate import Failure, SubmissionInvalid
+from edc.export.sdtm.failures import Failure, SubmissionInvalid
 
 EXPORTS = f"/api/v1/studies/{STUDY}/exports"
 PROBLEM = "application/problem+json"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edc.export.csvfile import write_csv
-from edc.export.datasetjson import write_dataset_json
-from edc.export.define import write_define
-from edc.export.metadata import (
+from edc.export.formats.codelist import SubmissionCodelist, Term
+from edc.export.formats.csvfile import write_csv
+from edc.export.formats.datasetjson import write_dataset_json
+from edc.export.formats.define import write_define
+from edc.export.formats.metadata import (
     Dataset,
     DatasetClass,
     DataType,
@@ -22,12 +23,10 @@ from edc.export.metadata import (
     OriginSource,
     OriginType,
     Role,
-    StudyInfo,
-    SubmissionCodelist,
-    Term,
     Variable,
 )
-from edc.export.xpt import write_xpt
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.xpt import write_xpt
 
 CREATED = datetime(2026, 4, 1, 9, 30, 0, tzinfo=UTC)
 DB_LAST_MODIFIED = datetime(2026, 3, 31, 18, 0, 0, tzinfo=UTC)

@@ -9,9 +9,11 @@ from lxml import etree
 from test_mapping import CREATED, SUBJECTS
 
 from edc.definitions.catalog import Catalog, StudyDefinition
-from edc.export.define import DEFAULT_METHOD, define_xml
-from edc.export.mapping import export_codelists, map_dataset
-from edc.export.metadata import (
+from edc.definitions.sdtm.loader import load_specs
+from edc.definitions.sdtm.model import SpecSet
+from edc.export.formats.define import define_xml
+from edc.export.formats.define_elements import DEFAULT_METHOD
+from edc.export.formats.metadata import (
     Comparator,
     Dataset,
     DatasetClass,
@@ -19,12 +21,13 @@ from edc.export.metadata import (
     Origin,
     OriginType,
     Role,
-    StudyInfo,
     ValueItem,
     Variable,
     WhereClause,
 )
-from edc.export.spec import SpecSet, load_specs
+from edc.export.formats.study import StudyInfo
+from edc.export.sdtm.codelists import export_codelists
+from edc.export.sdtm.mapping import map_dataset
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1"}
 DEF = "{http://www.cdisc.org/ns/def/v2.1}"

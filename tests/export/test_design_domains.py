@@ -17,21 +17,18 @@ import pytest
 
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Criterion
-from edc.export.datasetjson import write_dataset_json
-from edc.export.derivations import criterion_test
-from edc.export.design import (
-    DESIGN_DATASETS,
-    DesignError,
-    design_datasets,
-    trial_arms,
-    trial_criteria,
-    trial_elements,
-    trial_summary,
-    trial_visits,
-)
-from edc.export.metadata import DatasetClass, StudyInfo
-from edc.export.validate import validate_dataset
-from edc.export.xpt import write_xpt
+from edc.export.formats.datasetjson import write_dataset_json
+from edc.export.formats.metadata import DatasetClass
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.xpt import write_xpt
+from edc.export.sdtm.derivations.criteria import criterion_test
+from edc.export.sdtm.trialdesign.arms import trial_arms, trial_elements
+from edc.export.sdtm.trialdesign.common import DesignError
+from edc.export.sdtm.trialdesign.criteria import trial_criteria
+from edc.export.sdtm.trialdesign.datasets import DESIGN_DATASETS, design_datasets
+from edc.export.sdtm.trialdesign.summary import trial_summary
+from edc.export.sdtm.trialdesign.visits import trial_visits
+from edc.export.sdtm.validation import validate_dataset
 
 TRIALS = ("relmacel", "rd0604", "ic19", "cnct19")
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

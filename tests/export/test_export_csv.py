@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from export_samples import AE, AE_ROWS, DM, DM_ROWS, SAMPLES, VS, VS_ROWS
 
-from edc.export.csvfile import write_csv
-from edc.export.metadata import Dataset
-from edc.export.table import ExportError, build_table
+from edc.export.formats.csvfile import write_csv
+from edc.export.formats.metadata import Dataset
+from edc.export.formats.table import ExportError, build_table
 
 
 @pytest.mark.parametrize(("dataset", "rows"), SAMPLES, ids=[dataset.name for dataset, _ in SAMPLES])

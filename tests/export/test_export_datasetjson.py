@@ -11,9 +11,10 @@ import pytest
 from export_samples import AE, AE_ROWS, CREATED, DB_LAST_MODIFIED, DM, DM_ROWS, SAMPLES, STUDY, char
 from jsonschema import Draft202012Validator
 
-from edc.export.datasetjson import schema, write_dataset_json
-from edc.export.metadata import Dataset, DatasetClass, StudyInfo
-from edc.export.table import ExportError, build_table
+from edc.export.formats.datasetjson import schema, write_dataset_json
+from edc.export.formats.metadata import Dataset, DatasetClass
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.table import ExportError, build_table
 
 
 def write(directory: Path, dataset: Dataset, rows: list[dict[str, object]]) -> dict[str, Any]:

@@ -12,9 +12,10 @@ import pytest
 from export_samples import AE, CODELISTS, CREATED, DM, SAMPLES, STUDY, VS, char, export_all
 from lxml import etree
 
-from edc.export.define import write_define
-from edc.export.metadata import DataType, SubmissionCodelist, Term
-from edc.export.table import ExportError
+from edc.export.formats.codelist import SubmissionCodelist, Term
+from edc.export.formats.define import write_define
+from edc.export.formats.metadata import DataType
+from edc.export.formats.table import ExportError
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1",
       "xlink": "http://www.w3.org/1999/xlink"}

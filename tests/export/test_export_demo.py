@@ -26,7 +26,7 @@ from lxml import etree
 
 from edc import cli
 from edc.definitions.catalog import Catalog
-from edc.export.datasetjson import schema_problems
+from edc.export.formats.datasetjson import schema_problems
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "demo"))
 from demo_env import shared_sqlite_demo

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from export_samples import CREATED, export_all
 
-from edc.export.xpt import sas_datetime
+from edc.export.formats.xpt import sas_datetime
 
 
 def files(directory: Path) -> dict[str, bytes]:

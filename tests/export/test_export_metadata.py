@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from export_samples import AE, AE_ROWS, COLLECTED, DM, DM_ROWS, VS, VS_ROWS, char
 
-from edc.export.metadata import Dataset, DatasetClass, DataType, Role, StudyInfo, SubmissionCodelist, Term, Variable
-from edc.export.table import ExportError, build_table
+from edc.export.formats.codelist import SubmissionCodelist, Term
+from edc.export.formats.metadata import Dataset, DatasetClass, DataType, Role, Variable
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.table import ExportError, build_table
 
 # --- metadata ---------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from edc.definitions.catalog import Catalog
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.demo import populate
 from edc.demo.plan import DESIGNS, TrialDesign
-from edc.export.mapping import SubjectData
+from edc.export.sdtm.subjectdata import SubjectData
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "demo"))
 from demo_env import NOW, TODAY, DemoEnv, demo_env, stored_records

@@ -24,19 +24,13 @@ from export_samples import (
     char,
 )
 
-from edc.export.metadata import Dataset, DatasetClass, Role, SubmissionCodelist, Term
-from edc.export.table import Rows
-from edc.export.validate import (
-    Failure,
-    SubmissionInvalid,
-    as_frame,
-    check_submission,
-    dataset_schema,
-    link_columns,
-    validate_dataset,
-    validate_links,
-    validate_submission,
-)
+from edc.export.formats.codelist import SubmissionCodelist, Term
+from edc.export.formats.metadata import Dataset, DatasetClass, Role
+from edc.export.formats.table import Rows
+from edc.export.sdtm.conformance import dataset_schema
+from edc.export.sdtm.failures import Failure, SubmissionInvalid
+from edc.export.sdtm.links import link_columns, validate_links
+from edc.export.sdtm.validation import as_frame, check_submission, validate_dataset, validate_submission
 
 SUPPAE_QNAM = SubmissionCodelist("CL.SUPPAE.QNAM", "SUPPAE Qualifier Names (sponsor-defined)", (
     Term("AEDLT", "Dose-Limiting Toxicity (investigator)"),

@@ -10,9 +10,9 @@ import pyreadstat
 import pytest
 from export_samples import AE, AE_ROWS, CREATED, DM, DM_ROWS, SAMPLES, VS, VS_ROWS, char
 
-from edc.export.metadata import Dataset, DatasetClass
-from edc.export.table import ExportError, build_table
-from edc.export.xpt import sas_datetime, write_xpt
+from edc.export.formats.metadata import Dataset, DatasetClass
+from edc.export.formats.table import ExportError, build_table
+from edc.export.formats.xpt import sas_datetime, write_xpt
 
 
 def expected_frame(dataset: Dataset, rows: list[dict[str, object]]) -> pd.DataFrame:

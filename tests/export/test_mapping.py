@@ -16,14 +16,18 @@ import pytest
 
 from edc.config import project_root
 from edc.definitions.catalog import Catalog, StudyDefinition
-from edc.export.csvfile import write_csv
-from edc.export.datasetjson import write_dataset_json
-from edc.export.define import write_define
-from edc.export.mapping import CapturedRecord, SubjectData, export_codelists, map_dataset, study_day
-from edc.export.metadata import StudyInfo
-from edc.export.spec import SpecSet, load_specs
-from edc.export.table import build_table
-from edc.export.xpt import write_xpt
+from edc.definitions.sdtm.loader import load_specs
+from edc.definitions.sdtm.model import SpecSet
+from edc.export.formats.csvfile import write_csv
+from edc.export.formats.datasetjson import write_dataset_json
+from edc.export.formats.define import write_define
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.table import build_table
+from edc.export.formats.xpt import write_xpt
+from edc.export.sdtm.codelists import export_codelists
+from edc.export.sdtm.derivations.timing import study_day
+from edc.export.sdtm.mapping import map_dataset
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData
 
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

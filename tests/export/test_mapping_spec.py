@@ -10,7 +10,7 @@ import pytest
 from edc.config import project_root
 from edc.definitions.catalog import Catalog
 from edc.definitions.problems import DefinitionErrors
-from edc.export.spec import check_specs, load_specs
+from edc.definitions.sdtm.loader import check_specs, load_specs
 
 EXPORTS = project_root() / "exports"
 

@@ -19,17 +19,18 @@ from test_mapping import CREATED, SCREEN_FAILURE, SUBJECTS, TREATED, ae
 
 from edc.config import project_root
 from edc.definitions.catalog import Catalog, StudyDefinition
-from edc.export.mapping import CapturedRecord, SubjectData
-from edc.export.metadata import Dataset, DatasetClass, DataType, Origin, OriginType, Role, Variable
-from edc.export.spec import SpecSet, load_specs
-from edc.export.submission import (
+from edc.definitions.sdtm.loader import load_specs
+from edc.definitions.sdtm.model import SpecSet
+from edc.export.formats.metadata import Dataset, DatasetClass, DataType, Origin, OriginType, Role, Variable
+from edc.export.run import (
     ExportResult,
     Progress,
     SubjectReader,
     dataset_order,
     export_submission,
 )
-from edc.export.validate import Failure, SubmissionInvalid
+from edc.export.sdtm.failures import Failure, SubmissionInvalid
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData
 
 NAMES = ("DM", "AE", "SUPPAE")
 TA = Dataset("TA", "Trial Arms", DatasetClass.TRIAL_DESIGN, "One record per planned Element per Arm", (

@@ -41,7 +41,7 @@ from edc.app.records import store
 from edc.db import core as db
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
-from edc.export.mapping import CapturedRecord, SubjectData, VisitData
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData
 
 #: Record ids per values query: far below the bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
 BATCH = 5000

@@ -1,4 +1,4 @@
-"""The SDTM export of one study from its database: `edc.export.submission` fed by the export reader.
+"""The SDTM export of one study from its database: `edc.export.run` fed by the export reader.
 
 It lives in the services layer, as the reader does: the import contract
 keeps `edc.export` free of storage. Every dataset is read in one read-only
@@ -17,22 +17,25 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from edc.app.exports.store import read_subjects
-from edc.config import project_root
 from edc.definitions.catalog import StudyDefinition
-from edc.export.design import design_datasets
-from edc.export.spec import load_specs
-from edc.export.submission import CT_VERSION, FORMATS, ExportResult, Progress, export_submission
+from edc.definitions.problems import DefinitionErrors, Problem
+from edc.export.run import CT_VERSION, FORMATS, ExportResult, Progress, export_submission
+from edc.export.sdtm.trialdesign.datasets import design_datasets
 
 
-def export_study(engine: Engine, study: StudyDefinition, out: Path, *, exports_root: Path | None = None,
-                 formats: Sequence[str] = FORMATS, created: datetime | None = None,
+def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str] = FORMATS,
+                 created: datetime | None = None,
                  progress: Callable[[Progress], None] | None = None) -> ExportResult:
-    """Export `study` into `out` with the specs under `exports_root` (default: the project's exports/).
+    """Export `study` into `out` with the SDTM specs loaded with its definition (`study.sdtm`).
 
-    Raises `SubmissionInvalid` (nothing written), `DefinitionErrors` for
-    broken specs, `DesignError` when the trial design datasets cannot be built.
+    Raises `SubmissionInvalid` (nothing written), `DefinitionErrors` when the
+    study has no SDTM specs, `DesignError` when the trial design datasets
+    cannot be built.
     """
-    specs = load_specs(exports_root or project_root() / "exports", study)
+    specs = study.sdtm
+    if specs is None:
+        raise DefinitionErrors([Problem("exports", 1, f"study {study.id} has no SDTM specs: the definitions were "
+                                        "loaded without an exports folder")])
     extra = design_datasets(study, ct_version=CT_VERSION)
     with _snapshot(engine) as conn, conn.begin():
         return export_submission(

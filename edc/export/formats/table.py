@@ -20,7 +20,7 @@ from typing import TypeAlias
 
 import pandas as pd
 
-from edc.export.metadata import Dataset, DataType, Variable
+from edc.export.formats.metadata import Dataset, DataType, Variable
 
 Value: TypeAlias = str | int | float | None
 """A normalised cell: text for character variables, int/float/None for numeric ones."""

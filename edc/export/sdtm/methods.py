@@ -1,7 +1,7 @@
 """Readable descriptions of the spec derivations, for define.xml's MethodDefs.
 
-One text per derivation name (`edc.export.spec.DERIVATIONS`); `{of}`,
-`{item}`, `{items}`, `{date}`... are filled from the derivation's arguments.
+One text per derivation name (`edc.definitions.sdtm.derivations.DERIVATIONS`);
+`{of}`, `{item}`, `{items}`, `{date}`... are filled from the derivation's arguments.
 A derivation without a text here falls back to the variable's description.
 """
 

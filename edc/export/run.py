@@ -40,15 +40,21 @@ from types import MappingProxyType
 import pandas as pd
 
 from edc.definitions.catalog import StudyDefinition
-from edc.export.csvfile import write_csv
-from edc.export.datasetjson import write_dataset_json
-from edc.export.define import write_define
-from edc.export.mapping import SubjectData, export_codelists, map_dataset
-from edc.export.metadata import Dataset, StudyInfo, SubmissionCodelist
-from edc.export.spec import SpecSet
-from edc.export.table import ExportError, Refusal, Rows, Table, build_table
-from edc.export.validate import Failure, SubmissionInvalid, as_frame, link_columns, validate_dataset, validate_links
-from edc.export.xpt import write_xpt
+from edc.definitions.sdtm.model import SpecSet
+from edc.export.formats.codelist import SubmissionCodelist
+from edc.export.formats.csvfile import write_csv
+from edc.export.formats.datasetjson import write_dataset_json
+from edc.export.formats.define import write_define
+from edc.export.formats.metadata import Dataset
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.table import ExportError, Refusal, Rows, Table, build_table
+from edc.export.formats.xpt import write_xpt
+from edc.export.sdtm.codelists import export_codelists
+from edc.export.sdtm.failures import Failure, SubmissionInvalid
+from edc.export.sdtm.links import link_columns, validate_links
+from edc.export.sdtm.mapping import map_dataset
+from edc.export.sdtm.subjectdata import SubjectData
+from edc.export.sdtm.validation import as_frame, validate_dataset
 
 FORMATS = ("xpt", "json", "csv")
 """The dataset file formats; define.xml is always written."""

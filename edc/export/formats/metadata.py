@@ -1,4 +1,4 @@
-"""What the export writes, described once: datasets, variables, codelists and the study.
+"""What the export writes, described once: datasets and variables (codelists: `codelist`, the study: `study`).
 
 Every writer (XPT, Dataset-JSON, CSV, Define-XML) reads these frozen objects,
 so the files agree with each other: the OIDs a Dataset-JSON file names are
@@ -11,10 +11,9 @@ codelist that cannot be extended); the limits of a particular format (XPT's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from importlib import metadata as package_metadata
 
 DEFINE_FILE_NAME = "define.xml"
 """The Define-XML file's name; Dataset-JSON files refer to it (metaDataRef)."""
@@ -304,100 +303,3 @@ def _dataset_problems(dataset: Dataset) -> list[str]:
             problems.append(f"{variable.name}: where clauses test variables the dataset does not have: "
                             f"{', '.join(unknown)}")
     return problems
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term of a codelist.
-
-    `extended` marks a sponsor's term added to an extensible CDISC codelist
-    (Define-XML def:ExtendedValue="Yes"); such a term has no NCI code.
-    """
-
-    value: str
-    decode: str | None = None
-    nci_code: str | None = None
-    extended: bool = False
-
-
-@dataclass(frozen=True)
-class SubmissionCodelist:
-    """A codelist: CDISC controlled terminology (with NCI codes) or sponsor-defined.
-
-    `id` is the CodeList OID variables refer to (e.g. "CL.AESEV"). A
-    codelist with a decode on any term is written as CodeListItems, one
-    without decodes as EnumeratedItems.
-    """
-
-    id: str
-    name: str
-    terms: tuple[Term, ...]
-    data_type: DataType = DataType.TEXT
-    nci_code: str | None = None
-    extensible: bool = False
-    sponsor_defined: bool = False
-
-    def __post_init__(self) -> None:
-        problems = _codelist_problems(self)
-        if problems:
-            raise ValueError(f"codelist {self.id!r}: " + "; ".join(problems))
-
-    @property
-    def has_decodes(self) -> bool:
-        return any(term.decode is not None for term in self.terms)
-
-
-def _codelist_problems(codelist: SubmissionCodelist) -> list[str]:
-    problems = []
-    if not codelist.id:
-        problems.append("a codelist needs an id")
-    if not codelist.terms:
-        problems.append("a codelist needs terms")
-    if codelist.data_type not in (DataType.TEXT, DataType.INTEGER, DataType.FLOAT):
-        problems.append(f"a codelist's data type is text, integer or float, not {codelist.data_type.value}")
-    values = [term.value for term in codelist.terms]
-    duplicates = sorted({value for value in values if values.count(value) > 1})
-    if duplicates:
-        problems.append(f"terms listed twice: {', '.join(duplicates)}")
-    if codelist.has_decodes and any(term.decode is None for term in codelist.terms):
-        problems.append("either every term has a decode or none has")
-    if codelist.sponsor_defined and codelist.nci_code is not None:
-        problems.append("a sponsor-defined codelist has no NCI code")
-    for term in codelist.terms:
-        if term.extended and (codelist.sponsor_defined or not codelist.extensible):
-            problems.append(f"term {term.value!r} extends a codelist that is not an extensible CDISC codelist")
-        if term.extended and term.nci_code is not None:
-            problems.append(f"term {term.value!r} is a sponsor extension and has no NCI code")
-    return problems
-
-
-def _package_version() -> str:
-    try:
-        return package_metadata.version("edc")
-    except package_metadata.PackageNotFoundError:  # running from a source tree that was never installed
-        return "unknown"
-
-
-@dataclass(frozen=True)
-class StudyInfo:
-    """The study and the standards an export conforms to.
-
-    `ct_version` is the CDISC controlled terminology release (SDTM
-    publishing set) the codelists come from, e.g. "2024-12-20".
-    """
-
-    study_oid: str
-    name: str
-    description: str
-    protocol_name: str
-    originator: str
-    ct_version: str
-    sdtmig_version: str = "3.4"
-    define_version: str = "2.1.0"
-    source_system: str = "edc"
-    source_system_version: str = field(default_factory=_package_version)
-
-    @property
-    def metadata_version_oid(self) -> str:
-        """MetaDataVersion/@OID in define.xml and metaDataVersionOID in Dataset-JSON."""
-        return f"MDV.{self.study_oid}.SDTMIG.{self.sdtmig_version}"

@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 
-from edc.export.files import write_atomically
-from edc.export.metadata import Dataset
-from edc.export.table import ExportError, Refusal, Rows, Table, normalise_rows
+from edc.export.formats.files import write_atomically
+from edc.export.formats.metadata import Dataset
+from edc.export.formats.table import ExportError, Refusal, Rows, Table, normalise_rows
 
 MAX_NAME = 8
 MAX_LABEL = 40

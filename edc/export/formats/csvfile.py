@@ -14,9 +14,9 @@ import csv
 import io
 from pathlib import Path
 
-from edc.export.files import write_bytes_atomically
-from edc.export.metadata import Dataset
-from edc.export.table import Rows, Table, Value, build_table
+from edc.export.formats.files import write_bytes_atomically
+from edc.export.formats.metadata import Dataset
+from edc.export.formats.table import Rows, Table, Value, build_table
 
 
 def write_csv(directory: Path, dataset: Dataset, rows: Rows | Table) -> Path:

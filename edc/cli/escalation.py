@@ -1,12 +1,59 @@
-"""The dose escalation as plain text lines, for `edc escalation status`."""
+"""`edc escalation status`: the dose escalation of a study as plain text lines (`report_lines`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from edc.app.escalation.service import StudyEscalation
-from edc.definitions.catalog import StudyDefinition
-from edc.domain.escalation_state import LevelState, SubjectDlt
+import click
+
+from edc import config
+from edc.cli.common import run_service, url_option
+
+if TYPE_CHECKING:
+
+    from edc.app.escalation.service import StudyEscalation
+    from edc.definitions.catalog import StudyDefinition
+    from edc.domain.escalation_state import LevelState, SubjectDlt
+
+
+@click.group()
+def escalation() -> None:
+    """The dose escalation: each level's subjects, DLT windows and the 3+3 recommendation."""
+
+
+@escalation.command("status")
+@click.option("--study", "study_id", required=True, help="The study id, e.g. ic19.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to evaluate (default today, UTC).")
+@url_option
+def escalation_status(study_id: str, as_of: datetime | None, url: str | None) -> None:
+    """Print the escalation of STUDY: levels, subjects, DLT windows, proposals and the recommendation."""
+    from edc.app.escalation.service import study_escalation
+    from edc.app.kernel.errors import NotFound
+    from edc.db.engine import make_engine
+    from edc.definitions.loader import load_catalog
+
+    found: list[tuple[object, StudyEscalation]] = []
+
+    def read() -> None:
+        catalog = load_catalog(config.forms_dir())
+        if study_id not in catalog.studies:
+            raise NotFound(f"no study '{study_id}'; known: {', '.join(sorted(catalog.studies))}")
+        study = catalog.studies[study_id]
+        engine = make_engine(url or config.database_url())
+        try:
+            with engine.connect() as conn:
+                day = as_of.date() if as_of is not None else datetime.now(UTC).date()
+                found.append((study, study_escalation(conn, study, day)))
+        finally:
+            engine.dispose()
+
+    run_service(read)
+    study, state = found[0]
+    for line in report_lines(study, state):  # type: ignore[arg-type]
+        click.echo(line)
 
 
 def report_lines(study: StudyDefinition, found: StudyEscalation) -> Iterator[str]:

@@ -20,9 +20,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from edc.export.files import write_bytes_atomically
-from edc.export.metadata import DEFINE_FILE_NAME, Dataset, DataType, StudyInfo
-from edc.export.table import ExportError, Refusal, Rows, Table, build_table
+from edc.export.formats.files import write_bytes_atomically
+from edc.export.formats.metadata import DEFINE_FILE_NAME, Dataset, DataType
+from edc.export.formats.study import StudyInfo
+from edc.export.formats.table import ExportError, Refusal, Rows, Table, build_table
 
 DATASET_JSON_VERSION = "1.1.0"
 SCHEMA_RESOURCE = "schemas/dataset-json-1.1.schema.json"
@@ -118,7 +119,7 @@ def serialise(document: Mapping[str, Any]) -> bytes:
 @functools.cache
 def schema() -> dict[str, Any]:
     """The Dataset-JSON 1.1 schema shipped with the package (see schemas/README.md)."""
-    text = resources.files("edc.export").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("edc.export.formats").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

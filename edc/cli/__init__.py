@@ -1,0 +1,25 @@
+"""The `edc` command line: check definitions, migrate databases, verify the audit trail, manage users, export.
+
+`main` is the entry point (`edc = "edc.cli:main"`, `python -m edc`); each
+command group lives in its own module: `definitions`, `db`, `audit`,
+`escalation`, `export`, `serve`, `users`, and `demo` from `edc.demo.command`.
+Every command exits non-zero with a readable message on failure; a Python
+traceback reaching the user is a bug.
+"""
+
+from __future__ import annotations
+
+import click
+
+from edc.cli import audit, db, definitions, escalation, export, serve, users
+from edc.demo.command import demo_command
+
+
+@click.group()
+def main() -> None:
+    """Electronic data capture for early-phase cell-therapy trials."""
+
+
+for _command in (definitions.definitions, db.db, audit.audit, escalation.escalation, export.export, serve.serve,
+                 users.users, demo_command):
+    main.add_command(_command)

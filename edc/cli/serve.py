@@ -1,0 +1,57 @@
+"""`edc serve`: migrate, register the definitions, optionally load demo data, then serve the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from edc import config
+from edc.cli.common import run_service, safe_url, url_option
+
+if TYPE_CHECKING:
+
+    pass
+
+
+@click.command("serve")
+@url_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+@click.option("--demo", is_flag=True, help="Create demo accounts and demo subjects of every trial first.")
+def serve(url: str | None, host: str, port: int, workers: int, demo: bool) -> None:
+    """Migrate, register the definitions, optionally load demo data, then serve the API (Ctrl-C stops it)."""
+    from edc import serve as service
+
+    target = url or config.database_url()
+    run_service(lambda: _prepare(target, demo))
+    click.echo(f"serving {safe_url(target)} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    service.run(url=target, host=host, port=port, workers=workers)
+
+
+def _prepare(url: str, demo: bool) -> None:
+    from edc.serve import prepare_database
+
+    for entry in prepare_database(url):
+        click.echo(str(entry))
+    if demo:
+        _load_demo(url)
+
+
+def _load_demo(url: str) -> None:
+    from edc.db.engine import make_engine
+    from edc.definitions.loader import load_catalog
+    from edc.demo.accounts import DEMO_ACCOUNTS, DEMO_DATA_ENTRY, DEMO_PASSWORD, ensure_demo_accounts
+    from edc.demo.command import run_demo
+
+    engine = make_engine(url)
+    try:
+        ensure_demo_accounts(engine, load_catalog(config.forms_dir()), datetime.now(UTC))
+    finally:
+        engine.dispose()
+    click.echo("loading demo subjects (studies that already have subjects are left alone)...")
+    click.echo(str(run_demo(url, DEMO_DATA_ENTRY, seed=7, today=datetime.now(UTC).date())))
+    names = ", ".join(f"{a.username} ({a.role})" for a in DEMO_ACCOUNTS)
+    click.echo(f"demo accounts: {names}; password: {DEMO_PASSWORD!r}")

@@ -1,0 +1,71 @@
+"""The named derivations an SDTM spec may use (`derive: study_day`), with the arguments each takes.
+
+Derivation name -> (required args, optional args). The implementations live in
+`edc.export.sdtm.derivations.registry`, which checks at import that it
+implements exactly these. Args named in `ITEM_ARGS` hold form item references
+("form.item"); "of" names another variable of the same spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyType({
+    "studyid": (frozenset(), frozenset()),
+    "usubjid": (frozenset(), frozenset()),
+    "subjid": (frozenset(), frozenset()),
+    "siteid": (frozenset(), frozenset()),
+    "country": (frozenset(), frozenset()),
+    "seq": (frozenset(), frozenset()),
+    "iso8601": (frozenset({"date"}), frozenset({"time"})),
+    "year": (frozenset({"item"}), frozenset()),
+    "latest_date": (frozenset({"items"}), frozenset({"last_contact"})),
+    "first_of": (frozenset({"items"}), frozenset()),
+    "flag": (frozenset({"of"}), frozenset()),
+    "study_day": (frozenset({"of"}), frozenset()),
+    "epoch": (frozenset({"of"}), frozenset()),
+    "visitnum": (frozenset(), frozenset()),
+    "dose_level_arm": (frozenset({"part"}), frozenset({"item"})),
+    "ongoing_rtpt": (frozenset({"item"}), frozenset()),
+    "ongoing_tpt": (frozenset({"item"}), frozenset()),
+    "not_coded": (frozenset(), frozenset()),
+    "toxicity_scale": (frozenset({"item"}), frozenset()),
+    "committee_dlt": (frozenset(), frozenset({"item"})),
+    "collected": (frozenset({"variable"}), frozenset()),
+    "unit": (frozenset({"item"}), frozenset()),
+    "product": (frozenset(), frozenset()),
+    "visit": (frozenset(), frozenset()),
+    "visit_date": (frozenset(), frozenset()),
+    "test_code": (frozenset(), frozenset()),
+    "test_name": (frozenset(), frozenset()),
+    "test_category": (frozenset(), frozenset({"default"})),
+    "result": (frozenset(), frozenset()),
+    "result_number": (frozenset(), frozenset()),
+    "result_unit": (frozenset(), frozenset()),
+    "range_low": (frozenset(), frozenset()),
+    "range_high": (frozenset(), frozenset()),
+    "derived_flag": (frozenset(), frozenset()),
+    "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
+    "criterion_id": (frozenset(), frozenset()),
+    "criterion_text": (frozenset(), frozenset()),
+    "criterion_category": (frozenset(), frozenset()),
+    "criterion_result": (frozenset(), frozenset()),
+    "eligibility_date": (frozenset(), frozenset()),
+})
+ITEM_ARGS = frozenset({"item", "date", "time", "items"})
+NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"})
+"""Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
+DATE_OF = NEEDS_REFERENCE_START
+"""Derivations whose `of` variable must hold a date."""
+PER_RECORD = frozenset({"seq", "visitnum", "visit"})
+"""Derivations that number or place rows: meaningless on a one-row-per-subject dataset."""
+ROW_KIND: Mapping[str, str] = MappingProxyType({
+    **dict.fromkeys(("test_code", "test_name", "test_category", "result", "result_number", "result_unit",
+                     "range_low", "range_high", "derived_flag"), "findings"),
+    "visit_date": "visits",
+    **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
+})
+"""Derivations that only rows of one kind of block can compute (a findings block, visits, criteria)."""
+GROUP_DERIVATIONS = frozenset({"last_before_reference"})
+"""Derivations computed once all of a subject's rows exist, because they compare rows with each other."""

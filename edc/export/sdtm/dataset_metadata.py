@@ -1,0 +1,112 @@
+"""The define.xml metadata of a spec's dataset: variables, origins, methods and value-level definitions."""
+
+from __future__ import annotations
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.sdtm.model import DomainSpec, VariableSpec, findings_items
+from edc.definitions.sdtm.terminology import Terminology
+from edc.export.formats.metadata import (
+    Comparator,
+    Dataset,
+    DatasetClass,
+    DataType,
+    Origin,
+    OriginSource,
+    OriginType,
+    Role,
+    ValueItem,
+    Variable,
+    WhereClause,
+)
+from edc.export.sdtm.codelists import TEST_DERIVATIONS, codelist_oid, test_codelist_oid
+from edc.export.sdtm.derivations.events import ASTCT_CATEGORIES
+from edc.export.sdtm.methods import method_text
+
+
+def dataset_metadata(domain: DomainSpec, study: StudyDefinition | None = None,
+                     terminology: Terminology | None = None) -> Dataset:
+    """The `Dataset` the writers need, from the spec's declarations.
+
+    Given the study (and the terminology), the value-level metadata too:
+    one --ORRES definition per test code a findings dataset collects, and
+    --TOXGR's grading scale by --CAT. Derived variables carry the text of
+    their derivation (`edc.export.sdtm.methods`).
+    """
+    spec = domain.spec
+    variables = tuple(
+        Variable(
+            name=v.name, label=v.label, data_type=DataType(v.type), role=Role(v.role),
+            origin=Origin(OriginType(v.origin), OriginSource(v.source) if v.source else None, v.description),
+            length=None if DataType(v.type).is_numeric else v.length,
+            codelist=_variable_codelist(domain, v), mandatory=v.mandatory, key_sequence=v.key,
+            value_items=_value_items(domain, v, study, terminology) if study is not None else (),
+            method=method_text(v.derive, v.args, v.description) if v.origin == "Derived" else None,
+        )
+        for v in spec.variables
+    )
+    dataset = spec.dataset
+    one_per_subject = all(block.kind == "subject" for block in domain.blocks)
+    return Dataset(dataset.name, dataset.label, DatasetClass(dataset.dataset_class), dataset.structure, variables,
+                   domain=dataset.name, repeating=not one_per_subject)
+
+
+def _value_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
+                 terminology: Terminology | None) -> tuple[ValueItem, ...]:
+    if variable.derive == "result" and variable.name.endswith("ORRES"):
+        return _result_items(domain, variable, study, terminology)
+    if variable.name == f"{domain.name}TOXGR":
+        return _grade_items(domain, variable, study)
+    return ()
+
+
+def _result_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
+                  terminology: Terminology | None) -> tuple[ValueItem, ...]:
+    """One definition per test code the study's forms collect for the dataset (where --TESTCD EQ code):
+    float when every item of the code is numeric, else text of the variable's length."""
+    testcd = next((v.name for v in domain.spec.variables if v.derive == "test_code"), None)
+    if testcd is None:
+        return ()
+    numeric: dict[str, bool] = {}
+    for block in domain.blocks:
+        if block.findings and block.form is not None:
+            for item in findings_items(study.forms[block.form], domain.name):
+                if item.sdtm is not None and item.sdtm.testcd:
+                    code = item.sdtm.testcd
+                    numeric[code] = numeric.get(code, True) and item.type in ("integer", "decimal")
+    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+    items = []
+    for code in sorted(numeric):
+        term = terminology.term(domain.name, code) if terminology is not None else None
+        items.append(ValueItem(
+            code, f"{term.test if term is not None else code}: result in original units",
+            DataType.FLOAT if numeric[code] else DataType.TEXT, origin,
+            WhereClause(testcd, Comparator.EQ, (code,)), length=None if numeric[code] else variable.length,
+        ))
+    return tuple(items)
+
+
+def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition) -> tuple[ValueItem, ...]:
+    """The grading scale by category: ASTCT 2019 for CRS and ICANS, NCI CTCAE v5.0 for the others."""
+    category = domain.variable(f"{domain.name}CAT")
+    if category is None or category.codelist is None:
+        return ()
+    values = [term.submitted for term in study.codelists[category.codelist].values]
+    astct = tuple(value for value in values if value in ASTCT_CATEGORIES)
+    ctcae = tuple(value for value in values if value not in ASTCT_CATEGORIES)
+    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+    codelist = _variable_codelist(domain, variable)
+    scales = (("ASTCT", "ASTCT 2019 consensus grade", astct), ("CTCAE", "NCI CTCAE v5.0 grade", ctcae))
+    return tuple(
+        ValueItem(name, description, DataType(variable.type), origin,
+                  WhereClause(category.name, Comparator.IN, found),
+                  length=variable.length, codelist=codelist)
+        for name, description, found in scales if found
+    )
+
+
+def _variable_codelist(domain: DomainSpec, variable: VariableSpec) -> str | None:
+    if variable.codelist:
+        return codelist_oid(variable.codelist)
+    if variable.derive in TEST_DERIVATIONS:
+        return test_codelist_oid(domain.name, TEST_DERIVATIONS[variable.derive])
+    return None

@@ -1,0 +1,26 @@
+"""The named derivations an export spec may use (`derive: study_day`), each computing one cell of one row.
+
+A derivation reads a `RowContext`: the study, the subject, the row block the
+row comes from and what the row is made of (a form record, one test of a
+findings record, a visit, or an eligibility criterion not met), plus the
+values of the row's variables computed so far. `edc.definitions.sdtm.derivations`
+lists the names and arguments the spec loader accepts; `registry.DERIVATIONS`
+gathers the families' implementations (`identifiers`, `timing`, `events`,
+`findings`, `criteria`) and checks at import that they are exactly those.
+
+Decisions:
+- USUBJID is STUDYID-SUBJID. The subject number already starts with the site
+  ("01-003"), so this is STUDYID-SITEID-number without repeating the site.
+- Dates stay as captured: partial dates right-truncated ("2026-03"), never
+  imputed. Study days need two complete dates and have no day 0.
+- Screen failures: ARMCD and ACTARMCD "SCRNFAIL"; enrolled but never infused:
+  ACTARMCD "NOTTRT" (the SDTMIG 3.2 codes the trials use; 3.4 would use ARMNRS).
+- Unscheduled visits: VISIT "UNSCHEDULED n" and VISITNUM 900 + n, so VISITNUM
+  stays 1:1 with VISIT across subjects; running-log records have no visit.
+- A findings result (--ORRES) is the captured value as text: coded values as
+  their submission values, decimals with the item's declared precision,
+  booleans Y/N, several choices joined by ", ".
+- IETEST holds at most 200 characters (SDTM and SAS XPORT): a longer
+  criterion is cut at a word and ends with "..."; define.xml and the
+  protocol keep the full text.
+"""

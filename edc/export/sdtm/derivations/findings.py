@@ -1,0 +1,154 @@
+"""Findings derivations: --TESTCD, --TEST, --ORRES, --STRESN, units, ranges, the last value before RFSTDTC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.model import Item
+from edc.export.sdtm.derivations.context import Derivation, Row, RowContext
+from edc.export.sdtm.derivations.timing import full_date
+from edc.export.sdtm.subjectdata import plain
+
+
+def _test(context: RowContext) -> Item:
+    assert context.test is not None and context.test.sdtm is not None  # the loader allows these on findings rows
+    return context.test
+
+
+def _test_code(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _test(context).sdtm.testcd  # type: ignore[union-attr]
+
+
+def _test_name(context: RowContext, args: Mapping[str, Any]) -> object:
+    assert context.terminology is not None
+    term = context.terminology.term(context.dataset, str(_test_code(context, args)))
+    return term.test if term is not None else None
+
+
+def _test_category(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _test(context).sdtm.cat or args.get("default")  # type: ignore[union-attr]
+
+
+def _raw_result(context: RowContext) -> object:
+    assert context.record is not None
+    return context.record.values.get(_test(context).name)
+
+
+def _result(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The result as collected, as text (see the module's decisions)."""
+    item, value = _test(context), _raw_result(context)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_coded(context, item, v)) for v in value) or None
+    if isinstance(value, (Decimal, float)) and not isinstance(value, bool):
+        return f"{value:.{item.precision}f}" if item.precision is not None else _number_text(float(value))
+    coded = _coded(context, item, plain(value))
+    return None if coded is None else str(coded)
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _coded(context: RowContext, item: Item, value: object) -> object:
+    if item.codelist is None or value is None:
+        return value
+    return submission_value(context.study, item.codelist, value)
+
+
+def submission_value(study: StudyDefinition, codelist: str, code: object) -> object:
+    """What SDTM receives for a code: the codelist's submission value where it has one."""
+    for term in study.codelists[codelist].values:
+        if term.code == code:
+            return term.submitted
+    return code
+
+
+def _result_number(context: RowContext, args: Mapping[str, Any]) -> object:
+    value = _raw_result(context)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    return float(value)
+
+
+def _result_unit(context: RowContext, args: Mapping[str, Any]) -> object:
+    item = _test(context)
+    if _raw_result(context) is None:
+        return None
+    return (item.sdtm.unit if item.sdtm is not None else None) or item.unit
+
+
+def _reference_limit(context: RowContext, limit: str | None) -> object:
+    """A reference range limit as --ORNRLO/--ORNRHI hold it: text, with the limit item's precision."""
+    if limit is None or context.record is None or context.row_form is None:
+        return None
+    value = context.record.values.get(limit)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    precision = _precision(context.study, context.row_form, limit)
+    return f"{value:.{precision}f}" if precision is not None else _number_text(float(value))
+
+
+_PRECISIONS: dict[tuple[str, str, str, str], int | None] = {}
+
+
+def _precision(study: StudyDefinition, form_id: str, name: str) -> int | None:
+    """An item's declared precision, looked up once per study version (a form's items are searched in order)."""
+    key = (study.id, study.version, form_id, name)
+    if key not in _PRECISIONS:
+        item = study.forms[form_id].item(name)
+        _PRECISIONS[key] = item.precision if item is not None else None
+    return _PRECISIONS[key]
+
+
+def _derived_flag(context: RowContext, args: Mapping[str, Any]) -> object:
+    return "Y" if _test(context).is_calculated else None
+
+
+def last_before_reference(rows: Sequence[Row], reference: str | None, args: Mapping[str, Any], name: str) -> None:
+    """Flag "Y" in `name` on the last row per `by` value dated before the reference start (--LOBXFL).
+
+    Compared as date/times when both have a time, else by date, so a sample
+    of the infusion day without a time is never taken for a pre-dose value.
+    Rows without a result (the `result` variable empty) are not candidates.
+    """
+    latest: dict[object, Row] = {}
+    for row in rows:
+        row[name] = None
+        when = row.get(args["of"])
+        if not (full_date(when) and full_date(reference)) or not _before(str(when), str(reference)):
+            continue
+        if "result" in args and row.get(args["result"]) in (None, ""):
+            continue
+        key = row.get(args["by"])
+        if key not in latest or str(latest[key][args["of"]]) <= str(when):
+            latest[key] = row
+    for row in latest.values():
+        row[name] = "Y"
+
+
+def _before(when: str, reference: str) -> bool:
+    if "T" in when and "T" in reference:
+        return when < reference
+    return when[:10] < reference[:10]
+
+
+def _group_placeholder(context: RowContext, args: Mapping[str, Any]) -> object:
+    """Group derivations are filled once all of a subject's rows exist (`last_before_reference`)."""
+    return None
+
+
+FINDINGS: dict[str, Derivation] = {
+    "test_code": _test_code,
+    "test_name": _test_name,
+    "test_category": _test_category,
+    "result": _result,
+    "result_number": _result_number,
+    "result_unit": _result_unit,
+    "range_low": lambda c, a: _reference_limit(c, _test(c).lln),
+    "range_high": lambda c, a: _reference_limit(c, _test(c).uln),
+    "derived_flag": _derived_flag,
+    "last_before_reference": _group_placeholder,
+}

@@ -1,0 +1,34 @@
+"""Identifier derivations: STUDYID, USUBJID (STUDYID-SUBJID), SUBJID, SITEID and COUNTRY."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from edc.definitions.catalog import StudyDefinition
+from edc.export.sdtm.derivations.context import Derivation, RowContext
+from edc.export.sdtm.subjectdata import SubjectData
+
+
+def usubjid(study: StudyDefinition, subject: SubjectData) -> str:
+    return f"{study.spec.study.protocol_id}-{subjid(subject)}"
+
+
+def subjid(subject: SubjectData) -> str:
+    """The subject number, which starts with the site code; one without it gets it."""
+    number = subject.subject_number
+    return number if number.startswith(f"{subject.site}-") else f"{subject.site}-{number}"
+
+
+def _site_country(context: RowContext, args: Mapping[str, Any]) -> object:
+    return next((s.country for s in context.study.spec.sites if s.id == context.subject.site), None)
+
+
+IDENTIFIERS: dict[str, Derivation] = {
+    "studyid": lambda c, a: c.study.spec.study.protocol_id,
+    "usubjid": lambda c, a: usubjid(c.study, c.subject),
+    "subjid": lambda c, a: subjid(c.subject),
+    "siteid": lambda c, a: c.subject.site,
+    "country": _site_country,
+    "seq": lambda c, a: c.seq,
+}

@@ -1,0 +1,149 @@
+"""Timing derivations: ISO 8601 dates as captured, study days (no day 0), EPOCH, VISITNUM and VISIT."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from edc.definitions.vocabulary import SCREEN_FAILED, UNSCHEDULED_VISIT
+from edc.export.formats.table import in_calendar
+from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, RowContext
+from edc.export.sdtm.subjectdata import plain
+
+# --- dates and timing -------------------------------------------------------------------------------
+
+def _iso8601(context: RowContext, args: Mapping[str, Any]) -> object:
+    """A date, with the time appended when both are complete; partial dates stay partial."""
+    day = context.item(args["date"])
+    clock = context.item(args["time"]) if "time" in args else None
+    return _date_time(day, clock)
+
+
+def _date_time(day: object, clock: object) -> object:
+    if isinstance(day, str) and len(day) == len("2026-03-01") and isinstance(clock, str):
+        return f"{day}T{clock[:5]}"
+    return day
+
+
+def _latest_date(context: RowContext, args: Mapping[str, Any]) -> object:
+    found = [context.item(ref) for ref in args["items"]]
+    if args.get("last_contact"):
+        found.append(plain(context.subject.last_contact))
+    dates = [value for value in found if isinstance(value, str)]
+    return max(dates) if dates else None
+
+
+def _first_of(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The first of the items with a value (a verbatim term, else the coded one)."""
+    return next((value for value in map(context.item, args["items"]) if value not in (None, "")), None)
+
+
+def _year(context: RowContext, args: Mapping[str, Any]) -> object:
+    """Year only: a birth month or day would narrow an identifier."""
+    value = context.item(args["item"])
+    return value[:4] if isinstance(value, str) else None
+
+
+def study_day(value: object, reference: object) -> int | None:
+    """SDTM study day: date - reference + 1 from the reference on, date - reference before; no day 0."""
+    if not (full_date(value) and full_date(reference)):
+        return None
+    return day_number((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(reference)[:10])).days)
+
+
+def day_number(days_from_reference: int) -> int:
+    """The SDTM day of a day counted from the reference (the reference day is 0): no day 0, day 1 is the reference.
+
+    Study days (--DY) and TV's VISITDY both follow it; the protocol's Day 0, the infusion, is day 1.
+    """
+    return days_from_reference + 1 if days_from_reference >= 0 else days_from_reference
+
+
+def full_date(value: object) -> bool:
+    """A complete calendar date (or date/time); an impossible one (2026-02-30) is left to validation to report."""
+    return isinstance(value, str) and len(value) >= len("2026-03-01") and in_calendar(value)
+
+
+def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
+    return study_day(context.values.get(args["of"]), context.reference_start)
+
+
+def _epoch(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The epoch of the last scheduled visit on or before the date, counted in protocol days from the infusion.
+
+    Protocol days have a day 0 (the infusion, RFSTDTC), as the schedule's visit days do.
+    """
+    value = context.values.get(args["of"])
+    if not (full_date(value) and full_date(context.reference_start)):
+        return "SCREENING" if context.subject.status == SCREEN_FAILED else None
+    day = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(context.reference_start)[:10])).days
+    visits = sorted(context.study.visits, key=lambda v: (v.day, v.visitnum))
+    epoch = visits[0].epoch
+    for visit in visits:
+        if visit.day <= day:
+            epoch = visit.epoch
+    return epoch
+
+
+def _collected(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The row form's items annotated `sdtm: {variable: X}`: a date, joined with a time item when there is one."""
+    form = context.study.forms.get(context.row_form or "")
+    if form is None or context.record is None:
+        return None
+    found = [i for i in form.items if i.sdtm is not None and i.sdtm.variable == args["variable"]]
+    values = {item.type: context.item(f"{form.id}.{item.name}") for item in found}
+    if not values:
+        return None
+    day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
+    if day is None:
+        return next(iter(values.values()))
+    return _date_time(day, values.get("time"))
+
+
+# --- visits -----------------------------------------------------------------------------------------
+
+def _row_visit(context: RowContext) -> tuple[str, int] | None:
+    if context.visit is not None:
+        return context.visit.visit, context.visit.occurrence
+    if context.record is not None and context.record.visit:
+        return context.record.visit, context.record.occurrence
+    return None
+
+
+def _visitnum(context: RowContext, args: Mapping[str, Any]) -> object:
+    found = _row_visit(context)
+    if found is None:
+        return None
+    if found[0] == UNSCHEDULED_VISIT:
+        return UNSCHEDULED_VISITNUM + found[1]
+    visit = context.study.visit(found[0])
+    return visit.visitnum if visit is not None else None
+
+
+def _visit(context: RowContext, args: Mapping[str, Any]) -> object:
+    found = _row_visit(context)
+    if found is None:
+        return None
+    if found[0] == UNSCHEDULED_VISIT:
+        return f"UNSCHEDULED {found[1]}"
+    visit = context.study.visit(found[0])
+    return visit.name if visit is not None else None
+
+
+def _visit_date(context: RowContext, args: Mapping[str, Any]) -> object:
+    return plain(context.visit.visit_date) if context.visit is not None else None
+
+
+TIMING: dict[str, Derivation] = {
+    "iso8601": _iso8601,
+    "year": _year,
+    "latest_date": _latest_date,
+    "first_of": _first_of,
+    "study_day": _study_day,
+    "epoch": _epoch,
+    "visitnum": _visitnum,
+    "visit": _visit,
+    "visit_date": _visit_date,
+    "collected": _collected,
+}
