@@ -18,6 +18,7 @@ from edc.app.access.routes import AuthController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
 from edc.app.exports.routes import ExportController
+from edc.app.exports.worker import sweep_quietly
 from edc.app.kernel.admission import admission
 from edc.app.kernel.context import STATE_KEY, AppState, app_state
 from edc.app.kernel.problems import EXCEPTION_HANDLERS
@@ -54,11 +55,18 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         request_max_body_size=MAX_BODY,
         before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH,)),
         state=None,
+        on_startup=[settle_interrupted_exports],
         debug=debug,
     )
     app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
     publish_forms(app.openapi_schema, catalog)
     return app
+
+
+def settle_interrupted_exports(app: Litestar) -> None:
+    """On start-up, store as failed (interrupted) the export jobs whose server process is gone."""
+    state: AppState = app.state[STATE_KEY]
+    sweep_quietly(state.engine)
 
 
 def _openapi_config() -> OpenAPIConfig:

@@ -10,6 +10,7 @@ import click
 
 from edc import config
 from edc.cli.common import catalog_study, run_service, url_option
+from edc.export.formats import FORMATS
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -22,15 +23,13 @@ def export() -> None:
     """Submission exports of a study's data."""
 
 
-_EXPORT_FORMATS = ("xpt", "json", "csv")
-"""`edc.export.run.FORMATS`, spelled out so that `edc --help` does not import pandas."""
 
 
 @export.command("sdtm")
 @click.option("--study", "study_id", required=True, help="The study id, e.g. ic19.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The directory to write into (created if missing).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(_EXPORT_FORMATS),
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
               help="A dataset file format (repeatable; default: all). define.xml is always written.")
 @url_option
 def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | None) -> None:
@@ -47,7 +46,7 @@ def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | N
         study = catalog_study(study_id)
         engine = make_engine(url or config.database_url())
         try:
-            done.append(export_study(engine, study, out, formats=formats or _EXPORT_FORMATS, progress=progress))
+            done.append(export_study(engine, study, out, formats=formats or FORMATS, progress=progress))
         except SubmissionInvalid as refused:
             progress.close()
             for failure in refused.failures:

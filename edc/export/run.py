@@ -41,6 +41,7 @@ import pandas as pd
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.sdtm.model import SpecSet
+from edc.export.formats import FORMATS
 from edc.export.formats.codelist import SubmissionCodelist
 from edc.export.formats.csvfile import write_csv
 from edc.export.formats.datasetjson import write_dataset_json
@@ -56,7 +57,6 @@ from edc.export.sdtm.mapping import map_dataset
 from edc.export.sdtm.subjectdata import SubjectData
 from edc.export.sdtm.validation import as_frame, validate_dataset
 
-FORMATS = ("xpt", "json", "csv")
 """The dataset file formats; define.xml is always written."""
 
 CT_VERSION = "2024-12-20"

@@ -3,6 +3,7 @@ validation failures; a retry is the same job; a job whose server process died sh
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -12,13 +13,16 @@ from typing import Any
 
 import pytest
 from api_env import STUDY, Api, records_path, screen
+from litestar.testing import TestClient
 from screened import payload
 from screening_data import screening
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
+from edc.api.app import create_app
+from edc.app.exports import jobs, worker
 from edc.app.exports import service as exports
 from edc.app.kernel.actor import Actor
-from edc.db.core import ExportJob, User
+from edc.db.core import AuditEvent, ExportJob, User
 from edc.db.engine import WRITE
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 
@@ -61,7 +65,7 @@ def queued_job(api: Api, formats: list[str] | None = None) -> int:
 
 
 def run_with(api: Api, job_id: int, export: Callable[..., Any], root: Path) -> threading.Thread:
-    return exports.launch(api.engine, study=api.catalog.studies[STUDY], job_id=job_id, export=export, root=root)
+    return worker.launch(api.engine, study=api.catalog.studies[STUDY], job_id=job_id, export=export, root=root)
 
 
 def test_only_data_managers_start_read_and_download_exports(api: Api) -> None:
@@ -150,26 +154,110 @@ def test_a_running_job_reports_progress_and_has_no_files_yet(api: Api, export_di
         assert refused.status_code == 404, (name, refused.status_code)
 
 
-def test_a_job_whose_server_process_died_shows_failed_interrupted(api: Api) -> None:
+def dead_jobs(api: Api) -> dict[str, int]:
+    """Two jobs left running by server processes that died ten minutes ago."""
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
-    runners = {"restarted": f"{exports.HOST}:{exports.PID}:0123456789ab",  # this pid, an earlier start
+    runners = {"restarted": f"{jobs.HOST}:{jobs.PID}:0123456789ab",  # this pid, an earlier start
                "elsewhere": "db-host-7:4242:0123456789ab"}  # another host, silent for ten minutes
-    ids = {}
+    return {name: stored_job(api, runner=runner, heartbeat_at=long_ago) for name, runner in runners.items()}
+
+
+def stored_job(api: Api, *, runner: str, heartbeat_at: datetime) -> int:
+    """A job stored as running by `runner`, its heartbeat at `heartbeat_at`."""
     with api.engine.begin() as conn:
-        dm = dm_actor(api).user_id
-        for name, runner in runners.items():
-            ids[name] = conn.execute(insert(ExportJob).values(
-                study_id=STUDY, requested_by=dm, requested_role="data_manager", requested_at=long_ago,
-                status="running", formats=["xpt"], runner=runner, heartbeat_at=long_ago, started_at=long_ago,
-                progress_done=1, progress_total=4).returning(ExportJob.id)).scalar_one()
+        return int(conn.execute(insert(ExportJob).values(
+            study_id=STUDY, requested_by=dm_actor(api).user_id, requested_role="data_manager",
+            requested_at=heartbeat_at, status="running", formats=["xpt"], runner=runner, heartbeat_at=heartbeat_at,
+            started_at=heartbeat_at, progress_done=1, progress_total=4).returning(ExportJob.id)).scalar_one())
+
+
+def stored_state(api: Api) -> tuple[list[tuple[Any, ...]], int]:
+    """Every export job row as stored, and how many audit events there are."""
+    with api.engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(select(ExportJob).order_by(ExportJob.id))]
+        return rows, int(conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+def finish_events(api: Api) -> list[tuple[str, str | None]]:
+    with api.engine.connect() as conn:
+        return [(str(e.new_value), e.reason) for e in conn.execute(
+            select(AuditEvent.new_value, AuditEvent.reason).where(AuditEvent.action == "export.finish")
+            .order_by(AuditEvent.id))]
+
+
+def stored_outcomes(api: Api, ids: dict[str, int]) -> list[tuple[str, bool]]:
+    with api.engine.connect() as conn:
+        stored = conn.execute(select(ExportJob.status, ExportJob.error).where(ExportJob.id.in_(ids.values()))
+                              .order_by(ExportJob.id)).all()
+    return [(s, (e or "").startswith("interrupted")) for s, e in stored]
+
+
+def test_a_job_whose_server_process_died_shows_failed_interrupted(api: Api) -> None:
+    ids = dead_jobs(api)
+    before = stored_state(api)
     for job_id in ids.values():
         job = api.call("dm", "GET", f"{EXPORTS}/{job_id}").json()
         assert job["status"] == "failed" and job["error"].startswith("interrupted"), job
-    with api.engine.connect() as conn:
-        stored = conn.execute(select(ExportJob.status, ExportJob.error).where(ExportJob.id.in_(ids.values()))).all()
-    assert [(s, e.startswith("interrupted")) for s, e in stored] == [("failed", True)] * 2
     listed = api.call("dm", "GET", EXPORTS).json()["items"]
     assert [j["id"] for j in listed] == sorted(ids.values(), reverse=True)  # newest first
+    assert all(j["status"] == "failed" and j["error"].startswith("interrupted") for j in listed), listed
+    assert stored_state(api) == before  # reads never write: the rows as they were, no audit event
+    assert worker.sweep(api.engine) == 2  # the sweep stores what the reads showed
+    assert stored_outcomes(api, ids) == [("failed", True)] * 2
+
+
+def test_the_sweep_settles_each_dead_job_once_and_leaves_live_ones_alone(api: Api) -> None:
+    ids = dead_jobs(api)
+    now = datetime.now(UTC)
+    live = {"same host": stored_job(api, runner=f"{jobs.HOST}:{os.getppid()}:0123456789ab", heartbeat_at=now),
+            "other host": stored_job(api, runner="db-host-8:4243:0123456789ab", heartbeat_at=now)}
+    assert worker.sweep(api.engine) == 2
+    assert stored_outcomes(api, ids) == [("failed", True)] * 2
+    assert [(status, reason) for status, reason in finish_events(api)] == [
+        ('"failed"', f"export {job_id}: {jobs.INTERRUPTED}") for job_id in sorted(ids.values())]
+    for job_id in live.values():
+        assert api.call("dm", "GET", f"{EXPORTS}/{job_id}").json()["status"] == "running"
+    settled = stored_state(api)
+    assert worker.sweep(api.engine) == 0 and stored_state(api) == settled  # idempotent: nothing more
+    for job_id in ids.values():
+        job = api.call("dm", "GET", f"{EXPORTS}/{job_id}").json()
+        assert (job["status"], job["error"]) == ("failed", jobs.INTERRUPTED) and job["finished_at"] is not None
+
+
+def test_sweeps_at_once_settle_a_dead_job_once(api: Api) -> None:
+    """Several sweeps racing (as two servers starting together would): one settles each job, one event each."""
+    ids = dead_jobs(api)
+    start = threading.Barrier(4)
+    counts: list[int] = []
+
+    def race() -> None:
+        start.wait(10)
+        counts.append(worker.sweep(api.engine))
+
+    racers = [threading.Thread(target=race) for _ in range(4)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+    assert sum(counts) == 2, counts
+    assert len(finish_events(api)) == 2 and stored_outcomes(api, ids) == [("failed", True)] * 2
+
+
+def test_the_application_starting_and_each_worker_settle_dead_jobs(api: Api, export_dir: Path) -> None:
+    at_start = dead_jobs(api)
+    with TestClient(create_app(api.engine, api.catalog)):  # a server starting over the same database
+        pass
+    assert stored_outcomes(api, at_start) == [("failed", True)] * 2 and len(finish_events(api)) == 2
+    before_launch = {"elsewhere": stored_job(api, runner="db-host-9:99:0123456789ab",
+                                             heartbeat_at=datetime.now(UTC) - timedelta(minutes=5))}
+
+    def empty(engine: Any, study: Any, out: Path, **_: Any) -> Any:
+        out.mkdir(parents=True)
+        return _Result(out, (), {})
+
+    run_with(api, queued_job(api, ["csv"]), empty, export_dir).join(10)
+    assert stored_outcomes(api, before_launch) == [("failed", True)]
+    assert [status for status, _ in finish_events(api)] == ['"failed"'] * 3 + ['"succeeded"']
 
 
 def subjects(api: Api, count: int, *, demographics: bool = True) -> list[str]:

@@ -6,19 +6,22 @@ between them.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from api_env import PASSWORD, STUDY, records_path, vitals
 from backends import POSTGRES_ONLY
 from server_process import edc_serve
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from edc.app.access.service import GrantSpec, create_user
-from edc.db.core import AuditEvent
+from edc.db.core import AuditEvent, ExportJob
 from edc.db.engine import make_engine
 from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
@@ -130,3 +133,31 @@ def test_concurrent_log_entries_on_two_servers_are_all_stored(db_url: str, serve
     finally:
         engine.dispose()
     assert len(created) == ENTRIES and all(count > 0 for _, count in created)  # each entry has its audit events
+
+
+@pytest.mark.parametrize("db_url", POSTGRES_ONLY, indirect=True)
+def test_servers_starting_at_once_settle_a_dead_export_once_and_leave_a_live_one(db_url: str) -> None:
+    prepare_database(db_url)
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    runners = {"dead": ("db-host-7:4242:0123456789ab", now - timedelta(minutes=10)),  # silent for ten minutes
+               "live": (f"{socket.gethostname()}:{os.getpid()}:0123456789ab", now)}  # this host, beating
+    with engine.begin() as conn:
+        user = create_user(conn, username="dm", full_name="Dm", password=PASSWORD,
+                           grants=[GrantSpec("data_manager", STUDY, None)], now=now)
+        ids = {name: conn.execute(insert(ExportJob).values(
+            study_id=STUDY, requested_by=user, requested_role="data_manager", requested_at=beat, status="running",
+            formats=["csv"], runner=runner, heartbeat_at=beat, started_at=beat, progress_done=0)
+            .returning(ExportJob.id)).scalar_one() for name, (runner, beat) in runners.items()}
+    try:
+        starting = [edc_serve(url=db_url, startup_seconds=240) for _ in range(2)]  # two imports at once: slow
+        with ExitStack() as stack, ThreadPoolExecutor(2) as pool:  # both start-up sweeps race
+            assert len(list(pool.map(stack.enter_context, starting))) == 2
+        with engine.connect() as conn:
+            stored = {row.id: row.status for row in conn.execute(
+                select(ExportJob.id, ExportJob.status).where(ExportJob.id.in_(ids.values())))}
+            finished = conn.execute(select(AuditEvent.reason).where(AuditEvent.action == "export.finish")).all()
+    finally:
+        engine.dispose()
+    assert stored == {ids["dead"]: "failed", ids["live"]: "running"}
+    assert [reason.startswith(f"export {ids['dead']}: interrupted") for (reason,) in finished] == [True]

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
 from edc.app.exports import service as exports
+from edc.app.exports import worker
 from edc.app.exports.bodies import (
     ExportFailureOut,
     ExportFileOut,
@@ -18,6 +19,7 @@ from edc.app.exports.bodies import (
     ExportProgressOut,
     ExportRequest,
 )
+from edc.app.exports.jobs import QUEUED, SUCCEEDED, JobView
 from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting, app_state
 from edc.app.kernel.permissions import Permission
@@ -47,19 +49,18 @@ class ExportController(Controller):
                                                       formats=formats, now=scope.now),
                 ident=lambda j: j.job_id,
                 read=lambda i: exports.read_job(scope.conn, study_id=study_id, job_id=i, now=scope.now))
-        if job.status == exports.QUEUED:  # committed: the worker's own connection sees it
-            exports.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
+        if job.status == QUEUED:  # committed: the worker's own connection sees it
+            worker.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
         location = f"/api/v1/studies/{study_id}/exports/{job.job_id}"
         return Response(job_out(job), status_code=202, headers={"Location": location})
 
     @get(EXPORTS, sync_to_thread=True)
     def listing(self, request: Request[Any, Any, Any], study_id: FromPath[str], limit: FromQuery[int] = 50,
                 cursor: FromQuery[str | None] = None) -> ExportJobList:
-        """The study's export jobs, newest first."""
+        """The study's export jobs, newest first (one whose server process died shows failed, interrupted)."""
         with acting(request, study_id, _RUN) as scope:
             page = exports.list_jobs(scope.conn, study_id=study_id, now=scope.now, limit=max(1, min(limit, 200)),
                                      cursor=cursor)
-        exports.settle(app_state(request).engine, page.jobs)
         return ExportJobList(items=[job_out(j) for j in page.jobs], next=page.next_cursor)
 
     @get(JOB, sync_to_thread=True)
@@ -67,7 +68,6 @@ class ExportController(Controller):
         """One job: status, progress, rows per dataset, validation failures; its files once succeeded."""
         with acting(request, study_id, _RUN) as scope:
             job = exports.read_job(scope.conn, study_id=study_id, job_id=job_id, now=scope.now)
-        exports.settle(app_state(request).engine, [job])
         return job_out(job)
 
     @get(JOB + "/files/{name:str}", sync_to_thread=True, media_type="application/octet-stream")
@@ -81,11 +81,11 @@ class ExportController(Controller):
                     content_disposition_type="attachment")
 
 
-def job_out(job: exports.JobView) -> ExportJobOut:
+def job_out(job: JobView) -> ExportJobOut:
     """A job as the API returns it: never the server's directory."""
     base = f"/api/v1/studies/{job.study_id}/exports/{job.job_id}/files/"
     files = [ExportFileOut(name=n, media_type=exports.media_type(n), url=base + quote(n)) for n in job.files] if (
-        job.status == exports.SUCCEEDED) else []
+        job.status == SUCCEEDED) else []
     return ExportJobOut(
         id=job.job_id, status=job.status, formats=list(job.formats), requested_by=job.requested_by,
         requested_at=job.requested_at, started_at=job.started_at, finished_at=job.finished_at,

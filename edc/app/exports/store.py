@@ -3,7 +3,7 @@
 It lives in the services layer, not in `edc.export`: the import contract
 "The export file writers do not depend on storage or the API" keeps
 `edc.export` free of `edc.db`, `edc.services` and SQLAlchemy, and the mapping
-engine there (`edc.export.mapping`) stays pure.
+engine there (`edc.export.sdtm`) stays pure.
 
 Queries per call, whatever the number of subjects: one each for the subjects,
 their visits, the eligibility decisions and the committee's verdicts, and per

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Engine
 from edc.app.exports.store import read_subjects
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.problems import DefinitionErrors, Problem
-from edc.export.run import CT_VERSION, FORMATS, ExportResult, Progress, export_submission
+from edc.export.formats import FORMATS
+from edc.export.run import CT_VERSION, ExportResult, Progress, export_submission
 from edc.export.sdtm.trialdesign.datasets import design_datasets
 
 

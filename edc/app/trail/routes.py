@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -11,10 +11,8 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 from msgspec import Struct
 
-from edc.app.access.service import authenticate
-from edc.app.kernel.admission import bearer_token
 from edc.app.kernel.context import acting, app_state, next_link
-from edc.app.kernel.permissions import Permission, actor_for
+from edc.app.kernel.permissions import Permission
 from edc.app.trail.service import AuditFilter, iter_csv, list_events
 
 
@@ -71,15 +69,12 @@ class AuditController(Controller):
         """The filtered audit trail as CSV, streamed page by page."""
         criteria = AuditFilter(study_id=study_id, site_code=site, subject_number=subject, form_id=form, item=item,
                                username=user, action=action, since=since, until=until)
-        with acting(request, study_id, Permission("audit.read")):  # refuse before the stream starts
-            pass
-        token = bearer_token(request)
+        with acting(request, study_id, Permission("audit.read")) as scope:  # refuse before the stream starts
+            actor = scope.actor
         engine = app_state(request).engine
 
-        def rows() -> Iterator[str]:
+        def rows() -> Iterator[str]:  # the actor authenticated and authorised above, once
             with engine.connect() as conn:
-                principal = authenticate(conn, token, datetime.now(UTC))
-                actor = actor_for(principal, study_id, Permission("audit.read"))
                 yield from iter_csv(conn, criteria=criteria, actor=actor)
 
         filename = f"audit-{study_id}.csv"

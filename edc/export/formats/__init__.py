@@ -19,3 +19,9 @@ every problem listed at once) what a format cannot hold:
 Every writer is deterministic: the same input gives the same bytes, the
 creation time being an argument, never a clock read.
 """
+
+from typing import Final
+
+FORMATS: Final = ("xpt", "json", "csv")
+"""The dataset file formats an export can write (define.xml always comes with them). Kept here, in a module
+that imports nothing, so the CLI's --help and the API's checks name them without loading pandas."""
