@@ -18,7 +18,7 @@ from edc.cli import export as cli_export
 from edc.definitions.catalog import Catalog
 from edc.demo import populate
 from edc.demo.plan import DESIGNS, TrialDesign
-from edc.export.run import FORMATS
+from edc.export.formats import FORMATS
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 
 sys.path.insert(0, str(Path(__file__).parent / "demo"))
