@@ -23,7 +23,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from edc.api.form_schemas import input_name, input_schema, study_components, values_name
+from edc.api.form_schemas import form_title, input_name, input_schema, study_components, values_name
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
 
@@ -116,9 +116,9 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
 
 def _changes_schema(study: StudyDefinition, form: Form) -> Schema:
     """A correction: the reason and the items that change (null clears an item)."""
-    entry = input_schema(form, study.codelists)
+    entry = input_schema(study.id, form, study.codelists)
     entry.required = None
-    entry.title = f"{form.title} (changed items)"
+    entry.title = form_title(study.id, form, "changed items")
     return Schema(type=OpenAPIType.OBJECT, required=["reason", "changes"], additional_properties=False, properties={
         "reason": Schema(type=OpenAPIType.STRING, min_length=1, max_length=2000,
                          description="Reason for change, kept in the audit trail."),
