@@ -19,6 +19,7 @@ from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
 from edc.app.exports.routes import ExportController
 from edc.app.kernel.context import STATE_KEY, AppState
+from edc.app.kernel.media import JsonBodiesOnly
 from edc.app.kernel.problems import EXCEPTION_HANDLERS
 from edc.app.locks.routes import LockController
 from edc.app.queries.routes import QueryController
@@ -48,6 +49,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
                         RecordController, AuditController, ResponseController, EscalationController, QueryController,
                         LockController, SignatureController, SdvController, StatusController, ExportController],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,
         state=None,
