@@ -13,7 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
 from edc import __version__
-from edc.api.openapi import publish_forms
+from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
@@ -56,7 +56,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         debug=debug,
     )
     app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
-    publish_forms(app.openapi_schema, catalog)
+    publish(app, catalog)
     return app
 
 
