@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from litestar import Litestar, MediaType, get
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
 from edc import __version__
+from edc.api.docs import OfflineSwagger
 from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
 from edc.app.eligibility.routes import EligibilityController
@@ -65,9 +65,10 @@ def _openapi_config() -> OpenAPIConfig:
         title="EDC for early-phase cell-therapy trials",
         version=__version__,
         description=("Data capture API. Authenticate with POST /api/v1/auth/token, then send "
-                     "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."),
+                     "`Authorization: Bearer <token>`. Request bodies are `application/json` (415 otherwise). "
+                     "Errors are RFC 9457 problem details (`application/problem+json`)."),
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[OfflineSwagger("/schema", path="/swagger")],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
     )
