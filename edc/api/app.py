@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from litestar import Litestar, MediaType, get
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
 from edc import __version__
-from edc.api.openapi import publish_forms
+from edc.api.docs import OfflineSwagger
+from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
@@ -21,6 +21,7 @@ from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
 from edc.app.kernel.admission import admission
 from edc.app.kernel.context import STATE_KEY, AppState, app_state
+from edc.app.kernel.media import JsonBodiesOnly
 from edc.app.kernel.problems import EXCEPTION_HANDLERS
 from edc.app.locks.routes import LockController
 from edc.app.queries.routes import QueryController
@@ -51,6 +52,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
                         RecordController, AuditController, ResponseController, EscalationController, QueryController,
                         LockController, SignatureController, SdvController, StatusController, ExportController],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,
         before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH,)),
@@ -59,7 +61,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         debug=debug,
     )
     app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
-    publish_forms(app.openapi_schema, catalog)
+    publish(app, catalog)
     return app
 
 
@@ -74,9 +76,10 @@ def _openapi_config() -> OpenAPIConfig:
         title="EDC for early-phase cell-therapy trials",
         version=__version__,
         description=("Data capture API. Authenticate with POST /api/v1/auth/token, then send "
-                     "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."),
+                     "`Authorization: Bearer <token>`. Request bodies are `application/json` (415 otherwise). "
+                     "Errors are RFC 9457 problem details (`application/problem+json`)."),
         path=DOCS_PATH,
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[OfflineSwagger(DOCS_PATH, path="/swagger")],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
     )

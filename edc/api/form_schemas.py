@@ -3,7 +3,9 @@
 For every form of every study two component schemas are published:
 `<study>.<form>.Input`, what a client sends (calculated items left out,
 unknown properties forbidden), and `<study>.<form>.Values`, what the server
-returns (every item, calculated ones read-only, absent values null). Items
+returns (every item, calculated ones read-only, absent values null). Their
+titles start with the study id, because forms of one name recur across
+studies and a client generator names its classes after the titles. Items
 carry their type, format, unit, precision, range, length and codelist; the
 decodes of a codelist are listed in the description because OpenAPI has no
 place for them next to `enum`.
@@ -36,17 +38,17 @@ def study_components(study: StudyDefinition) -> dict[str, Schema]:
     """The Input and Values schemas of every form of `study`."""
     schemas: dict[str, Schema] = {}
     for form in study.forms.values():
-        schemas[input_name(study.id, form.id)] = input_schema(form, study.codelists)
-        schemas[values_name(study.id, form.id)] = values_schema(form, study.codelists)
+        schemas[input_name(study.id, form.id)] = input_schema(study.id, form, study.codelists)
+        schemas[values_name(study.id, form.id)] = values_schema(study.id, form, study.codelists)
     return schemas
 
 
-def input_schema(form: Form, codelists: Mapping[str, Codelist]) -> Schema:
+def input_schema(study_id: str, form: Form, codelists: Mapping[str, Codelist]) -> Schema:
     """What a client sends: the items it may enter; required only those asked unconditionally."""
     entered = [item for item in form.items if not item.is_calculated]
     return Schema(
         type=OpenAPIType.OBJECT,
-        title=f"{form.title} (entry)",
+        title=form_title(study_id, form, "entry"),
         description=_form_description(form),
         properties={item.name: item_schema(item, codelists) for item in entered},
         required=[item.name for item in entered if item.required and item.when is None] or None,
@@ -54,15 +56,20 @@ def input_schema(form: Form, codelists: Mapping[str, Codelist]) -> Schema:
     )
 
 
-def values_schema(form: Form, codelists: Mapping[str, Codelist]) -> Schema:
+def values_schema(study_id: str, form: Form, codelists: Mapping[str, Codelist]) -> Schema:
     """What the server returns: every item, null when empty; calculated items read-only."""
     return Schema(
         type=OpenAPIType.OBJECT,
-        title=f"{form.title} (stored values)",
+        title=form_title(study_id, form, "stored values"),
         properties={item.name: item_schema(item, codelists, nullable=True) for item in form.items},
         required=[item.name for item in form.items],
         additional_properties=False,
     )
+
+
+def form_title(study_id: str, form: Form, part: str) -> str:
+    """A schema title unique in the document: the same form title recurs across studies."""
+    return f"{study_id} {form.title} ({part})"
 
 
 def item_schema(item: Item, codelists: Mapping[str, Codelist], *, nullable: bool = False) -> Schema:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from litestar import Litestar
 from litestar.openapi.spec import (
     OpenAPI,
     OpenAPIMediaType,
@@ -23,7 +24,8 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from edc.api.form_schemas import input_name, input_schema, study_components, values_name
+from edc.api.contract import complete
+from edc.api.form_schemas import form_title, input_name, input_schema, study_components, values_name
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
 
@@ -31,6 +33,12 @@ PREFIX = "/api/v1/studies/{study_id}"
 RECORDS_TAIL = "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
 RECORD_TAIL = RECORDS_TAIL + "/{seq}"
 _GENERIC = ("study_id", "form_id")
+
+
+def publish(app: Litestar, catalog: Catalog) -> None:
+    """Complete `app`'s OpenAPI document (problems, strict bodies, headers), then publish every form's paths."""
+    complete(app, app.openapi_schema)
+    publish_forms(app.openapi_schema, catalog)
 
 
 def publish_forms(openapi: OpenAPI, catalog: Catalog) -> None:
@@ -116,9 +124,9 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
 
 def _changes_schema(study: StudyDefinition, form: Form) -> Schema:
     """A correction: the reason and the items that change (null clears an item)."""
-    entry = input_schema(form, study.codelists)
+    entry = input_schema(study.id, form, study.codelists)
     entry.required = None
-    entry.title = f"{form.title} (changed items)"
+    entry.title = form_title(study.id, form, "changed items")
     return Schema(type=OpenAPIType.OBJECT, required=["reason", "changes"], additional_properties=False, properties={
         "reason": Schema(type=OpenAPIType.STRING, min_length=1, max_length=2000,
                          description="Reason for change, kept in the audit trail."),

@@ -82,8 +82,9 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Any other HTTP error Litestar raises (404 route, 405, 413...) as a problem."""
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 429: "too-many"}.get(
+    """Any other HTTP error Litestar raises (404 route, 405, 413, 415 of the kernel's media check) as a problem."""
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 415: "unsupported-media-type",
+                429: "too-many"}.get(
         exc.status_code, "http-error")
     headers = dict(exc.headers or {})
     return problem(exc.status_code, slug, _title(exc.status_code), exc.detail or _title(exc.status_code),
