@@ -413,6 +413,9 @@ class ExportJob(Base):
     `directory` is the server path of the files, never shown to clients;
     `files` their names in it. `failures` lists the validation failures of a
     refused submission ({domain, variable, usubjid, value, message, row}).
+    `site_ids` are the sites a site-restricted data manager's export covers
+    (None: the whole study): only their subjects are exported, and only
+    data managers who see all of them see the job.
     """
 
     __tablename__ = "export_jobs"
@@ -439,6 +442,7 @@ class ExportJob(Base):
     failures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     directory: Mapped[str | None] = mapped_column(Text)
+    site_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class AuditEvent(Base):

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_env import STUDY, Api, records_path, screen
+from api_env import PASSWORD, STUDY, Api, records_path, screen
 from litestar.testing import TestClient
 from screened import payload
 from screening_data import screening
 from sqlalchemy import func, insert, select
 
 from edc.api.app import create_app
+from edc.app.access.service import GrantSpec, create_user
 from edc.app.exports import jobs, worker
 from edc.app.exports import service as exports
 from edc.app.kernel.actor import Actor
@@ -260,13 +261,14 @@ def test_the_application_starting_and_each_worker_settle_dead_jobs(api: Api, exp
     assert [status for status, _ in finish_events(api)] == ['"failed"'] * 3 + ['"succeeded"']
 
 
-def subjects(api: Api, count: int, *, demographics: bool = True) -> list[str]:
-    """`count` SLE subjects screened at site 01, with their demographics unless told otherwise."""
+def subjects(api: Api, count: int, *, demographics: bool = True, site: str = "01") -> list[str]:
+    """`count` SLE subjects screened at `site`, with their demographics unless told otherwise."""
     study = api.catalog.studies[STUDY]
-    numbers = [screen(api) for _ in range(count)]
+    investigator = f"inv{site}"
+    numbers = [screen(api, investigator, site) for _ in range(count)]
     for number in numbers if demographics else ():
         body = payload(study, "demographics", screening(study, None)["demographics"])
-        created = api.call("inv01", "POST", records_path(number, "SCR", "demographics"), json=body)
+        created = api.call(investigator, "POST", records_path(number, "SCR", "demographics"), json=body)
         assert created.status_code == 201, created.text
     return numbers
 
@@ -323,3 +325,37 @@ class _Progress:
 class _Result:
     def __init__(self, directory: Path, files: tuple[Path, ...], rows: dict[str, int]) -> None:
         self.directory, self.files, self.rows = directory, files, rows
+
+
+def site_data_manager(api: Api) -> str:
+    """A data manager granted site 01 of STUDY only (`data_manager:relmacel:01`), logged in."""
+    with api.engine.begin() as conn:
+        create_user(conn, username="dm01", full_name="Site DM", password=PASSWORD,
+                    grants=[GrantSpec("data_manager", STUDY, "01")], now=datetime.now(UTC))
+    login = api.login("dm01")
+    assert login.status_code == 201, login.text
+    api.tokens["dm01"] = login.json()["token"]
+    return "dm01"
+
+
+def test_a_site_data_manager_exports_and_sees_only_their_sites(api: Api) -> None:
+    own, other = subjects(api, 2, site="01"), subjects(api, 1, site="02")
+    dm01 = site_data_manager(api)
+    whole = api.call("dm", "POST", EXPORTS, json={"formats": ["csv"]})
+    assert whole.status_code == 202, whole.text
+    started = api.call(dm01, "POST", EXPORTS, json={"formats": ["csv"]})
+    assert started.status_code == 202, started.text
+    job = finished(api, started.json()["id"])
+    assert job["status"] == "succeeded", (job["error"], job["failures"][:5])
+    assert job["rows"]["DM"] == len(own)
+    dm_csv = api.call(dm01, "GET", f"{EXPORTS}/{job['id']}/files/dm.csv")
+    assert dm_csv.status_code == 200, dm_csv.text
+    assert all(number in dm_csv.text for number in own) and not any(number in dm_csv.text for number in other)
+    assert "ts.csv" in [f["name"] for f in job["files"]]  # the trial design datasets are the study's
+
+    study_wide = finished(api, whole.json()["id"])
+    assert study_wide["rows"]["DM"] == len(own) + len(other)
+    for path in (f"{EXPORTS}/{study_wide['id']}", f"{EXPORTS}/{study_wide['id']}/files/dm.csv"):
+        assert api.call(dm01, "GET", path).status_code == 404  # answered as a job that does not exist
+    assert [j["id"] for j in api.call(dm01, "GET", EXPORTS).json()["items"]] == [job["id"]]
+    assert {j["id"] for j in api.call("dm", "GET", EXPORTS).json()["items"]} == {job["id"], study_wide["id"]}

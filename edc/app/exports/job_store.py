@@ -25,7 +25,8 @@ def insert_job(conn: Connection, *, study_id: str, actor: Actor, formats: Sequen
     """Store a queued job; its id."""
     return int(conn.execute(insert(ExportJob).values(
         study_id=study_id, requested_by=actor.user_id, requested_role=actor.role, requested_at=now, status=QUEUED,
-        formats=list(formats), progress_done=0).returning(ExportJob.id)).scalar_one())
+        formats=list(formats), progress_done=0,
+        site_ids=None if actor.site_ids is None else sorted(actor.site_ids)).returning(ExportJob.id)).scalar_one())
 
 
 def job_row(conn: Connection, *, study_id: str, job_id: int) -> Row[Any] | None:
@@ -49,12 +50,16 @@ def unfinished_rows(conn: Connection, *, job_id: int | None = None) -> Sequence[
     return conn.execute(statement.order_by(ExportJob.id)).all()
 
 
-def claim(conn: Connection, *, job_id: int, directory: str, now: datetime) -> tuple[str, ...] | None:
-    """queued -> running by this process; its formats, or None when the job is not queued any more."""
+def claim(conn: Connection, *, job_id: int, directory: str,
+          now: datetime) -> tuple[tuple[str, ...], frozenset[int] | None] | None:
+    """queued -> running by this process; its formats and sites (None: the whole study), or None when the job
+    is not queued any more."""
     claimed = conn.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == QUEUED)
                            .values(status=RUNNING, runner=INSTANCE, started_at=now, heartbeat_at=now,
-                                   directory=directory).returning(ExportJob.formats)).first()
-    return None if claimed is None else tuple(claimed.formats)
+                                   directory=directory).returning(ExportJob.formats, ExportJob.site_ids)).first()
+    if claimed is None:
+        return None
+    return tuple(claimed.formats), None if claimed.site_ids is None else frozenset(claimed.site_ids)
 
 
 def beat(conn: Connection, *, job_id: int, now: datetime, **values: object) -> None:
@@ -98,5 +103,5 @@ def _select() -> Any:
                    ExportJob.formats, ExportJob.runner, ExportJob.heartbeat_at, ExportJob.started_at,
                    ExportJob.finished_at, ExportJob.progress_dataset, ExportJob.progress_step,
                    ExportJob.progress_done, ExportJob.progress_total, ExportJob.rows, ExportJob.files,
-                   ExportJob.failures, ExportJob.error, ExportJob.directory)
+                   ExportJob.failures, ExportJob.error, ExportJob.directory, ExportJob.site_ids)
             .join(User, User.id == ExportJob.requested_by))

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from edc.app.kernel.actor import Actor
 from edc.app.records.store import stored_utc
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
@@ -65,7 +66,12 @@ class JobView:
     failures: tuple[Mapping[str, object], ...]
     error: str | None
     directory: Path | None
+    site_ids: frozenset[int] | None = None
     stale: bool = False
+
+    def seen_by(self, actor: Actor) -> bool:
+        """Whether the actor sees every subject the job exports (a study-wide job needs a study-wide grant)."""
+        return actor.site_ids is None or (self.site_ids is not None and self.site_ids <= actor.site_ids)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def job_view(row: Row[Any], now: datetime) -> JobView:
         progress=ProgressView(row.progress_dataset, row.progress_step, int(row.progress_done), row.progress_total),
         rows=row.rows, files=tuple(row.files or ()), failures=tuple(row.failures or ()),
         error=INTERRUPTED if stale else row.error, directory=Path(row.directory) if row.directory else None,
-        stale=stale)
+        site_ids=None if row.site_ids is None else frozenset(row.site_ids), stale=stale)
 
 
 def _alive(pid: int) -> bool:

@@ -48,7 +48,8 @@ class ExportController(Controller):
                 create=lambda: exports.request_export(scope.conn, study=scope.study, actor=scope.actor,
                                                       formats=formats, now=scope.now),
                 ident=lambda j: j.job_id,
-                read=lambda i: exports.read_job(scope.conn, study_id=study_id, job_id=i, now=scope.now))
+                read=lambda i: exports.read_job(scope.conn, study_id=study_id, job_id=i, actor=scope.actor,
+                                                now=scope.now))
         if job.status == QUEUED:  # committed: the worker's own connection sees it
             worker.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
         location = f"/api/v1/studies/{study_id}/exports/{job.job_id}"
@@ -59,15 +60,15 @@ class ExportController(Controller):
                 cursor: FromQuery[str | None] = None) -> ExportJobList:
         """The study's export jobs, newest first (one whose server process died shows failed, interrupted)."""
         with acting(request, study_id, _RUN) as scope:
-            page = exports.list_jobs(scope.conn, study_id=study_id, now=scope.now, limit=max(1, min(limit, 200)),
-                                     cursor=cursor)
+            page = exports.list_jobs(scope.conn, study_id=study_id, actor=scope.actor, now=scope.now,
+                                     limit=max(1, min(limit, 200)), cursor=cursor)
         return ExportJobList(items=[job_out(j) for j in page.jobs], next=page.next_cursor)
 
     @get(JOB, sync_to_thread=True)
     def read(self, request: Request[Any, Any, Any], study_id: FromPath[str], job_id: FromPath[int]) -> ExportJobOut:
         """One job: status, progress, rows per dataset, validation failures; its files once succeeded."""
         with acting(request, study_id, _RUN) as scope:
-            job = exports.read_job(scope.conn, study_id=study_id, job_id=job_id, now=scope.now)
+            job = exports.read_job(scope.conn, study_id=study_id, job_id=job_id, actor=scope.actor, now=scope.now)
         return job_out(job)
 
     @get(JOB + "/files/{name:str}", sync_to_thread=True, media_type="application/octet-stream")
@@ -75,7 +76,7 @@ class ExportController(Controller):
                  name: FromPath[str]) -> File:
         """A file of a succeeded job (409 while it runs or when it failed; 404 for a name it did not write)."""
         with acting(request, study_id, _RUN) as scope:
-            job = exports.read_job(scope.conn, study_id=study_id, job_id=job_id, now=scope.now)
+            job = exports.read_job(scope.conn, study_id=study_id, job_id=job_id, actor=scope.actor, now=scope.now)
         path = exports.file_path(job, name)
         return File(path=path, filename=name, media_type=exports.media_type(name),
                     content_disposition_type="attachment")

@@ -48,29 +48,42 @@ def checked_formats(formats: Sequence[str] | None) -> tuple[str, ...]:
 
 def request_export(conn: Connection, *, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
                    now: datetime) -> JobView:
-    """Store a queued export job of `study` and audit `export.start`; launch it once this is committed."""
+    """Store a queued export job of `study` and audit `export.start`; launch it once this is committed.
+
+    A site-restricted data manager's job exports the subjects of their sites only (the trial design datasets
+    are the study's); a study-wide grant exports every subject.
+    """
     chosen = checked_formats(formats)
     job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now)
     audit.append(conn, action="export.start", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  study_id=study.id, item="export", old_value=None, new_value=QUEUED,
                  reason=f"export {job_id}: {', '.join(chosen)}")
-    return read_job(conn, study_id=study.id, job_id=job_id, now=now)
+    return read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now)
 
 
-def read_job(conn: Connection, *, study_id: str, job_id: int, now: datetime) -> JobView:
-    """One export job of the study; NotFound for another study's or an unknown one. Writes nothing."""
+def read_job(conn: Connection, *, study_id: str, job_id: int, actor: Actor, now: datetime) -> JobView:
+    """One export job of the study the actor sees whole; NotFound for another study's, an unknown one or one
+    covering sites the actor does not see (answered exactly alike). Writes nothing."""
     row = job_store.job_row(conn, study_id=study_id, job_id=job_id)
-    if row is None:
+    job = None if row is None else job_view(row, now)
+    if job is None or not job.seen_by(actor):
         raise NotFound(f"study '{study_id}' has no export job {job_id}")
-    return job_view(row, now)
+    return job
 
 
-def list_jobs(conn: Connection, *, study_id: str, now: datetime, limit: int = 50,
+def list_jobs(conn: Connection, *, study_id: str, actor: Actor, now: datetime, limit: int = 50,
               cursor: str | None = None) -> JobPage:
-    """The study's export jobs, newest first, one page and the cursor of the next. Writes nothing."""
-    rows = job_store.job_rows(conn, study_id=study_id, before=lookups.decode_cursor(cursor), limit=limit + 1)
-    views = tuple(job_view(row, now) for row in rows[:limit])
-    return JobPage(views, lookups.encode_cursor(views[-1].job_id) if len(rows) > limit else None)
+    """The study's export jobs the actor sees whole, newest first, one page and the cursor of the next."""
+    views: list[JobView] = []
+    before = lookups.decode_cursor(cursor)
+    while len(views) <= limit:  # jobs of other sites are skipped, so a page may take several reads
+        rows = job_store.job_rows(conn, study_id=study_id, before=before, limit=limit + 1)
+        views += [view for row in rows if (view := job_view(row, now)).seen_by(actor)]
+        if len(rows) <= limit:
+            break
+        before = int(rows[-1].id)
+    page = tuple(views[:limit])
+    return JobPage(page, lookups.encode_cursor(page[-1].job_id) if len(views) > limit else None)
 
 
 def file_path(job: JobView, name: str) -> Path:

@@ -56,8 +56,10 @@ class _Visit:
     order: tuple[bool, date, str, int]
 
 
-def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[str]) -> list[SubjectData]:
-    """Every subject of the study (screen failures included), in subject-number order, with the current
+def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[str],
+                  site_ids: Collection[int] | None = None) -> list[SubjectData]:
+    """Every subject of the study (of `site_ids` only, when given; screen failures included), in subject-number
+    order, with the current
     values of their records of `forms` only (other forms are not read: an export reads per dataset, so
     memory follows the largest dataset, not the whole study)."""
     visits = _visits(conn, study.id)
@@ -77,7 +79,8 @@ def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[st
                     visits=_listed(by_subject[row.id]))
         for row in conn.execute(
             select(db.Subject.id, db.Subject.subject_number, db.Site.code, db.Subject.status, db.Subject.dose_level)
-            .join(db.Site, db.Site.id == db.Subject.site_id).where(db.Subject.study_id == study.id)
+            .join(db.Site, db.Site.id == db.Subject.site_id).where(db.Subject.study_id == study.id, *(
+                () if site_ids is None else (db.Subject.site_id.in_(sorted(site_ids)),)))
             .order_by(db.Subject.subject_number))
     ]
 

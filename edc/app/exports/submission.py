@@ -10,7 +10,7 @@ the first read on).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,8 +26,10 @@ from edc.export.sdtm.trialdesign.datasets import design_datasets
 
 def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str] = FORMATS,
                  created: datetime | None = None,
-                 progress: Callable[[Progress], None] | None = None) -> ExportResult:
-    """Export `study` into `out` with the SDTM specs loaded with its definition (`study.sdtm`).
+                 progress: Callable[[Progress], None] | None = None,
+                 site_ids: Collection[int] | None = None) -> ExportResult:
+    """Export `study` into `out` with the SDTM specs loaded with its definition (`study.sdtm`): every
+    subject, or those of `site_ids` only (a site-restricted data manager's export).
 
     Raises `SubmissionInvalid` (nothing written), `DefinitionErrors` when the
     study has no SDTM specs, `DesignError` when the trial design datasets
@@ -40,7 +42,7 @@ def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: 
     extra = design_datasets(study, ct_version=CT_VERSION)
     with _snapshot(engine) as conn, conn.begin():
         return export_submission(
-            study, specs, lambda forms: read_subjects(conn, study, forms), out, formats=formats,
+            study, specs, lambda forms: read_subjects(conn, study, forms, site_ids), out, formats=formats,
             created=created or datetime.now(UTC), extra=extra, progress=progress)
 
 

@@ -74,7 +74,8 @@ class ExportFunction(Protocol):
     """`edc.app.exports.submission.export_study`, or a stand-in with its signature."""
 
     def __call__(self, engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str],
-                 created: datetime | None, progress: Callable[[Any], None] | None) -> ExportOutcome: ...
+                 created: datetime | None, progress: Callable[[Any], None] | None,
+                 site_ids: frozenset[int] | None) -> ExportOutcome: ...
 
 
 def export_root(engine: Engine) -> Path:
@@ -147,27 +148,27 @@ class _Worker:
         with running_here(self.job_id):
             try:
                 sweep_quietly(self.engine)  # the jobs of dead runners, before this one starts
-                formats = self._claim()
-                if formats is not None:
-                    self._run(formats)
+                claimed = self._claim()
+                if claimed is not None:
+                    self._run(*claimed)
             except Exception:  # a worker thread has no caller to raise to; the job shows failed (interrupted)
                 log.exception("export job %s could not be run", self.job_id)
         sweep_quietly(self.engine, job_id=self.job_id)  # still running here yet no longer run: interrupted
 
-    def _run(self, formats: tuple[str, ...]) -> None:
+    def _run(self, formats: tuple[str, ...], site_ids: frozenset[int] | None) -> None:
         stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(stop,), name=f"edc-export-{self.job_id}-beat", daemon=True)
         beat.start()
         try:
-            outcome = self._export(formats)
+            outcome = self._export(formats, site_ids)
         finally:
             stop.set()
         self._finish(**outcome)
 
-    def _export(self, formats: tuple[str, ...]) -> dict[str, Any]:
+    def _export(self, formats: tuple[str, ...], site_ids: frozenset[int] | None) -> dict[str, Any]:
         try:
             result = self.export(self.engine, self.study, self.directory, formats=formats,
-                                 created=datetime.now(UTC), progress=self.progress)
+                                 created=datetime.now(UTC), progress=self.progress, site_ids=site_ids)
             return {"status": SUCCEEDED, "rows": {str(k): int(v) for k, v in result.rows.items()},
                     "files": file_names(Path(result.directory), result.files), "directory": str(result.directory)}
         except SubmissionInvalid as invalid:
@@ -177,7 +178,7 @@ class _Worker:
             return {"status": FAILED, "error": f"the export failed unexpectedly ({type(exc).__name__}); "
                                                "the server log has the details"}
 
-    def _claim(self) -> tuple[str, ...] | None:
+    def _claim(self) -> tuple[tuple[str, ...], frozenset[int] | None] | None:
         """queued -> running by this process; None when the job is not queued (claimed or finished already)."""
         with self.engine.execution_options(**WRITE).begin() as conn:
             return job_store.claim(conn, job_id=self.job_id, directory=str(self.directory), now=datetime.now(UTC))
