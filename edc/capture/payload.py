@@ -224,7 +224,19 @@ def _partial_date(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
     first = date(year, month or 1, day or 1)
     last = date(year, month or 12, day or days)
     _check_plausible(raw, first, last)
+    _check_identifying(item, raw, month is not None, day is not None)
     return raw
+
+
+def _check_identifying(item: Item, raw: str, has_month: bool, has_day: bool) -> None:
+    """An identifying date (a date of birth) is refused finer than its declared precision, never truncated:
+    the site must decide what it records, and nothing finer may reach the audit trail."""
+    if item.identifying is None:
+        return
+    finest = item.identifying.precision
+    if has_day or (finest == "year" and has_month):
+        kept = "YYYY-MM" if finest == "month" else "YYYY"
+        raise Invalid(f"{raw} is too precise for an identifier: record no more than {kept}")
 
 
 def _check_plausible(raw: str, first: date, last: date) -> None:

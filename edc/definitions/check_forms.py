@@ -58,6 +58,9 @@ def _check_item_keys(item: Item, at: Located, codelists: Mapping[str, Codelist],
         report(problems, at, f"item '{item.name}' names unknown codelist '{item.codelist}'", "codelist")
     if item.unit is not None and not units.is_known(item.unit):
         report(problems, at, f"item '{item.name}' has unknown unit '{item.unit}'", "unit")
+    if item.identifying is not None and item.type != "partial_date":
+        report(problems, at, f"item '{item.name}' of type {item.type} cannot keep an identifier coarser: "
+               "'identifying' needs a partial_date", "identifying")
     if item.entered_by is not None and item.is_calculated:
         report(problems, at, f"item '{item.name}' is calculated by the server: no role enters it", "entered_by")
 

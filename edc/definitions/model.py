@@ -103,6 +103,12 @@ class ScoreCalc(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Identifying(Strict):
+    """An item that identifies a person, kept no finer than `precision` (a date of birth: the month)."""
+
+    precision: Literal["year", "month"]
+
+
 class Item(Strict):
     name: SnakeId
     label: Text
@@ -121,6 +127,8 @@ class Item(Strict):
     help: Text | None = None
     entered_by: tuple[EntryRole, ...] | None = Field(default=None, min_length=1)
     """The roles that may enter or correct this item (None: whoever may enter the form)."""
+    identifying: Identifying | None = None
+    """A personal identifier: captured no finer than its precision (partial dates only)."""
 
     @property
     def is_calculated(self) -> bool:

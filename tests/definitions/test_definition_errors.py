@@ -319,3 +319,8 @@ def test_the_investigators_confirmation_form_is_reserved_to_investigators(tree: 
     catalog, _ = check_definitions(tree.root)
     assert catalog is not None
     assert catalog.study("mini").forms["ie_confirm"].entered_by == ("investigator",)
+
+
+def test_an_identifier_on_an_item_that_is_not_a_partial_date_is_reported(tree: Tree) -> None:
+    line = tree.edit(DM, "      label: Sex\n", "      label: Sex\n      identifying: {precision: month}\n")
+    assert_reported(tree.problems(), tree, DM, line + 1, "identifying", "partial_date")
