@@ -141,6 +141,7 @@ def screening_records(conn: Connection, study: StudyDefinition, subject_id: int)
 
 
 def _evaluate(conn: Connection, study: StudyDefinition, subject: SubjectRow) -> EligibilityResult:
+    """The engine's result on the subject's screening data as they are now."""
     return evaluate_eligibility(study, screening_records(conn, study, subject.subject_id), subject.cohort)
 
 
@@ -150,6 +151,7 @@ def _entered(values: Mapping[str, object]) -> dict[str, object]:
 
 
 def _latest_decision(conn: Connection, subject_id: int) -> Decision | None:
+    """The subject's latest decision, None before one."""
     row = store.latest_decision(conn, subject_id)
     if row is None:
         return None
@@ -164,6 +166,7 @@ def _set_status(conn: Connection, subject: SubjectRow, status: str, extra: Mappi
 
 
 def _why_not(subject_number: str, result: EligibilityResult) -> str:
+    """Why the subject is not eligible: the criteria not met and those not yet decidable."""
     not_met, undecided = result.by_status("not_met"), result.by_status("undecidable")
     parts = []
     if not_met:
