@@ -26,13 +26,13 @@ from edc.app.access.service import (
     LOCKED,
     GrantSpec,
     LoginOutcome,
-    authenticate,
     create_user,
     list_users,
     login,
     revoke_all,
     revoke_token,
 )
+from edc.app.access.tokens import authenticate
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
 from edc.app.kernel.permissions import Grant
 from edc.db.core import ApiToken, AuditEvent, RoleAssignment, Site, User

@@ -7,31 +7,29 @@
   failures lock the account (`config.login_max_failures`,
   `config.login_lockout_minutes`); the count starts again when the lock is
   set, and a success resets it;
-- `authenticate` turns a token into the `Principal` with its grants;
 - `revoke_token` and `revoke_all` end tokens before they expire.
 
-Tokens are `secrets.token_urlsafe(32)`; only their SHA-256 is stored. Every
-function works inside the caller's transaction and never commits.
+Turning a token into the `Principal` with its grants is `edc.app.access.tokens`
+(`authenticate` is importable from here too); the SQL is in
+`edc.app.access.store`. Every function works inside the caller's transaction
+and never commits.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from edc import audit, config
-from edc.app.access import passwords
+from edc.app.access import passwords, store, tokens
+from edc.app.access.clock import aware, locked, utc
+from edc.app.access.tokens import authenticate as authenticate  # re-exported: the request kernel imports it here
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
-from edc.app.kernel.permissions import ROLE_PERMISSIONS, SITE_ROLES, Grant, Principal
-from edc.db.core import ApiToken, RoleAssignment, Site, Study, User
+from edc.app.kernel.permissions import ROLE_PERMISSIONS, SITE_ROLES, Grant
 
 #: Usernames: lower-case letters, digits, `.`, `_`, `-`, starting with a letter, 2 to 30 characters.
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,29}")
@@ -93,21 +91,21 @@ def create_user(conn: Connection, *, username: str, full_name: str, password: st
         raise InvalidInput(problem)
     specs = _distinct(grants)
     resolved = [_resolve_grant(conn, spec) for spec in specs]
-    if conn.execute(select(User.id).where(User.username == username)).first() is not None:
+    if store.username_taken(conn, username):
         raise Conflict(f"username '{username}' is taken")
-    user_id = _insert_user(conn, username=username, full_name=full_name, email=email,
-                           password_hash=passwords.hash_password(password), now=now)
+    user_id = store.insert_user(conn, username=username, full_name=full_name, email=email,
+                                password_hash=passwords.hash_password(password), now=now)
     audit.append(conn, action="user.create", occurred_at=now, user_id=created_by, item=username,
                  new_value={"user_id": user_id, "full_name": full_name, "email": email})
     for spec, grant in zip(specs, resolved, strict=True):
-        conn.execute(insert(RoleAssignment).values(user_id=user_id, role=grant.role, study_id=grant.study_id,
-                                                   site_id=grant.site_id))
+        store.insert_grant(conn, user_id, grant)
         audit.append(conn, action="user.grant", occurred_at=now, user_id=created_by, study_id=grant.study_id,
                      site_id=grant.site_id, item=username, new_value=str(spec))
     return user_id
 
 
 def _check_identity(username: str, full_name: str, email: str | None) -> None:
+    """InvalidInput for a bad username, full name or email address."""
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidInput(f"username '{username}' is not valid: 2 to 30 lower-case letters, digits, '.', '_' "
                            "or '-', starting with a letter")
@@ -118,6 +116,7 @@ def _check_identity(username: str, full_name: str, email: str | None) -> None:
 
 
 def _distinct(grants: Sequence[GrantSpec]) -> list[GrantSpec]:
+    """The grants, refused when there are none or one is listed twice."""
     if not grants:
         raise InvalidInput("a user needs at least one grant (role[:study[:site]])")
     if len(set(grants)) != len(grants):
@@ -136,28 +135,14 @@ def _resolve_grant(conn: Connection, spec: GrantSpec) -> Grant:
         if spec.site_code is not None:
             raise InvalidInput(f"grant '{spec}' names a site but no study")
         return Grant(spec.role, None, None)
-    if conn.execute(select(Study.id).where(Study.id == spec.study_id)).first() is None:
+    if not store.study_exists(conn, spec.study_id):
         raise InvalidInput(f"unknown study '{spec.study_id}' in grant '{spec}'")
     if spec.site_code is None:
         return Grant(spec.role, spec.study_id, None)
-    site_id = conn.execute(select(Site.id).where(Site.study_id == spec.study_id,
-                                                 Site.code == spec.site_code)).scalar()
+    site_id = store.site_id(conn, spec.study_id, spec.site_code)
     if site_id is None:
         raise InvalidInput(f"study '{spec.study_id}' has no site '{spec.site_code}' (grant '{spec}')")
-    return Grant(spec.role, spec.study_id, int(site_id))
-
-
-def _insert_user(conn: Connection, **values: Any) -> int:
-    """Insert the user row in a savepoint: a username taken concurrently is a `Conflict`, not a failed transaction."""
-    now = values.pop("now")
-    try:
-        with conn.begin_nested():
-            key = conn.execute(insert(User).values(**values, is_active=True, failed_logins=0,
-                                                   created_at=now)).inserted_primary_key
-    except IntegrityError:
-        raise Conflict(f"username '{values['username']}' is taken") from None
-    assert key is not None
-    return int(key[0])
+    return Grant(spec.role, spec.study_id, site_id)
 
 
 def login(conn: Connection, *, username: str, password: str, now: datetime) -> LoginOutcome:
@@ -165,10 +150,10 @@ def login(conn: Connection, *, username: str, password: str, now: datetime) -> L
 
     Every outcome writes (counter, token, audit event): call it in a write transaction (`edc.db.engine.WRITE`).
     """
-    now = _aware(now)
+    now = aware(now)
     user = None
     if USERNAME_PATTERN.fullmatch(username):  # anything else names nobody (and may hold what no database stores)
-        user = conn.execute(select(User).where(User.username == username)).one_or_none()
+        user = store.user_by_name(conn, username)
     if user is None:
         passwords.verify_dummy(password)  # as slow as a wrong password
         _audit_auth(conn, "auth.login_failed", now, None, username, reason="unknown user")
@@ -177,9 +162,9 @@ def login(conn: Connection, *, username: str, password: str, now: datetime) -> L
     if not user.is_active:
         _audit_auth(conn, "auth.login_failed", now, user.id, username, reason="account inactive")
         return LoginOutcome(ok=False, reason=INACTIVE)
-    if _locked(user.locked_until, now):
+    if locked(user.locked_until, now):
         _audit_auth(conn, "auth.login_failed", now, user.id, username, reason="account locked",
-                    new_value=_utc(user.locked_until))
+                    new_value=utc(user.locked_until))
         return LoginOutcome(ok=False, reason=LOCKED)
     if not verified.ok:
         _record_failure(conn, user.id, username, now)
@@ -192,112 +177,70 @@ def reauthenticate(conn: Connection, *, user_id: int, password: str, now: dateti
 
     Writes like `login` (failure count, lock-out, audit event): the caller must commit even when it refuses.
     """
-    now = _aware(now)
-    user = conn.execute(select(User).where(User.id == user_id)).one()
+    now = aware(now)
+    user = store.user_by_id(conn, user_id)
     verified = passwords.verify_password(user.password_hash, password)
-    if not user.is_active or _locked(user.locked_until, now):
+    if not user.is_active or locked(user.locked_until, now):
         _audit_auth(conn, "auth.reauth_failed", now, user.id, user.username, reason="account inactive or locked")
         return False
     if not verified.ok:
         _record_failure(conn, user.id, user.username, now)
         return False
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=0))
+    store.reset_failures(conn, user_id)
     return True
 
 
 def _record_failure(conn: Connection, user_id: int, username: str, now: datetime) -> None:
     """Count the failure (atomically) and lock the account when the count reaches the limit."""
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1))
-    failures = int(conn.execute(select(User.failed_logins).where(User.id == user_id)).scalar_one())
+    failures = store.count_failure(conn, user_id)
     _audit_auth(conn, "auth.login_failed", now, user_id, username, reason="wrong password", new_value=failures)
     limit = config.login_max_failures()
     if failures < limit:
         return
     until = now + timedelta(minutes=config.login_lockout_minutes())
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until))
+    store.lock_out(conn, user_id, until)
     _audit_auth(conn, "auth.lockout", now, user_id, username, reason=f"{failures} consecutive failed logins",
                 new_value=until)
 
 
 def _succeed(conn: Connection, user_id: int, username: str, new_hash: str | None, now: datetime) -> LoginOutcome:
     """Reset the failure count, store a rehash if one is due, issue and audit the token."""
-    reset: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-    if new_hash is not None:
-        reset["password_hash"] = new_hash
-    conn.execute(update(User).where(User.id == user_id).values(**reset))
-    token = secrets.token_urlsafe(32)
+    store.record_success(conn, user_id, new_hash)
+    token = tokens.new_token()
     expires_at = now + timedelta(minutes=config.token_ttl_minutes())
-    key = conn.execute(insert(ApiToken).values(user_id=user_id, token_sha256=_digest(token), created_at=now,
-                                               expires_at=expires_at)).inserted_primary_key
-    assert key is not None
-    _audit_auth(conn, "auth.login", now, user_id, username,
-                new_value={"token_id": int(key[0]), "expires_at": expires_at})
+    token_id = store.insert_token(conn, user_id=user_id, token_sha256=tokens.digest(token), now=now,
+                                  expires_at=expires_at)
+    _audit_auth(conn, "auth.login", now, user_id, username, new_value={"token_id": token_id, "expires_at": expires_at})
     return LoginOutcome(ok=True, user_id=user_id, token=token, expires_at=expires_at)
-
-
-def authenticate(conn: Connection, token: str, now: datetime) -> Principal:
-    """The principal of a valid token; `Unauthenticated` for an unknown, expired or revoked one or a barred user."""
-    now = _aware(now)
-    row = conn.execute(
-        select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.username, User.full_name, User.is_active,
-               User.locked_until)
-        .join(User, User.id == ApiToken.user_id).where(ApiToken.token_sha256 == _digest(token))).one_or_none()
-    if row is None or row.revoked_at is not None or _utc(row.expires_at) <= now:
-        raise Unauthenticated("the token is unknown, expired or revoked; log in again")
-    if not row.is_active or _locked(row.locked_until, now):
-        raise Unauthenticated("the account is inactive or locked")
-    return Principal(user_id=int(row.id), username=row.username, full_name=row.full_name,
-                     grants=_grants(conn, int(row.id)))
-
-
-def _grants(conn: Connection, user_id: int) -> tuple[Grant, ...]:
-    """The user's stored grants; a malformed one (site staff without a site) is left out, so it grants nothing."""
-    rows = conn.execute(select(RoleAssignment.role, RoleAssignment.study_id, RoleAssignment.site_id)
-                        .where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.id))
-    return tuple(Grant(r.role, r.study_id, r.site_id) for r in rows if _well_formed(r.role, r.study_id, r.site_id))
-
-
-def _well_formed(role: str, study_id: str | None, site_id: int | None) -> bool:
-    return not (role in SITE_ROLES and site_id is None) and not (site_id is not None and study_id is None)
 
 
 def revoke_token(conn: Connection, token: str, now: datetime, user_id: int) -> None:
     """Revoke `user_id`'s token (log out), audited as `auth.logout`; `Unauthenticated` when it is not theirs or live."""
-    revoked = conn.execute(update(ApiToken).where(
-        ApiToken.token_sha256 == _digest(token), ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now))
-    if revoked.rowcount != 1:
+    if store.revoke_token(conn, tokens.digest(token), user_id, now) != 1:
         raise Unauthenticated("the token is unknown or already revoked")
-    _audit_auth(conn, "auth.logout", now, user_id, _username(conn, user_id))
+    _audit_auth(conn, "auth.logout", now, user_id, store.username(conn, user_id))
 
 
 def revoke_all(conn: Connection, user_id: int, now: datetime, by: int | None) -> int:
     """Revoke every live token of `user_id` (audited as `auth.revoke_all` by `by`); return how many."""
-    revoked = conn.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=now)).rowcount
-    _audit_auth(conn, "auth.revoke_all", now, by, _username(conn, user_id), new_value=revoked)
-    return int(revoked)
+    revoked = store.revoke_all(conn, user_id, now)
+    _audit_auth(conn, "auth.revoke_all", now, by, store.username(conn, user_id), new_value=revoked)
+    return revoked
 
 
 def list_users(conn: Connection) -> list[UserSummary]:
     """Every user by username, with grants as written (role:study:site code)."""
     grants: dict[int, list[GrantSpec]] = {}
-    query = (select(RoleAssignment.user_id, RoleAssignment.role, RoleAssignment.study_id, Site.code)
-             .outerjoin(Site, Site.id == RoleAssignment.site_id).order_by(RoleAssignment.id))
-    for row in conn.execute(query):
+    for row in store.all_grants(conn):
         grants.setdefault(int(row.user_id), []).append(GrantSpec(row.role, row.study_id, row.code))
-    users = conn.execute(select(User).order_by(User.username))
     return [UserSummary(u.id, u.username, u.full_name, u.email, u.is_active,
-                        None if u.locked_until is None else _utc(u.locked_until), tuple(grants.get(u.id, ())))
-            for u in users]
-
-
-def _username(conn: Connection, user_id: int) -> str | None:
-    return conn.execute(select(User.username).where(User.id == user_id)).scalar()
+                        None if u.locked_until is None else utc(u.locked_until), tuple(grants.get(u.id, ())))
+            for u in store.users(conn)]
 
 
 def _audit_auth(conn: Connection, action: str, now: datetime, user_id: int | None, username: str | None, *,
                 reason: str | None = None, new_value: object = None) -> None:
+    """Append one `auth.*` event; its item is the (storable, shortened) username."""
     item = None if username is None else _storable(username)[:_AUDIT_ITEM_LENGTH]
     audit.append(conn, action=action, occurred_at=now, user_id=user_id, item=item, reason=reason,
                  new_value=new_value)
@@ -306,22 +249,3 @@ def _audit_auth(conn: Connection, action: str, now: datetime, user_id: int | Non
 def _storable(text: str) -> str:
     """`text` with what no database stores (NUL, lone surrogates) replaced: a typed username is arbitrary."""
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
-
-
-def _locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and _utc(locked_until) > now
-
-
-def _utc(moment: datetime) -> datetime:
-    """A stored timestamp as aware UTC (SQLite returns naive ones, which are UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (UTC)")
-    return now.astimezone(UTC)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

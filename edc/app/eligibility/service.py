@@ -22,17 +22,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
 from edc import audit
+from edc.app.eligibility import store
 from edc.app.escalation.service import assign_dose_level
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, InvalidInput, NotEligible, ReasonRequired
 from edc.app.kernel.lookups import SubjectRow
 from edc.app.locks import service as locks
-from edc.app.records import store
-from edc.db.core import EligibilityDecision, FormRecord, Subject, User, Visit
+from edc.app.records import store as records
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import ELIGIBLE, ENROLLED, SCREEN_FAILED, SCREENING
 from edc.rules.eligibility import EligibilityResult, FormRecords, evaluate_eligibility
@@ -82,9 +82,9 @@ def decide_eligibility(conn: Connection, *, study: StudyDefinition, subject_numb
         raise Conflict(f"subject {subject_number} is {subject.status}; eligibility can no longer be decided")
     if decision == "eligible" and result.status != "eligible":
         raise NotEligible(_why_not(subject_number, result))
-    conn.execute(insert(EligibilityDecision).values(
-        subject_id=subject.subject_id, decision=decision, computed_status=result.status,
-        criteria={c.id: c.status for c in result.criteria}, reason=reason, decided_by=actor.user_id, decided_at=now))
+    store.insert_decision(conn, subject_id=subject.subject_id, decision=decision, computed_status=result.status,
+                          criteria={c.id: c.status for c in result.criteria}, reason=reason,
+                          decided_by=actor.user_id, now=now)
     new_status = _DECIDED_STATUS[decision]
     _set_status(conn, subject, new_status, {})
     audit.append_items(conn, [audit.ItemChange("decision", None, decision),
@@ -127,24 +127,21 @@ def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: s
 
 def screening_records(conn: Connection, study: StudyDefinition, subject_id: int) -> dict[str, FormRecords]:
     """The records of the subject's eligibility visit: form id -> values (a list for a repeating form)."""
-    rows = conn.execute(
-        select(FormRecord.id, FormRecord.form_id).join(Visit, Visit.id == FormRecord.visit_id)
-        .where(Visit.subject_id == subject_id, Visit.visit_code == study.spec.eligibility.visit,
-               Visit.occurrence == 1).order_by(FormRecord.form_id, FormRecord.seq)).all()
-    records: dict[str, FormRecords] = {}
-    for record_id, form_id in rows:
+    found: dict[str, FormRecords] = {}
+    for record_id, form_id in store.screening_record_ids(conn, subject_id, study.spec.eligibility.visit):
         form = study.forms[form_id]
-        values = _entered(store.read_values(conn, store.table_of(study, form_id), record_id))
+        values = _entered(records.read_values(conn, records.table_of(study, form_id), record_id))
         if form.repeating:
-            listed = records.setdefault(form_id, [])
+            listed = found.setdefault(form_id, [])
             assert isinstance(listed, list)
             listed.append(values)
         else:
-            records[form_id] = values
-    return records
+            found[form_id] = values
+    return found
 
 
 def _evaluate(conn: Connection, study: StudyDefinition, subject: SubjectRow) -> EligibilityResult:
+    """The engine's result on the subject's screening data as they are now."""
     return evaluate_eligibility(study, screening_records(conn, study, subject.subject_id), subject.cohort)
 
 
@@ -154,27 +151,22 @@ def _entered(values: Mapping[str, object]) -> dict[str, object]:
 
 
 def _latest_decision(conn: Connection, subject_id: int) -> Decision | None:
-    row = conn.execute(
-        select(EligibilityDecision.decision, EligibilityDecision.computed_status, EligibilityDecision.reason,
-               User.username, EligibilityDecision.decided_at)
-        .join(User, User.id == EligibilityDecision.decided_by)
-        .where(EligibilityDecision.subject_id == subject_id)
-        .order_by(EligibilityDecision.id.desc()).limit(1)).one_or_none()
+    """The subject's latest decision, None before one."""
+    row = store.latest_decision(conn, subject_id)
     if row is None:
         return None
-    decided_at = store.stored_utc(row.decided_at)
+    decided_at = records.stored_utc(row.decided_at)
     return Decision(row.decision, row.computed_status, row.reason, row.username, decided_at)
 
 
 def _set_status(conn: Connection, subject: SubjectRow, status: str, extra: Mapping[str, object]) -> None:
     """Move the subject from the status read to `status`; Conflict when another request moved it first."""
-    changed = conn.execute(update(Subject).where(Subject.id == subject.subject_id, Subject.status == subject.status)
-                           .values(status=status, version=Subject.version + 1, **extra))
-    if changed.rowcount != 1:
+    if not store.move_status(conn, subject.subject_id, subject.status, status, extra):
         raise Conflict(f"subject {subject.subject_number} was changed by another request; read it again")
 
 
 def _why_not(subject_number: str, result: EligibilityResult) -> str:
+    """Why the subject is not eligible: the criteria not met and those not yet decidable."""
     not_met, undecided = result.by_status("not_met"), result.by_status("undecidable")
     parts = []
     if not_met:

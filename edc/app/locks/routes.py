@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.locks import service as locks
@@ -34,12 +32,8 @@ class LockController(Controller):
         with the same Idempotency-Key returns the lock the first request placed."""
         with acting(request, study_id, Permission("lock.manage"), write=True) as scope:
             target = locks.LockTarget(data.scope, data.subject, data.visit, data.occurrence, data.form, data.seq)
-            return lock_out(idempotency.once(
-                scope.conn, actor=scope.actor, key=idempotency_key, resource="lock", now=scope.now,
-                request={"study": study_id, **msgspec.structs.asdict(data)},
-                create=lambda: locks.place_lock(scope.conn, study=scope.study, target=target, state=data.state,
-                                                actor=scope.actor, now=scope.now),
-                ident=lambda v: v.lock_id, read=lambda i: locks.read_lock(scope.conn, i)))
+            return lock_out(locks.place(scope.conn, study=scope.study, target=target, state=data.state,
+                                        actor=scope.actor, now=scope.now, idempotency_key=idempotency_key))
 
     @post(LOCKS + "/{lock_id:int}/release", status_code=204, sync_to_thread=True)
     def release(self, request: Request[Any, Any, Any], study_id: FromPath[str], lock_id: FromPath[int],

@@ -19,15 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import Connection
 
 from edc import audit
-from edc.app.kernel import lookups
+from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, InvalidInput, Locked, NotFound, ReasonRequired
+from edc.app.locks import store
 from edc.app.records.store import stored_utc
-from edc.db.core import FormRecord, Lock, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
 
 FROZEN, LOCKED = "frozen", "locked"
@@ -71,19 +70,29 @@ def place_lock(conn: Connection, *, study: StudyDefinition, target: LockTarget, 
     if target.scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
     site_id, subject_id, visit_id, record_id = _resolve(conn, study, target, actor)
-    same = conn.execute(select(Lock.id, Lock.state).where(
-        Lock.study_id == study.id, Lock.scope == target.scope, Lock.released_at.is_(None),
-        _same(Lock.subject_id, subject_id), _same(Lock.visit_id, visit_id), _same(Lock.record_id, record_id))).first()
+    same = store.active_same(conn, study_id=study.id, scope=target.scope, subject_id=subject_id, visit_id=visit_id,
+                             record_id=record_id)
     if same is not None:
         raise Conflict(f"this {target.scope} is already {same.state} (lock {same.id}); release it first")
-    lock_id = conn.execute(insert(Lock).values(
-        study_id=study.id, scope=target.scope, state=state, site_id=site_id, subject_id=subject_id,
-        visit_id=visit_id, record_id=record_id, created_by=actor.user_id, created_at=now,
-    ).returning(Lock.id)).scalar_one()
+    lock_id = store.insert_lock(conn, study_id=study.id, scope=target.scope, state=state, site_id=site_id,
+                                subject_id=subject_id, visit_id=visit_id, record_id=record_id, user_id=actor.user_id,
+                                now=now)
     audit.append(conn, action="lock.place", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=site_id, study_id=study.id, subject_id=subject_id, record_id=record_id, item=target.scope,
                  old_value=None, new_value=state, reason=f"lock {lock_id}")
-    return read_lock(conn, int(lock_id))
+    return read_lock(conn, lock_id)
+
+
+def place(conn: Connection, *, study: StudyDefinition, target: LockTarget, state: str, actor: Actor, now: datetime,
+          idempotency_key: str | None) -> LockView:
+    """Place a lock as `place_lock` does; a retry with the same Idempotency-Key returns the lock the first request
+    placed."""
+    request = {"study": study.id, "scope": target.scope, "state": state, "subject": target.subject_number,
+               "visit": target.visit_code, "occurrence": target.occurrence, "form": target.form_id, "seq": target.seq}
+    return idempotency.once(
+        conn, actor=actor, key=idempotency_key, resource="lock", request=request, now=now,
+        create=lambda: place_lock(conn, study=study, target=target, state=state, actor=actor, now=now),
+        ident=lambda view: view.lock_id, read=lambda i: read_lock(conn, i))
 
 
 def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reason: str, actor: Actor,
@@ -91,12 +100,10 @@ def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reas
     """Release an active lock, saying why."""
     if not reason or not reason.strip():
         raise ReasonRequired("releasing a lock needs a reason")
-    row = conn.execute(select(Lock.scope, Lock.state, Lock.site_id, Lock.subject_id, Lock.record_id).where(
-        Lock.id == lock_id, Lock.study_id == study.id, Lock.released_at.is_(None))).one_or_none()
+    row = store.active_lock(conn, study.id, lock_id)
     if row is None:
         raise NotFound(f"study '{study.id}' has no active lock {lock_id}")
-    conn.execute(update(Lock).where(Lock.id == lock_id).values(released_by=actor.user_id, released_at=now,
-                                                               release_reason=reason))
+    store.release(conn, lock_id, user_id=actor.user_id, reason=reason, now=now)
     audit.append(conn, action="lock.release", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=row.site_id, study_id=study.id, subject_id=row.subject_id, record_id=row.record_id,
                  item=row.scope, old_value=row.state, new_value=None, reason=reason)
@@ -104,26 +111,14 @@ def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reas
 
 def active_locks(conn: Connection, study_id: str) -> list[LockView]:
     """Every active lock of the study, oldest first."""
-    ids = conn.execute(select(Lock.id).where(Lock.study_id == study_id, Lock.released_at.is_(None))
-                       .order_by(Lock.id)).scalars().all()
-    return [read_lock(conn, int(lock_id)) for lock_id in ids]
+    return [read_lock(conn, lock_id) for lock_id in store.active_lock_ids(conn, study_id)]
 
 
 def ensure_writable(conn: Connection, *, study_id: str, subject_id: int | None = None, visit_id: int | None = None,
                     record_id: int | None = None, query_step: bool = False) -> None:
     """Locked when an active lock covers the data; a query step is held only by `locked`, not by `frozen`."""
-    covering: list[ColumnElement[bool]] = [Lock.scope == "study"]
-    if subject_id is not None:
-        covering.append(and_(Lock.scope == "subject", Lock.subject_id == subject_id))
-    if visit_id is not None:
-        covering.append(and_(Lock.scope == "visit", Lock.visit_id == visit_id))
-    if record_id is not None:
-        covering.append(and_(Lock.scope == "record", Lock.record_id == record_id))
-    statement = select(Lock.id, Lock.scope, Lock.state, Lock.created_at).where(
-        Lock.study_id == study_id, Lock.released_at.is_(None), or_(*covering))
-    if query_step:
-        statement = statement.where(Lock.state == LOCKED)
-    found = conn.execute(statement.order_by(Lock.id).limit(1)).first()
+    found = store.first_covering(conn, study_id=study_id, subject_id=subject_id, visit_id=visit_id,
+                                 record_id=record_id, state=LOCKED if query_step else None)
     if found is not None:
         raise Locked(f"the {found.scope} is {found.state} by data management (lock {found.id}, "
                      f"{stored_utc(found.created_at):%Y-%m-%d}); a data manager must release it first")
@@ -151,19 +146,8 @@ def _resolve(conn: Connection, study: StudyDefinition, target: LockTarget,
     return subject.site_id, subject.subject_id, visit_id, record_id
 
 
-def _same(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
-    return column.is_(None) if value is None else column == value
-
-
 def read_lock(conn: Connection, lock_id: int) -> LockView:
     """One lock, active or released."""
-    row = conn.execute(
-        select(Lock.id, Lock.scope, Lock.state, Subject.subject_number, Visit.visit_code, Visit.occurrence,
-               FormRecord.form_id, FormRecord.seq, User.username, Lock.created_at)
-        .join(User, User.id == Lock.created_by).outerjoin(Subject, Subject.id == Lock.subject_id)
-        .outerjoin(Visit, Visit.id == Lock.visit_id).outerjoin(FormRecord, FormRecord.id == Lock.record_id)
-        .where(Lock.id == lock_id)).one()
+    row = store.lock_row(conn, lock_id)
     return LockView(int(row.id), row.scope, row.state, row.subject_number, row.visit_code, row.occurrence,
                     row.form_id, row.seq, row.username, stored_utc(row.created_at))
-
-

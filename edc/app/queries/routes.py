@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting
 from edc.app.kernel.permissions import Permission
 from edc.app.queries import service as queries
@@ -42,13 +40,8 @@ class QueryController(Controller):
         Idempotency-Key returns the query the first request raised."""
         with acting(request, study_id, Permission("query.open"), write=True) as scope:
             target = queries.Target(data.subject, data.visit, data.occurrence, data.form, data.seq, data.item)
-            return query_out(idempotency.once(
-                scope.conn, actor=scope.actor, key=idempotency_key, resource="query", now=scope.now,
-                request={"study": study_id, **msgspec.structs.asdict(data)},
-                create=lambda: queries.open_query(scope.conn, study=scope.study, target=target, text=data.text,
-                                                  actor=scope.actor, now=scope.now),
-                ident=lambda q: q.query_id,
-                read=lambda i: queries.read_query(scope.conn, study=scope.study, query_id=i, actor=scope.actor)))
+            return query_out(queries.raise_query(scope.conn, study=scope.study, target=target, text=data.text,
+                                                 actor=scope.actor, now=scope.now, idempotency_key=idempotency_key))
 
     @get(QUERY, sync_to_thread=True)
     def read(self, request: Request[Any, Any, Any], study_id: FromPath[str], query_id: FromPath[int]) -> QueryOut:

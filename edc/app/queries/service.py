@@ -24,17 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, Row
 
 from edc import audit
-from edc.app.kernel import lookups
+from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, ReasonRequired
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
+from edc.app.queries import store
 from edc.app.records.store import stored_utc
-from edc.db.core import FormRecord, Query, QueryMessage, Site, Subject, User, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.domain.findings import Finding
 
@@ -104,8 +103,7 @@ def sync_edit_check_queries(conn: Connection, *, place: RecordPlace, record_vers
     """Open a query per finding not yet queried; close the record's edit-check queries whose finding is gone."""
     study_id, site_id, subject_id = place.study_id, place.site_id, place.subject_id
     visit_id, record_id = place.visit_id, place.record_id
-    live = conn.execute(select(Query.id, Query.check_id, Query.item, Query.status).where(
-        Query.record_id == record_id, Query.origin == EDIT_CHECK, Query.status.in_(_LIVE))).all()
+    live = store.record_queries(conn, record_id, origin=EDIT_CHECK, statuses=_LIVE)
     standing = {(f.check_id, f.item) for f in findings}
     for row in live:
         if (row.check_id, row.item) not in standing:
@@ -116,9 +114,10 @@ def sync_edit_check_queries(conn: Connection, *, place: RecordPlace, record_vers
     for finding in findings:
         if (finding.check_id, finding.item) in queried:
             continue
-        query_id = _insert(conn, study_id=study_id, site_id=site_id, subject_id=subject_id, visit_id=visit_id,
-                           record_id=record_id, item=finding.item, origin=EDIT_CHECK, check_id=finding.check_id,
-                           text=finding.message, opened_by=None, now=now)
+        query_id = store.insert_query(
+            conn, study_id=study_id, site_id=site_id, subject_id=subject_id, visit_id=visit_id, record_id=record_id,
+            item=finding.item, origin=EDIT_CHECK, check_id=finding.check_id, status=OPEN, text=finding.message,
+            opened_by=None, now=now)
         _audit(conn, "query.open", None, now, study_id, site_id, subject_id, record_id, finding.item, None, OPEN,
                f"query {query_id} ({finding.severity}, {finding.check_id}): {finding.message}")
 
@@ -141,12 +140,26 @@ def open_query(conn: Connection, *, study: StudyDefinition, target: Target, text
             raise InvalidInput(f"form '{form.id}' has no item '{target.item}'")
     elif target.item is not None:
         raise InvalidInput("an item needs its form")
-    query_id = _insert(conn, study_id=study.id, site_id=subject.site_id, subject_id=subject.subject_id,
-                       visit_id=visit_id, record_id=record_id, item=target.item, origin=MANUAL, check_id=None,
-                       text=text, opened_by=actor.user_id, now=now)
+    query_id = store.insert_query(
+        conn, study_id=study.id, site_id=subject.site_id, subject_id=subject.subject_id, visit_id=visit_id,
+        record_id=record_id, item=target.item, origin=MANUAL, check_id=None, status=OPEN, text=text,
+        opened_by=actor.user_id, now=now)
     _audit(conn, "query.open", actor, now, study.id, subject.site_id, subject.subject_id, record_id, target.item,
            None, OPEN, f"query {query_id}: {text}")
     return read_query(conn, study=study, query_id=query_id, actor=actor)
+
+
+def raise_query(conn: Connection, *, study: StudyDefinition, target: Target, text: str, actor: Actor,
+                now: datetime, idempotency_key: str | None) -> QueryView:
+    """Open a manual query as `open_query` does; a retry with the same Idempotency-Key returns the query the first
+    request raised."""
+    request = {"study": study.id, "subject": target.subject_number, "visit": target.visit_code, "text": text,
+               "occurrence": target.occurrence, "form": target.form_id, "seq": target.seq, "item": target.item}
+    return idempotency.once(
+        conn, actor=actor, key=idempotency_key, resource="query", request=request, now=now,
+        create=lambda: open_query(conn, study=study, target=target, text=text, actor=actor, now=now),
+        ident=lambda view: view.query_id,
+        read=lambda i: read_query(conn, study=study, query_id=i, actor=actor))
 
 
 def answer_query(conn: Connection, *, study: StudyDefinition, query_id: int, text: str, actor: Actor,
@@ -169,10 +182,10 @@ def reopen_query(conn: Connection, *, study: StudyDefinition, query_id: int, tex
 
 def read_query(conn: Connection, *, study: StudyDefinition, query_id: int, actor: Actor) -> QueryView:
     """A query with its thread; NotFound for another study's or another site's."""
-    rows = conn.execute(_select().where(Query.id == query_id, Query.study_id == study.id)).all()
-    if not rows or not actor.sees(int(rows[0].site_id)):
+    row = store.query_row(conn, study.id, query_id)
+    if row is None or not actor.sees(int(row.site_id)):
         raise NotFound(f"study '{study.id}' has no query {query_id}")
-    return _view(rows[0], _messages(conn, query_id))
+    return _view(row, _messages(conn, query_id))
 
 
 def list_queries(conn: Connection, *, study: StudyDefinition, actor: Actor, now: datetime,
@@ -181,30 +194,22 @@ def list_queries(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     """The queries the actor sees, oldest first, filtered by site, subject, status and age in days."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
-    statement = _select().where(Query.study_id == study.id, Query.id > lookups.decode_cursor(cursor))
-    if actor.site_ids is not None:
-        statement = statement.where(Query.site_id.in_(actor.site_ids))
-    if site_code is not None:
-        statement = statement.where(Site.code == site_code)
-    if subject_number is not None:
-        statement = statement.where(Subject.subject_number == subject_number)
-    if status is not None:
-        statement = statement.where(Query.status == status)
-    if min_age_days is not None:
-        statement = statement.where(Query.opened_at <= now - timedelta(days=min_age_days))
-    rows = conn.execute(statement.order_by(Query.id).limit(limit + 1)).all()
+    opened_before = None if min_age_days is None else now - timedelta(days=min_age_days)
+    rows = store.query_rows(conn, store.QueryFilter(
+        study.id, actor.site_ids, site_code, subject_number, status, opened_before, lookups.decode_cursor(cursor),
+        limit))
     views = tuple(_view(row, ()) for row in rows[:limit])
     more = len(rows) > limit
     return QueryPage(views, lookups.encode_cursor(views[-1].query_id) if more else None)
 
 
-# --- storage ------------------------------------------------------------------------------------
+# --- the steps ----------------------------------------------------------------------------------
 
 def _transition(conn: Connection, study: StudyDefinition, query_id: int, actor: Actor, now: datetime, kind: str,
                 status: str, text: str, *, allowed_from: Sequence[str]) -> QueryView:
+    """Lock the query, check it may take the step (site, lock, status) and take it."""
     _require_text(text, f"to {kind} a query, say why")
-    row = conn.execute(select(Query.id, Query.status, Query.site_id, Query.subject_id, Query.record_id, Query.item)
-                       .where(Query.id == query_id, Query.study_id == study.id).with_for_update()).one_or_none()
+    row = store.lock_query(conn, study.id, query_id)
     if row is None or not actor.sees(int(row.site_id)):
         raise NotFound(f"study '{study.id}' has no query {query_id}")
     locks.ensure_writable(conn, study_id=study.id, subject_id=row.subject_id, record_id=row.record_id,
@@ -222,60 +227,37 @@ _PAST = {"answer": "answered", "close": "closed", "reopen": "re-opened"}
 def _step(conn: Connection, query_id: int, kind: str, status: str, text: str, actor: Actor | None, now: datetime,
           *, study_id: str, site_id: int, subject_id: int, record_id: int | None, item: str | None,
           old_status: str) -> None:
-    conn.execute(update(Query).where(Query.id == query_id).values(
-        status=status, closed_at=now if status == CLOSED else None))
-    conn.execute(insert(QueryMessage).values(query_id=query_id, kind=kind, status=status, text=text,
-                                             user_id=None if actor is None else actor.user_id, created_at=now))
+    """Move the query to `status` with a thread message, audited as `query.<kind>`."""
+    store.insert_step(conn, query_id, kind=kind, status=status, text=text,
+                      user_id=None if actor is None else actor.user_id, closed_at=now if status == CLOSED else None,
+                      now=now)
     _audit(conn, f"query.{kind}", actor, now, study_id, site_id, subject_id, record_id, item, old_status, status,
            f"query {query_id}: {text}")
 
 
-def _insert(conn: Connection, *, study_id: str, site_id: int, subject_id: int, visit_id: int | None,
-            record_id: int | None, item: str | None, origin: str, check_id: str | None, text: str,
-            opened_by: int | None, now: datetime) -> int:
-    query_id = conn.execute(insert(Query).values(
-        study_id=study_id, site_id=site_id, subject_id=subject_id, visit_id=visit_id, record_id=record_id, item=item,
-        origin=origin, check_id=check_id, status=OPEN, text=text, opened_by=opened_by, opened_at=now,
-    ).returning(Query.id)).scalar_one()
-    conn.execute(insert(QueryMessage).values(query_id=query_id, kind="open", status=OPEN, text=text,
-                                             user_id=opened_by, created_at=now))
-    return int(query_id)
-
-
 def _audit(conn: Connection, action: str, actor: Actor | None, now: datetime, study_id: str, site_id: int,
            subject_id: int, record_id: int | None, item: str | None, old: str | None, new: str, reason: str) -> None:
+    """Append one query event (the system acts when `actor` is None)."""
     audit.append(conn, action=action, occurred_at=now, user_id=None if actor is None else actor.user_id,
                  role=None if actor is None else actor.role, site_id=site_id, study_id=study_id,
                  subject_id=subject_id, record_id=record_id, item=item, old_value=old, new_value=new, reason=reason)
 
 
 def _require_text(text: str, message: str) -> None:
+    """ReasonRequired with `message` when `text` is blank."""
     if not text or not text.strip():
         raise ReasonRequired(message)
 
 
-def _select() -> Select[*tuple[Any, ...]]:
-    opener = aliased(User)
-    columns: tuple[Any, ...] = (
-        Query.id, Query.site_id, Site.code.label("site"), Subject.subject_number, Visit.visit_code, Visit.occurrence,
-        FormRecord.form_id, FormRecord.seq, Query.item, Query.origin, Query.check_id, Query.status, Query.text,
-        opener.username.label("opened_by"), Query.opened_at, Query.closed_at)
-    return (select(*columns)
-            .join(Site, Site.id == Query.site_id).join(Subject, Subject.id == Query.subject_id)
-            .outerjoin(Visit, Visit.id == Query.visit_id).outerjoin(FormRecord, FormRecord.id == Query.record_id)
-            .outerjoin(opener, opener.id == Query.opened_by))
-
-
 def _view(r: Row[Any], messages: tuple[Message, ...]) -> QueryView:
+    """A stored query row as shown."""
     return QueryView(int(r.id), str(r.site), str(r.subject_number), r.visit_code, r.occurrence, r.form_id, r.seq,
                      r.item, r.origin, r.check_id, r.status, r.text, r.opened_by, stored_utc(r.opened_at),
                      None if r.closed_at is None else stored_utc(r.closed_at), messages)
 
 
 def _messages(conn: Connection, query_id: int) -> tuple[Message, ...]:
-    rows = conn.execute(select(QueryMessage.kind, QueryMessage.status, QueryMessage.text, User.username,
-                               QueryMessage.created_at)
-                        .outerjoin(User, User.id == QueryMessage.user_id)
-                        .where(QueryMessage.query_id == query_id).order_by(QueryMessage.id)).all()
-    return tuple(Message(r.kind, r.status, r.text, r.username, stored_utc(r.created_at)) for r in rows)
+    """The query's thread as shown."""
+    return tuple(Message(r.kind, r.status, r.text, r.username, stored_utc(r.created_at))
+                 for r in store.message_rows(conn, query_id))
 

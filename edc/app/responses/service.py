@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import NotFound
 from edc.app.kernel.lookups import SubjectRow
-from edc.app.records import store
-from edc.db.core import FormRecord, Visit
+from edc.app.records import store as records
+from edc.app.responses import store
 from edc.definitions.catalog import StudyDefinition
 from edc.domain.lupus_course import SubjectResponses, VisitForms, subject_responses
 
@@ -44,8 +44,7 @@ def lupus_responses(conn: Connection, *, study: StudyDefinition, subject_number:
     days = {visit.id: visit.day for visit in study.spec.schedule.visits}
     visits = [VisitForms(row.visit_code, row.occurrence, days.get(row.visit_code), row.visit_date,
                          *(_single(values, row.id, form_id) for form_id in INSTRUMENTS))
-              for row in conn.execute(select(Visit.id, Visit.visit_code, Visit.occurrence, Visit.visit_date)
-                                      .where(Visit.subject_id == subject.subject_id))]
+              for row in store.subject_visits(conn, subject.subject_id)]
     medications = {seq: v for (_, form_id, seq), v in values.items() if form_id == MEDICATIONS}
     return SubjectLupusResponses(subject, subject_responses(visits, medications))
 
@@ -54,16 +53,16 @@ def _records(conn: Connection, study: StudyDefinition,
              subject_id: int) -> dict[tuple[int, str, int], Mapping[str, object]]:
     """(visit id, form id, seq) -> values of the subject's records of the instruments and the medication log."""
     wanted = [form_id for form_id in (*INSTRUMENTS, MEDICATIONS) if form_id in study.forms]
-    rows = conn.execute(select(FormRecord.id, FormRecord.visit_id, FormRecord.form_id, FormRecord.seq)
-                        .where(FormRecord.subject_id == subject_id, FormRecord.form_id.in_(wanted))).all()
+    rows = store.subject_records(conn, subject_id, wanted)
     found: dict[tuple[int, str, int], Mapping[str, object]] = {}
     for form_id in wanted:
         keys = {row.id: (row.visit_id, row.form_id, row.seq) for row in rows if row.form_id == form_id}
-        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), list(keys)).items():
+        for record_id, values in records.read_entered(conn, records.table_of(study, form_id), list(keys)).items():
             found[keys[record_id]] = values
     return found
 
 
 def _single(values: Mapping[tuple[int, str, int], Mapping[str, object]], visit_id: int,
             form_id: str) -> Mapping[str, object] | None:
+    """The values of the visit's record of `form_id` (its first), None when there is none."""
     return values.get((visit_id, form_id, 1))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row
 
 from edc import audit
 from edc.app.kernel import lookups
@@ -24,8 +24,8 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
-from edc.app.records import store
-from edc.db.core import FormRecord, SdvMark, Site, Subject
+from edc.app.records import store as records
+from edc.app.sdv import store
 from edc.definitions.catalog import StudyDefinition
 
 
@@ -60,20 +60,17 @@ def verify(conn: Connection, *, study: StudyDefinition, target: SdvTarget, actor
                                      occurrence=target.occurrence)
     locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
                           query_step=True)
-    records = _records(conn, visit_id, target)
     made = 0
-    for record_id, form_id, version in records:
+    for record_id, form_id, version in _records(conn, visit_id, target):
         locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, record_id=record_id,
                               query_step=True)
-        entered = entered_items(study, form_id, store.read_values(conn, store.table_of(study, form_id), record_id))
+        entered = entered_items(study, form_id, records.read_values(conn, records.table_of(study, form_id), record_id))
         wanted = _wanted(study, form_id, entered, target.items)
         new = sorted(wanted - current_marks(conn, [record_id]).get(record_id, set()))
         if not new:
             continue
-        conn.execute(insert(SdvMark), [
-            {"study_id": study.id, "site_id": subject.site_id, "subject_id": subject.subject_id,
-             "record_id": record_id, "item": item, "record_version": version, "verified_by": actor.user_id,
-             "verified_at": now} for item in new])
+        store.insert_marks(conn, study_id=study.id, site_id=subject.site_id, subject_id=subject.subject_id,
+                           record_id=record_id, items=new, version=version, user_id=actor.user_id, now=now)
         audit.append_items(conn, [audit.ItemChange(item, None, "verified") for item in new], action="sdv.mark",
                            occurred_at=now, user_id=actor.user_id, role=actor.role, site_id=subject.site_id,
                            study_id=study.id, subject_id=subject.subject_id, record_id=record_id, form_id=form_id,
@@ -90,8 +87,7 @@ def clear_changed(conn: Connection, *, place: RecordPlace, items: Iterable[str],
     if not marked:
         return
     reason = f"changed by the correction to version {version}"
-    conn.execute(update(SdvMark).where(SdvMark.record_id == record_id, SdvMark.item.in_(marked),
-                                       SdvMark.cleared_at.is_(None)).values(cleared_at=now, cleared_reason=reason))
+    store.clear_marks(conn, record_id, marked, reason=reason, now=now)
     audit.append_items(conn, [audit.ItemChange(item, "verified", None) for item in sorted(marked)],
                        action="sdv.clear", occurred_at=now, site_id=place.site_id, study_id=place.study_id,
                        subject_id=place.subject_id, record_id=record_id, form_id=place.form_id, reason=reason)
@@ -100,12 +96,7 @@ def clear_changed(conn: Connection, *, place: RecordPlace, items: Iterable[str],
 def progress(conn: Connection, *, study: StudyDefinition, actor: Actor,
              site_code: str | None = None) -> list[SubjectProgress]:
     """Verification per subject at the sites the actor sees, in subject number order."""
-    statement = (select(FormRecord.id, FormRecord.form_id, Subject.subject_number, Subject.site_id, Site.code)
-                 .join(Subject, Subject.id == FormRecord.subject_id).join(Site, Site.id == Subject.site_id)
-                 .where(Subject.study_id == study.id))
-    if site_code is not None:
-        statement = statement.where(Site.code == site_code)
-    rows = [r for r in conn.execute(statement).all() if actor.sees(int(r.site_id))]
+    rows = [r for r in store.study_records(conn, study.id, site_code) if actor.sees(int(r.site_id))]
     entered = _entered_by_record(conn, study, rows)
     marks = current_marks(conn, [r.id for r in rows])
     tally: dict[tuple[str, str], list[int]] = {}
@@ -131,17 +122,16 @@ def _records(conn: Connection, visit_id: int, target: SdvTarget) -> list[tuple[i
     if target.form_id is None:
         if target.items is not None:
             raise InvalidInput("items need their form")
-        rows = conn.execute(select(FormRecord.id, FormRecord.form_id, FormRecord.version)
-                            .where(FormRecord.visit_id == visit_id).order_by(FormRecord.id)).all()
-        if not rows:
+        found = store.visit_records(conn, visit_id)
+        if not found:
             raise InvalidInput("the visit has no records to verify")
-        return [(int(r.id), str(r.form_id), int(r.version)) for r in rows]
+        return found
     record_id = lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)
-    version = conn.execute(select(FormRecord.version).where(FormRecord.id == record_id)).scalar_one()
-    return [(record_id, target.form_id, int(version))]
+    return [(record_id, target.form_id, store.record_version(conn, record_id))]
 
 
 def _wanted(study: StudyDefinition, form_id: str, entered: set[str], items: Sequence[str] | None) -> set[str]:
+    """The items to verify: every entered one, or the listed ones (InvalidInput for one that cannot be verified)."""
     if items is None:
         return entered
     form = study.forms[form_id]
@@ -161,22 +151,17 @@ def _wanted(study: StudyDefinition, form_id: str, entered: set[str], items: Sequ
 
 def current_marks(conn: Connection, record_ids: Sequence[int]) -> dict[int, set[str]]:
     """Record id -> the items with a current (not cleared) verification mark."""
-    if not record_ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    for row in conn.execute(select(SdvMark.record_id, SdvMark.item).where(
-            SdvMark.record_id.in_(record_ids), SdvMark.cleared_at.is_(None))):
-        found.setdefault(int(row.record_id), set()).add(str(row.item))
-    return found
+    return store.current_marks(conn, record_ids)
 
 
 def _entered_by_record(conn: Connection, study: StudyDefinition,
                        rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, set[str]]:
+    """Record id -> its entered items, for the (id, form_id) rows."""
     by_form: dict[str, list[int]] = {}
     for row in rows:
         by_form.setdefault(str(row.form_id), []).append(int(row.id))
     entered: dict[int, set[str]] = {}
     for form_id, ids in by_form.items():
-        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), ids).items():
+        for record_id, values in records.read_entered(conn, records.table_of(study, form_id), ids).items():
             entered[record_id] = entered_items(study, form_id, values)
     return entered

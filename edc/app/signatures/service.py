@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection
 
 from edc import audit
 from edc.app.access.service import reauthenticate
@@ -31,8 +31,8 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, ReasonRequired
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
-from edc.app.records import store
-from edc.db.core import FormRecord, Signature, User, Visit
+from edc.app.records import store as records
+from edc.app.signatures import store
 from edc.definitions.catalog import StudyDefinition
 
 SCOPES = ("record", "visit", "casebook")
@@ -95,28 +95,23 @@ def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, passwo
                      reason="password not confirmed")
         return SignOutcome(None, "the password is not correct (or the account is locked); nothing was signed")
     digest = content_sha256(conn, study, record_ids)
-    signature_id = conn.execute(insert(Signature).values(
-        subject_id=subject.subject_id, scope=target.scope, visit_id=visit_id,
-        record_id=record_ids[0] if target.scope == "record" else None, user_id=actor.user_id, meaning=meaning,
-        content_sha256=digest, signed_at=now).returning(Signature.id)).scalar_one()
+    record_id = record_ids[0] if target.scope == "record" else None
+    signature_id = store.insert_signature(conn, subject_id=subject.subject_id, scope=target.scope, visit_id=visit_id,
+                                          record_id=record_id, user_id=actor.user_id, meaning=meaning,
+                                          content_sha256=digest, now=now)
     audit.append(conn, action="record.sign", occurred_at=now, user_id=actor.user_id, role=actor.role,
-                 site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id,
-                 record_id=record_ids[0] if target.scope == "record" else None, item=target.scope,
-                 new_value=digest, reason=f"signature {signature_id}: {meaning}")
-    return SignOutcome(_views(conn, study, subject.subject_id, int(signature_id))[0])
+                 site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, record_id=record_id,
+                 item=target.scope, new_value=digest, reason=f"signature {signature_id}: {meaning}")
+    return SignOutcome(_views(conn, study, subject.subject_id, signature_id)[0])
 
 
 def invalidate_covering(conn: Connection, *, place: RecordPlace, reason: str, now: datetime) -> int:
     """Invalidate the valid signatures covering a record that changed; returns how many."""
     study_id, site_id, subject_id = place.study_id, place.site_id, place.subject_id
     visit_id, record_id = place.visit_id, place.record_id
-    covering = or_(Signature.scope == "casebook", and_(Signature.scope == "visit", Signature.visit_id == visit_id),
-                   and_(Signature.scope == "record", Signature.record_id == record_id))
-    ids = conn.execute(select(Signature.id, Signature.scope).where(
-        Signature.subject_id == subject_id, Signature.invalidated_at.is_(None), covering)).all()
+    ids = store.valid_covering(conn, subject_id=subject_id, visit_id=visit_id, record_id=record_id)
     for row in ids:
-        conn.execute(update(Signature).where(Signature.id == row.id).values(invalidated_at=now,
-                                                                            invalidated_reason=reason))
+        store.invalidate(conn, row.id, reason=reason, now=now)
         audit.append(conn, action="signature.invalidate", occurred_at=now, site_id=site_id, study_id=study_id,
                      subject_id=subject_id, record_id=record_id, item=row.scope, old_value="valid",
                      new_value="invalidated", reason=f"signature {row.id}: {reason}")
@@ -132,11 +127,9 @@ def subject_signatures(conn: Connection, *, study: StudyDefinition, subject_numb
 
 def content_sha256(conn: Connection, study: StudyDefinition, record_ids: Sequence[int]) -> str:
     """SHA-256 of the records at their versions with their values (canonical text, in record id order)."""
-    rows = conn.execute(select(FormRecord.id, FormRecord.form_id, FormRecord.seq, FormRecord.version)
-                        .where(FormRecord.id.in_(record_ids)).order_by(FormRecord.id)).all()
     content = []
-    for row in rows:
-        values = store.read_values(conn, store.table_of(study, row.form_id), row.id)
+    for row in store.record_versions(conn, record_ids):
+        values = records.read_values(conn, records.table_of(study, row.form_id), row.id)
         content.append({"record": row.id, "form": row.form_id, "seq": row.seq, "version": row.version,
                         "values": {name: audit.value_text(value) for name, value in sorted(values.items())}})
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -147,8 +140,7 @@ def _covered(conn: Connection, subject_id: int, target: SignTarget) -> tuple[int
     if target.scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
     if target.scope == "casebook":
-        ids = conn.execute(select(FormRecord.id).where(FormRecord.subject_id == subject_id)
-                           .order_by(FormRecord.id)).scalars().all()
+        ids = store.subject_record_ids(conn, subject_id)
         visit_id = None
     else:
         if target.visit_code is None:
@@ -160,25 +152,16 @@ def _covered(conn: Connection, subject_id: int, target: SignTarget) -> tuple[int
                 raise InvalidInput("a record signature needs its form")
             ids = [lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)]
         else:
-            ids = conn.execute(select(FormRecord.id).where(FormRecord.visit_id == visit_id)
-                               .order_by(FormRecord.id)).scalars().all()
+            ids = store.visit_record_ids(conn, visit_id)
     if not ids:
         raise InvalidInput(f"the {target.scope} has no records to sign")
-    return visit_id, [int(i) for i in ids]
+    return visit_id, ids
 
 
 def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int | None) -> list[SignatureView]:
-    statement = (select(Signature.id, Signature.scope, Signature.record_id, Signature.meaning, Signature.signed_at,
-                        Signature.content_sha256, Signature.invalidated_at, Signature.invalidated_reason,
-                        User.username, User.full_name, Visit.visit_code, Visit.occurrence, FormRecord.form_id,
-                        FormRecord.seq)
-                 .join(User, User.id == Signature.user_id).outerjoin(Visit, Visit.id == Signature.visit_id)
-                 .outerjoin(FormRecord, FormRecord.id == Signature.record_id)
-                 .where(Signature.subject_id == subject_id).order_by(Signature.id))
-    if only is not None:
-        statement = statement.where(Signature.id == only)
+    """The subject's signatures (or only `only`) as shown, each checked against the data as they are."""
     views = []
-    for row in conn.execute(statement).all():
+    for row in store.signature_rows(conn, subject_id, only):
         if row.scope == "record":
             covered = [int(row.record_id)]
         else:
@@ -187,8 +170,8 @@ def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int 
         intact = content_sha256(conn, study, covered) == row.content_sha256
         views.append(SignatureView(
             int(row.id), row.scope, row.visit_code, row.occurrence, row.form_id, row.seq, row.username,
-            row.full_name, row.meaning, store.stored_utc(row.signed_at), row.content_sha256,
+            row.full_name, row.meaning, records.stored_utc(row.signed_at), row.content_sha256,
             row.invalidated_at is None and intact,
-            None if row.invalidated_at is None else store.stored_utc(row.invalidated_at), row.invalidated_reason))
+            None if row.invalidated_at is None else records.stored_utc(row.invalidated_at), row.invalidated_reason))
     return views
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
 from edc.app.kernel.actor import Actor
 from edc.app.queries.service import ANSWERED, OPEN
-from edc.app.records import store
+from edc.app.records import store as records_store
 from edc.app.sdv import service as sdv
-from edc.db.core import FormRecord, Lock, Query, Signature, Site, Subject, Visit
+from edc.app.status import store
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import MISSED
 
@@ -53,11 +53,9 @@ class SiteStatus:
 def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now: datetime) -> list[SiteStatus]:
     """One row per site the actor sees, then the total over them."""
     today = now.date()
-    sites = {int(r.id): str(r.code) for r in conn.execute(select(Site.id, Site.code).where(Site.study_id == study.id))
-             if actor.sees(int(r.id))}
+    sites = {int(r.id): str(r.code) for r in store.sites(conn, study.id) if actor.sees(int(r.id))}
     rows = {site_id: SiteStatus(code) for site_id, code in sorted(sites.items(), key=lambda item: item[1])}
-    subjects = {int(r.id): int(r.site_id) for r in conn.execute(
-        select(Subject.id, Subject.site_id).where(Subject.study_id == study.id)) if int(r.site_id) in rows}
+    subjects = {int(r.id): int(r.site_id) for r in store.subjects(conn, study.id) if int(r.site_id) in rows}
     for site_id in subjects.values():
         rows[site_id].subjects += 1
     _visits(conn, study, subjects, rows, today)
@@ -71,8 +69,8 @@ def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
 
 def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], rows: dict[int, SiteStatus],
             today: date) -> None:
-    for visit in conn.execute(select(Visit.subject_id, Visit.visit_code, Visit.status, Visit.planned_date,
-                                     Visit.visit_date).where(Visit.subject_id.in_(list(subjects)))):
+    """Count the forms expected at due visits and the overdue visits."""
+    for visit in store.visits(conn, list(subjects)):
         definition = study.visit(str(visit.visit_code))
         if definition is None or visit.status == MISSED:
             continue  # unscheduled visits and the logs expect nothing
@@ -87,14 +85,11 @@ def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], 
 
 def _records(conn: Connection, study: StudyDefinition, subjects: dict[int, int],
              rows: dict[int, SiteStatus]) -> None:
-    records = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.visit_id, FormRecord.form_id)
-                           .where(FormRecord.subject_id.in_(list(subjects)))).all()
+    """Count the records entered, verified, signed and locked."""
+    records = store.records(conn, list(subjects))
     verified = _verified(conn, study, records)
-    signatures = conn.execute(select(Signature.scope, Signature.subject_id, Signature.visit_id, Signature.record_id)
-                              .where(Signature.subject_id.in_(list(subjects)),
-                                     Signature.invalidated_at.is_(None))).all()
-    locks = conn.execute(select(Lock.scope, Lock.subject_id, Lock.visit_id, Lock.record_id)
-                         .where(Lock.study_id == study.id, Lock.released_at.is_(None))).all()
+    signatures = store.valid_signatures(conn, list(subjects))
+    locks = store.active_locks(conn, study.id)
     for record in records:
         row = rows[subjects[int(record.subject_id)]]
         row.entered += 1
@@ -113,13 +108,14 @@ def _covers(mark: AnyRow, record: AnyRow) -> bool:
 
 
 def _verified(conn: Connection, study: StudyDefinition, records: Iterable[AnyRow]) -> set[int]:
+    """The ids of the records whose every entered item carries a current verification mark."""
     by_form: dict[str, list[int]] = {}
     for record in records:
         by_form.setdefault(str(record.form_id), []).append(int(record.id))
     marks = sdv.current_marks(conn, [i for ids in by_form.values() for i in ids])
     done: set[int] = set()
     for form_id, ids in by_form.items():
-        for record_id, values in store.read_entered(conn, store.table_of(study, form_id), ids).items():
+        for record_id, values in records_store.read_entered(conn, records_store.table_of(study, form_id), ids).items():
             entered = sdv.entered_items(study, form_id, values)
             if entered and entered <= marks.get(record_id, set()):
                 done.add(record_id)
@@ -127,20 +123,21 @@ def _verified(conn: Connection, study: StudyDefinition, records: Iterable[AnyRow
 
 
 def _queries(conn: Connection, study_id: str, rows: dict[int, SiteStatus], now: datetime) -> None:
-    for query in conn.execute(select(Query.site_id, Query.status, Query.opened_at).where(
-            Query.study_id == study_id, Query.status.in_((OPEN, ANSWERED)))):
+    """Count the open queries by age and the answered ones."""
+    for query in store.queries(conn, study_id, (OPEN, ANSWERED)):
         row = rows.get(int(query.site_id))
         if row is None:
             continue
         if query.status == ANSWERED:
             row.answered_queries += 1
             continue
-        age = (now - store.stored_utc(query.opened_at)).days
+        age = (now - records_store.stored_utc(query.opened_at)).days
         label = next(label for limit, label in AGE_BUCKETS if limit is None or age <= limit)
         row.open_queries[label] += 1
 
 
 def _add(total: SiteStatus, row: SiteStatus) -> None:
+    """Add a site's counts to the total."""
     for name in ("subjects", "expected", "entered", "verified", "signed", "locked", "answered_queries",
                  "overdue_visits"):
         setattr(total, name, getattr(total, name) + getattr(row, name))

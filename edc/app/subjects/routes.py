@@ -8,13 +8,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from edc.app.kernel import idempotency, lookups
+from edc.app.kernel import lookups
 from edc.app.kernel.context import acting, app_state, authenticated, next_link
 from edc.app.kernel.lookups import SubjectRow
 from edc.app.kernel.permissions import Permission, studies_visible
 from edc.app.records.service import forms_at_visit
 from edc.app.subjects.bodies import ScreenRequest, SiteOut, StudyOut, SubjectList, SubjectOut, VisitDefOut
-from edc.app.subjects.service import screen_subject
+from edc.app.subjects.service import screen
 from edc.definitions.catalog import StudyDefinition
 
 SUBJECT = "/{study_id:str}/subjects/{subject_number:str}"
@@ -60,17 +60,9 @@ class StudyController(Controller):
         """Screen a new subject at a site; the subject number is allocated by the server. A retry with the same
         Idempotency-Key returns the subject the first request screened."""
         with acting(request, study_id, Permission("subject.screen"), write=True) as scope:
-            def create() -> SubjectRow:
-                screened = screen_subject(scope.conn, study=scope.study, site_code=data.site, cohort=data.cohort,
-                                          screened_on=data.screened_on, actor=scope.actor, now=scope.now)
-                return lookups.find_subject(scope.conn, study_id=study_id, subject_number=screened.subject_number,
-                                            actor=scope.actor)
-
-            row = idempotency.once(
-                scope.conn, actor=scope.actor, key=idempotency_key, resource="subject", now=scope.now,
-                request={"study": study_id, "site": data.site, "cohort": data.cohort, "screened_on": data.screened_on},
-                create=create, ident=lambda r: r.subject_id,
-                read=lambda i: lookups.subject_by_id(scope.conn, study_id=study_id, subject_id=i, actor=scope.actor))
+            row = screen(scope.conn, study=scope.study, site_code=data.site, cohort=data.cohort,
+                         screened_on=data.screened_on, actor=scope.actor, now=scope.now,
+                         idempotency_key=idempotency_key)
         location = f"/api/v1/studies/{study_id}/subjects/{row.subject_number}"
         return Response(subject_out(row), status_code=HTTP_201_CREATED, headers={"Location": location})
 

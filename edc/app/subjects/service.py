@@ -20,24 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Insert, Table, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection
 
 from edc import audit
+from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, NotFound, NotPermitted
+from edc.app.kernel.lookups import SubjectRow
 from edc.app.locks import service as locks
-from edc.db.core import Site, Subject, SubjectCounter, Visit
+from edc.app.subjects import store
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import LOGS_VISIT, SCREENING
-
-_COUNTERS: Table = SubjectCounter.__table__  # type: ignore[assignment]
-
-#: Status of a newly screened subject.
-#: The visit code of a subject's log forms (adverse events, medications...): one row, never dated.
 
 
 @dataclass(frozen=True)
@@ -60,6 +53,22 @@ def format_subject_number(site_code: str, number: int) -> str:
     return f"{site_code}-{number:03d}"
 
 
+def screen(conn: Connection, *, study: StudyDefinition, site_code: str, cohort: str | None, screened_on: date,
+           actor: Actor, now: datetime, idempotency_key: str | None) -> SubjectRow:
+    """Screen a subject as `screen_subject` does and return it as listed; a retry with the same Idempotency-Key
+    returns the subject the first request screened."""
+    def create() -> SubjectRow:
+        screened = screen_subject(conn, study=study, site_code=site_code, cohort=cohort, screened_on=screened_on,
+                                  actor=actor, now=now)
+        return lookups.find_subject(conn, study_id=study.id, subject_number=screened.subject_number, actor=actor)
+
+    return idempotency.once(
+        conn, actor=actor, key=idempotency_key, resource="subject", now=now,
+        request={"study": study.id, "site": site_code, "cohort": cohort, "screened_on": screened_on},
+        create=create, ident=lambda row: row.subject_id,
+        read=lambda i: lookups.subject_by_id(conn, study_id=study.id, subject_id=i, actor=actor))
+
+
 def screen_subject(conn: Connection, *, study: StudyDefinition, site_code: str, cohort: str | None,
                    screened_on: date, actor: Actor, now: datetime) -> ScreenedSubject:
     """Screen a new subject at `site_code` in `cohort`, inside the caller's transaction.
@@ -71,14 +80,14 @@ def screen_subject(conn: Connection, *, study: StudyDefinition, site_code: str, 
     """
     _check_definition(study, site_code, cohort)
     locks.ensure_writable(conn, study_id=study.id)
-    site_id = _lock_counter(conn, study.id, site_code)
+    site_id = store.lock_counter(conn, study.id, site_code)
+    if site_id is None:
+        raise NotFound(f"site '{site_code}' of study '{study.id}' is not registered; run 'edc db upgrade'")
     if not actor.sees(site_id):
         raise NotPermitted(f"user {actor.user_id} may not screen subjects at site {site_code}")
-    number = _take_number(conn, study.id, site_id)
-    subject_number = format_subject_number(site_code, number)
-    subject_id = _insert_one(conn, insert(Subject).values(
-        study_id=study.id, site_id=site_id, subject_number=subject_number, cohort=cohort, status=SCREENING,
-        screened_on=screened_on, version=1, created_at=now))
+    subject_number = format_subject_number(site_code, store.take_number(conn, study.id, site_id))
+    subject_id = store.insert_subject(conn, study_id=study.id, site_id=site_id, subject_number=subject_number,
+                                      cohort=cohort, status=SCREENING, screened_on=screened_on, now=now)
     _audit(conn, actor, now, study.id, site_id, subject_id, item="subject_number", value=subject_number)
     if cohort is not None:
         _audit(conn, actor, now, study.id, site_id, subject_id, item="cohort", value=cohort)
@@ -103,49 +112,10 @@ def _check_definition(study: StudyDefinition, site_code: str, cohort: str | None
         raise InvalidInput(f"study '{study.id}' has no cohort '{cohort}' (cohorts: {listed})")
 
 
-def _lock_counter(conn: Connection, study_id: str, site_code: str) -> int:
-    """Create the site's counter row if missing, lock it for the transaction; return the site's id."""
-    site = select(literal(study_id), Site.id, literal(0)).where(Site.study_id == study_id, Site.code == site_code)
-    create = _dialect_insert(conn).from_select(["study_id", "site_id", "last_number"], site)
-    conn.execute(create.on_conflict_do_nothing(index_elements=["study_id", "site_id"]))
-    site_id = conn.execute(select(Site.id).where(Site.study_id == study_id, Site.code == site_code)).scalar()
-    if site_id is None:
-        raise NotFound(f"site '{site_code}' of study '{study_id}' is not registered; run 'edc db upgrade'")
-    return int(site_id)
-
-
-def _take_number(conn: Connection, study_id: str, site_id: int) -> int:
-    """Advance the site's counter (locked: FOR UPDATE on PostgreSQL, the write lock on SQLite)."""
-    key = (_COUNTERS.c.study_id == study_id) & (_COUNTERS.c.site_id == site_id)
-    query = select(_COUNTERS.c.last_number).where(key)
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    number = int(conn.execute(query).scalar_one()) + 1
-    conn.execute(update(_COUNTERS).where(key).values(last_number=number))
-    return number
-
-
-def _dialect_insert(conn: Connection) -> PgInsert | SqliteInsert:
-    """The dialect's INSERT construct for the counters table (both support ON CONFLICT DO NOTHING)."""
-    if conn.dialect.name == "postgresql":
-        return pg_insert(_COUNTERS)
-    if conn.dialect.name == "sqlite":
-        return sqlite_insert(_COUNTERS)
-    raise NotImplementedError(f"unsupported database dialect '{conn.dialect.name}'")
-
-
-def _insert_one(conn: Connection, statement: Insert) -> int:
-    """Execute an INSERT of one row and return its primary key."""
-    key = conn.execute(statement).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def _create_visit(conn: Connection, actor: Actor, now: datetime, study_id: str, site_id: int, subject_id: int,
                   code: str, status: str, planned: date | None) -> int:
     """Insert the subject's visit `code` (occurrence 1) and audit its creation; return its id."""
-    visit_id = _insert_one(conn, insert(Visit).values(
-        subject_id=subject_id, visit_code=code, occurrence=1, status=status, planned_date=planned))
+    visit_id = store.insert_visit(conn, subject_id=subject_id, code=code, status=status, planned=planned)
     audit.append(conn, action="visit.create", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=site_id, study_id=study_id, subject_id=subject_id, item=f"{code}#1",
                  new_value=planned, reason="subject screened")

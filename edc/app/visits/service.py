@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row
 
 from edc import audit
 from edc.app.escalation import service as escalation
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
 from edc.app.locks import service as locks
-from edc.db.core import Subject, Visit
+from edc.app.visits import store
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import ScheduledVisit
 from edc.definitions.vocabulary import DONE, LOGS_VISIT, MISSED, PLANNED, UNSCHEDULED_VISIT
@@ -75,18 +75,16 @@ def schedule_visits(conn: Connection, *, study: StudyDefinition, subject_id: int
     (old and new date, the infusion date as reason).
     """
     subject = _lock_subject(conn, study, subject_id, actor)
-    existing = {row.visit_code: row for row in conn.execute(
-        select(Visit).where(Visit.subject_id == subject.id, Visit.occurrence == 1))}
+    existing = store.first_occurrences(conn, subject.id)
     reason = f"infusion date {infusion_date.isoformat()}"
     for definition in study.visits:
         planned = infusion_date + timedelta(days=definition.day)
         row = existing.get(definition.id)
         if row is None:
-            conn.execute(insert(Visit).values(subject_id=subject.id, visit_code=definition.id, occurrence=1,
-                                              status=PLANNED, planned_date=planned))
+            store.insert_scheduled(conn, subject_id=subject.id, code=definition.id, planned=planned)
             _audit(conn, actor, now, subject, "visit.create", definition.id, 1, None, planned, reason)
         elif row.planned_date != planned:
-            conn.execute(update(Visit).where(Visit.id == row.id).values(planned_date=planned))
+            store.set_planned_date(conn, row.id, planned)
             _audit(conn, actor, now, subject, "visit.reschedule", definition.id, 1, row.planned_date, planned,
                    reason)
     return [v for v in subject_visits(conn, study=study, subject_id=subject.id) if study.visit(v.visit_code)]
@@ -94,8 +92,7 @@ def schedule_visits(conn: Connection, *, study: StudyDefinition, subject_id: int
 
 def subject_visits(conn: Connection, *, study: StudyDefinition, subject_id: int) -> list[VisitInfo]:
     """All visits of a subject, with windows, ordered by planned date (unplanned last), code, occurrence."""
-    rows = conn.execute(select(Visit).where(Visit.subject_id == subject_id)).all()
-    infos = [_info(study, row) for row in rows]
+    infos = [_info(study, row) for row in store.subject_visit_rows(conn, subject_id)]
     return sorted(infos, key=lambda v: (v.planned_date is None, v.planned_date or date.min, v.visit_code,
                                         v.occurrence))
 
@@ -106,12 +103,10 @@ def add_unscheduled_visit(conn: Connection, *, study: StudyDefinition, subject_i
     if study.spec.schedule.unscheduled is None:
         raise InvalidInput(f"study '{study.id}' defines no unscheduled visits")
     subject = _lock_subject(conn, study, subject_id, actor)
-    last = conn.execute(select(func.max(Visit.occurrence)).where(
-        Visit.subject_id == subject.id, Visit.visit_code == UNSCHEDULED_VISIT)).scalar()
-    occurrence = int(last or 0) + 1
+    occurrence = store.last_occurrence(conn, subject.id, UNSCHEDULED_VISIT) + 1
     status = PLANNED if visit_date is None else DONE
-    conn.execute(insert(Visit).values(subject_id=subject.id, visit_code=UNSCHEDULED_VISIT, occurrence=occurrence,
-                                      status=status, visit_date=visit_date))
+    store.insert_unscheduled(conn, subject_id=subject.id, code=UNSCHEDULED_VISIT, occurrence=occurrence,
+                             status=status, visit_date=visit_date)
     _audit(conn, actor, now, subject, "visit.create", UNSCHEDULED_VISIT, occurrence, None, visit_date,
            "unscheduled visit")
     return _visit_info(conn, study, subject.id, UNSCHEDULED_VISIT, occurrence)
@@ -130,7 +125,7 @@ def record_visit_date(conn: Connection, *, study: StudyDefinition, visit_id: int
     if row.status == MISSED:
         raise InvalidInput(f"visit {row.visit_code} is marked missed; it has no date")
     subject = _Subject(row.subject_id, study.id, row.site_id)
-    conn.execute(update(Visit).where(Visit.id == row.id).values(visit_date=visit_date, status=DONE))
+    store.set_visit_date(conn, row.id, visit_date)
     _audit(conn, actor, now, subject, "visit.date", row.visit_code, row.occurrence, row.visit_date, visit_date,
            reason)
     return _visit_info(conn, study, subject.id, row.visit_code, row.occurrence)
@@ -147,7 +142,7 @@ def mark_visit_missed(conn: Connection, *, study: StudyDefinition, visit_id: int
     if row.visit_date is not None:
         raise InvalidInput(f"visit {row.visit_code} took place on {row.visit_date.isoformat()}")
     subject = _Subject(row.subject_id, study.id, row.site_id)
-    conn.execute(update(Visit).where(Visit.id == row.id).values(status=MISSED))
+    store.set_status(conn, row.id, MISSED)
     _audit(conn, actor, now, subject, "visit.missed", row.visit_code, row.occurrence, row.status, MISSED,
            reason.strip())
     return _visit_info(conn, study, subject.id, row.visit_code, row.occurrence)
@@ -155,12 +150,7 @@ def mark_visit_missed(conn: Connection, *, study: StudyDefinition, visit_id: int
 
 def _lock_subject(conn: Connection, study: StudyDefinition, subject_id: int, actor: Actor) -> _Subject:
     """Lock the subject's row for the transaction; NotFound unless the actor sees its site."""
-    if conn.dialect.name == "sqlite":
-        conn.execute(update(Subject).where(Subject.id == subject_id).values(version=Subject.version))
-    query = select(Subject.id, Subject.study_id, Subject.site_id).where(Subject.id == subject_id)
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).one_or_none()
+    row = store.lock_subject(conn, subject_id)
     # another site's subject is answered exactly like a missing one, so its existence does not leak
     if row is None or row.study_id != study.id or not actor.sees(row.site_id):
         raise NotFound(f"study '{study.id}' has no subject {subject_id}")
@@ -170,22 +160,17 @@ def _lock_subject(conn: Connection, study: StudyDefinition, subject_id: int, act
 
 def _lock_visit(conn: Connection, study: StudyDefinition, visit_id: int, actor: Actor) -> Any:
     """Lock the visit's subject, then read the visit (with the subject's site); NotFound if absent."""
-    if conn.dialect.name == "sqlite":  # the write lock first, before anything is read
-        conn.execute(update(Visit).where(Visit.id == visit_id).values(status=Visit.status))
-    owner = conn.execute(select(Visit.subject_id).where(Visit.id == visit_id)).scalar()
+    owner = store.visit_owner(conn, visit_id)
     if owner is None:
         raise NotFound(f"no visit {visit_id}")
-    _lock_subject(conn, study, int(owner), actor)
-    locks.ensure_writable(conn, study_id=study.id, subject_id=int(owner), visit_id=visit_id)
-    query = select(Visit, Subject.site_id).join(Subject, Subject.id == Visit.subject_id).where(Visit.id == visit_id)
-    return conn.execute(query).one()
+    _lock_subject(conn, study, owner, actor)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=owner, visit_id=visit_id)
+    return store.visit_with_site(conn, visit_id)
 
 
 def _visit_info(conn: Connection, study: StudyDefinition, subject_id: int, code: str, occurrence: int) -> VisitInfo:
     """Read one visit of the subject back, with its window."""
-    row = conn.execute(select(Visit).where(Visit.subject_id == subject_id, Visit.visit_code == code,
-                                           Visit.occurrence == occurrence)).one()
-    return _info(study, row)
+    return _info(study, store.visit_row(conn, subject_id, code, occurrence))
 
 
 def _info(study: StudyDefinition, row: Row[Any]) -> VisitInfo:
