@@ -9,8 +9,8 @@
   set, and a success resets it;
 - `revoke_token` and `revoke_all` end tokens before they expire.
 
-Turning a token into the `Principal` with its grants is `edc.app.access.tokens`
-(`authenticate` is importable from here too); the SQL is in
+Turning a token into the `Principal` with its grants is `edc.app.access.tokens`;
+the SQL is in
 `edc.app.access.store`. Every function works inside the caller's transaction
 and never commits.
 """
@@ -27,7 +27,6 @@ from sqlalchemy import Connection
 from edc import audit, config
 from edc.app.access import passwords, store, tokens
 from edc.app.access.clock import aware, locked, utc
-from edc.app.access.tokens import authenticate as authenticate  # re-exported: the request kernel imports it here
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
 from edc.app.kernel.permissions import ROLE_PERMISSIONS, SITE_ROLES, Grant
 

@@ -21,7 +21,7 @@ from anyio import to_thread
 from litestar import Request
 from sqlalchemy import Engine
 
-from edc.app.access.service import authenticate
+from edc.app.access.tokens import authenticate
 from edc.app.kernel.errors import InvalidInput, NotFound, Unauthenticated
 from edc.app.kernel.permissions import Principal
 

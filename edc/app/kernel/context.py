@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from litestar import Request
 from sqlalchemy import Connection, Engine
 
-from edc.app.access.service import authenticate
+from edc.app.access.tokens import authenticate
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.admission import admitted_principal, bearer_token
 from edc.app.kernel.errors import NotFound
