@@ -20,7 +20,6 @@ from edc.app.exports.bodies import (
     ExportRequest,
 )
 from edc.app.exports.jobs import QUEUED, SUCCEEDED, JobView
-from edc.app.kernel import idempotency
 from edc.app.kernel.context import acting, app_state
 from edc.app.kernel.permissions import Permission
 
@@ -42,14 +41,8 @@ class ExportController(Controller):
         with the job's location, to poll. A retry with the same Idempotency-Key returns the first job."""
         formats = data.formats if data is not None else None
         with acting(request, study_id, _RUN, write=True) as scope:
-            job = idempotency.once(
-                scope.conn, actor=scope.actor, key=idempotency_key, resource="export", now=scope.now,
-                request={"study": study_id, "formats": formats},
-                create=lambda: exports.request_export(scope.conn, study=scope.study, actor=scope.actor,
-                                                      formats=formats, now=scope.now),
-                ident=lambda j: j.job_id,
-                read=lambda i: exports.read_job(scope.conn, study_id=study_id, job_id=i, actor=scope.actor,
-                                                now=scope.now))
+            job = exports.request_export(scope.conn, study=scope.study, actor=scope.actor, formats=formats,
+                                         now=scope.now, idempotency_key=idempotency_key)
         if job.status == QUEUED:  # committed: the worker's own connection sees it
             worker.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
         location = f"/api/v1/studies/{study_id}/exports/{job.job_id}"

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.exports import job_store
 from edc.app.exports.jobs import FAILED, QUEUED, SUCCEEDED, JobPage, JobView, job_view
-from edc.app.kernel import lookups
+from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, NotFound, ValidationFailed
 from edc.capture.payload import ItemError
@@ -47,12 +47,22 @@ def checked_formats(formats: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def request_export(conn: Connection, *, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
-                   now: datetime) -> JobView:
-    """Store a queued export job of `study` and audit `export.start`; launch it once this is committed.
+                   now: datetime, idempotency_key: str | None = None) -> JobView:
+    """Store a queued export job of `study` and audit `export.start`; launch it once this is committed. A retry
+    with the same Idempotency-Key returns the first job.
 
     A site-restricted data manager's job exports the subjects of their sites only (the trial design datasets
     are the study's); a study-wide grant exports every subject.
     """
+    return idempotency.once(
+        conn, actor=actor, key=idempotency_key, resource="export", now=now,
+        request={"study": study.id, "formats": None if formats is None else list(formats)},
+        create=lambda: _queue(conn, study, actor, formats, now), ident=lambda job: job.job_id,
+        read=lambda job_id: read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now))
+
+
+def _queue(conn: Connection, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
+           now: datetime) -> JobView:
     chosen = checked_formats(formats)
     job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now)
     audit.append(conn, action="export.start", occurred_at=now, user_id=actor.user_id, role=actor.role,
