@@ -35,8 +35,8 @@ from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from edc.audit.chain import ChainedEvent, event_hash, value_text
-from edc.db.core import AUDIT_HEAD_ID as HEAD_ID
-from edc.db.core import AuditChainHead, AuditEvent
+from edc.db.trail import AUDIT_HEAD_ID as HEAD_ID
+from edc.db.trail import AuditChainHead, AuditEvent
 
 _HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]

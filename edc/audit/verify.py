@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, RowMapping, Table, select
 
 from edc.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
-from edc.db.core import AUDIT_HEAD_ID as HEAD_ID
-from edc.db.core import AuditChainHead, AuditEvent
+from edc.db.trail import AUDIT_HEAD_ID as HEAD_ID
+from edc.db.trail import AuditChainHead, AuditEvent
 
 _HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]

@@ -1,5 +1,9 @@
 """The core tables every deployment has, whatever the trials: studies, sites, users, subjects,
-visits, form records, queries, signatures, export jobs and the audit trail.
+visits and form records; the naming convention and column types every table module shares.
+
+The other tables live by concern: `decisions` (eligibility, DLT adjudication,
+escalation), `monitoring` (queries, SDV, locks, signatures), `jobs` (export
+jobs), `trail` (the audit trail); `schema` gathers them all.
 
 Form data itself lives in one typed table per form (see `formtables`); a
 `form_records` row is the record's identity, status, version and the
@@ -19,7 +23,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -31,7 +34,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from edc.definitions.vocabulary import ROLES
 
 MAX_NAME = 63  # PostgreSQL's identifier limit; SQLite has none, so we keep to the stricter one.
-
 
 
 def short_name(*parts: str) -> str:
@@ -155,60 +157,6 @@ class Subject(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class EligibilityDecision(Base):
-    """An investigator's eligibility decision for a subject, with the engine's result it was made on.
-
-    Decisions are kept, never overwritten: the latest one is the subject's current decision.
-    """
-
-    __tablename__ = "eligibility_decisions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(12))
-    computed_status: Mapped[str] = mapped_column(String(12))
-    criteria: Mapped[dict[str, Any]] = mapped_column(JSON)
-    reason: Mapped[str] = mapped_column(Text)
-    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class DltAdjudication(Base):
-    """The safety review committee's verdict on one adverse event (by AE number), with the engine's proposal.
-
-    Kept, never overwritten: the latest row per subject and AE number is the committee's current verdict.
-    """
-
-    __tablename__ = "dlt_adjudications"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    aespid: Mapped[str] = mapped_column(String(10))
-    verdict: Mapped[str] = mapped_column(String(12))
-    proposed_verdict: Mapped[str] = mapped_column(String(24))
-    proposed_rule: Mapped[str] = mapped_column(String(60))
-    reason: Mapped[str] = mapped_column(Text)
-    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class EscalationDecision(Base):
-    """The committee's decision on the escalation, next to the engine's recommendation it was made on.
-
-    `overrides` is true when the decision differs from the recommendation; the reason then says why.
-    """
-
-    __tablename__ = "escalation_decisions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
-    action: Mapped[str] = mapped_column(String(32))
-    level: Mapped[str | None] = mapped_column(String(8))
-    recommended_action: Mapped[str] = mapped_column(String(32))
-    recommended_level: Mapped[str | None] = mapped_column(String(8))
-    overrides: Mapped[bool] = mapped_column()
-    reason: Mapped[str] = mapped_column(Text)
-    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
 class Visit(Base):
     """A subject's visit: scheduled (code from the definition), unscheduled, or the subject's logs."""
 
@@ -298,191 +246,3 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class Query(Base):
-    """A data query on an item, a record or a visit of one subject.
-
-    `origin` is `edit_check` for a query the system opened from a finding
-    (`check_id` says which; it closes itself when a correction resolves the
-    finding) or `manual` for one a monitor or data manager raised. Status:
-    open -> answered (site) -> closed (opener) or back to open (re-opened).
-    Every step is a `query_messages` row and an audit event.
-    """
-
-    __tablename__ = "queries"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"), index=True)
-    item: Mapped[str | None] = mapped_column(String(30))
-    origin: Mapped[str] = mapped_column(String(12))
-    check_id: Mapped[str | None] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
-class QueryMessage(Base):
-    """One step of a query's thread: opened, answered, closed, re-opened, closed by a correction."""
-
-    __tablename__ = "query_messages"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    query_id: Mapped[int] = mapped_column(ForeignKey("queries.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(16))  # the query's status after this step
-    text: Mapped[str] = mapped_column(Text)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class SdvMark(Base):
-    """A monitor's source data verification of one item of a record, at the record version seen.
-
-    Current while `cleared_at` is null; a correction that changes the item clears it.
-    """
-
-    __tablename__ = "sdv_marks"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
-    record_id: Mapped[int] = mapped_column(ForeignKey("form_records.id"), index=True)
-    item: Mapped[str] = mapped_column(String(30))
-    record_version: Mapped[int] = mapped_column(Integer)
-    verified_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    verified_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    cleared_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class Lock(Base):
-    """A data manager's freeze or lock of a record, a visit, a subject or the whole study.
-
-    Active while `released_at` is null. Frozen data take no changes; locked
-    data take no query steps either. Releasing needs a reason.
-    """
-
-    __tablename__ = "locks"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
-    scope: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(8))
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
-    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    release_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class Signature(Base):
-    """An investigator's electronic signature of a record, a visit or a subject's casebook (21 CFR Part 11).
-
-    `content_sha256` is the hash of what was signed (every record covered, at
-    its version, with its values). A later change to anything covered
-    invalidates the signature (`invalidated_at`, with the reason); a new
-    signature is then needed.
-    """
-
-    __tablename__ = "signatures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    scope: Mapped[str] = mapped_column(String(8))
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"))
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    meaning: Mapped[str] = mapped_column(Text)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    invalidated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    invalidated_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class ExportJob(Base):
-    """A data manager's SDTM export, run in the background: its status, progress and outcome.
-
-    Status: queued -> running -> succeeded or failed. `runner` names the
-    server process running it and `heartbeat_at` when it last said so, so a
-    job whose process died is recognised and shown as failed (interrupted).
-    `directory` is the server path of the files, never shown to clients;
-    `files` their names in it. `failures` lists the validation failures of a
-    refused submission ({domain, variable, usubjid, value, message, row}).
-    `site_ids` are the sites a site-restricted data manager's export covers
-    (None: the whole study): only their subjects are exported, and only
-    data managers who see all of them see the job.
-    """
-
-    __tablename__ = "export_jobs"
-    __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="export_job_status"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
-    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    requested_role: Mapped[str] = mapped_column(String(32))
-    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(12))
-    formats: Mapped[list[str]] = mapped_column(JSON)
-    runner: Mapped[str | None] = mapped_column(String(120))
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    progress_dataset: Mapped[str | None] = mapped_column(String(40))
-    progress_step: Mapped[str | None] = mapped_column(String(40))
-    progress_done: Mapped[int] = mapped_column(Integer, default=0)
-    progress_total: Mapped[int | None] = mapped_column(Integer)
-    rows: Mapped[dict[str, int] | None] = mapped_column(JSON)
-    files: Mapped[list[str] | None] = mapped_column(JSON)
-    failures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    directory: Mapped[str | None] = mapped_column(Text)
-    site_ids: Mapped[list[int] | None] = mapped_column(JSON)
-
-
-class AuditEvent(Base):
-    """One append-only, hash-chained entry of the audit trail."""
-
-    __tablename__ = "audit_events"
-    # Monitors page through one study's trail in chain order, and read one record's history.
-    __table_args__ = (Index("ix_audit_events_study_id_id", "study_id", "id"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    action: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    role: Mapped[str | None] = mapped_column(String(32))
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
-    study_id: Mapped[str | None] = mapped_column(ForeignKey("studies.id"), index=True)
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"), index=True)
-    form_id: Mapped[str | None] = mapped_column(String(24))
-    item: Mapped[str | None] = mapped_column(String(30))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-#: The single row of `audit_chain_head`.
-AUDIT_HEAD_ID = 1
-
-
-class AuditChainHead(Base):
-    """The head of the audit hash chain: the last event's id and hash (0 and 64 zeros before the first).
-
-    Its single row is the serialisation point of the chain: an append locks
-    it, links to it and moves it forward in the appending transaction, so
-    concurrent writers (several API processes) form one linear chain.
-    """
-
-    __tablename__ = "audit_chain_head"
-    __table_args__ = (CheckConstraint("id = 1", name="audit_chain_head_single_row"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_id: Mapped[int] = mapped_column(BigId)
-    last_hash: Mapped[str] = mapped_column(String(64))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from api_env import PASSWORD, STUDY, Api
 from sqlalchemy import select
 
-from edc.db.core import AuditEvent, User
+from edc.db.core import User
+from edc.db.trail import AuditEvent
 
 
 def test_login_gives_a_token_that_identifies_the_user(api: Api) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from api_env import STUDY, Api, records_path, screen, subject_path, vitals
 from sqlalchemy import func, select
 
-from edc.db.core import AuditEvent, FormRecord, Subject
+from edc.db.core import FormRecord, Subject
+from edc.db.trail import AuditEvent
 
 PROBLEM = "application/problem+json"
 

@@ -23,8 +23,10 @@ from edc.app.access.service import GrantSpec, create_user
 from edc.app.exports import jobs, worker
 from edc.app.exports import service as exports
 from edc.app.kernel.actor import Actor
-from edc.db.core import AuditEvent, ExportJob, User
+from edc.db.core import User
 from edc.db.engine import WRITE
+from edc.db.jobs import ExportJob
+from edc.db.trail import AuditEvent
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 
 EXPORTS = f"/api/v1/studies/{STUDY}/exports"

@@ -8,7 +8,8 @@ from typing import Any
 from api_env import PASSWORD, STUDY, Api, records_path, screen, subject_path, vitals
 from sqlalchemy import select
 
-from edc.db.core import AuditEvent, User
+from edc.db.core import User
+from edc.db.trail import AuditEvent
 
 MEANING = "I approve the data as accurate"
 

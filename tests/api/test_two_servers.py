@@ -21,8 +21,9 @@ from server_process import edc_serve
 from sqlalchemy import func, insert, select
 
 from edc.app.access.service import GrantSpec, create_user
-from edc.db.core import AuditEvent, ExportJob
 from edc.db.engine import make_engine
+from edc.db.jobs import ExportJob
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
 

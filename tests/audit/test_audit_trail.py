@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from edc.audit import GENESIS_HASH, ItemChange, append, append_items, verify
 from edc.audit.chain import HASHED_FIELDS, event_hash
-from edc.db.core import AuditChainHead, AuditEvent
+from edc.db.trail import AuditChainHead, AuditEvent
 
 
 def write_events(engine: Engine, core: dict[str, Any], count: int = 5) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, func, select
 
 from edc import audit
 from edc.app.visits.service import subject_visits
-from edc.db.core import AuditEvent, FormRecord, RecordFinding, Subject
+from edc.db.core import FormRecord, RecordFinding, Subject
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.vocabulary import IE_CONFIRM_FORM, LOGS_VISIT
 from edc.demo import DemoSummary, populate

@@ -22,7 +22,8 @@ from edc.app.escalation.service import adjudicate_event
 from edc.app.exports import store as export_reader
 from edc.app.exports.store import read_subjects
 from edc.app.kernel.actor import Actor
-from edc.db.core import EligibilityDecision, Subject, Visit
+from edc.db.core import Subject, Visit
+from edc.db.decisions import EligibilityDecision
 from edc.definitions.catalog import Catalog
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.demo import populate

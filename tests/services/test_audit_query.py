@@ -29,9 +29,10 @@ from edc.app.kernel.lookups import visit_by_id
 from edc.app.records.service import correct_record, submit_record
 from edc.app.subjects.service import screen_subject
 from edc.app.trail.service import CSV_HEADER, AuditEntry, AuditFilter, AuditPage, iter_csv, list_events, neutralise
-from edc.db.core import AuditEvent, Site
+from edc.db.core import Site
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
 STUDY = "relmacel"

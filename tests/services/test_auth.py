@@ -35,8 +35,9 @@ from edc.app.access.service import (
 from edc.app.access.tokens import authenticate
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
 from edc.app.kernel.permissions import Grant
-from edc.db.core import ApiToken, AuditEvent, RoleAssignment, Site, User
+from edc.db.core import ApiToken, RoleAssignment, Site, User
 from edc.db.engine import make_engine
+from edc.db.trail import AuditEvent
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

@@ -27,7 +27,8 @@ from edc.app.kernel.errors import (
 )
 from edc.app.kernel.lookups import VisitContext, visit_by_id
 from edc.app.records.service import RecordResult, correct_record, forms_at_visit, read_record, submit_record
-from edc.db.core import AuditEvent, FormRecord, IdempotencyKey, RecordFinding
+from edc.db.core import FormRecord, IdempotencyKey, RecordFinding
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
 

@@ -16,7 +16,7 @@ from edc.app.kernel.lookups import visit_by_id
 from edc.app.records.service import RecordResult, read_record, submit_record
 from edc.app.records.store import table_of
 from edc.app.records.values import json_value
-from edc.db.core import AuditEvent
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
 

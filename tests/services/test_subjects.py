@@ -20,9 +20,10 @@ from edc import audit
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput, NotFound, NotPermitted
 from edc.app.subjects.service import screen_subject
-from edc.db.core import AuditEvent, Subject, SubjectCounter, User, Visit
+from edc.db.core import Subject, SubjectCounter, User, Visit
 from edc.db.engine import make_engine
 from edc.db.registry import register_catalog
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -20,8 +20,9 @@ from edc.app.visits.service import (
     record_visit_date,
     schedule_visits,
 )
-from edc.db.core import AuditEvent, Visit
+from edc.db.core import Visit
 from edc.db.engine import make_engine
+from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
 INFUSION = date(2026, 4, 1)

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from edc.db.core import EligibilityDecision, FormRecord, Subject, User, Visit
+from edc.db.core import FormRecord, Subject, User, Visit
+from edc.db.decisions import EligibilityDecision
 
 
 def screening_record_ids(conn: Connection, subject_id: int, visit_code: str) -> list[tuple[int, str]]:

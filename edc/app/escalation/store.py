@@ -12,7 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Row, insert, select
 
 from edc.app.records import store as records
-from edc.db.core import DltAdjudication, EscalationDecision, FormRecord, Study, Subject, User, Visit
+from edc.db.core import FormRecord, Study, Subject, User, Visit
+from edc.db.decisions import DltAdjudication, EscalationDecision
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from edc.app.exports.jobs import FAILED, INSTANCE, INTERRUPTED, QUEUED, RUNNING, UNFINISHED
 from edc.app.kernel.actor import Actor
-from edc.db.core import ExportJob, User
+from edc.db.core import User
+from edc.db.jobs import ExportJob
 
 
 def insert_job(conn: Connection, *, study_id: str, actor: Actor, formats: Sequence[str], now: datetime) -> int:

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, select
 from edc.app.escalation import store as escalation_store
 from edc.app.records import store
 from edc.db import core as db
+from edc.db.decisions import EligibilityDecision
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData
@@ -144,7 +145,7 @@ def _values(conn: Connection, study: StudyDefinition, form_id: str,
 
 def _eligibility(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
     """subject id -> the criteria map {criterion id: status} of the latest eligibility decision."""
-    e = db.EligibilityDecision
+    e = EligibilityDecision
     rows = conn.execute(select(e.subject_id, e.criteria).join(db.Subject, db.Subject.id == e.subject_id)
                         .where(db.Subject.study_id == study_id).order_by(e.id))
     latest: dict[int, dict[str, str]] = {}

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from edc.db.core import FormRecord, Lock, Subject, User, Visit
+from edc.db.core import FormRecord, Subject, User, Visit
+from edc.db.monitoring import Lock
 
 AnyRow = Row[*tuple[Any, ...]]
 

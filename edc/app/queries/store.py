@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, insert, select, update
 from sqlalchemy.orm import aliased
 
-from edc.db.core import FormRecord, Query, QueryMessage, Site, Subject, User, Visit
+from edc.db.core import FormRecord, Site, Subject, User, Visit
+from edc.db.monitoring import Query, QueryMessage
 
 AnyRow = Row[*tuple[Any, ...]]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from edc.db.core import FormRecord, SdvMark, Site, Subject
+from edc.db.core import FormRecord, Site, Subject
+from edc.db.monitoring import SdvMark
 
 
 def current_marks(conn: Connection, record_ids: Sequence[int]) -> dict[int, set[str]]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
-from edc.db.core import FormRecord, Signature, User, Visit
+from edc.db.core import FormRecord, User, Visit
+from edc.db.monitoring import Signature
 
 AnyRow = Row[*tuple[Any, ...]]
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from edc.db.core import FormRecord, Lock, Query, Signature, Site, Subject, Visit
+from edc.db.core import FormRecord, Site, Subject, Visit
+from edc.db.monitoring import Lock, Query, Signature
 
 AnyRow = Row[*tuple[Any, ...]]
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Connection, RowMapping, select
 
 from edc.app.kernel.actor import Actor
-from edc.db.core import AuditEvent, Site, Subject, User
+from edc.db.core import Site, Subject, User
+from edc.db.trail import AuditEvent
 
 
 @dataclass(frozen=True)

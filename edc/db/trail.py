@@ -1,0 +1,60 @@
+"""The tables of the audit trail: the append-only, hash-chained events and the chain's head."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from edc.db.core import Base, BigId, UtcDateTime
+
+
+class AuditEvent(Base):
+    """One append-only, hash-chained entry of the audit trail."""
+
+    __tablename__ = "audit_events"
+    # Monitors page through one study's trail in chain order, and read one record's history.
+    __table_args__ = (Index("ix_audit_events_study_id_id", "study_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    study_id: Mapped[str | None] = mapped_column(ForeignKey("studies.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("form_records.id"), index=True)
+    form_id: Mapped[str | None] = mapped_column(String(24))
+    item: Mapped[str | None] = mapped_column(String(30))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+#: The single row of `audit_chain_head`.
+AUDIT_HEAD_ID = 1
+
+
+class AuditChainHead(Base):
+    """The head of the audit hash chain: the last event's id and hash (0 and 64 zeros before the first).
+
+    Its single row is the serialisation point of the chain: an append locks
+    it, links to it and moves it forward in the appending transaction, so
+    concurrent writers (several API processes) form one linear chain.
+    """
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="audit_chain_head_single_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigId)
+    last_hash: Mapped[str] = mapped_column(String(64))
