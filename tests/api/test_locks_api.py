@@ -3,9 +3,12 @@ query steps continue on frozen data, releasing needs a reason, and all of it is 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from api_env import STUDY, Api, records_path, screen, subject_path, vitals
+from api_env import PASSWORD, STUDY, Api, records_path, screen, subject_path, vitals
+
+from edc.app.access.service import GrantSpec, create_user
 
 LOCKS = f"/api/v1/studies/{STUDY}/locks"
 QUERIES = f"/api/v1/studies/{STUDY}/queries"
@@ -113,3 +116,31 @@ def test_a_lock_covers_what_lies_under_it_and_nothing_else(api: Api) -> None:
     assert api.call("dm", "POST", LOCKS, json={"scope": "visit", "state": "locked"}).status_code == 422
     active = api.call("dm", "GET", LOCKS).json()
     assert [(a["scope"], a["id"]) for a in active] == [("record", record["id"]), ("visit", visit["id"])]
+
+
+def test_a_site_data_manager_locks_and_sees_only_their_sites(api: Api) -> None:
+    with api.engine.begin() as conn:
+        create_user(conn, username="dm01", full_name="Site DM", password=PASSWORD,
+                    grants=[GrantSpec("data_manager", STUDY, "01")], now=datetime.now(UTC))
+    api.tokens["dm01"] = api.login("dm01").json()["token"]
+    own, other = screen(api, "inv01", "01"), screen(api, "inv02", "02")
+    theirs = lock(api, scope="subject", subject=other)
+    study_wide = lock(api, state="frozen", scope="study")
+
+    refused = api.call("dm01", "POST", LOCKS, json={"scope": "study", "state": "frozen"})
+    assert refused.status_code == 403 and "study-wide grant" in refused.json()["detail"], refused.text
+    assert api.call("dm01", "POST", LOCKS, json={"scope": "subject", "subject": other,
+                                                   "state": "locked"}).status_code == 404
+    mine = api.call("dm01", "POST", LOCKS, json={"scope": "subject", "subject": own, "state": "locked"})
+    assert mine.status_code == 201, mine.text
+
+    listed = {item["id"] for item in api.call("dm01", "GET", LOCKS).json()}
+    assert listed == {mine.json()["id"], study_wide["id"]}  # the study lock covers their sites too
+    missing = api.call("dm01", "POST", f"{LOCKS}/999999/release", json={"reason": "x"})
+    hidden = api.call("dm01", "POST", f"{LOCKS}/{theirs['id']}/release", json={"reason": "x"})
+    assert (hidden.status_code, hidden.json()["type"]) == (missing.status_code, missing.json()["type"]) == (
+        404, missing.json()["type"])
+    assert api.call("dm01", "POST", f"{LOCKS}/{study_wide['id']}/release",
+                    json={"reason": "x"}).status_code == 403
+    assert {item["id"] for item in api.call("dm", "GET", LOCKS).json()} == {
+        theirs["id"], study_wide["id"], mine.json()["id"]}  # nothing was released

@@ -23,7 +23,7 @@ class LockController(Controller):
     def active(self, request: Request[Any, Any, Any], study_id: FromPath[str]) -> list[LockOut]:
         """The active freezes and locks of the study."""
         with acting(request, study_id, Permission("lock.manage")) as scope:
-            return [lock_out(v) for v in locks.active_locks(scope.conn, scope.study.id)]
+            return [lock_out(v) for v in locks.active_locks(scope.conn, scope.study.id, scope.actor)]
 
     @post(LOCKS, status_code=201, sync_to_thread=True)
     def place(self, request: Request[Any, Any, Any], study_id: FromPath[str], data: JSONBody[LockRequest],

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import Conflict, InvalidInput, Locked, NotFound, ReasonRequired
+from edc.app.kernel.errors import Conflict, InvalidInput, Locked, NotFound, NotPermitted, ReasonRequired
 from edc.app.locks import store
 from edc.app.records.store import stored_utc
 from edc.definitions.catalog import StudyDefinition
@@ -69,6 +69,8 @@ def place_lock(conn: Connection, *, study: StudyDefinition, target: LockTarget, 
         raise InvalidInput(f"state must be one of {', '.join(STATES)}")
     if target.scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
+    if target.scope == "study" and actor.site_ids is not None:
+        raise NotPermitted("a study lock covers every site: it needs a study-wide grant")
     site_id, subject_id, visit_id, record_id = _resolve(conn, study, target, actor)
     same = store.active_same(conn, study_id=study.id, scope=target.scope, subject_id=subject_id, visit_id=visit_id,
                              record_id=record_id)
@@ -101,17 +103,19 @@ def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reas
     if not reason or not reason.strip():
         raise ReasonRequired("releasing a lock needs a reason")
     row = store.active_lock(conn, study.id, lock_id)
-    if row is None:
+    if row is None or (row.site_id is not None and not actor.sees(int(row.site_id))):  # another site's: missing
         raise NotFound(f"study '{study.id}' has no active lock {lock_id}")
+    if row.site_id is None and actor.site_ids is not None:
+        raise NotPermitted("a study lock covers every site: releasing it needs a study-wide grant")
     store.release(conn, lock_id, user_id=actor.user_id, reason=reason, now=now)
     audit.append(conn, action="lock.release", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=row.site_id, study_id=study.id, subject_id=row.subject_id, record_id=row.record_id,
                  item=row.scope, old_value=row.state, new_value=None, reason=reason)
 
 
-def active_locks(conn: Connection, study_id: str) -> list[LockView]:
-    """Every active lock of the study, oldest first."""
-    return [read_lock(conn, lock_id) for lock_id in store.active_lock_ids(conn, study_id)]
+def active_locks(conn: Connection, study_id: str, actor: Actor) -> list[LockView]:
+    """The study's active locks on what the actor sees, oldest first (study locks cover every site: all see them)."""
+    return [read_lock(conn, lock_id) for lock_id in store.active_lock_ids(conn, study_id, actor.site_ids)]
 
 
 def ensure_writable(conn: Connection, *, study_id: str, subject_id: int | None = None, visit_id: int | None = None,

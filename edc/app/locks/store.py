@@ -5,6 +5,7 @@ Every function works inside the caller's transaction and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -47,10 +48,13 @@ def release(conn: Connection, lock_id: int, *, user_id: int, reason: str, now: d
                                                                release_reason=reason))
 
 
-def active_lock_ids(conn: Connection, study_id: str) -> list[int]:
-    """The ids of the study's active locks, oldest first."""
-    return [int(i) for i in conn.execute(select(Lock.id).where(Lock.study_id == study_id, Lock.released_at.is_(None))
-                                         .order_by(Lock.id)).scalars().all()]
+def active_lock_ids(conn: Connection, study_id: str, site_ids: Collection[int] | None) -> list[int]:
+    """The ids of the study's active locks, oldest first: study locks and, with `site_ids`, only the locks
+    of those sites' data (None: every site)."""
+    statement = select(Lock.id).where(Lock.study_id == study_id, Lock.released_at.is_(None))
+    if site_ids is not None:
+        statement = statement.where(or_(Lock.site_id.is_(None), Lock.site_id.in_(sorted(site_ids))))
+    return [int(i) for i in conn.execute(statement.order_by(Lock.id)).scalars().all()]
 
 
 def first_covering(conn: Connection, *, study_id: str, subject_id: int | None, visit_id: int | None,
