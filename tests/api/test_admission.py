@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from api_env import Api, records_path, screen, vitals
+from api_env import Api, records_path, screen, subject_path, vitals
 
 from edc.app.kernel.admission import MAX_JSON_DEPTH, json_depth
 
@@ -66,3 +66,14 @@ def test_a_cursor_beyond_any_id_is_refused(api: Api) -> None:
     forged = base64.urlsafe_b64encode(f"after:{10**40}".encode()).decode().rstrip("=")
     answer = api.call("monitor", "GET", "/api/v1/studies/relmacel/subjects", params={"cursor": forged})
     assert answer.status_code == 422, answer.text
+
+
+def test_a_nul_character_anywhere_is_refused_before_the_database_sees_it(api: Api) -> None:
+    number = screen(api)
+    body = b'{"subject": "' + number.encode() + b'", "visit": "SCR", "text": "date\\u0000?"}'
+    posted = api.client.post("/api/v1/studies/relmacel/queries", content=body,
+                             headers={**api.headers("monitor"), "Content-Type": "application/json"})
+    assert posted.status_code == 422 and "NUL" in posted.json()["detail"], posted.text
+    assert api.call("inv01", "GET", subject_path("01-0%0001")).status_code == 404
+    listed = api.call("monitor", "GET", "/api/v1/studies/relmacel/queries", params={"subject": "01\x00"})
+    assert listed.status_code == 422, listed.text

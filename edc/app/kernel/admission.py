@@ -6,7 +6,7 @@ check made only inside `acting` lets an anonymous caller learn 422 or 412
 instead of 401, and lets a hostile body reach the decoder. This hook runs
 first (`before_request`, after routing): a route that is not public needs a
 valid bearer token (the principal is kept for the request), and any JSON body
-must nest no deeper than `MAX_JSON_DEPTH`. A route is public when it says so
+must nest no deeper than `MAX_JSON_DEPTH` and hold no NUL character. A route is public when it says so
 in its OpenAPI security (`security=[]`), or serves the API documentation.
 """
 
@@ -42,8 +42,8 @@ def admission(engine_of: Callable[[Request[Any, Any, Any]], Engine],
             token = bearer_token(request)
             principal = await to_thread.run_sync(_authenticate, engine_of(request), token)
             setattr(request.state, PRINCIPAL_KEY, principal)
-        if request.method in ("POST", "PUT", "PATCH") and json_depth(await request.body()) > MAX_JSON_DEPTH:
-            raise InvalidInput(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        if request.method in ("POST", "PUT", "PATCH"):
+            _check_body(await request.body())
     return admit
 
 
@@ -88,10 +88,24 @@ def json_depth(body: bytes) -> int:
 
 
 def _check_path_numbers(request: Request[Any, Any, Any]) -> None:
-    """A number in the path that no row can have is a missing resource (404), not a database error."""
+    """A number in the path that no row can have is a missing resource (404), not a database error; a NUL
+    character in the path or the query names nothing either (PostgreSQL cannot even compare it)."""
     for name, value in request.path_params.items():
         if isinstance(value, int) and not 0 <= value <= MAX_PATH_NUMBER:
             raise NotFound(f"no {name.replace('_', ' ')} {value}")
+        if isinstance(value, str) and "\x00" in value:
+            raise NotFound(f"no {name.replace('_', ' ')} with a NUL character")
+    if "\x00" in request.url.query or "%00" in request.url.query:
+        raise InvalidInput("a query parameter holds a NUL character")
+
+
+def _check_body(body: bytes) -> None:
+    """Refuse what no handler should see: JSON nested deeper than MAX_JSON_DEPTH, or a NUL character in any
+    string (JSON spells it \\u0000; no text column of PostgreSQL can hold it, and no field needs it)."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    if b"\\u0000" in body or b"\x00" in body:
+        raise InvalidInput("the JSON body holds a NUL character (\\u0000), which no field accepts")
 
 
 def _public(request: Request[Any, Any, Any], prefixes: Sequence[str]) -> bool:
