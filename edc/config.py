@@ -39,12 +39,21 @@ def project_root() -> Path:
 
 
 def login_max_failures() -> int:
-    """Consecutive failed logins that lock an account: EDC_LOGIN_MAX_FAILURES (default 5)."""
+    """Consecutive failed logins of one account (typed username) before its logins must wait:
+    EDC_LOGIN_MAX_FAILURES (default 5). The wait after that failure is 1 second, doubling with each
+    further failure up to `login_lockout_minutes`; the account's live sessions are never ended by it."""
     return _positive_int("EDC_LOGIN_MAX_FAILURES", 5)
 
 
+def login_address_max_failures() -> int:
+    """Failed logins from one client address, whatever the usernames, before logins from it must wait
+    (the same doubling wait): EDC_LOGIN_ADDRESS_MAX_FAILURES (default 20; a success does not reset it)."""
+    return _positive_int("EDC_LOGIN_ADDRESS_MAX_FAILURES", 20)
+
+
 def login_lockout_minutes() -> int:
-    """How long a locked account stays locked: EDC_LOGIN_LOCKOUT_MINUTES (default 15)."""
+    """The longest wait between failed logins, and the quiet time after a wait ends after which the
+    failures are forgotten: EDC_LOGIN_LOCKOUT_MINUTES (default 15)."""
     return _positive_int("EDC_LOGIN_LOCKOUT_MINUTES", 15)
 
 

@@ -16,7 +16,7 @@ def insert_core_rows(conn: Connection, study_id: str = "mini") -> dict[str, int 
     conn.execute(insert(Study).values(id=study_id, protocol_id="MINI-01", title="t", created_at=NOW))
     site_id = conn.execute(insert(Site).values(study_id=study_id, code="01", name="First")).inserted_primary_key
     user_id = conn.execute(insert(User).values(
-        username="inv", full_name="Investigator", password_hash="x", is_active=True, failed_logins=0,
+        username="inv", full_name="Investigator", password_hash="x", is_active=True,
         created_at=NOW)).inserted_primary_key
     assert site_id is not None and user_id is not None
     subject_id = conn.execute(insert(Subject).values(

@@ -56,7 +56,7 @@ def test_add_creates_a_user_who_can_log_in(url: str) -> None:
                                     "safety_reviewer")
     engine = make_engine(url)
     with engine.begin() as conn:
-        assert login(conn, username="mo", password=PASSWORD, now=datetime.now(UTC)).ok
+        assert login(conn, username="mo", password=PASSWORD, now=datetime.now(UTC), address="192.0.2.1").ok
         roles = conn.execute(select(RoleAssignment.role).where(RoleAssignment.user_id == 2)).scalars().all()
     engine.dispose()
     assert sorted(roles) == ["investigator", "monitor", "safety_reviewer"]
@@ -114,14 +114,15 @@ def test_list_shows_grants_and_state(url: str) -> None:
     add("cy", "investigator:mini:01")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(update(User).where(User.username == "cy")
-                     .values(locked_until=datetime.now(UTC) + timedelta(minutes=10)))
+        for _ in range(5):  # the fifth failure makes the next login wait 1 second
+            assert not login(conn, username="cy", password="wrong password", now=datetime.now(UTC) + timedelta(
+                minutes=10), address="192.0.2.1").ok
         conn.execute(update(User).where(User.username == "inv").values(is_active=False))
     engine.dispose()
     result = users("list")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "bob\tBob\tmonitor:mini\tactive"
-    assert lines[1].startswith("cy\tCy\tinvestigator:mini:01\tlocked until ")
+    assert lines[1].startswith("cy\tCy\tinvestigator:mini:01\tactive, logins throttled until ")
     assert lines[2] == "inv\tInvestigator\tno grants\tinactive"
     assert lines[3] == "3 user(s)"

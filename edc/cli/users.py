@@ -53,7 +53,7 @@ def users_add(username: str, full_name: str, grants: tuple[str, ...], email: str
 @users.command("list")
 @url_option
 def users_list(url: str | None) -> None:
-    """List every user: username, name, grants and whether active or locked."""
+    """List every user: username, name, grants, whether active and until when new logins wait after failures."""
     from edc.app.access.service import UserSummary, list_users
     from edc.db.engine import make_engine
 
@@ -71,8 +71,8 @@ def users_list(url: str | None) -> None:
     now = datetime.now(UTC)
     for user in found:
         status = "inactive" if not user.is_active else "active"
-        if user.locked_until is not None and user.locked_until > now:
-            status = f"locked until {user.locked_until:%Y-%m-%d %H:%M}Z"
+        if user.is_active and user.throttled_until is not None and user.throttled_until > now:
+            status = f"active, logins throttled until {user.throttled_until:%Y-%m-%d %H:%M:%S}Z"
         grants = ", ".join(str(g) for g in user.grants) or "no grants"
         click.echo(f"{user.username}\t{user.full_name}\t{grants}\t{status}")
     click.echo(f"{len(found)} user(s)")

@@ -8,7 +8,8 @@ from typing import Any
 from api_env import PASSWORD, STUDY, Api, records_path, screen, subject_path, vitals
 from sqlalchemy import select
 
-from edc.db.core import User
+from edc.app.access.throttle import account_key
+from edc.db.core import LoginThrottle
 from edc.db.trail import AuditEvent
 
 MEANING = "I approve the data as accurate"
@@ -62,7 +63,9 @@ def test_a_wrong_password_is_refused_and_counted(api: Api) -> None:
     assert signatures(api, number) == []
     with api.engine.connect() as conn:  # committed although the request was refused
         failures = conn.execute(select(AuditEvent.reason).where(AuditEvent.action == "auth.login_failed")).all()
-        counted = conn.execute(select(User.failed_logins).where(User.username == "inv01")).scalar_one()
+        kind, key = account_key("inv01")
+        counted = conn.execute(select(LoginThrottle.failures).where(LoginThrottle.kind == kind,
+                                                                    LoginThrottle.key == key)).scalar_one()
     assert [f.reason for f in failures] == ["wrong password"] and counted == 1
     refusals = api.call("monitor", "GET", f"/api/v1/studies/{STUDY}/audit",
                         params={"action": "record.sign_refused"}).json()["items"]

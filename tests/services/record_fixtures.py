@@ -38,7 +38,7 @@ def record_env(db_url: str, catalog: Catalog, study_id: str = "ic19") -> RecordE
         register_catalog(conn, catalog, NOW)
         site_id = conn.execute(select(Site.id).where(Site.study_id == study_id, Site.code == "01")).scalar_one()
         user = conn.execute(insert(User).values(
-            username="inv", full_name="Investigator", password_hash="x", is_active=True, failed_logins=0,
+            username="inv", full_name="Investigator", password_hash="x", is_active=True,
             created_at=NOW)).inserted_primary_key
         subject = conn.execute(insert(Subject).values(
             study_id=study_id, site_id=site_id, subject_number="01-001", status="screened",

@@ -40,7 +40,7 @@ def prepare(url: str, catalog: Catalog) -> int:
         with engine.begin() as conn:
             register_catalog(conn, catalog, NOW)
             key = conn.execute(insert(User).values(
-                username="coord", full_name="Coordinator", password_hash="x", is_active=True, failed_logins=0,
+                username="coord", full_name="Coordinator", password_hash="x", is_active=True,
                 created_at=NOW)).inserted_primary_key
             assert key is not None
             return int(key[0])

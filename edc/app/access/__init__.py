@@ -1,1 +1,1 @@
-"""Access: user accounts and grants, logins with lockout, bearer tokens, re-authentication for signatures."""
+"""Access: user accounts and grants, logins (throttled after failures), bearer tokens, signature re-authentication."""

@@ -1,4 +1,4 @@
-"""Access's timestamps: the caller's `now` as aware UTC, stored ones as aware UTC, and whether a lock-out holds."""
+"""Access's timestamps: the caller's `now` as aware UTC, stored ones as aware UTC."""
 
 from __future__ import annotations
 
@@ -15,8 +15,3 @@ def aware(now: datetime) -> datetime:
 def utc(moment: datetime) -> datetime:
     """A stored timestamp as aware UTC (SQLite returns naive ones, which are UTC)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def locked(locked_until: datetime | None, now: datetime) -> bool:
-    """Whether an account locked until `locked_until` is still locked at `now`."""
-    return locked_until is not None and utc(locked_until) > now

@@ -10,7 +10,8 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from edc.app.access.bodies import GrantOut, LoginRequest, MeOut, TokenOut
-from edc.app.access.service import login, revoke_token
+from edc.app.access.service import THROTTLED, login, revoke_token
+from edc.app.access.throttle import UNKNOWN_ADDRESS
 from edc.app.kernel.admission import bearer_token
 from edc.app.kernel.context import authenticated, transaction
 from edc.app.kernel.problems import problem
@@ -24,13 +25,23 @@ class AuthController(Controller):
     def create_token(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[Any]:
         """Exchange a username and password for a bearer token (expires; revocable).
 
-        A refused login is stored (failed-attempt counter, lock-out, audit event)
-        before the 401 is returned, and says nothing about whether the user exists.
+        A refused login is stored (failure counters, audit event) before the 401
+        is returned, and says nothing about whether the user exists. After
+        repeated failures of the account or from the client's address, logins
+        wait: 429 with `Retry-After` (seconds), the password unchecked. Failed
+        logins never end the account's live tokens.
         """
+        address = request.client.host if request.client is not None else UNKNOWN_ADDRESS
         with transaction(request, write=True) as conn:
-            outcome = login(conn, username=data.username, password=data.password, now=datetime.now(UTC))
+            outcome = login(conn, username=data.username, password=data.password, now=datetime.now(UTC),
+                            address=address)
+        if outcome.reason == THROTTLED:
+            return problem(429, "login-throttled", "Too many failed logins",
+                           "too many failed logins for this account or from this address; "
+                           "try again after the Retry-After delay",
+                           headers={"Retry-After": str(outcome.retry_after or 1)})
         if not outcome.ok or outcome.token is None or outcome.expires_at is None:
-            return problem(401, "login-refused", "Login refused", "wrong username or password, or account locked",
+            return problem(401, "login-refused", "Login refused", "wrong username or password, or account inactive",
                            headers={"WWW-Authenticate": 'Bearer realm="edc"'})
         return Response(TokenOut(token=outcome.token, expires_at=outcome.expires_at), status_code=HTTP_201_CREATED)
 

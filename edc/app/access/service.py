@@ -2,11 +2,15 @@
 
 - `create_user` validates and stores a user and their role grants;
 - `login` checks a password and gives a bearer token. A refusal is returned,
-  never raised, after the failed-attempt counter and the audit event are
-  written, so the caller commits them before answering 401. Consecutive
-  failures lock the account (`config.login_max_failures`,
-  `config.login_lockout_minutes`); the count starts again when the lock is
-  set, and a success resets it;
+  never raised, after the failure counters and the audit event are written,
+  so the caller commits them before answering 401. Failures throttle later
+  logins of the account and from the client address with a growing wait
+  (`edc.app.access.throttle`); a login during a wait is refused as
+  `THROTTLED` with its `retry_after`, its password unchecked. Failures never
+  end live tokens. An unknown username is audited without its text (it may be
+  a password typed in the wrong field);
+- `reauthenticate` checks a logged-in user's password again (signatures);
+  its wrong passwords count against the account's throttle;
 - `revoke_token` and `revoke_all` end tokens before they expire.
 
 Turning a token into the `Principal` with its grants is `edc.app.access.tokens`;
@@ -25,15 +29,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from edc import audit, config
-from edc.app.access import passwords, store, tokens
-from edc.app.access.clock import aware, locked, utc
+from edc.app.access import passwords, store, throttle, tokens
+from edc.app.access.clock import aware, utc
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
 from edc.app.kernel.permissions import ROLE_PERMISSIONS, SITE_ROLES, Grant
 
 #: Usernames: lower-case letters, digits, `.`, `_`, `-`, starting with a letter, 2 to 30 characters.
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,29}")
-#: Refusal reasons of `LoginOutcome`. Tell clients none of them apart: each would reveal that the user exists.
-BAD_CREDENTIALS, LOCKED, INACTIVE = "bad_credentials", "locked", "inactive"
+#: Refusal reasons of `LoginOutcome`. Tell clients BAD_CREDENTIALS and INACTIVE apart never: it would reveal
+#: that the user exists. THROTTLED (answered 429) reveals nothing: unknown usernames are throttled alike.
+BAD_CREDENTIALS, INACTIVE, THROTTLED = "bad_credentials", "inactive", "throttled"
 _AUDIT_ITEM_LENGTH = 30
 
 
@@ -54,6 +59,7 @@ class LoginOutcome:
     """A login's result: the user and token (its only appearance in plain text), or the refusal's reason.
 
     A refusal carries no user id: a wrong password and an unknown username give equal outcomes.
+    `retry_after` is the whole seconds a THROTTLED login must wait.
     """
 
     ok: bool
@@ -61,18 +67,20 @@ class LoginOutcome:
     token: str | None = None
     expires_at: datetime | None = None
     reason: str | None = None
+    retry_after: int | None = None
 
 
 @dataclass(frozen=True)
 class UserSummary:
-    """A user as listed: identity, grants, whether active and until when locked."""
+    """A user as listed: identity, grants, whether active and until when new logins must wait (None: no wait set;
+    it may have ended already)."""
 
     user_id: int
     username: str
     full_name: str
     email: str | None
     is_active: bool
-    locked_until: datetime | None
+    throttled_until: datetime | None
     grants: tuple[GrantSpec, ...]
 
 
@@ -144,67 +152,86 @@ def _resolve_grant(conn: Connection, spec: GrantSpec) -> Grant:
     return Grant(spec.role, spec.study_id, site_id)
 
 
-def login(conn: Connection, *, username: str, password: str, now: datetime) -> LoginOutcome:
+def login(conn: Connection, *, username: str, password: str, now: datetime, address: str) -> LoginOutcome:
     """Check the password and give a token, or refuse; see the module docstring. Never raises for bad credentials.
 
-    Every outcome writes (counter, token, audit event): call it in a write transaction (`edc.db.engine.WRITE`).
+    `address` is the client's (the request's client host). Every outcome but
+    THROTTLED writes (counters, token, audit event): call it in a write
+    transaction (`edc.db.engine.WRITE`).
     """
     now = aware(now)
+    address = _storable(address or throttle.UNKNOWN_ADDRESS)
+    keys = (throttle.account_key(username), throttle.address_key(address))
+    wait = throttle.wait_seconds(conn, keys, now)
+    if wait is not None:  # refused before the password is checked; not counted, so the wait is not extended
+        return LoginOutcome(ok=False, reason=THROTTLED, retry_after=wait)
     user = None
     if USERNAME_PATTERN.fullmatch(username):  # anything else names nobody (and may hold what no database stores)
         user = store.user_by_name(conn, username)
     if user is None:
         passwords.verify_dummy(password)  # as slow as a wrong password
-        _audit_auth(conn, "auth.login_failed", now, None, username, reason="unknown user")
+        _record_failure(conn, keys, now, None, None, "unknown user", address)
         return LoginOutcome(ok=False, reason=BAD_CREDENTIALS)
     verified = passwords.verify_password(user.password_hash, password)
     if not user.is_active:
-        _audit_auth(conn, "auth.login_failed", now, user.id, username, reason="account inactive")
+        _record_failure(conn, keys, now, user.id, username, "account inactive", address)
         return LoginOutcome(ok=False, reason=INACTIVE)
-    if locked(user.locked_until, now):
-        _audit_auth(conn, "auth.login_failed", now, user.id, username, reason="account locked",
-                    new_value=utc(user.locked_until))
-        return LoginOutcome(ok=False, reason=LOCKED)
     if not verified.ok:
-        _record_failure(conn, user.id, username, now)
+        _record_failure(conn, keys, now, user.id, username, "wrong password", address)
         return LoginOutcome(ok=False, reason=BAD_CREDENTIALS)
+    throttle.forget(conn, keys[0])
     return _succeed(conn, user.id, username, verified.new_hash, now)
 
 
 def reauthenticate(conn: Connection, *, user_id: int, password: str, now: datetime) -> bool:
     """Check the password of a logged-in user again (electronic signature); a wrong one counts as a failed login.
 
-    Writes like `login` (failure count, lock-out, audit event): the caller must commit even when it refuses.
+    Refused unchecked while the account's logins must wait. Writes like `login`
+    (failure count, audit event): the caller must commit even when it refuses.
     """
     now = aware(now)
     user = store.user_by_id(conn, user_id)
+    key = throttle.account_key(user.username)
+    if not user.is_active:
+        _audit_auth(conn, "auth.reauth_failed", now, user.id, user.username, reason="account inactive")
+        return False
+    wait = throttle.wait_seconds(conn, (key,), now)
+    if wait is not None:
+        _audit_auth(conn, "auth.reauth_failed", now, user.id, user.username, reason="logins throttled",
+                    new_value={"retry_after": wait})
+        return False
     verified = passwords.verify_password(user.password_hash, password)
-    if not user.is_active or locked(user.locked_until, now):
-        _audit_auth(conn, "auth.reauth_failed", now, user.id, user.username, reason="account inactive or locked")
-        return False
     if not verified.ok:
-        _record_failure(conn, user.id, user.username, now)
+        _record_failure(conn, (key,), now, user.id, user.username, "wrong password", None)
         return False
-    store.reset_failures(conn, user_id)
+    throttle.forget(conn, key)
     return True
 
 
-def _record_failure(conn: Connection, user_id: int, username: str, now: datetime) -> None:
-    """Count the failure (atomically) and lock the account when the count reaches the limit."""
-    failures = store.count_failure(conn, user_id)
-    _audit_auth(conn, "auth.login_failed", now, user_id, username, reason="wrong password", new_value=failures)
-    limit = config.login_max_failures()
-    if failures < limit:
-        return
-    until = now + timedelta(minutes=config.login_lockout_minutes())
-    store.lock_out(conn, user_id, until)
-    _audit_auth(conn, "auth.lockout", now, user_id, username, reason=f"{failures} consecutive failed logins",
-                new_value=until)
+def _record_failure(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime, user_id: int | None,
+                    username: str | None, reason: str, address: str | None) -> None:
+    """Count the failure on each throttle key (account first, then address: one lock order) and audit it.
+
+    `username` is None for an unknown user: the typed text is never stored.
+    """
+    counted = [throttle.count_failure(conn, key, now) for key in keys]
+    where = {} if address is None else {"address": address}
+    _audit_auth(conn, "auth.login_failed", now, user_id, username, reason=reason,
+                new_value={**where, "failures": counted[0].failures})
+    for count in counted:
+        if count.blocked_until is None:
+            continue
+        subject = "this account" if count.kind == throttle.ACCOUNT else "this address"
+        _audit_auth(conn, "auth.throttle", now, user_id, username if count.kind == throttle.ACCOUNT else None,
+                    reason=f"{count.failures} failed logins of {subject}",
+                    new_value={"kind": count.kind, **where, "failures": count.failures,
+                               "until": count.blocked_until})
 
 
 def _succeed(conn: Connection, user_id: int, username: str, new_hash: str | None, now: datetime) -> LoginOutcome:
-    """Reset the failure count, store a rehash if one is due, issue and audit the token."""
-    store.record_success(conn, user_id, new_hash)
+    """Store a rehash if one is due, issue and audit the token."""
+    if new_hash is not None:
+        store.store_rehash(conn, user_id, new_hash)
     token = tokens.new_token()
     expires_at = now + timedelta(minutes=config.token_ttl_minutes())
     token_id = store.insert_token(conn, user_id=user_id, token_sha256=tokens.digest(token), now=now,
@@ -228,13 +255,18 @@ def revoke_all(conn: Connection, user_id: int, now: datetime, by: int | None) ->
 
 
 def list_users(conn: Connection) -> list[UserSummary]:
-    """Every user by username, with grants as written (role:study:site code)."""
+    """Every user by username, with grants as written (role:study:site code) and their account's wait."""
     grants: dict[int, list[GrantSpec]] = {}
     for row in store.all_grants(conn):
         grants.setdefault(int(row.user_id), []).append(GrantSpec(row.role, row.study_id, row.code))
-    return [UserSummary(u.id, u.username, u.full_name, u.email, u.is_active,
-                        None if u.locked_until is None else utc(u.locked_until), tuple(grants.get(u.id, ())))
-            for u in store.users(conn)]
+    waits = store.blocked_until(conn, throttle.ACCOUNT)
+
+    def until(username: str) -> datetime | None:
+        found = waits.get(throttle.account_key(username)[1])
+        return None if found is None else utc(found)
+
+    return [UserSummary(u.id, u.username, u.full_name, u.email, u.is_active, until(u.username),
+                        tuple(grants.get(u.id, ()))) for u in store.users(conn)]
 
 
 def _audit_auth(conn: Connection, action: str, now: datetime, user_id: int | None, username: str | None, *,

@@ -1,19 +1,22 @@
-"""Storage of access: users, their role grants, failed-login counters and lock-outs, bearer tokens (as SHA-256).
+"""Storage of access: users, their role grants, login throttles (failed logins), bearer tokens (as SHA-256).
 
 Every function works inside the caller's transaction and never commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from edc.app.kernel.errors import Conflict
 from edc.app.kernel.permissions import Grant
-from edc.db.core import ApiToken, RoleAssignment, Site, Study, User
+from edc.db.core import ApiToken, LoginThrottle, RoleAssignment, Site, Study, User
 
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -41,8 +44,7 @@ def insert_user(conn: Connection, **values: Any) -> int:
     now = values.pop("now")
     try:
         with conn.begin_nested():
-            key = conn.execute(insert(User).values(**values, is_active=True, failed_logins=0,
-                                                   created_at=now)).inserted_primary_key
+            key = conn.execute(insert(User).values(**values, is_active=True, created_at=now)).inserted_primary_key
     except IntegrityError:
         raise Conflict(f"username '{values['username']}' is taken") from None
     assert key is not None
@@ -87,30 +89,55 @@ def all_grants(conn: Connection) -> list[AnyRow]:
                              .outerjoin(Site, Site.id == RoleAssignment.site_id).order_by(RoleAssignment.id)).all())
 
 
-# --- failed logins ------------------------------------------------------------------------------
+# --- login throttles ----------------------------------------------------------------------------
 
-def count_failure(conn: Connection, user_id: int) -> int:
-    """Add one failed login to the user's count (atomically) and return the count."""
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1))
-    return int(conn.execute(select(User.failed_logins).where(User.id == user_id)).scalar_one())
-
-
-def lock_out(conn: Connection, user_id: int, until: datetime) -> None:
-    """Lock the account until `until`; the failure count starts again."""
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until))
+def throttles(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[AnyRow]:
+    """The stored throttle rows (kind, key, failures, last_failure, blocked_until) of `keys`, unlocked."""
+    if not keys:
+        return []
+    return list(conn.execute(select(LoginThrottle).where(
+        or_(*((LoginThrottle.kind == kind) & (LoginThrottle.key == key) for kind, key in keys)))).all())
 
 
-def reset_failures(conn: Connection, user_id: int) -> None:
-    """Set the failure count back to 0."""
-    conn.execute(update(User).where(User.id == user_id).values(failed_logins=0))
+def lock_throttle(conn: Connection, kind: str, key: str, now: datetime) -> AnyRow:
+    """The throttle row of (kind, key), created when missing, locked until the transaction ends.
+
+    Created with `ON CONFLICT DO NOTHING` (a concurrent creation waits on the
+    key, then finds the row), then read `FOR UPDATE` on PostgreSQL (READ
+    COMMITTED: the latest committed count); SQLite's writers are serialised
+    already (a login is a write transaction, BEGIN IMMEDIATE).
+    """
+    insert_ = pg_insert(LoginThrottle) if conn.dialect.name == "postgresql" else sqlite_insert(LoginThrottle)
+    conn.execute(insert_.values(kind=kind, key=key, failures=0, last_failure=now, blocked_until=None)
+                 .on_conflict_do_nothing(index_elements=["kind", "key"]))
+    query = select(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    return conn.execute(query).one()
 
 
-def record_success(conn: Connection, user_id: int, new_hash: str | None) -> None:
-    """After a login: reset the failure count and lock, and store the rehash when one is due."""
-    reset: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-    if new_hash is not None:
-        reset["password_hash"] = new_hash
-    conn.execute(update(User).where(User.id == user_id).values(**reset))
+def set_throttle(conn: Connection, kind: str, key: str, *, failures: int, last_failure: datetime,
+                 blocked_until: datetime | None) -> None:
+    """Store a throttle row's new count, last failure and wait (the row is locked by `lock_throttle`)."""
+    conn.execute(update(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
+                 .values(failures=failures, last_failure=last_failure, blocked_until=blocked_until))
+
+
+def clear_throttle(conn: Connection, kind: str, key: str) -> None:
+    """Forget the failures of (kind, key): its row is deleted."""
+    conn.execute(delete(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
+
+
+def blocked_until(conn: Connection, kind: str) -> dict[str, datetime]:
+    """key -> blocked_until of every throttle row of `kind` that has a wait set (it may have ended)."""
+    rows = conn.execute(select(LoginThrottle.key, LoginThrottle.blocked_until)
+                        .where(LoginThrottle.kind == kind, LoginThrottle.blocked_until.is_not(None)))
+    return {str(r.key): r.blocked_until for r in rows}
+
+
+def store_rehash(conn: Connection, user_id: int, new_hash: str) -> None:
+    """Store the password's new hash (its cost was outdated)."""
+    conn.execute(update(User).where(User.id == user_id).values(password_hash=new_hash))
 
 
 # --- tokens -------------------------------------------------------------------------------------
@@ -124,10 +151,9 @@ def insert_token(conn: Connection, *, user_id: int, token_sha256: str, now: date
 
 
 def token_holder(conn: Connection, token_sha256: str) -> AnyRow | None:
-    """The token's expiry and revocation with its user (id, username, full_name, is_active, locked_until)."""
+    """The token's expiry and revocation with its user (id, username, full_name, is_active)."""
     return conn.execute(
-        select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.username, User.full_name, User.is_active,
-               User.locked_until)
+        select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.username, User.full_name, User.is_active)
         .join(User, User.id == ApiToken.user_id).where(ApiToken.token_sha256 == token_sha256)).one_or_none()
 
 

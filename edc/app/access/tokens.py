@@ -1,8 +1,9 @@
 """Bearer tokens: issuing one (only its SHA-256 is stored) and authenticating a request's token to a `Principal`.
 
 Tokens are `secrets.token_urlsafe(32)`. A token authenticates while it is
-neither expired nor revoked and its user is active and not locked out; the
-principal carries the user's well-formed grants.
+neither expired nor revoked and its user is active; failed logins never end
+it (they throttle new logins, `edc.app.access.throttle`). The principal
+carries the user's well-formed grants.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from edc.app.access import store
-from edc.app.access.clock import aware, locked, utc
+from edc.app.access.clock import aware, utc
 from edc.app.kernel.errors import Unauthenticated
 from edc.app.kernel.permissions import SITE_ROLES, Grant, Principal
 
@@ -30,13 +31,13 @@ def digest(token: str) -> str:
 
 
 def authenticate(conn: Connection, token: str, now: datetime) -> Principal:
-    """The principal of a valid token; `Unauthenticated` for an unknown, expired or revoked one or a barred user."""
+    """The principal of a valid token; `Unauthenticated` for an unknown, expired or revoked one or an inactive user."""
     now = aware(now)
     row = store.token_holder(conn, digest(token))
     if row is None or row.revoked_at is not None or utc(row.expires_at) <= now:
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
-    if not row.is_active or locked(row.locked_until, now):
-        raise Unauthenticated("the account is inactive or locked")
+    if not row.is_active:
+        raise Unauthenticated("the account is inactive")
     return Principal(user_id=int(row.id), username=row.username, full_name=row.full_name,
                      grants=_grants(conn, int(row.id)))
 
