@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -76,4 +77,5 @@ def test_a_refused_export_lists_every_failure(url: str, tmp_path: Path, monkeypa
 
 
 def test_the_format_choices_are_the_exports() -> None:
-    assert cli_export._EXPORT_FORMATS == FORMATS
+    option = next(p for p in cli_export.export_sdtm.params if p.name == "formats")
+    assert isinstance(option.type, click.Choice) and tuple(option.type.choices) == FORMATS
