@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 
 from edc.app.access.service import GrantSpec, create_user
 from edc.db.engine import make_engine, normalise_url
+from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
 
 SEED = 20260302
@@ -51,9 +52,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 USERS = {"inv01": ("investigator", "01"), "dm01": ("data_manager", "01")}
 #: Left out: logging out would end the token every other request uses.
 LEFT_OUT = {("DELETE", "/api/v1/auth/token")}
-#: Path parameters fixed to the stored data (subject 01-001 of the study, its screening visit); the others
+#: Path parameters fixed to the stored data (the study's subject, its screening visit); the others
 #: (query, lock and job ids, record numbers) are generated.
-PATH_VALUES = {"study_id": STUDY, "subject_number": "01-001", "visit_code": "SCR", "occurrence": 1}
+PATH_VALUES: dict[str, object] = {"study_id": STUDY, "visit_code": "SCR", "occurrence": 1}
 #: backend -> the studies whose per-form record paths it fuzzes
 FORMS_ON = {"sqlite": ("relmacel", "rd0604"), "postgresql": ("cnct19", "ic19")}
 
@@ -67,8 +68,13 @@ class Run:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(backend, base URL) of a live server over a prepared database with the two users and a subject."""
+def server(request: pytest.FixtureRequest, catalog: Catalog,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(backend, base URL) of a live server over a prepared database with the two users.
+
+    The investigator holds site 01 of every study (so the per-form paths of each are fuzzed past the
+    permission check); the data manager site 01 of `relmacel`.
+    """
     tmp = tmp_path_factory.mktemp("fuzz")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDC_ARGON2_PROFILE", "test")
@@ -78,8 +84,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             engine = make_engine(db_url)
             with engine.begin() as conn:
                 for username, (role, site) in USERS.items():
+                    studies = list(catalog.studies) if role == "investigator" else [STUDY]
                     create_user(conn, username=username, full_name=username, password=PASSWORD,
-                                grants=[GrantSpec(role, STUDY, site)], now=datetime.now(UTC))
+                                grants=[GrantSpec(role, study, site) for study in studies], now=datetime.now(UTC))
             engine.dispose()
             with edc_serve(url=db_url, cwd=tmp) as base:
                 yield request.param, base
@@ -106,15 +113,19 @@ def _token(base: str, username: str) -> str:
     return str(response.json()["token"])
 
 
-def _seed_data(base: str, token: str) -> None:
-    """Subject 01-001 with a vital-signs record, so generated requests also meet stored data."""
-    auth = {"Authorization": f"Bearer {token}"}
-    screened = requests.post(f"{base}/api/v1/studies/{STUDY}/subjects", headers=auth, timeout=30,
-                             json={"site": "01", "cohort": "SLE", "screened_on": "2026-03-02"})
-    assert screened.status_code == 201, screened.text
-    created = requests.post(base + records_path("01-001", "SCR", "vital_signs"), headers=auth, json=vitals(),
+def _seed_data(base: str, token: str, catalog: Catalog) -> dict[str, str]:
+    """A subject at site 01 of every study (`relmacel`'s with a vital-signs record), so generated requests
+    also meet stored data; study -> its subject number."""
+    auth, numbers = {"Authorization": f"Bearer {token}"}, {}
+    for study in catalog.studies.values():
+        screened = requests.post(f"{base}/api/v1/studies/{study.id}/subjects", headers=auth, timeout=30,
+                                 json={"site": "01", "cohort": study.spec.cohorts[0].id, "screened_on": "2026-03-02"})
+        assert screened.status_code == 201, screened.text
+        numbers[study.id] = str(screened.json()["subject_number"])
+    created = requests.post(base + records_path(numbers[STUDY], "SCR", "vital_signs"), headers=auth, json=vitals(),
                             timeout=30)
     assert created.status_code == 201, created.text
+    return numbers
 
 
 def _wanted(backend: str, method: str, path: str) -> bool:
@@ -124,10 +135,10 @@ def _wanted(backend: str, method: str, path: str) -> bool:
     return form_of is None or form_of.group(1) in FORMS_ON[backend]
 
 
-def test_generated_requests_get_no_5xx_and_documented_answers(server: tuple[str, str]) -> None:
+def test_generated_requests_get_no_5xx_and_documented_answers(server: tuple[str, str], catalog: Catalog) -> None:
     backend, base = server
     tokens = {username: _token(base, username) for username in USERS}
-    _seed_data(base, tokens["inv01"])
+    subjects = _seed_data(base, tokens["inv01"], catalog)
     schema = schemathesis.openapi.from_url(f"{base}/schema/openapi.json")
     run, started = Run(), time.monotonic()
     session = requests.Session()
@@ -138,7 +149,8 @@ def test_generated_requests_get_no_5xx_and_documented_answers(server: tuple[str,
         users = ["inv01", "dm01"] if as_dm else ["inv01"]
         for username in users:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _fuzz(operation, mode, base, session, {"Authorization": f"Bearer {tokens[username]}"}, run)
+                _fuzz(operation, mode, base, session, {"Authorization": f"Bearer {tokens[username]}"}, run,
+                      subjects)
     seconds = time.monotonic() - started
     print(f"\nschemathesis on {backend}: {len(operations)} operations, {run.requests} requests, "
           f"{run.server_errors} answered 5xx, {len(run.failures)} failing checks, {seconds:.0f} s; "
@@ -150,8 +162,10 @@ def test_generated_requests_get_no_5xx_and_documented_answers(server: tuple[str,
 
 
 def _fuzz(operation: Any, mode: GenerationMode, base: str, session: requests.Session, auth: dict[str, str],
-          run: Run) -> None:
-    fixed = {name: value for name, value in PATH_VALUES.items() if "{" + name + "}" in operation.path}
+          run: Run, subjects: dict[str, str]) -> None:
+    study = re.match(r"/api/v1/studies/(\w+)/", operation.path)
+    values = {**PATH_VALUES, "subject_number": subjects.get(study.group(1) if study else STUDY, subjects[STUDY])}
+    fixed = {name: value for name, value in values.items() if "{" + name + "}" in operation.path}
     if mode is GenerationMode.NEGATIVE:
         fixed = {"study_id": STUDY} if "{study_id}" in operation.path else {}
     try:
