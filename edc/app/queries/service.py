@@ -187,6 +187,9 @@ def read_query(conn: Connection, *, study: StudyDefinition, query_id: int, actor
         raise NotFound(f"study '{study.id}' has no query {query_id}")
     return _view(row, _messages(conn, query_id))
 
+#: The oldest age a query listing filters on: a hundred years (a larger one is no date at all).
+MAX_AGE_DAYS = 36_500
+
 
 def list_queries(conn: Connection, *, study: StudyDefinition, actor: Actor, now: datetime,
                  site_code: str | None = None, subject_number: str | None = None, status: str | None = None,
@@ -194,6 +197,8 @@ def list_queries(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     """The queries the actor sees, oldest first, filtered by site, subject, status and age in days."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+    if min_age_days is not None and not 0 <= min_age_days <= MAX_AGE_DAYS:  # a larger one overflows the date
+        raise InvalidInput(f"min_age_days must be between 0 and {MAX_AGE_DAYS}")
     opened_before = None if min_age_days is None else now - timedelta(days=min_age_days)
     rows = store.query_rows(conn, store.QueryFilter(
         study.id, actor.site_ids, site_code, subject_number, status, opened_before, lookups.decode_cursor(cursor),
