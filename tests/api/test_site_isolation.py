@@ -56,14 +56,6 @@ EXPORT_KEY = "site-isolation-export-01"
 #: Listings that, read by a study-wide grant, must name the other site's subject (the positive control).
 NAMING_SUBJECTS = ("/subjects", "/queries", "/sdv/progress", "/status", "/audit", "/audit/csv")
 
-#: Leaks known and still open (another worker fixes them): (method, path template) -> why.
-KNOWN_OPEN = {
-    ("get", "/api/v1/studies/{study_id}/locks"): "locks: a site-restricted data manager lists other sites' locks",
-    ("post", "/api/v1/studies/{study_id}/locks"): "locks: a site-restricted grant places a study-wide lock",
-    ("post", "/api/v1/studies/{study_id}/locks/{lock_id}/release"): "locks: releasing another site's lock",
-}
-
-
 @dataclass(frozen=True)
 class Operation:
     method: str
@@ -307,20 +299,8 @@ def test_the_matrix_covers_the_document(world: World) -> None:
 
 @pytest.mark.parametrize("username", list(GRANTS))
 def test_no_operation_leaks_another_sites_data(world: World, username: str) -> None:
-    violations = {op.key: found for op in world.operations
-                  if op.key not in KNOWN_OPEN and (found := cell(world, username, op))}
+    violations = {op.key: found for op in world.operations if (found := cell(world, username, op))}
     assert not violations, json.dumps({f"{m} {p}": v for (m, p), v in violations.items()}, indent=1)
-
-
-@pytest.mark.parametrize("key", [pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=f"known open: {why}"),
-                                               id=name)
-                                  for name, (key, why) in zip(("list", "place", "release"), KNOWN_OPEN.items(),
-                                                              strict=True)])
-def test_known_open_lock_leaks(world: World, key: tuple[str, str]) -> None:
-    op = next(op for op in world.operations if op.key == key)
-    violations = [found for username in GRANTS if (found := cell(world, username, op))]
-    print(f"\n{key}: {violations}")
-    assert not violations, violations
 
 
 def test_a_site_data_managers_export_has_none_of_the_other_sites_subjects(world: World) -> None:
