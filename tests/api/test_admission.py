@@ -77,3 +77,12 @@ def test_a_nul_character_anywhere_is_refused_before_the_database_sees_it(api: Ap
     assert api.call("inv01", "GET", subject_path("01-0%0001")).status_code == 404
     listed = api.call("monitor", "GET", "/api/v1/studies/relmacel/queries", params={"subject": "01\x00"})
     assert listed.status_code == 422, listed.text
+
+
+@pytest.mark.parametrize("params", [{"record_id": str(10**20)}, {"min_age_days": "-" + "9" * 30},
+                                    {"limit": "1" + "0" * 40}])
+def test_a_query_number_beyond_64_bits_is_refused_not_overflowed(api: Api, params: dict[str, str]) -> None:
+    path = "/api/v1/studies/relmacel/audit" if "record_id" in params else "/api/v1/studies/relmacel/queries"
+    answer = api.call("monitor", "GET", path, params=params)
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")

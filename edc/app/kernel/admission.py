@@ -27,6 +27,8 @@ from edc.app.kernel.permissions import Principal
 
 MAX_JSON_DEPTH = 32
 """Form payloads nest two levels (a multichoice list in an object); no request body needs more than a few."""
+MAX_QUERY_DIGITS = 18
+"""A query number longer than this overflows a 64-bit column (and SQLite's integers): it cannot name anything."""
 MAX_PATH_NUMBER = 2**31 - 1
 """No id, seq or occurrence in a path exceeds a 32-bit integer column; a larger one names nothing."""
 PRINCIPAL_KEY = "edc_principal"
@@ -97,6 +99,10 @@ def _check_path_numbers(request: Request[Any, Any, Any]) -> None:
             raise NotFound(f"no {name.replace('_', ' ')} with a NUL character")
     if "\x00" in request.url.query or "%00" in request.url.query:
         raise InvalidInput("a query parameter holds a NUL character")
+    for name, value in request.query_params.items():
+        digits = value.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) > MAX_QUERY_DIGITS:
+            raise InvalidInput(f"query parameter '{name}' is a number no id, count or limit can be")
 
 
 def _check_body(body: bytes) -> None:
