@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 from sqlalchemy import URL, create_engine, text
+from sqlalchemy.engine import make_url
+
+from edc.db.engine import normalise_url
 
 POSTGRES_URL = os.environ.get("EDC_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("EDC_REQUIRE_POSTGRES") == "1"
@@ -22,3 +28,19 @@ def admin_execute(admin_url: str | URL, *statements: str) -> None:
                 conn.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def scratch_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of an empty database of `backend`, removed afterwards: a SQLite file in `directory`, or a new
+    PostgreSQL database (for fixtures of any scope: iterate it, and the database goes when the loop ends)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'edc.sqlite'}"
+        return
+    assert POSTGRES_URL is not None
+    admin_url = make_url(normalise_url(POSTGRES_URL))
+    name = f"edc_test_{uuid.uuid4().hex[:12]}"
+    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,17 +9,15 @@ missing server is an error, never a skip.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES, admin_execute
+from backends import BACKENDS, POSTGRES_URL, REQUIRE_POSTGRES, scratch_database
 from migrated import drop_templates
 from sqlalchemy.engine import make_url
 
 from edc.config import project_root
-from edc.db.engine import normalise_url
 from edc.definitions.catalog import Catalog
 from edc.definitions.loader import load_catalog
 
@@ -52,16 +50,4 @@ def catalog(forms_root: Path) -> Catalog:
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each backend, created for this test and removed after it."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'edc.sqlite'}"
-        return
-    yield from _postgres_database()
-
-
-def _postgres_database() -> Iterator[str]:
-    assert POSTGRES_URL is not None
-    admin_url = make_url(normalise_url(POSTGRES_URL))
-    name = f"edc_test_{uuid.uuid4().hex[:12]}"
-    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from scratch_database(request.param, tmp_path)

@@ -15,21 +15,19 @@ document is fuzzed on at least one backend, and each backend stays near a minute
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
 from api_env import PASSWORD, STUDY, records_path, vitals
-from backends import BACKENDS, POSTGRES_URL, admin_execute
+from backends import BACKENDS, scratch_database
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -39,10 +37,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from server_process import edc_serve
-from sqlalchemy.engine import make_url
 
 from edc.app.access.service import GrantSpec, create_user
-from edc.db.engine import make_engine, normalise_url
+from edc.db.engine import make_engine
 from edc.definitions.catalog import Catalog
 from edc.serve import prepare_database
 
@@ -79,7 +76,7 @@ def server(request: pytest.FixtureRequest, catalog: Catalog,
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDC_ARGON2_PROFILE", "test")
         patch.setenv("EDC_EXPORT_DIR", str(tmp / "exports"))
-        for db_url in _database(request.param, tmp):
+        for db_url in scratch_database(request.param, tmp):
             prepare_database(db_url)
             engine = make_engine(db_url)
             with engine.begin() as conn:
@@ -90,20 +87,6 @@ def server(request: pytest.FixtureRequest, catalog: Catalog,
             engine.dispose()
             with edc_serve(url=db_url, cwd=tmp) as base:
                 yield request.param, base
-
-
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'edc.sqlite'}"
-        return
-    assert POSTGRES_URL is not None
-    admin_url = make_url(normalise_url(POSTGRES_URL))
-    name = f"edc_fuzz_{os.getpid()}_{int(time.time())}"
-    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _token(base: str, username: str) -> str:

@@ -23,22 +23,18 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from api_env import PASSWORD, STUDY, Api, records_path, start_api, vitals
-from backends import BACKENDS, POSTGRES_URL, admin_execute
+from backends import BACKENDS, scratch_database
 from screened import payload
 from screening_data import screening
-from sqlalchemy.engine import make_url
 
 from edc.app.access.service import GrantSpec, create_user
-from edc.db.engine import normalise_url
 from edc.definitions.catalog import Catalog
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -90,20 +86,6 @@ def operations_of(document: dict[str, Any]) -> list[Operation]:
     return found
 
 
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'edc.sqlite'}"
-        return
-    assert POSTGRES_URL is not None
-    admin_url = make_url(normalise_url(POSTGRES_URL))
-    name = f"edc_test_{uuid.uuid4().hex[:12]}"
-    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def ok(response: Any, status: int = 201) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
@@ -116,7 +98,7 @@ def world(request: pytest.FixtureRequest, catalog: Catalog,
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDC_ARGON2_PROFILE", "test")
         patch.setenv("EDC_EXPORT_DIR", str(tmp / "exports"))
-        for db_url in _database(request.param, tmp):
+        for db_url in scratch_database(request.param, tmp):
             for api in start_api(db_url, catalog):
                 yield _populate(api)
 
