@@ -1,4 +1,4 @@
-"""Access's timestamps: the caller's `now` as aware UTC, stored ones as aware UTC."""
+"""Access's timestamps: the caller's `now` as aware UTC (stored ones go through `kernel.clock.stored_utc`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,3 @@ def aware(now: datetime) -> datetime:
         raise ValueError("now must be timezone-aware (UTC)")
     return now.astimezone(UTC)
 
-
-def utc(moment: datetime) -> datetime:
-    """A stored timestamp as aware UTC (SQLite returns naive ones, which are UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -30,7 +30,8 @@ from sqlalchemy import Connection
 
 from edc import audit, config
 from edc.app.access import passwords, store, throttle, tokens
-from edc.app.access.clock import aware, utc
+from edc.app.access.clock import aware
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, Unauthenticated
 from edc.app.kernel.permissions import ROLE_PERMISSIONS, SITE_ROLES, Grant
 
@@ -263,7 +264,7 @@ def list_users(conn: Connection) -> list[UserSummary]:
 
     def until(username: str) -> datetime | None:
         found = waits.get(throttle.account_key(username)[1])
-        return None if found is None else utc(found)
+        return None if found is None else stored_utc(found)
 
     return [UserSummary(u.id, u.username, u.full_name, u.email, u.is_active, until(u.username),
                         tuple(grants.get(u.id, ()))) for u in store.users(conn)]

@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 
 from edc import config
 from edc.app.access import store
-from edc.app.access.clock import utc
+from edc.app.kernel.clock import stored_utc
 
 ACCOUNT, ADDRESS = "account", "address"
 #: The address recorded when the request's client is not known.
@@ -62,7 +62,7 @@ def address_key(address: str) -> tuple[str, str]:
 
 def wait_seconds(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime) -> int | None:
     """Whole seconds until every wait of `keys` has ended (at least 1), None when none is running at `now`."""
-    ends = [utc(row.blocked_until) for row in store.throttles(conn, keys) if row.blocked_until is not None]
+    ends = [stored_utc(row.blocked_until) for row in store.throttles(conn, keys) if row.blocked_until is not None]
     latest = max((end for end in ends if end > now), default=None)
     if latest is None:
         return None
@@ -99,5 +99,5 @@ def _threshold(kind: str) -> int:
 
 def _forgotten(last_failure: datetime, blocked_until: datetime | None, now: datetime) -> bool:
     """Whether the counter has been quiet long enough (the longest wait, after its own wait ended)."""
-    quiet_since = utc(blocked_until if blocked_until is not None else last_failure)
+    quiet_since = stored_utc(blocked_until if blocked_until is not None else last_failure)
     return now - quiet_since >= timedelta(minutes=config.login_lockout_minutes())

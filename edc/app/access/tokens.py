@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from edc.app.access import store
-from edc.app.access.clock import aware, utc
+from edc.app.access.clock import aware
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Unauthenticated
 from edc.app.kernel.permissions import SITE_ROLES, Grant, Principal
 
@@ -34,7 +35,7 @@ def authenticate(conn: Connection, token: str, now: datetime) -> Principal:
     """The principal of a valid token; `Unauthenticated` for an unknown, expired or revoked one or an inactive user."""
     now = aware(now)
     row = store.token_holder(conn, digest(token))
-    if row is None or row.revoked_at is not None or utc(row.expires_at) <= now:
+    if row is None or row.revoked_at is not None or stored_utc(row.expires_at) <= now:
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
     if not row.is_active:
         raise Unauthenticated("the account is inactive")

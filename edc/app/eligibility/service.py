@@ -29,6 +29,7 @@ from edc.app.eligibility import store
 from edc.app.escalation.service import assign_dose_level
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, NotEligible, ReasonRequired
 from edc.app.kernel.lookups import SubjectRow
 from edc.app.locks import service as locks
@@ -155,7 +156,7 @@ def _latest_decision(conn: Connection, subject_id: int) -> Decision | None:
     row = store.latest_decision(conn, subject_id)
     if row is None:
         return None
-    decided_at = records.stored_utc(row.decided_at)
+    decided_at = stored_utc(row.decided_at)
     return Decision(row.decision, row.computed_status, row.reason, row.username, decided_at)
 
 

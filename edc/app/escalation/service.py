@@ -28,9 +28,9 @@ from edc import audit
 from edc.app.escalation import store
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound
 from edc.app.locks import service as locks
-from edc.app.records.store import stored_utc
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltVerdict

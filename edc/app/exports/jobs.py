@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from edc.app.kernel.actor import Actor
-from edc.app.records.store import stored_utc
+from edc.app.kernel.clock import stored_utc
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 UNFINISHED = (QUEUED, RUNNING)

@@ -24,9 +24,9 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, Locked, NotFound, NotPermitted, ReasonRequired
 from edc.app.locks import store
-from edc.app.records.store import stored_utc
 from edc.definitions.catalog import StudyDefinition
 
 FROZEN, LOCKED = "frozen", "locked"

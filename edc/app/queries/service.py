@@ -29,11 +29,11 @@ from sqlalchemy import Connection, Row
 from edc import audit
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, ReasonRequired
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.queries import store
-from edc.app.records.store import stored_utc
 from edc.definitions.catalog import StudyDefinition
 from edc.domain.findings import Finding
 

@@ -119,11 +119,6 @@ def read_entered(conn: Connection, table: Table, record_ids: Sequence[int]) -> d
                                if name != "record_id" and value is not None} for row in rows}
 
 
-def stored_utc(moment: datetime) -> datetime:
-    """A stored timestamp as UTC-aware: SQLite returns naive datetimes, and every stored one is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def aware(value: object) -> object:
     """SQLite returns naive datetimes; stored ones are UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:

@@ -28,6 +28,7 @@ from edc import audit
 from edc.app.access.service import reauthenticate
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import InvalidInput, ReasonRequired
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
@@ -170,8 +171,8 @@ def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int 
         intact = content_sha256(conn, study, covered) == row.content_sha256
         views.append(SignatureView(
             int(row.id), row.scope, row.visit_code, row.occurrence, row.form_id, row.seq, row.username,
-            row.full_name, row.meaning, records.stored_utc(row.signed_at), row.content_sha256,
+            row.full_name, row.meaning, stored_utc(row.signed_at), row.content_sha256,
             row.invalidated_at is None and intact,
-            None if row.invalidated_at is None else records.stored_utc(row.invalidated_at), row.invalidated_reason))
+            None if row.invalidated_at is None else stored_utc(row.invalidated_at), row.invalidated_reason))
     return views
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import stored_utc
 from edc.app.queries.service import ANSWERED, OPEN
 from edc.app.records import store as records_store
 from edc.app.sdv import service as sdv
@@ -131,7 +132,7 @@ def _queries(conn: Connection, study_id: str, rows: dict[int, SiteStatus], now: 
         if query.status == ANSWERED:
             row.answered_queries += 1
             continue
-        age = (now - records_store.stored_utc(query.opened_at)).days
+        age = (now - stored_utc(query.opened_at)).days
         label = next(label for limit, label in AGE_BUCKETS if limit is None or age <= limit)
         row.open_queries[label] += 1
 
