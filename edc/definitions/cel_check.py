@@ -39,6 +39,7 @@ from edc.definitions.cel_types import (
     INT,
     NULL,
     NUMERIC,
+    PARTIAL_DATE,
     STRING,
     TIMESTAMP,
     CelIssue,
@@ -117,7 +118,8 @@ class _Checker:
         if operand.kind == "record":
             fields = operand.fields or {}
             if node.field not in fields:
-                return self.issue(node, f"form '{operand.name}' has no item '{node.field}'"
+                noun = "item" if operand.label == "form" else "field"
+                return self.issue(node, f"{describe(operand)} has no {noun} '{node.field}'"
                                   + _suggest(node.field, list(fields)))
             base = dotted_path(node.operand)
             if base is not None and base in self.references:
@@ -190,7 +192,7 @@ def _suggest(name: str, candidates: list[str]) -> str:
 
 
 __all__ = [
-    "BOOL", "DOUBLE", "DURATION", "DYN", "INT", "NULL", "STRING", "TIMESTAMP", "CelIssue", "CelType",
+    "BOOL", "DOUBLE", "DURATION", "DYN", "INT", "NULL", "PARTIAL_DATE", "STRING", "TIMESTAMP", "CelIssue", "CelType",
     "CheckResult", "FunctionSig", "check_expression", "compatible", "compiles_at_runtime", "describe",
     "list_of", "quantity", "record",
 ]

@@ -17,10 +17,14 @@ class CelType:
     unit: str | None = None
     name: str | None = None
     codes: frozenset[str] | None = None  # a choice item's codelist: the only strings it can hold
+    label: str = "form"  # what a record is, in messages: a form's record or the check context (subject, visit)
 
 
 INT, DOUBLE, BOOL, STRING = CelType("int"), CelType("double"), CelType("bool"), CelType("string")
 TIMESTAMP, DURATION, NULL, DYN = CelType("timestamp"), CelType("duration"), CelType("null"), CelType("dyn")
+# A partial date (YYYY, YYYY-MM, YYYY-MM-DD) is not a timestamp: it is compared with `!= null` only, or read
+# through earliest_date() / latest_date(), so a rule never pretends to know a day that was not captured.
+PARTIAL_DATE = CelType("partial_date")
 NUMERIC = frozenset({"int", "double"})
 
 
@@ -28,8 +32,8 @@ def list_of(elem: CelType) -> CelType:
     return CelType("list", elem=elem)
 
 
-def record(name: str, fields: Mapping[str, CelType]) -> CelType:
-    return CelType("record", fields=dict(fields), name=name)
+def record(name: str, fields: Mapping[str, CelType], label: str = "form") -> CelType:
+    return CelType("record", fields=dict(fields), name=name, label=label)
 
 
 def quantity(kind: str, unit: str | None) -> CelType:
@@ -61,7 +65,9 @@ def describe(t: CelType) -> str:
     if t.kind == "list":
         return f"list({describe(t.elem or DYN)})"
     if t.kind == "record":
-        return f"form '{t.name}'"
+        return f"{t.label} '{t.name}'"
+    if t.kind == "partial_date":
+        return "partial date"
     return t.kind + (f" [{t.unit}]" if t.unit else "")
 
 

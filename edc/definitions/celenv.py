@@ -1,13 +1,16 @@
-"""The CEL view of definitions: the type of each item, of a form record, and rule checking with located errors."""
+"""The CEL view of definitions: the type of each item, of a form record, the context edit checks read,
+and rule checking with located errors."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from edc.definitions.cel_check import (
     BOOL,
     DOUBLE,
     INT,
+    PARTIAL_DATE,
     STRING,
     TIMESTAMP,
     CelType,
@@ -24,8 +27,32 @@ from edc.definitions.sources import Located, report
 
 _SCALAR = {
     "text": STRING, "choice": STRING, "time": STRING, "boolean": BOOL,
-    "date": TIMESTAMP, "partial_date": TIMESTAMP, "datetime": TIMESTAMP,
+    "date": TIMESTAMP, "partial_date": PARTIAL_DATE, "datetime": TIMESTAMP,
 }
+
+SUBJECT_FIELDS: Mapping[str, CelType] = MappingProxyType({
+    "consent_date": TIMESTAMP,          # informed_consent.icdat (DM.RFICDTC)
+    "screened_on": TIMESTAMP,           # the date the subject was screened (registered)
+    "enrolled_on": TIMESTAMP,           # the enrolment date (null before enrolment)
+    "leukapheresis_date": TIMESTAMP,    # the first leukapheresis.lkdat
+    "lymphodepletion_start": TIMESTAMP,  # the first lymphodepletion.exdat
+    "lymphodepletion_end": TIMESTAMP,   # the last lymphodepletion.exdat
+    "infusion_date": TIMESTAMP,         # cart_infusion.exdat (DM.RFXSTDTC)
+    "last_visit_date": TIMESTAMP,       # the latest date of a visit that took place
+})
+VISIT_FIELDS: Mapping[str, CelType] = MappingProxyType({
+    "code": STRING,                     # the visit code (SCR, D28, UNS, LOGS)
+    "date": TIMESTAMP,                  # the date the visit took place
+    "planned_date": TIMESTAMP,          # planned from the infusion date (scheduled visits)
+    "window_start": TIMESTAMP,          # planned_date - window.before
+    "window_end": TIMESTAMP,            # planned_date + window.after
+})
+CHECK_CONTEXT: Mapping[str, CelType] = MappingProxyType({
+    "subject": record("subject", SUBJECT_FIELDS, label="context"),
+    "visit": record("visit", VISIT_FIELDS, label="context"),
+    "today": TIMESTAMP,
+})
+"""What an edit check reads besides its form's items; a value not known yet is null (the check is undecidable)."""
 
 
 def item_type(item: Item, codelists: Mapping[str, Codelist] | None = None) -> CelType:
@@ -44,6 +71,11 @@ def item_type(item: Item, codelists: Mapping[str, Codelist] | None = None) -> Ce
 
 def form_fields(form: Form, codelists: Mapping[str, Codelist] | None = None) -> dict[str, CelType]:
     return {item.name: item_type(item, codelists) for item in form.items}
+
+
+def check_env(form: Form, codelists: Mapping[str, Codelist] | None = None) -> dict[str, CelType]:
+    """What an edit check of `form` may read: its items and the check context (`CHECK_CONTEXT`)."""
+    return {**form_fields(form, codelists), **CHECK_CONTEXT}
 
 
 def form_record(form: Form, codelists: Mapping[str, Codelist] | None = None) -> CelType:

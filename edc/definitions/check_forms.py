@@ -6,14 +6,15 @@ from collections.abc import Mapping
 
 from edc.definitions import units
 from edc.definitions.cel_check import BOOL
-from edc.definitions.celenv import check_rule, expected_calc_type, form_fields, type_name
+from edc.definitions.celenv import CHECK_CONTEXT, check_env, check_rule, expected_calc_type, form_fields, type_name
 from edc.definitions.functions import SCORES, SLEDAI_DESCRIPTORS
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 
-# Columns every form table has besides its items; an item may not take their names.
-RESERVED_ITEM_NAMES = frozenset({"record_id", "id", "seq", "version", "status"})
+# Columns every form table has besides its items, and the names of the check context: an item may not
+# take them.
+RESERVED_ITEM_NAMES = frozenset({"record_id", "id", "seq", "version", "status", *CHECK_CONTEXT})
 NUMERIC = frozenset({"integer", "decimal"})
 
 
@@ -130,8 +131,9 @@ def _check_rules(form: Form, where: Located, codelists: Mapping[str, Codelist], 
             if got is not None and got.kind not in (expect.kind, "dyn", "null"):
                 report(problems, at, f"calc of '{item.name}' gives {type_name(got)}, "
                        f"item is {item.type}", "calc")
+    checked = check_env(form, codelists)
     for j, check in enumerate(form.checks):
         at = where.child("checks", j)
-        check_rule(check.expr, env, BOOL, at, f"check '{check.id}'", problems, "expr")
+        check_rule(check.expr, checked, BOOL, at, f"check '{check.id}'", problems, "expr")
         if check.item is not None and form.item(check.item) is None:
             report(problems, at, f"check '{check.id}' names unknown item '{check.item}'", "item")

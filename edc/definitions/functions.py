@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from edc.definitions.cel_check import BOOL, DOUBLE, INT, STRING, TIMESTAMP, FunctionSig
+from edc.definitions.cel_check import BOOL, DOUBLE, INT, PARTIAL_DATE, STRING, TIMESTAMP, FunctionSig
 from edc.definitions.cel_types import list_of
 
 CEL_FUNCTIONS = MappingProxyType({
@@ -22,6 +22,8 @@ CEL_FUNCTIONS = MappingProxyType({
         FunctionSig("qtc_bazett", (DOUBLE, DOUBLE), DOUBLE),
         FunctionSig("uln_multiple", (DOUBLE, DOUBLE), DOUBLE),
         FunctionSig("days_between", (TIMESTAMP, TIMESTAMP), INT),
+        FunctionSig("earliest_date", (PARTIAL_DATE,), TIMESTAMP),
+        FunctionSig("latest_date", (PARTIAL_DATE,), TIMESTAMP),
         FunctionSig("prednisone_equivalent", (STRING, DOUBLE), DOUBLE),
         FunctionSig("weight_based_dose", (DOUBLE, DOUBLE), DOUBLE),
         FunctionSig("dose_within_tolerance", (DOUBLE, DOUBLE, DOUBLE), BOOL),

@@ -2,7 +2,8 @@
 
 Visit codes the server allocates, the subject and visit statuses it moves
 through, and the ids of the standard library forms that its use cases read
-(eligibility confirmation, infusion, adverse events, DLT assessment), and the
+(eligibility confirmation, the dated steps of treatment that edit checks read,
+adverse events, DLT assessment), and the
 codes the DLT screening reads: DLT event classes and relatedness. Trial
 specifics (a visit's code, its day) stay in the YAML.
 """
@@ -34,6 +35,9 @@ MISSED: Final = "missed"
 """Visit statuses: planned from the infusion date, done when its date is recorded, or missed with a reason."""
 
 IE_CONFIRM_FORM: Final = "ie_confirm"
+CONSENT_FORM: Final = "informed_consent"
+LEUKAPHERESIS_FORM: Final = "leukapheresis"
+LYMPHODEPLETION_FORM: Final = "lymphodepletion"
 INFUSION_FORM: Final = "cart_infusion"
 AE_FORM: Final = "adverse_events"
 DLT_FORM: Final = "dlt_assessment"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Collection, Mapping
+from datetime import date
 
 
 def read_bool(record: Mapping[str, object], name: str) -> bool | None:
@@ -47,3 +49,23 @@ def non_negative(value: float, name: str) -> float:
     if number < 0:
         raise ValueError(f"{name} must not be negative, got {value!r}")
     return number
+
+
+def earliest_day(value: object) -> date | None:
+    """The first day a date or partial date ('2024', '2024-03', '2024-03-05') allows."""
+    if isinstance(value, date) or value is None:
+        return value
+    parts = [int(p) for p in str(value).split("-")]
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+def latest_day(value: object) -> date | None:
+    """The last day a date or partial date allows."""
+    if isinstance(value, date) or value is None:
+        return value
+    parts = [int(p) for p in str(value).split("-")]
+    if len(parts) == 1:
+        return date(parts[0], 12, 31)
+    if len(parts) == 2:
+        return date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
+    return date(parts[0], parts[1], parts[2])

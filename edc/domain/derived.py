@@ -1,4 +1,5 @@
-"""Derived values: creatinine clearance, creatinine units, QTc, ULN multiples, day counts, steroid and cell doses.
+"""Derived values: creatinine clearance, creatinine units, QTc, ULN multiples, day counts, partial-date bounds,
+steroid and cell doses.
 
 Every function validates its inputs and raises ValueError with a message
 naming the offending argument; none reads the clock.
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
-from edc.domain._common import non_negative, positive
+from edc.domain._common import earliest_day, latest_day, non_negative, positive
 
 CREATININE_UMOL_PER_MG_DL = 88.4
 """1 mg/dL of creatinine = 88.4 umol/L."""
@@ -95,6 +96,23 @@ def _calendar_date(value: date, name: str) -> date:
     if isinstance(value, date):
         return value
     raise ValueError(f"{name} must be a date or datetime, got {value!r}")
+
+
+def earliest_date(partial: str | None) -> datetime | None:
+    """The first day a partial date ('2024', '2024-03', '2024-03-05') allows, as a UTC timestamp.
+
+    None (a skipped item, which rules see as null) gives None: the rule comparing it stays undecidable.
+    """
+    return _midnight_utc(earliest_day(partial))
+
+
+def latest_date(partial: str | None) -> datetime | None:
+    """The last day a partial date allows ('2024-02' -> 2024-02-29), as a UTC timestamp; None for None."""
+    return _midnight_utc(latest_day(partial))
+
+
+def _midnight_utc(day: date | None) -> datetime | None:
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def prednisone_equivalent(drug: str, dose_mg: float) -> float:

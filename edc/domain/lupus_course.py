@@ -25,13 +25,13 @@ only decides which records make an assessment:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from edc.definitions.functions import BILAG_SYSTEMS
 from edc.domain import responses
+from edc.domain._common import earliest_day, latest_day
 from edc.domain.responses import DorisResult, LldasResult, LupusAssessment, Sri4Result
 from edc.domain.sledai import CLINICAL_EXCLUDES_SEROLOGY, active_descriptors, sledai_2k_total
 
@@ -207,30 +207,10 @@ def _assessment_date(visit: VisitForms) -> date | None:
 
 
 def _may_run_on(row: Values, on: date) -> bool:
-    start = _earliest(row.get("cmstdat"))
+    start = earliest_day(row.get("cmstdat"))
     if start is not None and start > on:
         return False
     if row.get("cmongo") == "Y":
         return True
-    end = _latest(row.get("cmendat"))
+    end = latest_day(row.get("cmendat"))
     return end is None or end >= on
-
-
-def _earliest(value: object) -> date | None:
-    """The first day a date or partial date ('2024', '2024-03', '2024-03-05') allows."""
-    if isinstance(value, date) or value is None:
-        return value
-    parts = [int(p) for p in str(value).split("-")]
-    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-
-
-def _latest(value: object) -> date | None:
-    """The last day a date or partial date allows."""
-    if isinstance(value, date) or value is None:
-        return value
-    parts = [int(p) for p in str(value).split("-")]
-    if len(parts) == 1:
-        return date(parts[0], 12, 31)
-    if len(parts) == 2:
-        return date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
-    return date(parts[0], parts[1], parts[2])

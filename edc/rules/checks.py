@@ -3,7 +3,10 @@
 Calculated items are computed first (checks may read them) and skip logic
 applied (a skipped item is null). A check whose data are missing is
 undecidable and raises no finding: a required-item check, not an edit check,
-reports missing values.
+reports missing values. Besides the form's items a check reads the check
+context (`edc.definitions.celenv.CHECK_CONTEXT`: `subject`, `visit`,
+`today`), which the caller fills; a context value not known yet is null, and
+without a context at all every check reading it is undecidable.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from edc.definitions.cel_check import CelType
-from edc.definitions.celenv import form_fields
+from edc.definitions.celenv import CHECK_CONTEXT, check_env
 from edc.definitions.model import Check, Codelist, Form
 from edc.domain.findings import Finding
 from edc.rules.calculate import applicable, calculate, rule_record
@@ -25,17 +28,23 @@ def complete_values(form: Form, values: Mapping[str, object],
     return rule_record(form, merged, applicable(form, merged, codelists))
 
 
-def run_checks(form: Form, values: Mapping[str, object],
-               codelists: Mapping[str, Codelist] | None = None) -> list[Finding]:
-    """The findings of `form`'s edit checks on `values`, in the order the checks are defined."""
-    record = complete_values(form, values, codelists)
-    env = form_fields(form, codelists)
+def run_checks(form: Form, values: Mapping[str, object], codelists: Mapping[str, Codelist] | None = None,
+               context: Mapping[str, object] | None = None) -> list[Finding]:
+    """The findings of `form`'s edit checks on `values` and `context`, in the order the checks are defined."""
+    record = {**complete_values(form, values, codelists), **(context or {})}
+    env = check_env(form, codelists)
     findings = []
     for check in form.checks:
         finding = _run(check, record, env)
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+def reads_context(form: Form, codelists: Mapping[str, Codelist] | None = None) -> bool:
+    """Whether any check of `form` reads the check context (so the caller need not fetch it otherwise)."""
+    env = check_env(form, codelists)
+    return any(path.split(".")[0] in CHECK_CONTEXT for check in form.checks for path in references(check.expr, env))
 
 
 def _run(check: Check, record: Mapping[str, object], env: Mapping[str, CelType]) -> Finding | None:
@@ -45,6 +54,7 @@ def _run(check: Check, record: Mapping[str, object], env: Mapping[str, CelType])
         return None
     if result is not False:
         raise TypeError(f"check {check.id} gave {result!r}, not a bool")
-    item = check.item or (paths[0].split(".")[0] if paths else None)
+    # the finding names the first item the check reads, never a context value
+    item = check.item or next((root for root in (p.split(".")[0] for p in paths) if root not in CHECK_CONTEXT), None)
     used = {path: lookup(path, record)[1] for path in paths}
     return Finding(check.id, check.severity, check.message, item, used)

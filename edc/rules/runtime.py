@@ -2,10 +2,10 @@
 
 Values reach the Rust engine converted (`to_cel`): a date becomes a UTC
 datetime at midnight, a Decimal a float, a tuple a list. A partial date
-(`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) becomes the timestamp of its first possible
-day: rules may only test it with `!= null` (the type checker refuses anything
-else), so this non-null stand-in keeps that test true without pretending to a
-precision the value lacks.
+(`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) stays its text: rules may only test it with
+`!= null` or read its bounds with `earliest_date()` / `latest_date()` (the
+type checker refuses anything else), so no rule pretends to a precision the
+value lacks.
 
 Missing data: a record passed to `evaluate` leaves out the items that are
 missing (an item that was skipped by its `when` stays as null). Reading an
@@ -36,6 +36,8 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "qtc_bazett": derived.qtc_bazett,
     "uln_multiple": derived.uln_multiple,
     "days_between": derived.days_between,
+    "earliest_date": derived.earliest_date,
+    "latest_date": derived.latest_date,
     "prednisone_equivalent": derived.prednisone_equivalent,
     "weight_based_dose": derived.weight_based_dose,
     "dose_within_tolerance": derived.dose_within_tolerance,
@@ -80,15 +82,13 @@ def to_cel(value: object) -> object:
     return value
 
 
-def partial_date_value(value: object) -> object:
-    """A partial date (string or date) as a non-null timestamp: its first possible day, UTC."""
-    if isinstance(value, str):
-        match = _PARTIAL_DATE.match(value)
-        if match is None:
-            raise ValueError(f"not a partial date: {value!r}")
-        year, month, day = (int(g) if g else 1 for g in match.groups())
-        return datetime(year, month, day, tzinfo=UTC)
-    return to_cel(value)
+def partial_date_value(value: object) -> str:
+    """A partial date (string or date) as the text rules see: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and _PARTIAL_DATE.match(value) is not None:
+        return value
+    raise ValueError(f"not a partial date: {value!r}")
 
 
 def program(source: str) -> Any:

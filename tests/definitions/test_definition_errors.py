@@ -324,3 +324,48 @@ def test_the_investigators_confirmation_form_is_reserved_to_investigators(tree: 
 def test_an_identifier_on_an_item_that_is_not_a_partial_date_is_reported(tree: Tree) -> None:
     line = tree.edit(DM, "      label: Sex\n", "      label: Sex\n      identifying: {precision: month}\n")
     assert_reported(tree.problems(), tree, DM, line + 1, "identifying", "partial_date")
+
+
+# --- the check context: subject, visit, today (issue 18) ----------------------------------------
+
+CONTEXT_CHECK = 'expr: "sysbp > diabp"'
+
+
+@pytest.mark.parametrize(("expr", "fragment"), [
+    ("sysbp > diabp && subject.consnt_date != null", "context 'subject' has no field 'consnt_date'; did you mean "
+                                                     "'consent_date'?"),
+    ("visit.window >= today", "context 'visit' has no field 'window'"),
+    ("tomorrow != null", "unknown name 'tomorrow'"),
+    ("subject.consent_date > 3", "cannot order timestamp and int"),
+    ("visit.code == 1", "cannot compare string with int"),
+])
+def test_a_check_reading_the_context_wrongly_is_reported_at_its_line(tree: Tree, expr: str, fragment: str) -> None:
+    line = tree.edit(VS, CONTEXT_CHECK, f'expr: "{expr}"')
+    assert_reported(tree.problems(), tree, VS, line, fragment)
+
+
+def test_the_context_checks_read_is_not_there_for_skip_logic(tree: Tree) -> None:
+    line = tree.edit(DM, "when: \"sex == 'F'\"", "when: \"sex == 'F' && today != null\"")
+    assert_reported(tree.problems(), tree, DM, line, "unknown name 'today'")
+
+
+def test_a_valid_context_check_loads(tree: Tree) -> None:
+    tree.edit(VS, CONTEXT_CHECK, 'expr: "sysbp > diabp && subject.infusion_date <= today && visit.code != \'SCR\'"')
+    assert tree.problems() == []
+
+
+def test_an_item_named_like_the_context_is_reported(tree: Tree) -> None:
+    line = tree.edit(DM, "    - name: sex\n", "    - name: today\n      label: Today\n      type: date\n"
+                                              "    - name: sex\n")
+    assert_reported(tree.problems(), tree, DM, line, "'today' is reserved")
+
+
+@pytest.mark.parametrize(("expr", "fragment"), [
+    ("brthdat <= today", "cannot order partial date and timestamp"),
+    ("days_between(brthdat, today) > 0", "argument 1 of days_between() must be timestamp, got partial date"),
+])
+def test_a_partial_date_is_read_only_through_its_bounds(tree: Tree, expr: str, fragment: str) -> None:
+    tree.edit(VS, "    - name: sysbp\n", "    - name: brthdat\n      label: Birth\n      type: partial_date\n"
+                                        "    - name: sysbp\n")
+    line = tree.edit(VS, CONTEXT_CHECK, f'expr: "{expr}"')
+    assert_reported(tree.problems(), tree, VS, line, fragment)

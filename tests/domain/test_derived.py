@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -14,6 +14,8 @@ from edc.domain.derived import (
     creatinine_mg_dl,
     days_between,
     dose_within_tolerance,
+    earliest_date,
+    latest_date,
     prednisone_equivalent,
     qtc_bazett,
     uln_multiple,
@@ -26,7 +28,19 @@ def test_function_names_match_the_cel_signatures() -> None:
     assert set(functions.CEL_FUNCTIONS) == {
         "crcl_cockcroft_gault", "creatinine_mg_dl", "qtc_bazett", "uln_multiple", "days_between",
         "prednisone_equivalent", "weight_based_dose", "dose_within_tolerance", "sledai_activity_band",
+        "earliest_date", "latest_date",
     }
+
+
+@pytest.mark.parametrize(("partial", "earliest", "latest"), [
+    ("2024", date(2024, 1, 1), date(2024, 12, 31)),
+    ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+    ("2023-02", date(2023, 2, 1), date(2023, 2, 28)),
+    ("2024-02-10", date(2024, 2, 10), date(2024, 2, 10)),
+])
+def test_a_partial_date_spans_the_days_it_allows(partial: str, earliest: date, latest: date) -> None:
+    assert earliest_date(partial) == datetime.combine(earliest, time(), UTC)
+    assert latest_date(partial) == datetime.combine(latest, time(), UTC)
 
 
 # --- Cockcroft-Gault --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from edc.definitions.cel_check import DOUBLE, INT, STRING, TIMESTAMP, list_of, record
+from edc.definitions.cel_check import DOUBLE, INT, PARTIAL_DATE, STRING, TIMESTAMP, list_of, record
 from edc.definitions.functions import CEL_FUNCTIONS, SCORES
 from edc.domain import derived
 from edc.rules import runtime
@@ -21,6 +21,8 @@ CALLS = {
     "qtc_bazett": ("qtc_bazett(400.0, 60.0)", derived.qtc_bazett(400.0, 60.0)),
     "uln_multiple": ("uln_multiple(80.0, 40.0)", derived.uln_multiple(80.0, 40.0)),
     "days_between": ("days_between(a, b)", 3),
+    "earliest_date": ("earliest_date('2024-02')", datetime(2024, 2, 1, tzinfo=UTC)),
+    "latest_date": ("latest_date('2024-02')", datetime(2024, 2, 29, tzinfo=UTC)),
     "prednisone_equivalent": ("prednisone_equivalent('methylprednisolone', 8.0)",
                               derived.prednisone_equivalent("methylprednisolone", 8.0)),
     "weight_based_dose": ("weight_based_dose(0.5, 70.0)", 35.0),
@@ -39,7 +41,8 @@ def test_bindings_match_the_declared_functions() -> None:
 def test_each_binding_works_through_the_engine(name: str) -> None:
     source, expected = CALLS[name]
     variables = {"a": date(2024, 1, 1), "b": date(2024, 1, 4)}
-    assert evaluate(source, variables, ()) == pytest.approx(expected)
+    result = evaluate(source, variables, ())
+    assert result == (expected if isinstance(expected, datetime) else pytest.approx(expected))
 
 
 def test_conversions() -> None:
@@ -53,12 +56,17 @@ def test_conversions() -> None:
     assert to_cel(True) is True and to_cel(None) is None
 
 
-def test_partial_dates_are_non_null_timestamps() -> None:
-    assert runtime.partial_date_value("2020") == datetime(2020, 1, 1, tzinfo=UTC)
-    assert runtime.partial_date_value("2020-03") == datetime(2020, 3, 1, tzinfo=UTC)
-    assert runtime.partial_date_value("2020-03-09") == datetime(2020, 3, 9, tzinfo=UTC)
+def test_partial_dates_are_their_text_and_rules_read_their_bounds() -> None:
+    assert runtime.partial_date_value("2020") == "2020"
+    assert runtime.partial_date_value("2020-03") == "2020-03"
+    assert runtime.partial_date_value(date(2020, 3, 9)) == "2020-03-09"
     with pytest.raises(ValueError):
         runtime.partial_date_value("March 2020")
+    # only what is known is compared: 2020-03 is surely before 2020-04-01, perhaps after 2020-03-15
+    source = "latest_date(p) < a && !(earliest_date(p) > b)"
+    paths = references(source, {"p": PARTIAL_DATE, "a": TIMESTAMP, "b": TIMESTAMP})
+    assert evaluate(source, {"p": "2020-03", "a": date(2020, 4, 1), "b": date(2020, 3, 15)}, paths) is True
+    assert evaluate(source, {"p": "2020-03", "a": date(2020, 3, 31), "b": date(2020, 3, 15)}, paths) is False
 
 
 def test_programs_are_cached_by_source() -> None:

@@ -35,6 +35,7 @@ from edc.app.kernel.lookups import VisitContext
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
 from edc.app.records import store
+from edc.app.records.check_context import check_context
 from edc.app.records.effects import RecordChange, record_changed
 from edc.app.records.values import as_payload, validated
 from edc.capture.payload import ItemError
@@ -102,7 +103,8 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     ensure_entry_allowed(form, actor, ())  # the form's own reservation, before any work; items once known
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
-    values, findings = validated(study, form, {**as_payload(form, old), **changes})
+    context = check_context(conn, study, form, subject_id=record.subject_id, visit_id=record.visit_id, now=now)
+    values, findings = validated(study, form, {**as_payload(form, old), **changes}, context)
     findings += _design_findings(conn, study, form, record.subject_id, values)
     corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
                  if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
@@ -154,7 +156,8 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     locks.ensure_writable(conn, study_id=study.id, subject_id=visit.subject_id, visit_id=visit.visit_id)
     form = _form_at_visit(study, visit.visit_code, form_id)
     ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
-    values, findings = validated(study, form, payload)
+    context = check_context(conn, study, form, subject_id=visit.subject_id, visit_id=visit.visit_id, now=now)
+    values, findings = validated(study, form, payload, context)
     findings += _design_findings(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
     store.replace_findings(conn, record_id, 1, findings, now)

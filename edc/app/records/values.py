@@ -23,9 +23,10 @@ from edc.rules.calculate import CalculationFailed, applicable, calculate
 from edc.rules.checks import run_checks
 
 
-def validated(study: StudyDefinition, form: Form,
-              payload: Mapping[str, object]) -> tuple[dict[str, object], list[Finding]]:
-    """Typed values (calculated items included) and findings; ValidationFailed with every item error."""
+def validated(study: StudyDefinition, form: Form, payload: Mapping[str, object],
+              context: Mapping[str, object] | None = None) -> tuple[dict[str, object], list[Finding]]:
+    """Typed values (calculated items included) and findings, the checks reading `context` (see
+    `check_context`); ValidationFailed with every item error."""
     undecided: dict[str, bool | None] = {item.name: None for item in form.items}
     first = parse_payload(form, study.codelists, payload, undecided)
     verdicts = applicable(form, first.values, study.codelists)
@@ -43,7 +44,7 @@ def validated(study: StudyDefinition, form: Form,
         except OutOfBounds as exc:  # e.g. a prednisone equivalent of a dose at the limit
             raise ValidationFailed([ItemError(name, f"cannot be calculated from the values entered: {exc}")]) \
                 from exc
-    return values, run_checks(form, values, study.codelists)
+    return values, run_checks(form, values, study.codelists, context)
 
 
 def stored_value(form: Form, name: str, value: object) -> object:
