@@ -18,7 +18,7 @@ from edc.definitions.celenv import CHECK_CONTEXT, check_env
 from edc.definitions.model import Check, Codelist, Form
 from edc.domain.findings import Finding
 from edc.rules.calculate import applicable, calculate, rule_record
-from edc.rules.runtime import Undecidable, evaluate, lookup, references
+from edc.rules.runtime import Undecidable, evaluate, lookup, references, to_cel
 
 
 def complete_values(form: Form, values: Mapping[str, object],
@@ -31,7 +31,7 @@ def complete_values(form: Form, values: Mapping[str, object],
 def run_checks(form: Form, values: Mapping[str, object], codelists: Mapping[str, Codelist] | None = None,
                context: Mapping[str, object] | None = None) -> list[Finding]:
     """The findings of `form`'s edit checks on `values` and `context`, in the order the checks are defined."""
-    record = {**complete_values(form, values, codelists), **(context or {})}
+    record = {**complete_values(form, values, codelists), **{k: to_cel(v) for k, v in (context or {}).items()}}
     env = check_env(form, codelists)
     findings = []
     for check in form.checks:

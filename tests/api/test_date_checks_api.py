@@ -104,12 +104,19 @@ def test_treatment_out_of_order_outside_its_window_and_a_death_before_the_last_v
     assert checks(death) == {("death_after_last_visit", "error", "dthdat")}
 
     assert trial.enrolled("B", "2026-03-01") == "DL1"
-    assert trial.schedule("B", "2026-03-20").status_code == 200  # lymphodepletion planned 03-15, window 03-13..15
+    assert trial.schedule("B", "2026-03-20").status_code == 200  # lymphodepletion from 03-15, window 03-13..15
     b = trial.subjects["B"]
-    chemo = post(api, b.user, records_path(b.number, "LD", "lymphodepletion", study="ic19"), {
-        "exdat": "2026-03-21", "extrt": "FLUDARABINE", "exdose": "30.0", "bsa": "1.70", "exadj": "N"})
-    assert checks(chemo) == {("exdat_in_window", "warning", "exdat")}
+    ld = records_path(b.number, "LD", "lymphodepletion", study="ic19")
+    dose = {"extrt": "FLUDARABINE", "exdose": "30.0", "bsa": "1.70", "exadj": "N"}
+    assert checks(post(api, b.user, ld, {**dose, "exdat": "2026-03-10"})) == {
+        ("exdat_not_before_window", "warning", "exdat")}
+    assert checks(post(api, b.user, ld, {**dose, "exdat": "2026-03-17"})) == set()  # day -3 of the regimen
+    assert checks(post(api, b.user, ld, {**dose, "exdat": "2026-03-21"})) == set()  # not known yet: no infusion
     infused = trial.infuse("B", "2026-03-20", "DL1")
     assert checks(infused) == {("infusion_after_lymphodepletion", "error", "exdat")}
+    late = post(api, b.user, ld, {**dose, "exdat": "2026-03-20"})
+    assert checks(late) == {("ld_before_infusion", "error", "exdat")}
     assert edit_check_queries(api, "ic19", b.number) == {
-        ("exdat_in_window", "lymphodepletion", "exdat"), ("infusion_after_lymphodepletion", "cart_infusion", "exdat")}
+        ("exdat_not_before_window", "lymphodepletion", "exdat"),
+        ("infusion_after_lymphodepletion", "cart_infusion", "exdat"),
+        ("ld_before_infusion", "lymphodepletion", "exdat")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -87,3 +87,20 @@ def test_crs_and_icans_are_no_dlt_class_of_another_event() -> None:
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aedltcls": "SEIZURE"})
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aetoxgr": "2", "aedltcls": None})
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {"aecat": "CRS", "aetoxgr": "3", "aedltcls": None})
+
+
+def test_checks_read_the_context_and_name_the_item_they_check() -> None:
+    form = study().forms["death"]
+    death = {"dthdat": date(2026, 2, 5), "dthcause": "Sepsis", "autopsy": "N", "dth_crs": "N", "dth_icans": "N",
+             "dthrel": "UNLIKELY"}
+    context = {"subject": {"consent_date": date(2026, 1, 5), "last_visit_date": date(2026, 2, 8)},
+               "visit": {}, "today": date(2026, 3, 1)}
+    [finding] = run_checks(form, death, study().codelists, context)
+    assert (finding.check_id, finding.item) == ("death_after_last_visit", "dthdat")
+    assert finding.values == {"dthdat": datetime(2026, 2, 5, tzinfo=UTC),
+                              "subject.last_visit_date": datetime(2026, 2, 8, tzinfo=UTC)}
+    # a context value not known yet, or no context at all: undecidable, no finding
+    assert run_checks(form, death, study().codelists, {**context, "subject": {"last_visit_date": None}}) == []
+    assert run_checks(form, death, study().codelists) == []
+    assert [f.check_id for f in run_checks(form, {**death, "dthdat": date(2026, 3, 2)}, study().codelists,
+                                           context)] == ["dthdat_not_future"]

@@ -67,7 +67,7 @@ def vitals(**changes: object) -> dict[str, object]:
 def adverse_event(**changes: object) -> dict[str, object]:
     """A valid, non-serious, ongoing grade 1 ic19 adverse event, with `changes` applied."""
     payload: dict[str, object] = {
-        "aespid": "1", "aeterm": "Headache", "aecat": "OTHER", "aestdat": "2026-01-10", "aeongo": "Y",
+        "aespid": "1", "aeterm": "Headache", "aecat": "OTHER", "aestdat": "2026-01-03", "aeongo": "Y",
         "aetoxgr": "1", "aeser": "N", "aerel": "UNLIKELY", "aerel_ld": "NOT_RELATED",
         "aeacn": "NOT APPLICABLE", "aecontrt": "N", "aeout": "NOT RECOVERED/NOT RESOLVED",
     }

@@ -80,7 +80,7 @@ def trail(db_url: str, catalog: Catalog) -> Iterator[Trail]:
     with engine.begin() as conn:
         visit = visit_by_id(conn, study_id=STUDY, visit_id=first.screening_visit_id, actor=coord1)
         record = submit_record(conn, study=catalog.study(STUDY), visit=visit,
-                               form_id="vital_signs", payload=vitals(), actor=coord1, now=T_SUBMIT)
+                               form_id="vital_signs", payload=vitals(vsdat="2026-03-02"), actor=coord1, now=T_SUBMIT)
     changes: list[tuple[dict[str, object], str]] = [
         ({"sysbp": 125}, REASON_TEXT), ({"pulse": 72}, FORMULA_REASONS[0]), ({"diabp": 82}, FORMULA_REASONS[1])]
     for version, (change, reason) in enumerate(changes, start=1):

@@ -214,9 +214,9 @@ def test_skip_logic_and_calculated_scores_on_a_log_form(env: RecordEnv) -> None:
     with pytest.raises(ValidationFailed) as caught:
         _submit(env, "adverse_events", adverse_event(aeongo="N", crs_fever=True), visit="LOGS")
     assert {e.item for e in caught.value.errors} == {"aeendat", "crs_fever"}
-    created = _submit(env, "adverse_events", adverse_event(aeongo="N", aeendat="2026-01-12",
+    created = _submit(env, "adverse_events", adverse_event(aeongo="N", aeendat="2026-01-04",
                                                             aeout="RECOVERED/RESOLVED"), visit="LOGS")
-    assert created.values["aeendat"] == date(2026, 1, 12) and created.values["crs_grade_calc"] is None
+    assert created.values["aeendat"] == date(2026, 1, 4) and created.values["crs_grade_calc"] is None
     assert created.findings == ()
 
 
@@ -308,7 +308,7 @@ def test_crs_grade_is_computed_and_a_differing_site_grade_is_a_finding_not_an_ov
     assert [(f.check_id, f.severity) for f in created.findings] == [("crs_grade_agrees", "warning")]
     with env.engine.begin() as conn:
         agreed = correct_record(conn, study=env.study, record_id=created.record_id,
-                                changes={"aetoxgr": "3", "aewrsdat": "2026-01-11"}, expected_version=1,
+                                changes={"aetoxgr": "3", "aewrsdat": "2026-01-04"}, expected_version=1,
                                 reason="regraded per ASTCT 2019", actor=env.actor, now=LATER)
     assert agreed.findings == () and agreed.values["crs_grade_calc"] == 3
     with env.engine.begin() as conn:
