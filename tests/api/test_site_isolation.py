@@ -248,6 +248,8 @@ def cell(world: World, username: str, op: Operation) -> list[str]:
         _undo(world, op, study_lock)
         if study_lock.status_code < 400:
             found.append(f"a site-restricted grant placed a study-wide lock: {study_lock.status_code}")
+    if path.endswith("/escalation/decisions") and answer.status_code < 400:
+        found.append(f"a site-restricted grant decided the study's dose escalation: {answer.status_code}")
     if path.endswith("/subjects") and op.method == "post":
         if answer.status_code < 400:
             found.append(f"screened at site 02: {answer.status_code}")

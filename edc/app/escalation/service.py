@@ -29,7 +29,7 @@ from edc.app.escalation import store
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
-from edc.app.kernel.errors import Conflict, InvalidInput, NotFound
+from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from edc.app.locks import service as locks
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
@@ -132,6 +132,9 @@ def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number
 def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, level: str | None, reason: str,
                       actor: Actor, now: datetime) -> StudyEscalation:
     """Record the committee's decision; it overrides the engine when it differs from the recommendation."""
+    if actor.site_ids is not None:  # the dose escalation is one for every site, like a study lock
+        raise NotPermitted("a committee decision on the dose escalation covers every site: "
+                           "it needs a study-wide grant")
     try:
         chosen = Action(action)
     except ValueError:
