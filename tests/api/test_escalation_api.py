@@ -74,6 +74,9 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
     assert stopped.status_code == 409 and "no dose level is open" in stopped.json()["detail"]
 
     assert trial.decide("step_back", "DL1", "", user=trial.committee).status_code == 422  # a reason is required
+    for action, wrong in (("step_back", "DL2"), ("escalate", "DL1"), ("escalate", "DL2")):  # not coherent
+        incoherent = trial.decide(action, wrong, "SRC decision")
+        assert incoherent.status_code == 422 and "highest level treated" in incoherent.json()["detail"], wrong
     decided = trial.decide("step_back", "DL1", "SRC: treat three more subjects at DL1")
     assert decided.status_code == 201, decided.text
     body = decided.json()

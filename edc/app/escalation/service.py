@@ -145,7 +145,9 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
         raise InvalidInput(f"the action {action} needs a dose level")
     store.lock_study(conn, study.id)
     locks.ensure_writable(conn, study_id=study.id)
-    recommended = study_escalation(conn, study, now.date()).state.recommendation
+    current = study_escalation(conn, study, now.date())
+    _check_direction(study, current.state, chosen, level)
+    recommended = current.state.recommendation
     overrides = (chosen, level) != (recommended.action, recommended.level)
     store.insert_decision(conn, study_id=study.id, action=chosen.value, level=level,
                           recommended_action=recommended.action.value, recommended_level=recommended.level,
@@ -154,6 +156,23 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
                  study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
                  .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
     return study_escalation(conn, study, now.date())
+
+
+def _check_direction(study: StudyDefinition, state: EscalationState, chosen: Action, level: str | None) -> None:
+    """InvalidInput unless an escalation names a level above the highest one treated, a step back one below."""
+    if chosen not in (Action.ESCALATE, Action.STEP_BACK) or level is None:
+        return
+    order = {d.id: d.order for d in study.spec.dose_levels}
+    treated = [s.level.id for s in state.levels if s.subjects]
+    if not treated:
+        raise InvalidInput(f"no subject has been treated yet: there is no level to {chosen.value} from")
+    highest = max(treated, key=lambda found: order[found])
+    if chosen is Action.ESCALATE and order[level] <= order[highest]:
+        raise InvalidInput(f"escalate must name a level above {highest}, the highest level treated; "
+                           f"{level} is not above it")
+    if chosen is Action.STEP_BACK and order[level] >= order[highest]:
+        raise InvalidInput(f"step_back must name a level below {highest}, the highest level treated; "
+                           f"{level} is not below it")
 
 
 # --- reading ------------------------------------------------------------------------------------
