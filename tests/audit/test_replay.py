@@ -61,7 +61,8 @@ class Mixed:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def mixed(request: pytest.FixtureRequest, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mixed]:
+def mixed(request: pytest.FixtureRequest, catalog: Catalog,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mixed]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDC_ARGON2_PROFILE", "test")
         for url in scratch_database(request.param, tmp_path_factory.mktemp("replay")):
@@ -87,8 +88,8 @@ def _build(url: str, engine: Engine, catalog: Catalog) -> Mixed:
                                .order_by(Subject.id)).first()
         assert subject is not None
         number = str(subject.subject_number)
-        record_id = int(conn.execute(select(FormRecord.id).where(
-            FormRecord.subject_id == subject.id, FormRecord.form_id == "vital_signs")).scalars().first())
+        record_id = int(conn.execute(select(func.min(FormRecord.id)).where(
+            FormRecord.subject_id == subject.id, FormRecord.form_id == "vital_signs")).scalar_one())
         verify_sdv(conn, study=study, target=SdvTarget(number, "SCR"), actor=actor, now=NOW)
         signed = sign(conn, study=study, target=SignTarget(number, "record", "SCR", form_id="vital_signs"),
                       password=PASSWORD, meaning="I reviewed these values", actor=actor, now=NOW)
