@@ -60,11 +60,18 @@ PAYLOAD = {"vsdat": "2026-04-01", "sysbp": 120, "diabp": 80, "pulse": 70, "temp"
 
 
 class Chain:
-    """Events chained as `edc.audit.trail` chains them, inserted in batches; the head moved at each flush."""
+    """Rows and their events, the events chained as `edc.audit.trail` chains them, inserted in batches.
+
+    The rows of each table are inserted before the events that refer to them; the head moves at each flush.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn, self.last_id, self.last_hash = conn, 0, GENESIS_HASH
+        self.rows: dict[Any, list[dict[str, Any]]] = {}
         self.pending: list[dict[str, Any]] = []
+
+    def row(self, table: Any, **values: Any) -> None:
+        self.rows.setdefault(table, []).append(values)
 
     def add(self, action: str, *, user_id: int, site_id: int, subject_id: int, item: str, new: object,
             old: object = None, record_id: int | None = None, at: datetime = NOW, reason: str | None = None) -> None:
@@ -75,10 +82,12 @@ class Chain:
         digest = event_hash(self.last_hash, fields)
         self.pending.append({**fields, "prev_hash": self.last_hash, "hash": digest})
         self.last_id, self.last_hash = self.last_id + 1, digest
-        if len(self.pending) >= BATCH:
-            self.flush()
 
     def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if rows:
+                self.conn.execute(insert(table), rows)
+                rows.clear()
         if self.pending:
             self.conn.execute(insert(AuditEvent), self.pending)
             self.pending = []
@@ -99,6 +108,7 @@ def build(url: str, catalog: Catalog, events: int) -> None:
 
 
 def _fill(conn: Connection, catalog: Catalog, events: int) -> None:
+    """Subjects with explicit ids (the database is new), each with its visits and records, batch by batch."""
     study = catalog.study(STUDY)
     values, _findings = validated(study, study.forms[FORM], PAYLOAD)
     items = {name: value for name, value in values.items() if value is not None}
@@ -106,43 +116,38 @@ def _fill(conn: Connection, catalog: Catalog, events: int) -> None:
     user_id = conn.execute(insert(User).values(username="bench", full_name="Bench", password_hash="x",
                                                is_active=True, created_at=NOW).returning(User.id)).scalar_one()
     site_id = conn.execute(select(Site.id).where(Site.study_id == STUDY, Site.code == "01")).scalar_one()
-    version_id = current_version_id(conn, study)
+    record = {"form_id": FORM, "definition_version_id": current_version_id(conn, study),
+              "form_sha256": study.form_hash(FORM), "status": "entered", "created_at": NOW, "created_by": user_id,
+              "updated_by": user_id}
     chain = Chain(conn)
     per_subject = 5 + RECORDS_PER_SUBJECT * len(items) + RECORDS_PER_SUBJECT // 5
     for n in range(max(1, events // per_subject)):
-        number = f"01-{n + 1:05d}"
-        subject_id = conn.execute(insert(Subject).values(
-            study_id=STUDY, site_id=site_id, subject_number=number, cohort="SLE", status="screening",
-            screened_on=SCREENED, version=1, created_at=NOW).returning(Subject.id)).scalar_one()
+        subject_id, number = n + 1, f"01-{n + 1:05d}"
+        chain.row(Subject.__table__, id=subject_id, study_id=STUDY, site_id=site_id, subject_number=number,
+                  cohort="SLE", status="screening", screened_on=SCREENED, version=1, created_at=NOW)
         who: dict[str, Any] = {"user_id": user_id, "site_id": site_id, "subject_id": subject_id}
         for item, value in (("subject_number", number), ("cohort", "SLE"), ("screened_on", SCREENED)):
             chain.add("subject.screen", item=item, new=value, **who)
-        conn.execute(insert(Visit), [{"subject_id": subject_id, "visit_code": "LOGS", "occurrence": 1,
-                                      "status": "open", "planned_date": None},
-                                     {"subject_id": subject_id, "visit_code": "SCR", "occurrence": 1,
-                                      "status": "planned", "planned_date": SCREENED}])
-        chain.add("visit.create", item="LOGS#1", new=None, reason="subject screened", **who)
-        chain.add("visit.create", item="SCR#1", new=SCREENED, reason="subject screened", **who)
-        visit_id = conn.execute(select(Visit.id).where(Visit.subject_id == subject_id, Visit.visit_code == "SCR")
-                                ).scalar_one()
-        _records(conn, chain, table, who, visit_id, version_id, study.form_hash(FORM), items)
+        for visit_id, code, status, planned in ((2 * n + 1, "LOGS", "open", None),
+                                                (2 * n + 2, "SCR", "planned", SCREENED)):
+            chain.row(Visit.__table__, id=visit_id, subject_id=subject_id, visit_code=code, occurrence=1,
+                      status=status, planned_date=planned)
+            chain.add("visit.create", item=f"{code}#1", new=planned, reason="subject screened", **who)
+        _records(chain, table, who, 2 * n + 2, n * RECORDS_PER_SUBJECT, record, items)
+        if len(chain.pending) >= BATCH:
+            chain.flush()
     chain.flush()
 
 
-def _records(conn: Connection, chain: Chain, table: Any, who: dict[str, Any], visit_id: int, version_id: int,
-             form_hash: str, items: dict[str, object]) -> None:
+def _records(chain: Chain, table: Any, who: dict[str, Any], visit_id: int, first_id: int,
+             record: dict[str, Any], items: dict[str, object]) -> None:
     """A subject's vital signs records, every fifth corrected on the pulse an hour later."""
     corrected_at = NOW + timedelta(hours=1)
     for seq in range(1, RECORDS_PER_SUBJECT + 1):
-        corrected = seq % 5 == 0
-        record_id = conn.execute(insert(FormRecord).values(
-            subject_id=who["subject_id"], visit_id=visit_id, form_id=FORM, seq=seq,
-            definition_version_id=version_id, form_sha256=form_hash, status="entered",
-            version=2 if corrected else 1, created_at=NOW, created_by=who["user_id"],
-            updated_at=corrected_at if corrected else NOW, updated_by=who["user_id"]).returning(FormRecord.id)
-        ).scalar_one()
-        stored = {**items, "pulse": 71} if corrected else items
-        conn.execute(insert(table).values(record_id=record_id, **stored))
+        corrected, record_id = seq % 5 == 0, first_id + seq
+        chain.row(FormRecord.__table__, id=record_id, subject_id=who["subject_id"], visit_id=visit_id, seq=seq,
+                  version=2 if corrected else 1, updated_at=corrected_at if corrected else NOW, **record)
+        chain.row(table, record_id=record_id, **({**items, "pulse": 71} if corrected else items))
         for item, value in items.items():
             chain.add("record.create", item=item, new=value, record_id=record_id, **who)
         if corrected:
