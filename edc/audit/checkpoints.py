@@ -174,6 +174,11 @@ def entry_kind(entry: Entry) -> str:
     return "checkpoint" if isinstance(entry, Checkpoint) else "key rotation"
 
 
+def entry_tag(entry: Entry) -> str:
+    """The entry's `kind` in its JSON: "checkpoint" or "rotation"."""
+    return "checkpoint" if isinstance(entry, Checkpoint) else "rotation"
+
+
 def entry_line(entry: Entry) -> str:
     """The entry's line in the anchor log: canonical JSON of every field, no newline."""
     return canonical_json(_fields(entry))
@@ -239,7 +244,7 @@ def _message(entry: Entry) -> bytes:
 
 
 def _fields(entry: Entry) -> dict[str, Any]:
-    return {**msgspec.structs.asdict(entry), "kind": entry.__struct_config__.tag}
+    return {**msgspec.structs.asdict(entry), "kind": entry_tag(entry)}
 
 
 def _next_seq(previous: Entry | None) -> int:

@@ -19,7 +19,7 @@ from edc.app.kernel.context import acting, app_state, next_link
 from edc.app.kernel.permissions import Permission
 from edc.app.trail.proofs import anchor_page, consistency, inclusion
 from edc.app.trail.service import AuditFilter, iter_csv, list_events
-from edc.audit.checkpoints import Entry
+from edc.audit.checkpoints import Entry, entry_tag
 
 
 class AuditEventOut(Struct, kw_only=True):
@@ -162,7 +162,7 @@ class AuditController(Controller):
 
 
 def _anchor_out(entry: Entry) -> AnchorEntryOut:
-    return AnchorEntryOut(kind=entry.__struct_config__.tag, **msgspec.structs.asdict(entry))
+    return AnchorEntryOut(kind=entry_tag(entry), **msgspec.structs.asdict(entry))
 
 
 def _after_link(request: Request[Any, Any, Any], after: int) -> str:
