@@ -100,10 +100,10 @@ def checkpoint(engine: Engine, key: Ed25519PrivateKey, log: Path, *, only_if_mov
         _check_key(last, key)
         previous = last if isinstance(last, Checkpoint) else None
         with engine.connect() as conn:
+            if only_if_moved and previous is not None and _head_row(conn) == (previous.event_id,
+                                                                              previous.event_hash):
+                return None  # checked on the head row alone, before reading the trail
             head = trail_head(conn, extends=previous)
-        if only_if_moved and previous is not None and (previous.event_id, previous.event_hash) == (
-                head.event_id, head.event_hash):
-            return None
         return sign_checkpoint(key, head, signed_at=clock(), previous=last)
 
     entry = anchors.append(log, build)
@@ -127,10 +127,7 @@ def rotate(key: Ed25519PrivateKey, new_key: Ed25519PublicKey, log: Path, *,
 
 def trail_head(conn: Connection, *, extends: Checkpoint | None = None) -> TrailHead:
     """The head of the trail up to the chain head's event, refusing one that does not extend `extends`."""
-    row = conn.execute(select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)).one_or_none()
-    if row is None:
-        raise CheckpointRefused("the chain head (audit_chain_head) is missing: run 'edc db upgrade'")
-    head_id, head_hash = int(row.last_id), str(row.last_hash)
+    head_id, head_hash = _head_row(conn)
     tree, last = TreeHead(), (0, GENESIS_HASH)
     for event_id, event_hash in _events(conn, upto=head_id):
         tree.append(_leaf(event_hash))
@@ -221,6 +218,13 @@ def _check_key(last: Entry | None, key: Ed25519PrivateKey) -> None:
     if expected is not None and expected != fingerprint(key.public_key()):
         raise CheckpointRefused(f"the anchor log's entries are now signed by key {expected[:16]}, "
                                 f"not by this key ({fingerprint(key.public_key())[:16]})")
+
+
+def _head_row(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)).one_or_none()
+    if row is None:
+        raise CheckpointRefused("the chain head (audit_chain_head) is missing: run 'edc db upgrade'")
+    return int(row.last_id), str(row.last_hash)
 
 
 def _events(conn: Connection, *, upto: int | None = None, limit: int | None = None) -> Iterator[tuple[int, str]]:
