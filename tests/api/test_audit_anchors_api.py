@@ -81,3 +81,14 @@ def test_another_sites_event_is_answered_like_a_missing_one(api: Api, log: Path)
     backwards = api.call("monitor", "GET", f"{AUDIT}/consistency", params={"first": 2, "second": 1})
     assert backwards.status_code == 422
     assert api.call("safety", "GET", f"{AUDIT}/checkpoints").status_code == 403
+
+
+def test_a_damaged_anchor_log_is_a_problem_naming_its_line_not_a_crash(api: Api, log: Path) -> None:
+    screen(api, "inv01", "01")
+    checkpoint(api.engine, KEY, log)
+    with log.open("a") as damaged:
+        damaged.write('{"not": "an entry"\n')
+    answer = api.call("monitor", "GET", f"{AUDIT}/checkpoints")
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "line 2" in answer.json()["detail"]

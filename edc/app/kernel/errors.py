@@ -78,3 +78,7 @@ class Forbidden(ServiceError):
 
 class NotEligible(ServiceError):
     """The subject's eligibility does not allow the step: criteria not met or undecidable, or no decision (409)."""
+
+
+class Unavailable(ServiceError):
+    """What the request needs outside the database cannot be read now (the anchor log damaged or missing)."""

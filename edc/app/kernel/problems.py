@@ -37,6 +37,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
     (svc.Forbidden, 403, "forbidden", "Not allowed for your role"),
+    (svc.Unavailable, 503, "unavailable", "Not available now"),
 )
 
 

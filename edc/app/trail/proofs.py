@@ -24,12 +24,12 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import InvalidInput, NotFound
+from edc.app.kernel.errors import InvalidInput, NotFound, Unavailable
 from edc.app.trail.store import visible_event
 from edc.audit import merkle
 from edc.audit.anchoring import leaf_hashes
 from edc.audit.anchors import iter_entries
-from edc.audit.checkpoints import Entry
+from edc.audit.checkpoints import AnchorFormatError, Entry
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,10 @@ class ConsistencyProof:
 
 def anchor_page(log: Path, *, after: int, limit: int) -> tuple[list[Entry], bool]:
     """Up to `limit` entries of the anchor log after its first `after`, and whether more follow."""
-    entries = list(islice(iter_entries(log, after=after), limit + 1))
+    try:
+        entries = list(islice(iter_entries(log, after=after), limit + 1))
+    except (AnchorFormatError, OSError) as exc:  # the log is the server's to keep whole: say so, never crash
+        raise Unavailable(f"the anchor log cannot be read: {exc}") from None
     return entries[:limit], len(entries) > limit
 
 
