@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_env import STUDY, Api, records_path, screen, start_api
+from api_env import STUDY, Api, adverse_event, records_path, screen, start_api
 from backends import BACKENDS, scratch_database
 from sqlalchemy import func, select
 
@@ -28,13 +28,6 @@ def api(request: pytest.FixtureRequest, catalog: Catalog, tmp_path_factory: pyte
         patch.setenv("EDC_ARGON2_PROFILE", "test")
         for db_url in scratch_database(request.param, tmp_path_factory.mktemp("links")):
             yield from start_api(db_url, catalog)
-
-
-def adverse_event(aespid: str, **changes: object) -> dict[str, object]:
-    """A grade 1 adverse event, ended, with `changes` applied."""
-    return {"aespid": aespid, "aeterm": "Headache", "aecat": "OTHER", "aestdat": "2026-02-10", "aeongo": "N",
-            "aeendat": "2026-02-12", "aetoxgr": "1", "aeser": "N", "aerel": "UNLIKELY", "aerel_ld": "NOT_RELATED",
-            "aeacn": "NOT APPLICABLE", "aecontrt": "N", "aeout": "RECOVERED/RESOLVED", **changes}
 
 
 def dlt_assessment(aespid: str) -> dict[str, object]:

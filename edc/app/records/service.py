@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from edc import audit
+from edc.app.escalation import service as escalation
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import (
@@ -199,11 +200,13 @@ def _form_at_visit(study: StudyDefinition, visit_code: str, form_id: str) -> For
 
 def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
                      values: Mapping[str, object]) -> list[Finding]:
-    """Checks against the study design the form cannot see: the infusion against the assigned dose level."""
+    """Checks against the study design the form cannot see: the infusion against the assigned dose level and
+    the stagger of the level's first infusions."""
     if form.id != INFUSION_FORM:
         return []
     assigned = store.dose_level_of(conn, subject_id)
-    return dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values)
+    return [*dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values),
+            *escalation.infusion_interval_findings(conn, study, subject_id, values.get("exdat"))]
 
 
 def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: VisitContext,
