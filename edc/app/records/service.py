@@ -5,9 +5,10 @@ record identity, its typed row, its findings, its idempotency key and what
 the change also does (`effects`: audit, queries, signatures, SDV) are
 written together or not at all. A frozen or locked record, visit, subject or
 study is refused (`locks`); an infusion record is also checked against the
-subject's dose level (`edc.domain.dosing`). The visit is resolved once by the
-caller (`edc.app.kernel.lookups.find_visit`) and every result names the
-record's seq, so nothing is read twice.
+subject's dose level (`edc.domain.dosing`) and the stagger of the level's
+first infusions; keys and references of log forms are kept by `links`. The
+visit is resolved once by the caller (`edc.app.kernel.lookups.find_visit`)
+and every result names the record's seq, so nothing is read twice.
 """
 
 from __future__ import annotations
