@@ -34,8 +34,10 @@ from edc.app.locks import service as locks
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltVerdict
+from edc.domain.dosing import too_close
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
+from edc.domain.findings import Finding
 
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
 _INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
@@ -100,16 +102,36 @@ def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: st
 
 
 def check_infusion_interval(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> None:
-    """Conflict when `infusion_date` is closer than the design allows to another first infusion at the same level."""
+    """Conflict when `infusion_date` puts the first two first infusions at the subject's level closer than the
+    design allows (`min_days_between_first_infusions`): planning refuses what the protocol forbids."""
+    message = _interval_breach(conn, study, subject_id, infusion_date)
+    if message is not None:
+        raise Conflict(message)
+
+
+def infusion_interval_findings(conn: Connection, study: StudyDefinition, subject_id: int,
+                               infusion_date: object) -> list[Finding]:
+    """The same rule on a recorded infusion, as an error finding (a query): the infusion was given, so its
+    record is kept, and the deviation is raised with it."""
+    if not isinstance(infusion_date, date):
+        return []
+    message = _interval_breach(conn, study, subject_id, infusion_date)
+    if message is None:
+        return []
+    return [Finding("first_infusions_apart", "error", message, "exdat", {"exdat": infusion_date.isoformat()})]
+
+
+def _interval_breach(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> str | None:
     minimum = study.spec.escalation.min_days_between_first_infusions
     level = store.subject_dose_level(conn, subject_id)
     if not minimum or level is None:
-        return
-    for number, other in _first_infusions(conn, study, level, exclude=subject_id):
-        if abs((infusion_date - other).days) < minimum:
-            raise Conflict(f"first infusions at {level} must be at least {minimum} days apart; subject {number} "
-                           f"is infused on {other.isoformat()}, {abs((infusion_date - other).days)} days from "
-                           f"{infusion_date.isoformat()}")
+        return None
+    close = too_close(minimum, _first_infusions(conn, study, level, exclude=subject_id), infusion_date)
+    if close is None:
+        return None
+    return (f"the first two first infusions at {level} must be at least {minimum} days apart; subject "
+            f"{close.subject_number} is infused on {close.infused_on.isoformat()}, {close.days} days from "
+            f"{infusion_date.isoformat()}")
 
 
 def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number: str, aespid: str, verdict: str,
