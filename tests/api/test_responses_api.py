@@ -111,6 +111,18 @@ def test_new_bilag_a_and_new_activity_are_reported(api: Api) -> None:
     assert day28["new_activity"] == ["rash"] and not day28["lldas"]["no_new_activity"]
 
 
+def test_a_flare_is_assessed_at_an_unscheduled_visit(api: Api) -> None:
+    number = scheduled_subject(api)
+    assess(api, number, "BL", "2026-02-23", sledai("2026-02-23", "arthritis", "vasculitis"), "2.0")
+    flare = api.call("inv01", "POST", subject_path(number) + "/visits", json={"visit_date": "2026-04-10"})
+    assert flare.status_code == 201 and flare.json()["visit_code"] == "UNS", flare.text
+    assess(api, number, "UNS", "2026-04-10", sledai("2026-04-10", "arthritis", "vasculitis", rash="NEW"), "2.5",
+           mucocutaneous="A")
+    [unscheduled] = responses(api, number)["visits"]
+    assert (unscheduled["assessment"]["visit_code"], unscheduled["assessment"]["assessed_on"]) == ("UNS", "2026-04-10")
+    assert unscheduled["new_activity"] == ["rash"] and not unscheduled["sri4"]["met"]
+
+
 def test_a_glucocorticoid_without_daily_dose_leaves_lldas_undecidable(api: Api) -> None:
     number = scheduled_subject(api)
     assess(api, number, "BL", "2026-02-23", sledai("2026-02-23", "arthritis"), "1.0")
