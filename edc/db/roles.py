@@ -8,8 +8,8 @@ SELECT and INSERT. The grants below are what the code really does (the
 stores' INSERT, UPDATE and DELETE statements); every upgrade revokes what the
 role had and grants them again in the migrations' transaction, so a table
 added by a migration is granted at once and a privilege removed here is taken
-back. A table missing from the map gets nothing (`ungranted_tables` names it,
-a test fails on it): a new table needs a decision, not a default.
+back. A table missing from the map gets nothing (a test names it): a new table
+needs a decision, not a default.
 """
 
 from __future__ import annotations
@@ -94,11 +94,6 @@ def grant_runtime_role(conn: Connection, role: str) -> None:
     if not conn.execute(text("SELECT has_schema_privilege(:role, :schema, 'USAGE')"),
                         {"role": role, "schema": schema}).scalar_one():
         conn.execute(text(f"GRANT USAGE ON SCHEMA {quoted_schema} TO {quoted}"))
-
-
-def ungranted_tables(conn: Connection) -> list[str]:
-    """The current schema's tables the runtime role would get nothing on (each needs an entry above)."""
-    return [table for table in _tables(conn) if not privileges(table)]
 
 
 def owned_tables(conn: Connection) -> list[str]:
