@@ -81,9 +81,11 @@ def grant_runtime_role(conn: Connection, role: str) -> None:
     quoted = conn.dialect.identifier_preparer.quote(role)
     schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
     quoted_schema = conn.dialect.identifier_preparer.quote(schema)
-    # Revoking a table's privileges revokes its column privileges too: the grants below are then the whole set.
-    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {quoted_schema} FROM {quoted}"))
-    conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {quoted_schema} FROM {quoted}"))
+    # Revoking a table's privileges revokes its column privileges too: the grants below are then the whole
+    # set, with nothing inherited from PUBLIC either.
+    for grantee in (quoted, "PUBLIC"):
+        conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {quoted_schema} FROM {grantee}"))
+        conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {quoted_schema} FROM {grantee}"))
     for table in _tables(conn):
         granted = privileges(table)
         if granted:
@@ -111,14 +113,18 @@ def _tables(conn: Connection) -> list[str]:
 def _refuse_unsafe(conn: Connection, role: str) -> None:
     """A runtime role that is the owner, a superuser or a member of the owner could undo the triggers."""
     found = conn.execute(text(
-        "SELECT rolsuper, rolbypassrls, pg_has_role(rolname, current_user, 'MEMBER') AS member, "
-        "rolname = current_user AS owner FROM pg_roles WHERE rolname = :role"), {"role": role}).one_or_none()
+        "SELECT rolsuper, rolbypassrls, pg_has_role(r.oid, current_user, 'MEMBER') AS member, "
+        "r.rolname = current_user AS owner, EXISTS (SELECT FROM pg_roles w WHERE w.rolname = 'pg_write_all_data' "
+        "AND pg_has_role(r.oid, w.oid, 'USAGE')) AS writes_all FROM pg_roles r WHERE r.rolname = :role"),
+        {"role": role}).one_or_none()
     if found is None:
         raise RuntimeRoleError(
             f"the runtime role {role!r} does not exist; create it first, e.g. "
             f"CREATE ROLE {role} LOGIN PASSWORD '...' (see the README, 'PostgreSQL in production')")
     if found.rolsuper or found.rolbypassrls:  # checked first: a superuser is a member of every role
         raise RuntimeRoleError(f"the runtime role {role!r} is a superuser: no grant can restrict it")
+    if found.writes_all:
+        raise RuntimeRoleError(f"the runtime role {role!r} is a member of pg_write_all_data: it may change any row")
     if found.owner or found.member:
         raise RuntimeRoleError(f"the runtime role {role!r} is (or is a member of) the schema's owner: "
                                "it could alter the tables; use a role of its own")

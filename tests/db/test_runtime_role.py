@@ -132,11 +132,14 @@ def test_the_application_appends_to_the_trail_as_the_runtime_role(runtime: Engin
 def test_an_upgrade_takes_back_a_privilege_granted_by_hand(owner_url: str, runtime: Engine) -> None:
     owner = make_engine(owner_url)
     with owner.begin() as conn:
-        conn.execute(text(f"GRANT DELETE, TRUNCATE ON audit_events TO {RUNTIME_ROLE}"))
+        conn.execute(text(f"GRANT DELETE ON audit_events TO {RUNTIME_ROLE}"))
+        conn.execute(text("GRANT UPDATE ON audit_events TO PUBLIC"))
     owner.dispose()
     assert sqlstate(runtime, "DELETE FROM audit_events WHERE id < 0") is None  # granted by hand...
+    assert sqlstate(runtime, "UPDATE audit_events SET reason = reason WHERE id < 0") is None
     migrate.upgrade(owner_url)  # at head already: only the grants are applied again
     assert sqlstate(runtime, "DELETE FROM audit_events WHERE id < 0") == "42501"  # ...and taken back
+    assert sqlstate(runtime, "UPDATE audit_events SET reason = reason WHERE id < 0") == "42501"
     assert sqlstate(runtime, "SELECT count(*) FROM crf_relmacel_vital_signs") is None  # the rest stays
 
 
