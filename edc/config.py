@@ -40,6 +40,26 @@ def export_dir(sqlite_file: str | None = None) -> Path:
     return Path("exports-out").resolve()
 
 
+def audit_signing_key() -> Path | None:
+    """The Ed25519 private key (PEM) that signs the audit trail's checkpoints: EDC_AUDIT_SIGNING_KEY
+    (made by `edc audit keygen`; keep it outside the database's host if you can). Unset: no checkpoints."""
+    configured = os.environ.get("EDC_AUDIT_SIGNING_KEY", "").strip()
+    return Path(configured) if configured else None
+
+
+def audit_anchor_log() -> Path:
+    """The anchor log, the append-only JSON-lines file of signed checkpoints and key rotations, outside the
+    database: EDC_AUDIT_ANCHOR_LOG, else `audit-anchors.jsonl` in the working directory."""
+    configured = os.environ.get("EDC_AUDIT_ANCHOR_LOG", "").strip()
+    return Path(configured) if configured else Path("audit-anchors.jsonl").resolve()
+
+
+def audit_checkpoint_seconds() -> int:
+    """How often a running server signs the audit trail's head when it moved: EDC_AUDIT_CHECKPOINT_SECONDS
+    (default 60). Changes after the last checkpoint a verifier holds cannot be detected, so keep it short."""
+    return _positive_int("EDC_AUDIT_CHECKPOINT_SECONDS", 60)
+
+
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
-from edc import __version__
+from edc import __version__, config
 from edc.api.docs import OfflineSwagger
 from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
@@ -33,9 +33,11 @@ from edc.app.status.routes import StatusController
 from edc.app.subjects.routes import StudyController
 from edc.app.trail.routes import AuditController
 from edc.app.visits.routes import VisitController
+from edc.audit.interval import IntervalCheckpoints
 from edc.definitions.catalog import Catalog
 
 DOCS_PATH = "/schema"
+CHECKPOINTS_KEY = "edc_audit_checkpoints"
 MAX_BODY = 1024 * 1024  # a form submission is a few kB; anything near this is a mistake (413)
 
 
@@ -57,7 +59,8 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         request_max_body_size=MAX_BODY,
         before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH,)),
         state=None,
-        on_startup=[settle_interrupted_exports],
+        on_startup=[settle_interrupted_exports, start_checkpoints],
+        on_shutdown=[stop_checkpoints],
         debug=debug,
     )
     app.state[STATE_KEY] = AppState(engine=engine, catalog=catalog)
@@ -69,6 +72,21 @@ def settle_interrupted_exports(app: Litestar) -> None:
     """On start-up, store as failed (interrupted) the export jobs whose server process is gone."""
     state: AppState = app.state[STATE_KEY]
     sweep_quietly(state.engine)
+
+
+def start_checkpoints(app: Litestar) -> None:
+    """Sign the audit trail's head into the anchor log at an interval, if a signing key is configured."""
+    state: AppState = app.state[STATE_KEY]
+    signer = IntervalCheckpoints(state.engine, key_path=config.audit_signing_key(),
+                                 anchor_log=config.audit_anchor_log(), seconds=config.audit_checkpoint_seconds())
+    app.state[CHECKPOINTS_KEY] = signer
+    signer.start()
+
+
+def stop_checkpoints(app: Litestar) -> None:
+    signer: IntervalCheckpoints | None = app.state.get(CHECKPOINTS_KEY)
+    if signer is not None:
+        signer.stop()
 
 
 def _openapi_config() -> OpenAPIConfig:

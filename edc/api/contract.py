@@ -73,11 +73,13 @@ KIND_PROBLEMS: dict[str, dict[int, str]] = {
     "versioned": {412: "The record changed since you read it (If-Match names another version).",
                   428: "If-Match is required: send the ETag of the version you read."},
     "file": {409: "The file is not available: the job is still running or failed."},
+    "anchors": {503: "The anchor log cannot be read (damaged or unreadable); its line is named."},
 }
 
 #: Operations of a kind that their path and method do not tell.
 _OPERATION_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", STUDY + "/exports/{job_id}/files/{name}"): ("file",),
+    ("get", STUDY + "/audit/checkpoints"): ("anchors",),
     ("patch", RECORD): ("versioned",),
 }
 

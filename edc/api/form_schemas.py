@@ -130,6 +130,9 @@ def _item_description(item: Item, codelists: Mapping[str, Codelist]) -> str:
         parts.append(f"Asked only when: {item.when}.")
     if item.is_calculated:
         parts.append("Calculated by the server; never sent.")
+    if item.refers_to is not None:
+        parts.append(f"Names a record of form {item.refers_to} of the same subject by its key; "
+                     "any other value is refused.")
     if item.sdtm is not None:
         parts.append(f"SDTM: {_sdtm_text(item)}.")
     return " ".join(parts)
@@ -143,5 +146,7 @@ def _sdtm_text(item: Item) -> str:
 
 def _form_description(form: Form) -> str:
     kind = "Repeating form: one record per entry." if form.repeating else "One record per visit."
+    if form.key is not None:
+        kind += f" {form.key} is unique per subject: a second record with it is refused (409)."
     checks = "; ".join(f"{check.id} ({check.severity}): {check.message}" for check in form.checks)
     return f"{kind} Edit checks run on save and are returned as findings: {checks}" if checks else kind

@@ -112,6 +112,9 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
         "check_id": Schema(type=OpenAPIType.STRING), "severity": Schema(type=OpenAPIType.STRING),
         "item": Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL]), "message": Schema(type=OpenAPIType.STRING)})
     integer, text = Schema(type=OpenAPIType.INTEGER), Schema(type=OpenAPIType.STRING)
+    link = Schema(type=OpenAPIType.OBJECT, required=["form_id", "visit_code", "occurrence", "seq", "href"],
+                  properties={"form_id": text, "visit_code": text, "occurrence": integer, "seq": integer,
+                              "href": text})
     return Schema(type=OpenAPIType.OBJECT, required=["version", "values", "findings"], properties={
         "study_id": text, "subject_number": text, "visit_code": text, "occurrence": integer,
         "form_id": text, "seq": integer,
@@ -119,6 +122,9 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
         "values": Reference(ref=f"#/components/schemas/{values_name(study_id, form_id)}"),
         "findings": Schema(type=OpenAPIType.ARRAY, items=finding,
                            description="Edit-check findings of this version."),
+        "references": Schema(type=OpenAPIType.OBJECT, additional_properties=Schema(one_of=[link, Schema(
+            type=OpenAPIType.NULL)]), description="The record each reference item with a value names, by item "
+            "(null: it names none, e.g. a record stored before references were checked)."),
     })
 
 

@@ -2,7 +2,12 @@
 
 - `append` (edc.audit.trail) writes one event inside the caller's transaction;
 - `verify` (edc.audit.verify) recomputes the chain and names the first broken event;
-- `value_text` (edc.audit.chain) is the canonical text of an item value.
+- `value_text` (edc.audit.chain) is the canonical text of an item value;
+- signed checkpoints outside the database: `merkle` (tree heads, proofs) and
+  `checkpoints` (entries, signatures) are pure, `anchors` is the anchor log and
+  key files, `anchoring` signs the database's head and checks the trail against
+  the checkpoints, `interval` is a server's checkpointing thread
+  (docs/audit-trail.md).
 """
 
 from __future__ import annotations

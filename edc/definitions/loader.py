@@ -20,6 +20,7 @@ from typing import Any
 
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.check_forms import check_form
+from edc.definitions.check_links import check_links
 from edc.definitions.check_study import check_study
 from edc.definitions.merge import merge_override
 from edc.definitions.model import (
@@ -183,6 +184,7 @@ def _load_study(folder: Path, library: Library, problems: Problems) -> StudyDefi
     known = {k: v[0] for k, v in codelists.items()}
     for form, form_where in forms.values():
         check_form(form, form_where, known, problems)
+    check_links(spec, forms, problems)
     study = StudyDefinition(
         spec=spec,
         forms=MappingProxyType({k: v[0] for k, v in sorted(forms.items())}),

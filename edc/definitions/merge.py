@@ -13,7 +13,7 @@ from edc.definitions.problems import Problems
 from edc.definitions.sources import CompositeLocator
 from edc.definitions.yamlsrc import SourceDoc
 
-OVERRIDE_KEYS = frozenset({"extends", "id", "title", "domain", "repeating", "items",
+OVERRIDE_KEYS = frozenset({"extends", "id", "title", "domain", "repeating", "key", "items",
                            "remove_items", "checks", "assumption"})
 
 
@@ -30,7 +30,7 @@ def merge_override(
             problems.add(override.file, override.line(("form", key)), f"unknown key '{key}' in form override")
     form["id"] = patch.get("id", form.get("id"))
     where.add(("form", "id"), override, ("form", "extends" if "id" not in patch else "id"))
-    for key in ("title", "domain", "repeating", "assumption"):
+    for key in ("title", "domain", "repeating", "key", "assumption"):
         if key in patch:
             form[key] = patch[key]
             where.add(("form", key), override, ("form", key))

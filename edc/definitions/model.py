@@ -129,6 +129,8 @@ class Item(Strict):
     """The roles that may enter or correct this item (None: whoever may enter the form)."""
     identifying: Identifying | None = None
     """A personal identifier: captured no finer than its precision (partial dates only)."""
+    refers_to: FormId | None = None
+    """A reference: the value is the key of a record of that form of the same subject (check_links)."""
 
     @property
     def is_calculated(self) -> bool:
@@ -152,6 +154,8 @@ class Form(Strict):
     checks: tuple[Check, ...] = ()
     entered_by: tuple[EntryRole, ...] | None = Field(default=None, min_length=1)
     """The roles that may enter or correct this form, e.g. the investigator's own judgements (None: site staff)."""
+    key: SnakeId | None = None
+    """The item whose value is unique per subject among the form's records, e.g. the AE number (check_links)."""
 
     def item(self, name: str) -> Item | None:
         return next((i for i in self.items if i.name == name), None)

@@ -37,6 +37,8 @@ IE_CONFIRM_FORM: Final = "ie_confirm"
 INFUSION_FORM: Final = "cart_infusion"
 AE_FORM: Final = "adverse_events"
 DLT_FORM: Final = "dlt_assessment"
+MEDICATION_FORM: Final = "concomitant_medications"
+MEDICATION_REVIEW_FORM: Final = "medication_review"
 """Standard forms of the library that use cases read by id."""
 
 

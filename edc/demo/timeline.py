@@ -22,7 +22,7 @@ from edc.app.subjects.service import screen_subject
 from edc.app.visits.service import mark_visit_missed, record_visit_date, schedule_infusion
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import ScheduledVisit
-from edc.definitions.vocabulary import LOGS_VISIT
+from edc.definitions.vocabulary import LOGS_VISIT, MEDICATION_REVIEW_FORM
 from edc.demo.plan import SubjectPlan, subject_rng
 from edc.demo.runner import Step, StepContext
 from edc.demo.safety import safety_steps
@@ -173,6 +173,9 @@ def scheduled_visit(ctx: StepContext, *, plan: SubjectPlan, visit: ScheduledVisi
         meds = infusion_day_medications(on)
     for med in meds:
         ctx.submit(LOGS_VISIT, "concomitant_medications", medication_values(med, on), on)
+    if MEDICATION_REVIEW_FORM in ctx.study.forms and "sledai" in forms_at_visit(ctx.study, visit.id):
+        # the site confirms the log complete at each disease-activity visit, so LLDAS and DORIS are decidable
+        ctx.submit(LOGS_VISIT, MEDICATION_REVIEW_FORM, {"cmrevdat": on.isoformat()}, on)
 
 
 def _dropped_digit(ctx: StepContext, plan: SubjectPlan, code: str, form_id: str,

@@ -10,12 +10,19 @@ added by the records service to every `cart_infusion` record:
 - `dose_within_level_tolerance` (warning): where the level sets a tolerance
   (IC19: 30 %), the cells infused lie within it around the level's planned dose.
 
+The first infusions of a dose level are staggered where the design says so
+(`escalation.min_days_between_first_infusions`; IC19: "at least 14 days
+between the infusions of the first two subjects"): `too_close` tells whether
+an infusion date would put the level's first two infusions closer than that.
+
 Pure: no I/O. Doses are compared in 10^6 cells, the form's unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from edc.definitions.model import PER_KG_UNITS, DoseLevel
@@ -65,6 +72,34 @@ def infusion_findings(levels: Mapping[str, DoseLevel], assigned: str | None,
             f"around {planned:.2f} x 10^6 cells",
             "cells_infused", {"cells_infused": infused, "level_dose": round(planned, 6), "tolerance_pct": tolerance}))
     return findings
+
+
+@dataclass(frozen=True)
+class TooClose:
+    """The other first infusion an infusion date is too close to: whose, on which day, how many days apart."""
+
+    subject_number: str
+    infused_on: date
+    days: int
+
+
+def too_close(minimum: int | None, others: Sequence[tuple[str, date]], on: date) -> TooClose | None:
+    """Whether a first infusion on `on` makes the level's first two first infusions less than `minimum` days apart.
+
+    `others` are the other subjects' first infusions at the level (number, date). Only the first two
+    are staggered: an infusion after the first two is never too close, however near it lies to another.
+    """
+    if not minimum:
+        return None
+    first_two = sorted(others, key=lambda other: other[1])[:2]
+    before = [other for other in first_two if other[1] <= on]
+    if len(before) == 2:  # a third subject or later
+        return None
+    # the second subject is measured from the first; a new first subject from the one it moves to second
+    pair = before[0] if before else (first_two[0] if first_two else None)
+    if pair is None or abs((on - pair[1]).days) >= minimum:
+        return None
+    return TooClose(pair[0], pair[1], abs((on - pair[1]).days))
 
 
 def _number(value: object) -> float | None:

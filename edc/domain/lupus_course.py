@@ -21,6 +21,10 @@ only decides which records make an assessment:
   includes the date (the dose is never under-counted). A running
   glucocorticoid without a daily dose (weekly or pulse regimens) leaves the
   dose, and so LLDAS and DORIS, undecidable.
+- A log with no glucocorticoid row is not a dose of 0 mg until the site has
+  confirmed the log complete (`complete_through`, the latest date the site
+  confirmed the medication log complete up to): on a later assessment date
+  the dose, LLDAS and DORIS are undecidable, never assumed.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class Glucocorticoids:
     mg_day: float | None
     counted: tuple[int, ...]  # medication log lines summed
     unknown: tuple[int, ...]  # lines running that day without a daily dose
+    unconfirmed: bool = False  # the log is not confirmed complete on that day
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,15 @@ class SubjectResponses:
     visits: tuple[VisitResponse, ...]
 
 
-def subject_responses(visits: Sequence[VisitForms], medications: Mapping[int, Values]) -> SubjectResponses:
+def subject_responses(visits: Sequence[VisitForms], medications: Mapping[int, Values], *,
+                      complete_through: date | None) -> SubjectResponses:
     """SRI-4, LLDAS and DORIS at each follow-up assessment of one subject (see the module docstring).
 
-    `medications` maps each line of the medication log (its record number) to its values.
+    `medications` maps each line of the medication log (its record number) to its values; `complete_through`
+    is the latest date the site confirmed the log complete up to (None: never confirmed).
     """
-    assessed = [a for a in (_assessment(v, medications) for v in _in_order(visits)) if a is not None]
+    assessed = [a for a in (_assessment(v, medications, complete_through) for v in _in_order(visits))
+                if a is not None]
     baseline_index = _baseline_index(visits, assessed)
     if baseline_index is None:
         return SubjectResponses(None, ())
@@ -113,10 +121,11 @@ def subject_responses(visits: Sequence[VisitForms], medications: Mapping[int, Va
     return SubjectResponses(baseline, tuple(results))
 
 
-def glucocorticoid_dose(medications: Mapping[int, Values], on: date) -> Glucocorticoids:
+def glucocorticoid_dose(medications: Mapping[int, Values], on: date, complete_through: date | None) -> Glucocorticoids:
     """The daily prednisone-equivalent dose of the glucocorticoids that may be running on `on`.
 
-    `medications` maps medication log lines to their values.
+    `medications` maps medication log lines to their values; the dose is unknown (`unconfirmed`) unless the
+    log is confirmed complete through `on`.
     """
     counted: list[int] = []
     unknown: list[int] = []
@@ -130,7 +139,9 @@ def glucocorticoid_dose(medications: Mapping[int, Values], on: date) -> Glucocor
         else:
             counted.append(line)
             total += float(dose)  # type: ignore[arg-type]
-    return Glucocorticoids(None if unknown else round(total, 6), tuple(counted), tuple(unknown))
+    unconfirmed = complete_through is None or complete_through < on
+    mg_day = None if unknown or unconfirmed else round(total, 6)
+    return Glucocorticoids(mg_day, tuple(counted), tuple(unknown), unconfirmed)
 
 
 def _in_order(visits: Sequence[VisitForms]) -> list[VisitForms]:
@@ -149,7 +160,8 @@ def _baseline_index(visits: Sequence[VisitForms], assessed: Sequence[Assessment]
     return before_infusion[-1] if before_infusion else None
 
 
-def _assessment(visit: VisitForms, medications: Mapping[int, Values]) -> Assessment | None:
+def _assessment(visit: VisitForms, medications: Mapping[int, Values],
+                complete_through: date | None) -> Assessment | None:
     if visit.sledai is None or visit.pga is None or visit.pga.get("pga") is None:
         return None
     active = active_descriptors(visit.sledai)
@@ -158,7 +170,7 @@ def _assessment(visit: VisitForms, medications: Mapping[int, Values]) -> Assessm
     if active is None or total is None or clinical is None:
         return None
     on = _assessment_date(visit)
-    dose = glucocorticoid_dose(medications, on) if on is not None else Glucocorticoids(None, (), ())
+    dose = glucocorticoid_dose(medications, on, complete_through) if on is not None else Glucocorticoids(None, (), ())
     return Assessment(visit.visit_code, visit.occurrence, on, total, clinical,
                       float(visit.pga["pga"]), _bilag_grades(visit.bilag), active, dose)  # type: ignore[arg-type]
 
@@ -174,9 +186,7 @@ def _respond(baseline: Assessment, previous: Assessment, current: Assessment) ->
     lldas = doris = None
     dose = current.glucocorticoids
     if dose.mg_day is None:
-        reason = ("no assessment date" if current.assessed_on is None
-                  else f"medication log lines {list(dose.unknown)} are glucocorticoids running "
-                  "without a daily dose")
+        reason = _unknown_dose(current)
         undecidable["lldas"] = undecidable["doris"] = f"prednisone-equivalent dose unknown: {reason}"
     else:
         flags = _domain(current, major=responses.major_organ_activity(current.active, current.bilag),
@@ -184,6 +194,16 @@ def _respond(baseline: Assessment, previous: Assessment, current: Assessment) ->
         lldas = responses.lldas(flags)
         doris = responses.doris_remission(flags)
     return VisitResponse(current, new, sri4, lldas, doris, undecidable)
+
+
+def _unknown_dose(current: Assessment) -> str:
+    dose = current.glucocorticoids
+    if current.assessed_on is None:
+        return "no assessment date"
+    if dose.unknown:
+        return f"medication log lines {list(dose.unknown)} are glucocorticoids running without a daily dose"
+    return (f"the medication log is not confirmed complete up to {current.assessed_on.isoformat()} "
+            "(medication_review): no glucocorticoid row is not 0 mg until it is")
 
 
 def _domain(a: Assessment, *, major: bool | None = None, new: bool | None = None) -> LupusAssessment:

@@ -42,6 +42,14 @@ class CriterionResult:
     values: Mapping[str, object]
     missing: tuple[str, ...] = ()
 
+    @property
+    def excluding_condition(self) -> Literal["present", "absent", "unknown"] | None:
+        """For an exclusion, whether its excluding condition is present (its rule true: the subject is
+        excluded), absent, or unknown (undecidable); None for an inclusion."""
+        if self.kind == "inclusion":
+            return None
+        return {"not_met": "present", "met": "absent"}.get(self.status, "unknown")  # type: ignore[return-value]
+
 
 @dataclass(frozen=True)
 class EligibilityResult:

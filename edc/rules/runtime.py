@@ -43,7 +43,7 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
 }
 """Each name of `edc.definitions.functions.CEL_FUNCTIONS` bound to its pure implementation."""
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
 _PROGRAMS: dict[str, Any] = {}
 _ENGINE_ERRORS = (TypeError, KeyError, RuntimeError, ValueError, ZeroDivisionError)
 

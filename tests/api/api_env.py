@@ -123,6 +123,13 @@ def vitals(**changes: object) -> dict[str, object]:
     return payload
 
 
+def adverse_event(aespid: str, **changes: object) -> dict[str, object]:
+    """A valid grade 1 adverse event (ended) numbered `aespid`, with `changes` applied."""
+    return {"aespid": aespid, "aeterm": "Headache", "aecat": "OTHER", "aestdat": "2026-02-10", "aeongo": "N",
+            "aeendat": "2026-02-12", "aetoxgr": "1", "aeser": "N", "aerel": "UNLIKELY", "aerel_ld": "NOT_RELATED",
+            "aeacn": "NOT APPLICABLE", "aecontrt": "N", "aeout": "RECOVERED/RESOLVED", **changes}
+
+
 def screen(api: Api, user: str = "inv01", site: str = "01") -> str:
     """Screen a new SLE subject of STUDY at `site` as `user`; returns the subject number."""
     response = api.call(user, "POST", f"/api/v1/studies/{STUDY}/subjects",

@@ -35,7 +35,10 @@ def test_each_criterion_fails_alone_and_is_recomputed_on_correction(api: Api, st
     assert [c["id"] for c in good["criteria"]] == applicable
     assert _statuses(good, "met") == set(applicable)
     assert all(c["values"] and c["text"] for c in good["criteria"])  # what decided each, and its wording
+    assert {c["excluding_condition"] for c in good["criteria"] if c["kind"] == "exclusion"} <= {"absent"}
+    assert {c["excluding_condition"] for c in good["criteria"] if c["kind"] == "inclusion"} <= {None}
 
+    kinds = {c.id: c.kind for c in study.spec.eligibility.criteria}
     for criterion_id, change in NOT_MET[(study_id, cohort)].items():
         made = {form_id: subject.correct(form_id, items, f"test: fail {criterion_id}")
                 for form_id, items in change.changes.items()}
@@ -43,6 +46,8 @@ def test_each_criterion_fails_alone_and_is_recomputed_on_correction(api: Api, st
         assert failed["status"] == "not_eligible", criterion_id
         assert _statuses(failed, "not_met") == {criterion_id} | change.also_not_met, criterion_id
         assert _statuses(failed, "undecidable") == set()
+        excluded = {c["id"] for c in failed["criteria"] if c["excluding_condition"] == "present"}
+        assert excluded == {c for c in _statuses(failed, "not_met") if kinds[c] == "exclusion"}, criterion_id
         for form_id, items in made.items():  # put back what was there
             original = records.get(form_id, {})
             subject.correct(form_id, {name: original.get(name) for name in items}, f"test: restore {criterion_id}")

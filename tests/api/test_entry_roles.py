@@ -9,7 +9,7 @@ Item-level reservations are checked on the same path (`ensure_entry_allowed`).
 from __future__ import annotations
 
 import pytest
-from api_env import Api, records_path, screen
+from api_env import Api, adverse_event, records_path, screen
 
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import EntryNotPermitted
@@ -23,6 +23,8 @@ ASSESSMENT = {"dlt_aespid": "1", "dlt": "N", "dlt_dat": "2026-03-20", "dlt_inv":
 
 def test_a_coordinator_cannot_file_the_investigators_dlt_assessment(api: Api) -> None:
     number = screen(api)
+    assert api.call("coord01", "POST", records_path(number, "LOGS", "adverse_events"),
+                    json=adverse_event("1")).status_code == 201  # the event assessed
     path = records_path(number, "LOGS", "dlt_assessment")
     refused = api.call("coord01", "POST", path, json=ASSESSMENT)
     assert refused.status_code == 403, refused.text

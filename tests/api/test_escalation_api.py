@@ -15,12 +15,17 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
     assert trial.enrolled("A", "2026-01-10") == "DL1"
     trial.infuse("A", "2026-01-20", "DL1")
     assert trial.enrolled("B", "2026-01-12") == "DL1"
-    # first infusions of a dose group at least 14 days apart
+    # the first two subjects' first infusions of a dose group at least 14 days apart (the YAML's 14): planning
+    # refuses a closer date; an infusion given closer all the same is recorded, with a finding (and its query)
     too_close = trial.schedule("B", "2026-02-02")
     assert too_close.status_code == 409 and "14 days" in too_close.json()["detail"]
-    trial.infuse("B", "2026-02-03", "DL1")
+    early = trial.infuse("B", "2026-02-03", "DL1", given="2026-02-02")
+    [finding] = [f for f in early["findings"] if f["check_id"] == "first_infusions_apart"]
+    assert finding["item"] == "exdat" and "13 days" in finding["message"]
+    assert trial.subjects["A"].number in finding["message"]
     assert trial.enrolled("C", "2026-01-14") == "DL1"
-    trial.infuse("C", "2026-02-17", "DL1")
+    third = trial.infuse("C", "2026-02-05", "DL1")  # the third subject is not staggered
+    assert not [f for f in third["findings"] if f["check_id"] == "first_infusions_apart"]
     full = trial.enrol("D", "2026-01-16")
     assert full.status_code == 409 and "no dose level is open" in full.json()["detail"]
 
@@ -74,6 +79,9 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
     assert stopped.status_code == 409 and "no dose level is open" in stopped.json()["detail"]
 
     assert trial.decide("step_back", "DL1", "", user=trial.committee).status_code == 422  # a reason is required
+    for action, wrong in (("step_back", "DL2"), ("escalate", "DL1"), ("escalate", "DL2")):  # not coherent
+        incoherent = trial.decide(action, wrong, "SRC decision")
+        assert incoherent.status_code == 422 and "highest level treated" in incoherent.json()["detail"], wrong
     decided = trial.decide("step_back", "DL1", "SRC: treat three more subjects at DL1")
     assert decided.status_code == 201, decided.text
     body = decided.json()

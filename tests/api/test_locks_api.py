@@ -79,7 +79,7 @@ def test_a_locked_study_refuses_every_write_route_until_released(api: Api) -> No
     events = api.call("monitor", "GET", f"/api/v1/studies/{STUDY}/audit",
                       params={"action": "lock.release"}).json()["items"]
     assert [(e["item"], e["old_value"], e["reason"]) for e in events] == [
-        ("study", '"locked"', "database re-opened for a late lab result")]
+        ("study", '"locked"', f"lock {placed['id']}: database re-opened for a late lab result")]
 
 
 def test_frozen_data_take_query_steps_but_no_data_changes(api: Api) -> None:

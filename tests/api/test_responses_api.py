@@ -69,6 +69,14 @@ def test_sri4_lldas_and_doris_follow_the_stored_data(api: Api) -> None:
     steroid = post(api, number, "LOGS", "concomitant_medications", prednisone("10", "2025-06"))
     assess(api, number, "M3", "2026-05-30", sledai("2026-05-30", "low_complement", "increased_dna_binding"),
            "0.4", renal="D")
+    # until the site confirms the log complete, its single row is not the whole story: no dose, no LLDAS
+    [unconfirmed] = responses(api, number)["visits"]
+    assert unconfirmed["lldas"] is None and unconfirmed["doris"] is None
+    assert "not confirmed complete up to 2026-05-30" in unconfirmed["undecidable"]["lldas"]
+    assert unconfirmed["assessment"]["prednisone_mg_day"] is None
+    post(api, number, "LOGS", "medication_review", {"cmrevdat": "2026-05-29"})  # a day short still counts for nothing
+    assert responses(api, number)["visits"][0]["lldas"] is None
+    post(api, number, "LOGS", "medication_review", {"cmrevdat": "2026-05-30"})
     found = responses(api, number)
     assert found["baseline"]["visit_code"] == "BL" and found["baseline"]["sledai_2k"] == 12
     [month3] = found["visits"]
@@ -96,6 +104,7 @@ def test_new_bilag_a_and_new_activity_are_reported(api: Api) -> None:
     number = scheduled_subject(api)
     assess(api, number, "BL", "2026-02-23", sledai("2026-02-23", "arthritis", "vasculitis"), "2.0")
     assess(api, number, "D28", "2026-03-29", sledai("2026-03-29", rash="NEW"), "1.0", mucocutaneous="A")
+    post(api, number, "LOGS", "medication_review", {"cmrevdat": "2026-03-29"})  # an empty log, confirmed: 0 mg
     [day28] = responses(api, number)["visits"]
     assert day28["sri4"]["sledai_reduction"] == 10 and day28["sri4"]["new_bilag_a"] == ["mucocutaneous"]
     assert not day28["sri4"]["bilag_met"] and not day28["sri4"]["met"]

@@ -4,8 +4,8 @@ The operations are those of the document for study `relmacel` (the per-form copi
 collapsed to two representative forms, `vital_signs` and `adverse_events`; `DELETE /auth/token`, which
 would log the caller out, and `POST /auth/token`, which has no caller, are left out). Each is called by
 each of the six roles with a grant restricted to site 01 and, for the four roles that may be study-wide,
-with a study-wide grant: 10 grants. The matrix is 46 operations (42 once the two forms are collapsed)
-× 10 grants = 460 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
+with a study-wide grant: 10 grants. The matrix is 49 operations (45 once the two forms are collapsed)
+× 10 grants = 490 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
 A cell of a site-01 grant naming an object makes two requests (the other site's, a missing one).
 
 Fixture data, created once per module and backend through the API: at each of sites 01 and 02 a subject
@@ -71,6 +71,7 @@ class World:
     queries: dict[str, int] = field(default_factory=dict)  # site -> a query id
     locks: dict[str, int] = field(default_factory=dict)  # site -> a lock id
     jobs: dict[str, int] = field(default_factory=dict)  # "all" / "01" -> an export job id
+    events: dict[str, int] = field(default_factory=dict)  # site -> an audit event id
 
 
 def operations_of(document: dict[str, Any]) -> list[Operation]:
@@ -134,6 +135,9 @@ def _populate(api: Api) -> World:
                                    headers={"Idempotency-Key": EXPORT_KEY}), 202)["id"]
     for job in world.jobs.values():
         _finished(api, job)
+    for site in ("01", "02"):
+        world.events[site] = ok(api.call("dm", "GET", f"{study}/audit", params={"site": site, "limit": 1}),
+                                200)["items"][0]["id"]
     return world
 
 
@@ -194,7 +198,8 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
               "visit_code": FORMS[form.group(1)] if form else ("M3" if op.path.endswith("/missed") else "SCR"),
               "query_id": str(world.queries["02"] if other else MISSING_ID),
               "lock_id": str(world.locks["02"] if other else MISSING_ID),
-              "job_id": str(world.jobs["all"] if other else MISSING_ID), "name": "dm.csv"}
+              "job_id": str(world.jobs["all"] if other else MISSING_ID), "name": "dm.csv",
+              "event_id": str(world.events["02"] if other else MISSING_ID)}
     path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], op.path)
     headers = {"If-Match": '"1"'} if op.method == "patch" else {}
     if op.path.endswith("/exports") and op.method == "post":
@@ -203,12 +208,16 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
         ("/subjects", "/queries", "/audit", "/audit/csv", "/sdv/progress", "/status")) else {}
     if op.method == "get" and path.endswith("/subjects"):
         query.pop("subject")
+    if path.endswith("/proof"):  # a tree that holds the other site's event
+        query = {"tree_size": str(world.events["02"])}
+    if path.endswith("/consistency"):
+        query = {"first": "1", "second": "2"}
     return path, None if op.method == "get" else _body(op, subject), headers, query
 
 
 def names_object(op: Operation, body: object) -> bool:
     """True when the request names an object of one site (path or body): answered like a missing one."""
-    return any(p in op.path for p in ("{subject_number}", "{query_id}", "{lock_id}", "{job_id}")) or (
+    return any(p in op.path for p in ("{subject_number}", "{query_id}", "{lock_id}", "{job_id}", "{event_id}")) or (
         isinstance(body, dict) and "subject" in body)
 
 
@@ -248,6 +257,8 @@ def cell(world: World, username: str, op: Operation) -> list[str]:
         _undo(world, op, study_lock)
         if study_lock.status_code < 400:
             found.append(f"a site-restricted grant placed a study-wide lock: {study_lock.status_code}")
+    if path.endswith("/escalation/decisions") and answer.status_code < 400:
+        found.append(f"a site-restricted grant decided the study's dose escalation: {answer.status_code}")
     if path.endswith("/subjects") and op.method == "post":
         if answer.status_code < 400:
             found.append(f"screened at site 02: {answer.status_code}")
@@ -273,7 +284,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 46 and len(keys) == 42, sorted(keys)
+    assert len(world.operations) == 49 and len(keys) == 45, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")

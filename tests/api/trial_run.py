@@ -62,15 +62,16 @@ class TrialRun:
         subject = self.subjects[name]
         return self.api.call(subject.user, "POST", subject.path("/schedule"), json={"infusion_date": infusion})
 
-    def infuse(self, name: str, on: str, dose_level: str, *, infused: float | None = None) -> dict[str, Any]:
-        """Plan the visits from `on` and record the infusion at D0: the level's dose for 60 kg, as planned
-        unless `infused` (10^6 cells) says otherwise; returns the record."""
+    def infuse(self, name: str, on: str, dose_level: str, *, infused: float | None = None,
+               given: str | None = None) -> dict[str, Any]:
+        """Plan the visits from `on` and record the infusion at D0 (given on `on` unless `given` says otherwise):
+        the level's dose for 60 kg, as planned unless `infused` (10^6 cells) says otherwise; returns the record."""
         planned = self.schedule(name, on)
         assert planned.status_code == 200, planned.text
         dose = planned_million_cells(next(d for d in self.study.spec.dose_levels if d.id == dose_level), 60.0)
         assert dose is not None
         return self._post(name, "D0", "cart_infusion", {
-            "exdat": on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level,
+            "exdat": given or on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level,
             "dose_planned": f"{dose:.2f}", "weight_kg": "60.0", "cells_infused": f"{infused or dose:.2f}",
             "infusion_complete": "Y", "premed": "Y", "infusion_reaction": "N"})
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, insert, select, text
+
+from edc.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from edc.db.trail import AuditEvent
+
+EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -25,3 +30,29 @@ def tamper(conn: Connection, statement: str, **params: Any) -> None:
     conn.execute(text(statement), params)
     for _name, sql in triggers:
         conn.execute(text(sql))
+
+
+
+def rechain(conn: Connection, events: list[dict[str, Any]], *, from_id: int) -> None:
+    """Rewrite the trail from event `from_id` on as `events` (their fields; ids renumbered from `from_id`),
+    with every hash recomputed and the chain head moved: the consistent rewrite an owner of the database can
+    make, which the hash chain alone cannot tell from the original."""
+    previous = conn.execute(select(EVENTS.c.hash).where(EVENTS.c.id == from_id - 1)).scalar()
+    prev_hash = previous or GENESIS_HASH
+    rows = []
+    for offset, event in enumerate(events):
+        fields = {name: event[name] for name in HASHED_FIELDS} | {"id": from_id + offset}
+        digest = event_hash(prev_hash, fields)
+        rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    tamper(conn, "DELETE FROM audit_events WHERE id >= :id", id=from_id)
+    if rows:
+        conn.execute(insert(EVENTS), rows)
+    conn.execute(text("UPDATE audit_chain_head SET last_id = :id, last_hash = :hash"),
+                 {"id": from_id + len(rows) - 1, "hash": prev_hash})
+
+
+def events_from(conn: Connection, from_id: int) -> list[dict[str, Any]]:
+    """The events from id `from_id` on, as dicts of their columns, in id order."""
+    rows = conn.execute(select(EVENTS).where(EVENTS.c.id >= from_id).order_by(EVENTS.c.id))
+    return [dict(row) for row in rows.mappings()]

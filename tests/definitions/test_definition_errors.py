@@ -324,3 +324,39 @@ def test_the_investigators_confirmation_form_is_reserved_to_investigators(tree: 
 def test_an_identifier_on_an_item_that_is_not_a_partial_date_is_reported(tree: Tree) -> None:
     line = tree.edit(DM, "      label: Sex\n", "      label: Sex\n      identifying: {precision: month}\n")
     assert_reported(tree.problems(), tree, DM, line + 1, "identifying", "partial_date")
+
+
+def test_a_log_key_and_a_reference_to_it_load(tree: Tree) -> None:
+    tree.edit(AE, "  repeating: true\n", "  repeating: true\n  key: aeterm\n")
+    tree.edit(VS, "      label: Systolic blood pressure\n      type: integer\n",
+              "      label: Systolic blood pressure\n      type: integer\n      refers_to: vital_signs\n")
+    tree.edit(VS, "    - name: sysbp\n", "    - name: vsaeterm\n      label: AE reported\n      type: text\n"
+              "      max_length: 200\n      refers_to: adverse_events\n    - name: sysbp\n")
+    problems = tree.problems()
+    assert [p.message for p in problems] == ["'sysbp' refers to form 'vital_signs', which declares no key"]
+    tree.edit(VS, "      refers_to: vital_signs\n", "")
+    catalog, problems = check_definitions(tree.root)
+    assert catalog is not None, problems
+    form = catalog.study("mini").forms["vital_signs"]
+    assert catalog.study("mini").forms["adverse_events"].key == "aeterm"
+    assert [i.name for i in form.items if i.refers_to == "adverse_events"] == ["vsaeterm"]
+
+
+def test_a_key_the_records_service_cannot_keep_unique_is_reported(tree: Tree) -> None:
+    line = tree.edit(AE, "  repeating: true\n", "  repeating: true\n  key: aestdat\n")
+    assert_reported(tree.problems(), tree, AE, line + 1, "aestdat", "required text or integer")
+    tree.edit(AE, "  key: aestdat\n", "  key: aespid\n")
+    assert_reported(tree.problems(), tree, AE, line + 1, "unknown item 'aespid'")
+    vs_line = tree.edit(VS, "  items:\n", "  key: sysbp\n  items:\n")
+    problems = tree.problems()
+    assert_reported(problems, tree, VS, vs_line, "not repeating")
+    assert_reported(problems, tree, VS, vs_line, "logs only")
+
+
+def test_a_reference_that_cannot_hold_the_key_is_reported(tree: Tree) -> None:
+    tree.edit(AE, "  repeating: true\n", "  repeating: true\n  key: aeterm\n")
+    line = tree.edit(VS, "      type: integer\n      unit: mmHg\n",
+                     "      type: integer\n      refers_to: adverse_events\n      unit: mmHg\n")
+    assert_reported(tree.problems(), tree, VS, line + 1, "'sysbp' (integer) cannot hold the key 'aeterm' (text")
+    tree.edit(VS, "      refers_to: adverse_events\n", "      refers_to: death\n")
+    assert_reported(tree.problems(), tree, VS, line + 1, "form 'death', which the study does not collect")

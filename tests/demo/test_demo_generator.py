@@ -91,7 +91,9 @@ def test_every_form_of_every_trial_is_accepted_by_submit_record(env: DemoEnv, ca
                                                               visit_date=ON, actor=actor, now=NOW).visit_id
             submitted = set()
             for code, visit_id in visits.items():
-                for form_id in set(forms_at_visit(study, code)) - submitted:
+                # a form referring to another (the DLT assessment to its AE) after the one it refers to
+                for form_id in sorted(set(forms_at_visit(study, code)) - submitted,
+                                      key=lambda f: any(i.refers_to for i in study.forms[f].items)):
                     payload = generate_payload(study, form_id, random.Random(form_id), on=ON)
                     visit = visit_by_id(conn, study_id=study.id, visit_id=visit_id, actor=actor)
                     submit_record(conn, study=study, visit=visit, form_id=form_id, payload=payload, actor=actor,

@@ -1,7 +1,9 @@
-"""The infusion record against the assigned dose level: the level recorded, the planned dose, the tolerance."""
+"""The infusion record against the assigned dose level: the level recorded, the planned dose, the tolerance;
+the stagger of a level's first two infusions."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import pytest
 
 from edc.definitions.loader import load_catalog
 from edc.definitions.model import DoseLevel
-from edc.domain.dosing import infusion_findings, planned_million_cells
+from edc.domain.dosing import TooClose, infusion_findings, planned_million_cells, too_close
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
@@ -61,3 +63,20 @@ def test_the_level_recorded_must_be_the_level_assigned() -> None:
     assert checks("ic19", "DL2", dose_planned=100.0) == ["dose_level_assigned"]
     assert checks("ic19", None) == ["dose_level_assigned"]
     assert checks("ic19", "DL1", dose_level="DL1") == []
+
+
+A, B = ("01-001", date(2026, 1, 20)), ("01-002", date(2026, 2, 3))
+
+
+@pytest.mark.parametrize(("others", "on", "expected"), [
+    ([], date(2026, 1, 20), None),  # the first subject
+    ([A], date(2026, 2, 2), TooClose("01-001", date(2026, 1, 20), 13)),  # the second, a day too early
+    ([A], date(2026, 2, 3), None),  # the second, 14 days after the first
+    ([A], date(2026, 1, 10), TooClose("01-001", date(2026, 1, 20), 10)),  # a new first, close to the old one
+    ([A, B], date(2026, 2, 4), None),  # the third, one day after the second: not staggered
+    ([B, A], date(2026, 1, 25), TooClose("01-001", date(2026, 1, 20), 5)),  # between the two: now the second
+])
+def test_only_the_first_two_first_infusions_of_a_level_are_staggered(
+        others: list[tuple[str, date]], on: date, expected: TooClose | None) -> None:
+    assert too_close(14, others, on) == expected
+    assert too_close(None, others, on) is None  # a design without a minimum staggers nothing

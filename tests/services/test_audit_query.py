@@ -225,7 +225,7 @@ def test_bad_cursors_are_refused(trail: Trail) -> None:
         for value in bad:
             with pytest.raises(InvalidInput, match="cursor"):
                 list_events(conn, criteria=criteria, actor=trail.monitor, limit=4, cursor=value)
-        with pytest.raises(InvalidInput, match="another query"):  # a cursor is bound to its filter
+        with pytest.raises(InvalidInput, match="another listing"):  # a cursor is bound to its filter
             list_events(conn, criteria=replace(criteria, site_code="01"), actor=trail.monitor, cursor=cursor)
         assert list_events(conn, criteria=criteria, actor=trail.monitor, limit=4, cursor=cursor).events
 

@@ -339,6 +339,21 @@ def test_failures_are_forgotten_after_a_quiet_spell(engine: Engine) -> None:
     assert attempt(engine, PASSWORD, quiet).ok
 
 
+def test_forgotten_counters_are_deleted_so_guessed_names_do_not_pile_up(engine: Engine) -> None:
+    for number in range(30):
+        answer = attempt(engine, "guess", NOW, username=f"guess{number}", address=f"198.51.100.{number}")
+        assert answer.reason == BAD_CREDENTIALS
+    recent = NOW + timedelta(minutes=29)  # within twice the longest wait: kept
+    assert attempt(engine, "guess", recent, username="ann").reason == BAD_CREDENTIALS
+    assert failures(engine, account_key("guess0")) == 1
+    later = NOW + timedelta(minutes=31)  # the guesses are forgotten and deleted; ann's failure is kept
+    assert attempt(engine, "guess", later, username="bob").reason == BAD_CREDENTIALS
+    with engine.connect() as conn:
+        kept = {(str(r.kind), str(r.key)) for r in conn.execute(select(LoginThrottle.kind, LoginThrottle.key))}
+    assert kept == {account_key("ann"), account_key("bob"), address_key(ADDRESS)}
+    assert failures(engine, address_key(ADDRESS)) == 2
+
+
 def test_anonymous_failures_never_end_a_live_session(engine: Engine) -> None:
     token = token_of(engine)
     at = NOW

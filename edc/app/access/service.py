@@ -215,7 +215,7 @@ def _record_failure(conn: Connection, keys: Sequence[tuple[str, str]], now: date
 
     `username` is None for an unknown user: the typed text is never stored.
     """
-    counted = [throttle.count_failure(conn, key, now) for key in keys]
+    counted = throttle.count_failures(conn, keys, now)
     where = {} if address is None else {"address": address}
     _audit_auth(conn, "auth.login_failed", now, user_id, username, reason=reason,
                 new_value={**where, "failures": counted[0].failures})

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +121,16 @@ def set_throttle(conn: Connection, kind: str, key: str, *, failures: int, last_f
     """Store a throttle row's new count, last failure and wait (the row is locked by `lock_throttle`)."""
     conn.execute(update(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
                  .values(failures=failures, last_failure=last_failure, blocked_until=blocked_until))
+
+
+def purge_throttles(conn: Connection, quiet_before: datetime) -> None:
+    """Delete the throttle rows with no failure since `quiet_before` (forgotten counters), so the table stays
+    as small as the failures of the last minutes, however many names are guessed. On PostgreSQL rows another
+    login holds are skipped (`SKIP LOCKED`), so purging never waits for, or deadlocks with, a login."""
+    stale = select(LoginThrottle.kind, LoginThrottle.key).where(LoginThrottle.last_failure < quiet_before)
+    if conn.dialect.name != "sqlite":
+        stale = stale.with_for_update(skip_locked=True)
+    conn.execute(delete(LoginThrottle).where(tuple_(LoginThrottle.kind, LoginThrottle.key).in_(stale)))
 
 
 def clear_throttle(conn: Connection, kind: str, key: str) -> None:

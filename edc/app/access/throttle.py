@@ -15,7 +15,8 @@ on one database shares them):
   guesses at others).
 
 A counter is forgotten after `login_lockout_minutes` with no failure once its
-wait has ended. A login attempted during a wait is refused before its password
+wait has ended; forgotten rows are deleted as failures are counted, so the
+table holds only the last minutes' failures. A login attempted during a wait is refused before its password
 is checked and is not counted (so it does not extend the wait). Throttling
 never touches tokens: live sessions go on.
 """
@@ -67,6 +68,13 @@ def wait_seconds(conn: Connection, keys: Sequence[tuple[str, str]], now: datetim
     if latest is None:
         return None
     return max(1, math.ceil((latest - now).total_seconds()))
+
+
+def count_failures(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime) -> list[Counted]:
+    """Count one failed login on each of `keys`, in their order (one lock order), after deleting the
+    counters quiet for twice the longest wait (forgotten: their wait ended and they stayed quiet as long)."""
+    store.purge_throttles(conn, now - 2 * timedelta(minutes=config.login_lockout_minutes()))
+    return [count_failure(conn, key, now) for key in keys]
 
 
 def count_failure(conn: Connection, key: tuple[str, str], now: datetime) -> Counted:

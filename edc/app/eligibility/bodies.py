@@ -14,7 +14,12 @@ class CriterionOut(Struct, kw_only=True):
     id: str
     kind: str
     text: str
-    status: Annotated[str, Meta(description="met, not_met or undecidable (data missing).")]
+    status: Annotated[str, Meta(description=(
+        "met, not_met or undecidable (data missing), from the subject's side: met means satisfied for "
+        "eligibility, so an exclusion is met when its excluding condition is absent."))]
+    excluding_condition: Annotated[str | None, Meta(description=(
+        "Exclusions only (null for an inclusion): present (the rule is true, the subject is excluded), "
+        "absent, or unknown (data missing)."))] = None
     values: Annotated[dict[str, Any], Meta(description="The values the criterion read (null: not entered).")]
     missing: list[str]
 

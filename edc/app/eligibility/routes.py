@@ -72,5 +72,6 @@ def _eligibility_out(criteria: Sequence[Criterion], found: SubjectEligibility) -
         subject_number=found.subject.subject_number, cohort=found.subject.cohort,
         subject_status=found.subject.status, status=found.result.status, decision=decision,
         criteria=[CriterionOut(id=c.id, kind=c.kind, text=texts[c.id], status=c.status,
+                               excluding_condition=c.excluding_condition,
                                values={path: json_value(v) for path, v in c.values.items()},
                                missing=list(c.missing)) for c in found.result.criteria])

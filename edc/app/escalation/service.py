@@ -29,13 +29,15 @@ from edc.app.escalation import store
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
-from edc.app.kernel.errors import Conflict, InvalidInput, NotFound
+from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from edc.app.locks import service as locks
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltVerdict
+from edc.domain.dosing import too_close
 from edc.domain.escalation import Action
 from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
+from edc.domain.findings import Finding
 
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
 _INVESTIGATOR_VERDICT = {"Y": DltVerdict.DLT.value, "N": DltVerdict.NOT_DLT.value}
@@ -100,16 +102,36 @@ def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: st
 
 
 def check_infusion_interval(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> None:
-    """Conflict when `infusion_date` is closer than the design allows to another first infusion at the same level."""
+    """Conflict when `infusion_date` puts the first two first infusions at the subject's level closer than the
+    design allows (`min_days_between_first_infusions`): planning refuses what the protocol forbids."""
+    message = _interval_breach(conn, study, subject_id, infusion_date)
+    if message is not None:
+        raise Conflict(message)
+
+
+def infusion_interval_findings(conn: Connection, study: StudyDefinition, subject_id: int,
+                               infusion_date: object) -> list[Finding]:
+    """The same rule on a recorded infusion, as an error finding (a query): the infusion was given, so its
+    record is kept, and the deviation is raised with it."""
+    if not isinstance(infusion_date, date):
+        return []
+    message = _interval_breach(conn, study, subject_id, infusion_date)
+    if message is None:
+        return []
+    return [Finding("first_infusions_apart", "error", message, "exdat", {"exdat": infusion_date.isoformat()})]
+
+
+def _interval_breach(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> str | None:
     minimum = study.spec.escalation.min_days_between_first_infusions
     level = store.subject_dose_level(conn, subject_id)
     if not minimum or level is None:
-        return
-    for number, other in _first_infusions(conn, study, level, exclude=subject_id):
-        if abs((infusion_date - other).days) < minimum:
-            raise Conflict(f"first infusions at {level} must be at least {minimum} days apart; subject {number} "
-                           f"is infused on {other.isoformat()}, {abs((infusion_date - other).days)} days from "
-                           f"{infusion_date.isoformat()}")
+        return None
+    close = too_close(minimum, _first_infusions(conn, study, level, exclude=subject_id), infusion_date)
+    if close is None:
+        return None
+    return (f"the first two first infusions at {level} must be at least {minimum} days apart; subject "
+            f"{close.subject_number} is infused on {close.infused_on.isoformat()}, {close.days} days from "
+            f"{infusion_date.isoformat()}")
 
 
 def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number: str, aespid: str, verdict: str,
@@ -132,6 +154,9 @@ def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number
 def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, level: str | None, reason: str,
                       actor: Actor, now: datetime) -> StudyEscalation:
     """Record the committee's decision; it overrides the engine when it differs from the recommendation."""
+    if actor.site_ids is not None:  # the dose escalation is one for every site, like a study lock
+        raise NotPermitted("a committee decision on the dose escalation covers every site: "
+                           "it needs a study-wide grant")
     try:
         chosen = Action(action)
     except ValueError:
@@ -142,7 +167,9 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
         raise InvalidInput(f"the action {action} needs a dose level")
     store.lock_study(conn, study.id)
     locks.ensure_writable(conn, study_id=study.id)
-    recommended = study_escalation(conn, study, now.date()).state.recommendation
+    current = study_escalation(conn, study, now.date())
+    _check_direction(study, current.state, chosen, level)
+    recommended = current.state.recommendation
     overrides = (chosen, level) != (recommended.action, recommended.level)
     store.insert_decision(conn, study_id=study.id, action=chosen.value, level=level,
                           recommended_action=recommended.action.value, recommended_level=recommended.level,
@@ -151,6 +178,23 @@ def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, 
                  study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
                  .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
     return study_escalation(conn, study, now.date())
+
+
+def _check_direction(study: StudyDefinition, state: EscalationState, chosen: Action, level: str | None) -> None:
+    """InvalidInput unless an escalation names a level above the highest one treated, a step back one below."""
+    if chosen not in (Action.ESCALATE, Action.STEP_BACK) or level is None:
+        return
+    order = {d.id: d.order for d in study.spec.dose_levels}
+    treated = [s.level.id for s in state.levels if s.subjects]
+    if not treated:
+        raise InvalidInput(f"no subject has been treated yet: there is no level to {chosen.value} from")
+    highest = max(treated, key=lambda found: order[found])
+    if chosen is Action.ESCALATE and order[level] <= order[highest]:
+        raise InvalidInput(f"escalate must name a level above {highest}, the highest level treated; "
+                           f"{level} is not above it")
+    if chosen is Action.STEP_BACK and order[level] >= order[highest]:
+        raise InvalidInput(f"step_back must name a level below {highest}, the highest level treated; "
+                           f"{level} is not below it")
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.exports import job_store
 from edc.app.exports.jobs import FAILED, QUEUED, SUCCEEDED, JobPage, JobView, job_view
-from edc.app.kernel import idempotency, lookups
+from edc.app.kernel import cursors, idempotency
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, NotFound, ValidationFailed
 from edc.capture.payload import ItemError
@@ -85,7 +85,8 @@ def list_jobs(conn: Connection, *, study_id: str, actor: Actor, now: datetime, l
               cursor: str | None = None) -> JobPage:
     """The study's export jobs the actor sees whole, newest first, one page and the cursor of the next."""
     views: list[JobView] = []
-    before = lookups.decode_cursor(cursor)
+    bound = cursors.binding("export_jobs", study=study_id)
+    before = cursors.decode_cursor(conn, cursor, bound)
     while len(views) <= limit:  # jobs of other sites are skipped, so a page may take several reads
         rows = job_store.job_rows(conn, study_id=study_id, before=before, limit=limit + 1)
         views += [view for row in rows if (view := job_view(row, now)).seen_by(actor)]
@@ -93,7 +94,7 @@ def list_jobs(conn: Connection, *, study_id: str, actor: Actor, now: datetime, l
             break
         before = int(rows[-1].id)
     page = tuple(views[:limit])
-    return JobPage(page, lookups.encode_cursor(page[-1].job_id) if len(views) > limit else None)
+    return JobPage(page, cursors.encode_cursor(conn, page[-1].job_id, bound) if len(views) > limit else None)
 
 
 def file_path(job: JobView, name: str) -> Path:

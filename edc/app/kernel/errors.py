@@ -19,6 +19,22 @@ class Conflict(ServiceError):
     """The request contradicts what is stored, e.g. a second record of a non-repeating form (409)."""
 
 
+class ItemConflict(Conflict):
+    """A conflict caused by the items named in `errors` (409), e.g. a log form's key."""
+
+    def __init__(self, message: str, errors: Sequence[ItemError]) -> None:
+        super().__init__(message)
+        self.errors = tuple(errors)
+
+
+class DuplicateKey(ItemConflict):
+    """Another record of the subject already has this key, e.g. a second AE number 3 (409)."""
+
+
+class KeyReferenced(ItemConflict):
+    """A correction would change a key other records refer to, e.g. an AE number a DLT assessment names (409)."""
+
+
 class Locked(ServiceError):
     """The data are frozen or locked by data management (409, problem type locked)."""
 
@@ -78,3 +94,7 @@ class Forbidden(ServiceError):
 
 class NotEligible(ServiceError):
     """The subject's eligibility does not allow the step: criteria not met or undecidable, or no decision (409)."""
+
+
+class Unavailable(ServiceError):
+    """What the request needs outside the database cannot be read now (the anchor log damaged or missing)."""

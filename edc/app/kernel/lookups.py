@@ -7,8 +7,6 @@ exist, so its existence does not leak.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,11 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.cursors import binding, decode_cursor, encode_cursor
 from edc.app.kernel.errors import InvalidInput, NotFound
 from edc.db.core import FormRecord, Site, Subject, Visit
 
 MAX_PAGE = 500
-MAX_CURSOR_DIGITS = 18  # ids are 64-bit: a longer number was never handed out
 
 
 @dataclass(frozen=True)
@@ -88,8 +86,9 @@ def list_subjects(conn: Connection, *, study_id: str, actor: Actor, site_code: s
     """The study's subjects the actor sees, ordered by id, filtered by site code and status."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+    bound = binding("subjects", study=study_id, site=site_code, status=status)
     query = (select(*_SUBJECT_COLUMNS).join(Site, Site.id == Subject.site_id)
-             .where(Subject.study_id == study_id, Subject.id > decode_cursor(cursor))
+             .where(Subject.study_id == study_id, Subject.id > decode_cursor(conn, cursor, bound))
              .order_by(Subject.id).limit(limit + 1))
     if actor.site_ids is not None:
         query = query.where(Subject.site_id.in_(sorted(actor.site_ids)))
@@ -100,7 +99,7 @@ def list_subjects(conn: Connection, *, study_id: str, actor: Actor, site_code: s
     rows = [_subject(row) for row in conn.execute(query)]
     more = len(rows) > limit
     page = tuple(rows[:limit])
-    return SubjectPage(page, encode_cursor(page[-1].subject_id) if more else None)
+    return SubjectPage(page, encode_cursor(conn, page[-1].subject_id, bound) if more else None)
 
 
 def find_visit(conn: Connection, *, subject: SubjectRow, visit_code: str, occurrence: int) -> VisitContext:
@@ -145,25 +144,6 @@ def find_record_id(conn: Connection, *, visit_id: int, form_id: str, seq: int) -
         if found_seq == seq:
             return record_id
     raise NotFound(f"no record {seq} of form '{form_id}' at this visit")
-
-
-def encode_cursor(last_id: int) -> str:
-    """An opaque cursor that resumes after `last_id`."""
-    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """The id a cursor resumes after (0 without a cursor); InvalidInput for a malformed one."""
-    if cursor is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "after" or not number.isascii() or not number.isdigit() or len(number) > MAX_CURSOR_DIGITS:
-            raise ValueError(text)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("the cursor is not one this service handed out") from None
 
 
 def _subject(values: Sequence[Any]) -> SubjectRow:

@@ -35,7 +35,10 @@ enter clinical data. Safety reviewers read and adjudicate DLTs and decide
 for the escalation committee. Administrators manage users and see the study
 definition, no clinical data.
 
-Investigator and coordinator grants always name a site; other roles may.
+Investigator and coordinator grants always name a site; other roles may. What
+covers every site needs a study-wide grant whatever the role allows: a study
+lock, a whole-study export and the committee's decision on the dose
+escalation (a site-restricted safety reviewer adjudicates its sites' events).
 """
 
 from __future__ import annotations

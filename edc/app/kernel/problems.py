@@ -33,10 +33,13 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.VersionMismatch, 412, "stale-version", "The record changed since you read it"),
     (svc.NotEligible, 409, "not-eligible", "The subject is not eligible"),
     (svc.Locked, 409, "locked", "The data are frozen or locked"),
+    (svc.DuplicateKey, 409, "duplicate-key", "Another record of the subject has this key"),
+    (svc.KeyReferenced, 409, "key-referenced", "Other records refer to this key"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
     (svc.Forbidden, 403, "forbidden", "Not allowed for your role"),
+    (svc.Unavailable, 503, "unavailable", "Not available now"),
 )
 
 
@@ -63,7 +66,7 @@ def service_error(_: Request[Any, Any, Any], exc: svc.ServiceError) -> Response[
 
 
 def _item_errors(exc: svc.ServiceError) -> list[dict[str, object]] | None:
-    if isinstance(exc, svc.ValidationFailed | svc.EntryNotPermitted):
+    if isinstance(exc, svc.ValidationFailed | svc.EntryNotPermitted | svc.ItemConflict):
         return [{"item": e.item, "message": e.message, "value": _jsonable(e.value)} for e in exc.errors]
     if isinstance(exc, svc.ReasonRequired):
         return [{"item": "reason", "message": str(exc), "value": None}]

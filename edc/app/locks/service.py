@@ -110,7 +110,7 @@ def release_lock(conn: Connection, *, study: StudyDefinition, lock_id: int, reas
     store.release(conn, lock_id, user_id=actor.user_id, reason=reason, now=now)
     audit.append(conn, action="lock.release", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=row.site_id, study_id=study.id, subject_id=row.subject_id, record_id=row.record_id,
-                 item=row.scope, old_value=row.state, new_value=None, reason=reason)
+                 item=row.scope, old_value=row.state, new_value=None, reason=f"lock {lock_id}: {reason}")
 
 
 def active_locks(conn: Connection, study_id: str, actor: Actor) -> list[LockView]:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from edc import audit
-from edc.app.kernel import idempotency, lookups
+from edc.app.kernel import cursors, idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, ReasonRequired
@@ -200,12 +200,14 @@ def list_queries(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     if min_age_days is not None and not 0 <= min_age_days <= MAX_AGE_DAYS:  # a larger one overflows the date
         raise InvalidInput(f"min_age_days must be between 0 and {MAX_AGE_DAYS}")
     opened_before = None if min_age_days is None else now - timedelta(days=min_age_days)
+    bound = cursors.binding("queries", study=study.id, site=site_code, subject=subject_number, status=status,
+                            min_age_days=min_age_days)
     rows = store.query_rows(conn, store.QueryFilter(
-        study.id, actor.site_ids, site_code, subject_number, status, opened_before, lookups.decode_cursor(cursor),
-        limit))
+        study.id, actor.site_ids, site_code, subject_number, status, opened_before,
+        cursors.decode_cursor(conn, cursor, bound), limit))
     views = tuple(_view(row, ()) for row in rows[:limit])
     more = len(rows) > limit
-    return QueryPage(views, lookups.encode_cursor(views[-1].query_id) if more else None)
+    return QueryPage(views, cursors.encode_cursor(conn, views[-1].query_id, bound) if more else None)
 
 
 # --- the steps ----------------------------------------------------------------------------------

@@ -16,6 +16,16 @@ class FindingOut(Struct, kw_only=True):
     message: str
 
 
+class RecordLinkOut(Struct, kw_only=True):
+    """The record a reference item names (e.g. the adverse event a DLT assessment assesses), and its URL."""
+
+    form_id: str
+    visit_code: str
+    occurrence: int
+    seq: int
+    href: str
+
+
 class RecordOut(Struct, kw_only=True):
     study_id: str
     subject_number: str
@@ -26,6 +36,7 @@ class RecordOut(Struct, kw_only=True):
     version: int
     values: dict[str, Any]
     findings: list[FindingOut]
+    references: dict[str, RecordLinkOut | None] = {}
 
 
 class CorrectionRequest(Strict):

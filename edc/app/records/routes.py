@@ -19,7 +19,7 @@ from edc.app.kernel.context import Scope, acting
 from edc.app.kernel.errors import NotFound, VersionMismatch
 from edc.app.kernel.lookups import VisitContext
 from edc.app.kernel.permissions import Permission
-from edc.app.records.bodies import CorrectionRequest, FindingOut, RecordOut
+from edc.app.records.bodies import CorrectionRequest, FindingOut, RecordLinkOut, RecordOut
 from edc.app.records.service import RecordResult, correct_record, read_record, records_at, submit_record
 from edc.app.records.values import json_value
 
@@ -43,8 +43,7 @@ class RecordController(Controller):
             result = submit_record(scope.conn, study=scope.study, visit=visit, form_id=form_id, payload=data,
                                    actor=scope.actor, now=scope.now, idempotency_key=idempotency_key)
         out = _record_out(scope, visit, form_id, result)
-        location = (f"/api/v1/studies/{study_id}/subjects/{subject_number}/visits/{visit_code}/{occurrence}"
-                    f"/forms/{form_id}/{out.seq}")
+        location = _href(scope, visit.subject_number, visit_code, occurrence, form_id, out.seq)
         return Response(out, status_code=HTTP_201_CREATED, headers={"Location": location, "ETag": etag(out.version)})
 
     @get(RECORDS, sync_to_thread=True)
@@ -110,6 +109,17 @@ def _visit(scope: Scope, subject_number: str, visit_code: str, occurrence: int, 
 def _record_out(scope: Scope, visit: VisitContext, form_id: str, result: RecordResult) -> RecordOut:
     findings = [FindingOut(check_id=f.check_id, severity=f.severity, item=f.item, message=f.message)
                 for f in result.findings]
+    form = scope.study.forms[form_id]
+    references = {name: None if held is None else RecordLinkOut(
+        form_id=str(item.refers_to), visit_code=held.visit_code, occurrence=held.occurrence, seq=held.seq,
+        href=_href(scope, visit.subject_number, held.visit_code, held.occurrence, str(item.refers_to), held.seq))
+        for name, held in result.references.items() if (item := form.item(name)) is not None}
     return RecordOut(study_id=scope.study.id, subject_number=visit.subject_number, visit_code=visit.visit_code,
                      occurrence=visit.occurrence, form_id=form_id, seq=result.seq, version=result.version,
-                     values={name: json_value(value) for name, value in result.values.items()}, findings=findings)
+                     values={name: json_value(value) for name, value in result.values.items()}, findings=findings,
+                     references=references)
+
+
+def _href(scope: Scope, subject_number: str, visit_code: str, occurrence: int, form_id: str, seq: int) -> str:
+    return (f"/api/v1/studies/{scope.study.id}/subjects/{subject_number}/visits/{visit_code}/{occurrence}"
+            f"/forms/{form_id}/{seq}")

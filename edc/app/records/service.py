@@ -5,15 +5,16 @@ record identity, its typed row, its findings, its idempotency key and what
 the change also does (`effects`: audit, queries, signatures, SDV) are
 written together or not at all. A frozen or locked record, visit, subject or
 study is refused (`locks`); an infusion record is also checked against the
-subject's dose level (`edc.domain.dosing`). The visit is resolved once by the
-caller (`edc.app.kernel.lookups.find_visit`) and every result names the
-record's seq, so nothing is read twice.
+subject's dose level (`edc.domain.dosing`) and the stagger of the level's
+first infusions; keys and references of log forms are kept by `links`. The
+visit is resolved once by the caller (`edc.app.kernel.lookups.find_visit`)
+and every result names the record's seq, so nothing is read twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from edc import audit
+from edc.app.escalation import service as escalation
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import (
@@ -34,7 +36,7 @@ from edc.app.kernel.errors import (
 from edc.app.kernel.lookups import VisitContext
 from edc.app.kernel.places import RecordPlace
 from edc.app.locks import service as locks
-from edc.app.records import store
+from edc.app.records import links, store
 from edc.app.records.effects import RecordChange, record_changed
 from edc.app.records.values import as_payload, validated
 from edc.capture.payload import ItemError
@@ -59,13 +61,14 @@ class StoredFinding:
 @dataclass(frozen=True)
 class RecordResult:
     """A record as the API returns it: its seq and version, every item's typed value (calculated ones too),
-    its findings."""
+    its findings, and the record each of its reference items names (`references`)."""
 
     record_id: int
     seq: int
     version: int
     values: dict[str, object]
     findings: tuple[StoredFinding, ...]
+    references: links.Links = field(default_factory=dict)
 
 
 def submit_record(conn: Connection, *, study: StudyDefinition, visit: VisitContext, form_id: str,
@@ -104,11 +107,12 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     old = store.read_values(conn, table, record_id)
     values, findings = validated(study, form, {**as_payload(form, old), **changes})
     findings += _design_findings(conn, study, form, record.subject_id, values)
+    linked = links.check_correction(conn, study, form, record.subject_id, record_id=record_id, old=old, new=values)
     corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
                  if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
     ensure_entry_allowed(form, actor, [c.item for c in corrected if c.item is not None])
     if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
-        return _result(record_id, record.seq, record.version, old, store.read_findings(conn, record_id))
+        return _result(record_id, record.seq, record.version, old, store.read_findings(conn, record_id), linked)
     if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
         raise VersionMismatch(f"record {record_id} was changed by someone else")
     version = expected_version + 1
@@ -118,14 +122,16 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     record_changed(conn, RecordChange(
         place, "record.correct", version, corrected, findings, reason=reason,
         summary=f"{form.id} record {record_id} corrected to version {version}: {reason}"), actor=actor, now=now)
-    return RecordResult(record_id, record.seq, version, values, _stored(findings))
+    return RecordResult(record_id, record.seq, version, values, _stored(findings), linked)
 
 
 def read_record(conn: Connection, *, study: StudyDefinition, record_id: int, actor: Actor) -> RecordResult:
     """The record's current version, typed values and stored findings (NotFound at a site the actor cannot see)."""
     record = store.stored_record(conn, study.id, record_id, actor)
-    values = store.read_values(conn, store.table_of(study, record.form_id), record_id)
-    return _result(record_id, record.seq, record.version, values, store.read_findings(conn, record_id))
+    form = study.forms[record.form_id]
+    values = store.read_values(conn, store.table_of(study, form.id), record_id)
+    linked = links.resolved(conn, study, form, record.subject_id, values, check=set())
+    return _result(record_id, record.seq, record.version, values, store.read_findings(conn, record_id), linked)
 
 
 def records_at(conn: Connection, *, study: StudyDefinition, visit: VisitContext, form_id: str,
@@ -156,6 +162,7 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
     values, findings = validated(study, form, payload)
     findings += _design_findings(conn, study, form, visit.subject_id, values)
+    linked = links.resolved(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
     store.replace_findings(conn, record_id, 1, findings, now)
     created = [audit.ItemChange(item.name, None, values[item.name])
@@ -164,7 +171,7 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     record_changed(conn, RecordChange(place, "record.create", 1, created, findings,
                                       summary=f"{form.id} record {record_id} added to what was signed"),
                    actor=actor, now=now)
-    return RecordResult(record_id, seq, 1, values, _stored(findings))
+    return RecordResult(record_id, seq, 1, values, _stored(findings), linked)
 
 
 def ensure_entry_allowed(form: Form, actor: Actor, items: Sequence[str]) -> None:
@@ -194,11 +201,13 @@ def _form_at_visit(study: StudyDefinition, visit_code: str, form_id: str) -> For
 
 def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
                      values: Mapping[str, object]) -> list[Finding]:
-    """Checks against the study design the form cannot see: the infusion against the assigned dose level."""
+    """Checks against the study design the form cannot see: the infusion against the assigned dose level and
+    the stagger of the level's first infusions."""
     if form.id != INFUSION_FORM:
         return []
     assigned = store.dose_level_of(conn, subject_id)
-    return dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values)
+    return [*dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values),
+            *escalation.infusion_interval_findings(conn, study, subject_id, values.get("exdat"))]
 
 
 def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: VisitContext,
@@ -211,6 +220,7 @@ def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: Visi
     seq = store.take_seq(conn, visit.visit_id, form.id)
     if seq > 1 and not form.repeating:
         raise Conflict(f"form '{form.id}' already has a record at this visit; correct it instead")
+    links.ensure_key_free(conn, study, form, visit.subject_id, values)  # under the counter just taken
     try:  # no savepoint: the Conflict ends the request, and the caller's transaction rolls back whole
         record_id = store.insert_record(
             conn, visit=visit, form_id=form.id, seq=seq, definition_version_id=current_version_id(conn, study),
@@ -222,9 +232,9 @@ def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: Visi
 
 
 def _result(record_id: int, seq: int, version: int, values: dict[str, object],
-            findings: Sequence[Mapping[str, Any]]) -> RecordResult:
+            findings: Sequence[Mapping[str, Any]], linked: links.Links) -> RecordResult:
     return RecordResult(record_id, seq, version, values, tuple(
-        StoredFinding(f["check_id"], f["severity"], f["item"], f["message"]) for f in findings))
+        StoredFinding(f["check_id"], f["severity"], f["item"], f["message"]) for f in findings), linked)
 
 
 def _stored(findings: Sequence[Finding]) -> tuple[StoredFinding, ...]:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import NotFound
 from edc.app.kernel.lookups import VisitContext
-from edc.db.core import Base, FormRecord, RecordCounter, RecordFinding, Subject
+from edc.db.core import Base, FormRecord, RecordCounter, RecordFinding, Subject, Visit
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
 from edc.domain.findings import Finding
@@ -80,6 +80,38 @@ def take_seq(conn: Connection, visit_id: int, form_id: str) -> int:
         index_elements=["visit_id", "form_id"], set_={"last_seq": RecordCounter.last_seq + 1},
     ).returning(RecordCounter.last_seq)
     return int(conn.execute(statement).scalar_one())
+
+
+@dataclass(frozen=True)
+class HoldingRecord:
+    """A record holding a given value in an item: where it is (its visit and seq)."""
+
+    record_id: int
+    visit_code: str
+    occurrence: int
+    seq: int
+
+
+def records_holding(conn: Connection, table: Table, *, form_id: str, subject_id: int, item: str,
+                    value: object) -> list[HoldingRecord]:
+    """The subject's records of `form_id` (whose typed table is `table`) with `value` in `item`, oldest first."""
+    rows = conn.execute(
+        select(FormRecord.id, Visit.visit_code, Visit.occurrence, FormRecord.seq)
+        .join(table, table.c.record_id == FormRecord.id).join(Visit, Visit.id == FormRecord.visit_id)
+        .where(FormRecord.subject_id == subject_id, FormRecord.form_id == form_id, table.c[item] == value)
+        .order_by(FormRecord.id))
+    return [HoldingRecord(int(r.id), str(r.visit_code), int(r.occurrence), int(r.seq)) for r in rows]
+
+
+def lock_counters(conn: Connection, subject_id: int, form_id: str) -> None:
+    """Lock the subject's record counters of `form_id` (the ones `take_seq` takes) until the transaction ends.
+
+    A writer that reads the form's keys after this waits for any create or key change of the form in
+    flight (PostgreSQL's row locks; SQLite serialises writers already) and then sees what it committed.
+    """
+    conn.execute(select(RecordCounter.visit_id).join(Visit, Visit.id == RecordCounter.visit_id)
+                 .where(Visit.subject_id == subject_id, RecordCounter.form_id == form_id)
+                 .with_for_update(of=RecordCounter)).all()
 
 
 def insert_record(conn: Connection, *, visit: VisitContext, form_id: str, seq: int, definition_version_id: int,

@@ -3,13 +3,15 @@
 Computed on every read, like eligibility: the result follows corrections at
 once and is never stored as the truth. The assembly rules (baseline, dates,
 steroid dose) are in `edc.domain.lupus_course`; this module only reads the subject's
-visits, their SLEDAI / BILAG / PGA records and the medication log.
+visits, their SLEDAI / BILAG / PGA records, the medication log and the site's
+confirmations that the log is complete (`medication_review`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection
 
@@ -20,10 +22,10 @@ from edc.app.kernel.lookups import SubjectRow
 from edc.app.records import store as records
 from edc.app.responses import store
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import MEDICATION_FORM, MEDICATION_REVIEW_FORM
 from edc.domain.lupus_course import SubjectResponses, VisitForms, subject_responses
 
 INSTRUMENTS = ("sledai", "bilag", "pga")
-MEDICATIONS = "concomitant_medications"
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,16 @@ def lupus_responses(conn: Connection, *, study: StudyDefinition, subject_number:
     visits = [VisitForms(row.visit_code, row.occurrence, days.get(row.visit_code), row.visit_date,
                          *(_single(values, row.id, form_id) for form_id in INSTRUMENTS))
               for row in store.subject_visits(conn, subject.subject_id)]
-    medications = {seq: v for (_, form_id, seq), v in values.items() if form_id == MEDICATIONS}
-    return SubjectLupusResponses(subject, subject_responses(visits, medications))
+    medications = {seq: v for (_, form_id, seq), v in values.items() if form_id == MEDICATION_FORM}
+    confirmed = [v.get("cmrevdat") for (_, form_id, _), v in values.items() if form_id == MEDICATION_REVIEW_FORM]
+    complete_through = max((on for on in confirmed if isinstance(on, date)), default=None)
+    return SubjectLupusResponses(subject, subject_responses(visits, medications, complete_through=complete_through))
 
 
 def _records(conn: Connection, study: StudyDefinition,
              subject_id: int) -> dict[tuple[int, str, int], Mapping[str, object]]:
     """(visit id, form id, seq) -> values of the subject's records of the instruments and the medication log."""
-    wanted = [form_id for form_id in (*INSTRUMENTS, MEDICATIONS) if form_id in study.forms]
+    wanted = [form_id for form_id in (*INSTRUMENTS, MEDICATION_FORM, MEDICATION_REVIEW_FORM) if form_id in study.forms]
     rows = store.subject_records(conn, subject_id, wanted)
     found: dict[tuple[int, str, int], Mapping[str, object]] = {}
     for form_id in wanted:

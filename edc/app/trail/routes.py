@@ -1,19 +1,25 @@
-"""The audit trail for monitors: filtered, cursor-paginated JSON and a CSV download."""
+"""The audit trail for monitors: filtered, cursor-paginated JSON, a CSV download, the anchor log's checkpoints
+and Merkle proofs against them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 from msgspec import Struct
 
+from edc import config
 from edc.app.kernel.context import acting, app_state, next_link
 from edc.app.kernel.permissions import Permission
+from edc.app.trail.proofs import anchor_page, consistency, inclusion
 from edc.app.trail.service import AuditFilter, iter_csv, list_events
+from edc.audit.checkpoints import Entry, entry_tag
 
 
 class AuditEventOut(Struct, kw_only=True):
@@ -36,6 +42,45 @@ class AuditEventOut(Struct, kw_only=True):
 class AuditPageOut(Struct, kw_only=True):
     items: list[AuditEventOut]
     next: str | None = None
+
+
+class AnchorEntryOut(Struct, kw_only=True, omit_defaults=True):
+    """A signed checkpoint (`kind` "checkpoint") or key rotation ("rotation"), exactly as the anchor log holds it."""
+
+    kind: str
+    seq: int
+    prev: str
+    signed_at: str
+    key: str
+    signature: str
+    event_id: int | None = None
+    event_hash: str | None = None
+    event_count: int | None = None
+    merkle_root: str | None = None
+    new_key: str | None = None
+    new_public_key: str | None = None
+
+
+class AnchorPageOut(Struct, kw_only=True):
+    items: list[AnchorEntryOut]
+    next: str | None = None
+
+
+class InclusionProofOut(Struct, kw_only=True):
+    event_id: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root: str
+    path: list[str]
+
+
+class ConsistencyProofOut(Struct, kw_only=True):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    path: list[str]
 
 
 class AuditController(Controller):
@@ -80,6 +125,50 @@ class AuditController(Controller):
         filename = f"audit-{study_id}.csv"
         return Stream(rows(), media_type="text/csv; charset=utf-8",
                       headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+    @get("/checkpoints", sync_to_thread=True)
+    def checkpoints(self, request: Request[Any, Any, Any], study_id: FromPath[str],
+                    after: Annotated[int, QueryParameter(ge=0)] = 0,
+                    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> AnchorPageOut:
+        """The anchor log's signed checkpoints and key rotations after the first `after`, in log order,
+        to keep a copy for `edc audit verify --anchors`; `next` links the following page."""
+        with acting(request, study_id, Permission("audit.read")):
+            entries, more = anchor_page(config.audit_anchor_log(), after=after, limit=limit)
+        following = _after_link(request, entries[-1].seq) if more else None
+        return AnchorPageOut(items=[_anchor_out(entry) for entry in entries], next=following)
+
+    @get("/events/{event_id:int}/proof", sync_to_thread=True)
+    def inclusion_proof(self, request: Request[Any, Any, Any], study_id: FromPath[str], event_id: FromPath[int],
+                        tree_size: Annotated[int, QueryParameter(ge=1)]) -> InclusionProofOut:
+        """The Merkle audit path (RFC 6962) of the event in the tree of the first `tree_size` events: check it
+        against the `merkle_root` of the signed checkpoint with that `event_count`."""
+        with acting(request, study_id, Permission("audit.read")) as scope:
+            proof = inclusion(scope.conn, study_id=study_id, actor=scope.actor, event_id=event_id,
+                              tree_size=tree_size)
+        return InclusionProofOut(event_id=proof.event_id, leaf_index=proof.leaf_index, tree_size=proof.tree_size,
+                                 leaf_hash=proof.leaf_hash, root=proof.root, path=list(proof.path))
+
+    @get("/consistency", sync_to_thread=True)
+    def consistency_proof(self, request: Request[Any, Any, Any], study_id: FromPath[str],
+                          first: Annotated[int, QueryParameter(ge=1)],
+                          second: Annotated[int, QueryParameter(ge=1)]) -> ConsistencyProofOut:
+        """The proof (RFC 6962) that the tree of the first `first` events is a prefix of the tree of the first
+        `second`: two signed checkpoints of one trail that was only appended to."""
+        with acting(request, study_id, Permission("audit.read")) as scope:
+            proof = consistency(scope.conn, first=first, second=second)
+        return ConsistencyProofOut(first=proof.first, second=proof.second, first_root=proof.first_root,
+                                   second_root=proof.second_root, path=list(proof.path))
+
+
+def _anchor_out(entry: Entry) -> AnchorEntryOut:
+    return AnchorEntryOut(kind=entry_tag(entry), **msgspec.structs.asdict(entry))
+
+
+def _after_link(request: Request[Any, Any, Any], after: int) -> str:
+    query = {key: value for key, value in request.query_params.items() if key != "after"}
+    query["after"] = str(after)
+    return str(request.url.with_replacements(query=urlencode(query)))
 
 
 def _event_out(event: Any) -> AuditEventOut:

@@ -14,11 +14,10 @@ as for an unknown name, so no existence leaks. Who may read the trail at all
 
 Pages are keyset queries (`id > last id ORDER BY id LIMIT n`), never OFFSET:
 each costs the same however deep, and events appended while paging appear
-once, at the end. A cursor carries the last id and a checksum binding it to
-the filter that produced it, so a hand-edited, truncated or foreign cursor is
-refused (`InvalidInput`). The checksum has no secret and is no access
-control: every page re-applies the filter and the actor's sites, so a forged
-cursor can only move the start within what the actor may see anyway.
+once, at the end. A cursor is signed and bound to the filter that produced it
+(`edc.app.kernel.cursors`), so a made-up, hand-edited, truncated or foreign
+cursor is refused (`InvalidInput`); every page still re-applies the filter and
+the actor's sites.
 
 The SQL is `edc.app.trail.store`'s. Services never commit; these only read. For an export consistent with one
 moment, run `iter_csv` in a REPEATABLE READ (PostgreSQL) transaction.
@@ -26,20 +25,14 @@ moment, run `iter_csv` in a REPEATABLE READ (PostgreSQL) transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
-import hashlib
-import hmac
 import io
-import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection
 
+from edc.app.kernel import cursors
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import InvalidInput
 from edc.app.trail.store import AuditEntry, AuditFilter, fetch_events
@@ -56,8 +49,6 @@ CSV_HEADER = ("id", "occurred_at", "action", "username", "role", "site", "subjec
 #: Leading characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-_CURSOR_VERSION = "a1"
-_CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -77,8 +68,8 @@ def list_events(conn: Connection, *, criteria: AuditFilter, actor: Actor, limit:
     """
     _check_limit(limit, "limit")
     _check_criteria(criteria)
-    events, more = fetch_events(conn, criteria, actor, _decode_cursor(criteria, cursor), limit)
-    next_cursor = _encode_cursor(criteria, events[-1].id) if more else None
+    events, more = fetch_events(conn, criteria, actor, cursors.decode_cursor(conn, cursor, _bound(criteria)), limit)
+    next_cursor = cursors.encode_cursor(conn, events[-1].id, _bound(criteria)) if more else None
     return AuditPage(events, next_cursor)
 
 
@@ -145,36 +136,6 @@ def _check_criteria(criteria: AuditFilter) -> None:
             raise InvalidInput(f"'{name}' must be a timezone-aware date and time (e.g. ending in Z)")
 
 
-def _encode_cursor(criteria: AuditFilter, last_id: int) -> str:
-    """An opaque, URL-safe cursor resuming after `last_id`, bound to `criteria`."""
-    text = f"{_CURSOR_VERSION}.{last_id}.{_checksum(criteria, last_id)}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(criteria: AuditFilter, cursor: str | None) -> int:
-    """The id a cursor resumes after (0 without one); InvalidInput unless `_encode_cursor` made it for `criteria`."""
-    if cursor is None:
-        return 0
-    refused = InvalidInput("the cursor is malformed, altered or belongs to another query; "
-                           "start again without a cursor")
-    if not _CURSOR_PATTERN.fullmatch(cursor):
-        raise refused
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise refused from None
-    version, _, rest = text.partition(".")
-    number, _, check = rest.partition(".")
-    if version != _CURSOR_VERSION or not number.isdigit() or len(number) > 19:
-        raise refused
-    last_id = int(number)
-    if not hmac.compare_digest(check, _checksum(criteria, last_id)) or _encode_cursor(criteria, last_id) != cursor:
-        raise refused
-    return last_id
-
-
-def _checksum(criteria: AuditFilter, last_id: int) -> str:
-    """16 hex digits of SHA-256 over the filter's canonical JSON and the id."""
-    fields = json.dumps(asdict(criteria), sort_keys=True, separators=(",", ":"),
-                        default=lambda value: utc_iso(value) if isinstance(value, datetime) else str(value))
-    return hashlib.sha256(f"{_CURSOR_VERSION}|{fields}|{last_id}".encode()).hexdigest()[:16]
+def _bound(criteria: AuditFilter) -> str:
+    """What this filter's cursors are bound to."""
+    return cursors.binding("audit", **asdict(criteria))

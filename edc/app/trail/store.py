@@ -112,3 +112,11 @@ def _entry(row: RowMapping) -> AuditEntry:
         role=row["role"], site_code=row["site_code"], subject_number=row["subject_number"],
         record_id=row["record_id"], form_id=row["form_id"], item=row["item"], old_value=row["old_value"],
         new_value=row["new_value"], reason=row["reason"], hash=str(row["hash"]))
+
+
+def visible_event(conn: Connection, study_id: str, actor: Actor, event_id: int) -> bool:
+    """True when event `event_id` is of the study and the actor may see it: the list's own scoping, so an event
+    of another study or site is exactly as absent as one that does not exist."""
+    query = select(AuditEvent.id).where(AuditEvent.id == event_id,
+                                        *_conditions(AuditFilter(study_id=study_id), actor))
+    return conn.execute(query).first() is not None

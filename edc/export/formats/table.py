@@ -28,9 +28,9 @@ Value: TypeAlias = str | int | float | None
 Rows: TypeAlias = pd.DataFrame | Sequence[Mapping[str, object]]
 """Rows as given: a DataFrame with one column per variable, or one mapping per row."""
 
-_DATE = r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?"
-_FULL_DATE = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME = r"T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?"
+_DATE = r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?"
+_FULL_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"T([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
 ISO8601 = {
     DataType.DATE: re.compile(rf"{_DATE}"),
     DataType.DATETIME: re.compile(rf"{_DATE}|{_FULL_DATE}{_TIME}"),
