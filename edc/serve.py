@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from edc import config
 from edc.db import migrate
-from edc.db.engine import make_engine
+from edc.db.engine import is_postgres, make_engine
 from edc.db.registry import Registered, VersionConflict, current_version_id, register_catalog
 from edc.db.roles import owned_tables
 from edc.definitions.catalog import Catalog
@@ -59,10 +59,7 @@ def start_database(url: str) -> list[str]:
     SQLite: prepare it (migrate and register). PostgreSQL: check it, and warn when the server's role owns the
     tables (those credentials could disable the audit trail's triggers).
     """
-    engine = make_engine(url)
-    backend = engine.url.get_backend_name()
-    engine.dispose()
-    if backend != "postgresql":
+    if not is_postgres(url):
         return [str(entry) for entry in prepare_database(url)]
     owned = check_database(url, load_catalog(config.forms_dir()))
     if not owned:

@@ -32,6 +32,7 @@ def db_upgrade(url: str | None, revision: str, role: str | None) -> None:
 
 def _upgrade_and_register(url: str, revision: str, role: str | None) -> None:
     from edc.db import migrate
+    from edc.db.engine import is_postgres
     from edc.serve import prepare_database
 
     if revision != "head":  # an older schema cannot hold the current definitions
@@ -42,15 +43,9 @@ def _upgrade_and_register(url: str, revision: str, role: str | None) -> None:
         click.echo(f"database at {safe_url(url)} is at revision head")
         for entry in registered:
             click.echo(str(entry))
-    if _is_postgres(url):
+    if is_postgres(url):
         click.echo(f"runtime role {role} granted its privileges" if role else
                    "no runtime role granted (EDC_RUNTIME_ROLE or --runtime-role): serve as a role that owns nothing")
-
-
-def _is_postgres(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).get_backend_name() == "postgresql"
 
 
 @db.command("check")
