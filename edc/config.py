@@ -15,6 +15,12 @@ def database_url() -> str:
     return os.environ.get("EDC_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def runtime_role() -> str | None:
+    """The PostgreSQL role `edc serve` connects as, granted its privileges by `edc db upgrade` (run as the
+    tables' owner): EDC_RUNTIME_ROLE; unset, no grants are made (SQLite has no roles and ignores it)."""
+    return os.environ.get("EDC_RUNTIME_ROLE") or None
+
+
 def forms_dir() -> Path:
     """The definitions folder: EDC_FORMS_DIR, else `forms/` beside the package."""
     configured = os.environ.get("EDC_FORMS_DIR")

@@ -13,10 +13,36 @@ from sqlalchemy.engine import make_url
 from edc.db.engine import normalise_url
 
 POSTGRES_URL = os.environ.get("EDC_TEST_POSTGRES_URL")
+
+
+def _runtime_url() -> str | None:
+    """The role the application connects as on PostgreSQL (`.ci/run` creates it): EDC_TEST_POSTGRES_RUNTIME_URL,
+    else the owner's URL with the role `<owner>_runtime`, whose password is its name (`edc_ci_runtime`)."""
+    if os.environ.get("EDC_TEST_POSTGRES_RUNTIME_URL"):
+        return os.environ["EDC_TEST_POSTGRES_RUNTIME_URL"]
+    if not POSTGRES_URL:
+        return None
+    role = f"{make_url(POSTGRES_URL).username}_runtime"
+    return make_url(POSTGRES_URL).set(username=role, password=role).render_as_string(hide_password=False)
+
+
+RUNTIME_URL = _runtime_url()
+RUNTIME_ROLE = make_url(RUNTIME_URL).username if RUNTIME_URL else None
 REQUIRE_POSTGRES = os.environ.get("EDC_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 #: For `@pytest.mark.parametrize("db_url", POSTGRES_ONLY, indirect=True)`: races SQLite cannot have (one writer).
 POSTGRES_ONLY = ["postgresql"] if POSTGRES_URL else []
+
+
+def runtime_url(db_url: str) -> str:
+    """The URL the application uses for the database at `db_url`: on PostgreSQL the same database as the
+    runtime role (granted by the upgrade, owning nothing); SQLite has no roles, the URL is unchanged."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        return db_url
+    assert RUNTIME_URL is not None
+    runtime = make_url(RUNTIME_URL)
+    return url.set(username=runtime.username, password=runtime.password).render_as_string(hide_password=False)
 
 
 def admin_execute(admin_url: str | URL, *statements: str) -> None:

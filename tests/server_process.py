@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from backends import runtime_url
 
 
 def free_port() -> int:
@@ -24,7 +25,12 @@ def free_port() -> int:
 
 @contextmanager
 def edc_serve(*args: str, url: str, cwd: Path | None = None, startup_seconds: float = 60) -> Iterator[str]:
-    """`python -m edc serve --url URL --port <free> ARGS...`; yields the base URL, terminates the server after."""
+    """`python -m edc serve --url URL --port <free> ARGS...`; yields the base URL, terminates the server after.
+
+    On PostgreSQL the server connects as the runtime role to the database of `url` (prepared by its owner
+    first, e.g. `prepare_database(url)`), as in production.
+    """
+    url = runtime_url(url)
     port = free_port()
     env = {**os.environ, "EDC_DATABASE_URL": url}
     command = [sys.executable, "-m", "edc", "serve", "--url", url, "--port", str(port), *args]

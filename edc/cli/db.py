@@ -22,24 +22,30 @@ def db() -> None:
 @db.command("upgrade")
 @url_option
 @click.option("--revision", default="head", show_default=True)
-def db_upgrade(url: str | None, revision: str) -> None:
-    """Apply the migrations, then register the study definitions (at head)."""
+@click.option("--runtime-role", "role", default=None, metavar="ROLE",
+              help="PostgreSQL role `edc serve` connects as, granted its privileges (default: EDC_RUNTIME_ROLE).")
+def db_upgrade(url: str | None, revision: str, role: str | None) -> None:
+    """As the tables' owner: apply the migrations, grant the runtime role, register the definitions (at head)."""
     target = url or config.database_url()
-    run(lambda: _upgrade_and_register(target, revision))
+    run(lambda: _upgrade_and_register(target, revision, role or config.runtime_role()))
 
 
-def _upgrade_and_register(url: str, revision: str) -> None:
+def _upgrade_and_register(url: str, revision: str, role: str | None) -> None:
     from edc.db import migrate
+    from edc.db.engine import is_postgres
     from edc.serve import prepare_database
 
     if revision != "head":  # an older schema cannot hold the current definitions
-        migrate.upgrade(url, revision)
+        migrate.upgrade(url, revision, role=role)
         click.echo(f"database at {safe_url(url)} is at revision {revision}")
-        return
-    registered = prepare_database(url)
-    click.echo(f"database at {safe_url(url)} is at revision head")
-    for entry in registered:
-        click.echo(str(entry))
+    else:
+        registered = prepare_database(url, role)
+        click.echo(f"database at {safe_url(url)} is at revision head")
+        for entry in registered:
+            click.echo(str(entry))
+    if is_postgres(url):
+        click.echo(f"runtime role {role} granted its privileges" if role else
+                   "no runtime role granted (EDC_RUNTIME_ROLE or --runtime-role): serve as a role that owns nothing")
 
 
 @db.command("check")

@@ -1,7 +1,8 @@
-"""`edc serve`: migrate, register the definitions, optionally load demo data, then serve the API."""
+"""`edc serve`: prepare (SQLite) or check (PostgreSQL) the database, optionally load demo data, serve the API."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
 @click.option("--demo", is_flag=True, help="Create demo accounts and demo subjects of every trial first.")
 def serve(url: str | None, host: str, port: int, workers: int, demo: bool) -> None:
-    """Migrate, register the definitions, optionally load demo data, then serve the API (Ctrl-C stops it)."""
+    """Serve the API (Ctrl-C stops it): on SQLite after migrating and registering the definitions, on PostgreSQL
+    once `edc db upgrade` (as the tables' owner) has; optionally load demo data first."""
     from edc import serve as service
 
     target = url or config.database_url()
@@ -32,10 +34,15 @@ def serve(url: str | None, host: str, port: int, workers: int, demo: bool) -> No
 
 
 def _prepare(url: str, demo: bool) -> None:
-    from edc.serve import prepare_database
+    from edc.serve import DatabaseNotReady, start_database
 
-    for entry in prepare_database(url):
-        click.echo(str(entry))
+    try:
+        lines = start_database(url)
+    except DatabaseNotReady as exc:
+        click.echo(f"error: not serving {safe_url(url)}: {exc}", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line, err=line.startswith("warning:"))
     if demo:
         _load_demo(url)
 

@@ -29,6 +29,10 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def is_postgres(url: str) -> bool:
+    return make_url(normalise_url(url)).get_backend_name() == "postgresql"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):

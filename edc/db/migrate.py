@@ -4,6 +4,10 @@ The migration environment (`migrations/env.py`) asks this module for the
 target metadata, which is built from the definitions folder, so a YAML change
 reaches a database only through a generated, committed migration.
 
+An upgrade also grants the PostgreSQL runtime role its privileges
+(`edc.db.roles`), in the migrations' own transaction, so every table a
+migration adds is granted as it appears.
+
 Alembic does not compare CHECK constraints on its own; `compare_checks` adds
 that by name. Form-table CHECK names end with a hash of their SQL, so a
 changed range or codelist shows up as drop-and-create.
@@ -20,11 +24,13 @@ from alembic import command
 from alembic.autogenerate import comparators
 from alembic.config import Config
 from alembic.operations import ops
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, Column, Connection, MetaData, Table
 
-from edc.config import database_url, forms_dir, project_root
+from edc.config import database_url, forms_dir, project_root, runtime_role
 from edc.db.engine import make_engine, normalise_url
+from edc.db.roles import grant_runtime_role
 from edc.db.schema import build_metadata
 from edc.definitions.catalog import Catalog
 from edc.definitions.loader import load_catalog
@@ -58,6 +64,9 @@ def run_environment(context: Any) -> None:
             _configure(context, connection, metadata)
             with context.begin_transaction():
                 context.run_migrations()
+                role = config.attributes.get("runtime_role")
+                if role:
+                    grant_runtime_role(connection, role)
             connection.commit()
     finally:
         engine.dispose()
@@ -73,8 +82,17 @@ def _configure(context: Any, connection: Connection, metadata: MetaData) -> None
     )
 
 
-def upgrade(url: str | None = None, revision: str = "head", **kwargs: Any) -> None:
-    command.upgrade(alembic_config(url, **kwargs), revision)
+def upgrade(url: str | None = None, revision: str = "head", *, role: str | None = None, **kwargs: Any) -> None:
+    """Migrate to `revision`, then grant the runtime role `role` (default EDC_RUNTIME_ROLE) on PostgreSQL."""
+    config = alembic_config(url, **kwargs)
+    config.attributes["runtime_role"] = role or runtime_role()
+    command.upgrade(config, revision)
+
+
+def revisions(conn: Connection) -> tuple[set[str], set[str]]:
+    """The revisions the database at `conn` is at, and the heads of the migrations in `migrations/`."""
+    current = set(MigrationContext.configure(conn).get_current_heads())
+    return current, set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def check(url: str | None = None, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from backends import runtime_url
 from litestar import Litestar
 from litestar.testing import TestClient
 from migrated import migrated
@@ -42,7 +43,7 @@ USERS: dict[str, tuple[str, str | None]] = {
 
 @dataclass
 class Api:
-    """The test client, the engine behind it and a token per username."""
+    """The test client, the engine behind it (the runtime role's on PostgreSQL) and a token per username."""
 
     client: TestClient[Any]
     engine: Engine
@@ -64,11 +65,17 @@ class Api:
 
 
 def start_api(db_url: str, catalog: Catalog) -> Iterator[Api]:
-    """Migrate, register, create the users, start the app, log everyone in; dispose afterwards."""
+    """Migrate and register (as the owner), create the users, start the app (as the runtime role on PostgreSQL,
+    as `edc serve` would connect), log everyone in; dispose afterwards."""
     migrated(db_url)
-    engine = make_engine(db_url)
+    owner = make_engine(db_url)
+    try:
+        with owner.begin() as conn:
+            register_catalog(conn, catalog, NOW)
+    finally:
+        owner.dispose()
+    engine = make_engine(runtime_url(db_url))
     with engine.begin() as conn:
-        register_catalog(conn, catalog, NOW)
         for username, (role, site) in USERS.items():
             create_user(conn, username=username, full_name=username.title(), password=PASSWORD,
                         grants=[GrantSpec(role, STUDY, site)], now=NOW)

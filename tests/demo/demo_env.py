@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from backends import runtime_url
 from core_rows import insert_core_rows
 from migrated import migrated
 from sqlalchemy import Connection, Engine, select
@@ -63,14 +64,18 @@ def shared_sqlite_demo(catalog: Catalog) -> tuple[DemoEnv, DemoSummary]:
 
 
 def demo_env(url: str, catalog: Catalog) -> DemoEnv:
-    """Migrate `url`, add the core rows (a user, and a study outside the catalog) and register the catalog."""
+    """Migrate `url`, add the core rows (a user, and a study outside the catalog) and register the catalog, as
+    the owner; the environment's engine is the application's (the runtime role on PostgreSQL)."""
     migrated(url)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        user_id = int(insert_core_rows(conn)["user_id"])
-        register_catalog(conn, catalog, NOW)
-        sites = {(str(row.study_id), str(row.code)): int(row.id) for row in conn.execute(select(Site))}
-    return DemoEnv(engine, catalog, user_id, sites)
+    owner = make_engine(url)
+    try:
+        with owner.begin() as conn:
+            user_id = int(insert_core_rows(conn)["user_id"])
+            register_catalog(conn, catalog, NOW)
+            sites = {(str(row.study_id), str(row.code)): int(row.id) for row in conn.execute(select(Site))}
+    finally:
+        owner.dispose()
+    return DemoEnv(make_engine(runtime_url(url)), catalog, user_id, sites)
 
 
 @dataclass(frozen=True)

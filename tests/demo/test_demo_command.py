@@ -1,7 +1,9 @@
-"""The `demo` click command on a real database: one trial populated as an existing user, then skipped."""
+"""The `demo` click command on a real database (as the runtime role on PostgreSQL): one trial populated as an
+existing user, then skipped."""
 
 from __future__ import annotations
 
+from backends import runtime_url
 from click.testing import CliRunner
 from demo_env import demo_env
 
@@ -11,7 +13,7 @@ from edc.demo.command import demo_command
 
 def test_demo_command_populates_once_then_skips(db_url: str, catalog: Catalog) -> None:
     demo_env(db_url, catalog).engine.dispose()
-    args = ["--url", db_url, "--user", "inv", "--study", "ic19", "--today", "2026-03-01"]
+    args = ["--url", runtime_url(db_url), "--user", "inv", "--study", "ic19", "--today", "2026-03-01"]
     first = CliRunner().invoke(demo_command, args)
     assert first.exit_code == 0, first.output
     assert first.output.startswith("ic19: 6 subjects (1 screen failures)")
