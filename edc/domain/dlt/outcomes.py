@@ -25,8 +25,8 @@ NO_DLT_CRITERION = "no_dlt_criterion"
 FIXED_RULE_IDS = (BEFORE_INFUSION, NOT_RELATED, OUTSIDE_WINDOW, LATE_ONSET_REFERRAL, BELOW_DLT_GRADE,
                   ALWAYS_DLT, NO_DLT_CRITERION)
 
-DataValue = int | str | None
-"""A value read to reach a proposal; dates are ISO 8601 strings so the data can be stored or exported as is."""
+DataValue = int | float | str | None
+"""A value read to reach a proposal (hours are decimals); dates are ISO 8601 strings, stored or exported as is."""
 
 
 class DltVerdict(StrEnum):
