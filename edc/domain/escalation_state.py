@@ -28,6 +28,7 @@ from datetime import date, time
 from edc.definitions.model import DltRules, DoseLevel, Escalation
 from edc.definitions.vocabulary import EventClass
 from edc.domain.dlt import (
+    INCONSISTENT_RECORD,
     AdverseEvent,
     DltProposal,
     DltVerdict,
@@ -165,12 +166,18 @@ def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int
 
 def _outcome(subject: TreatedSubject, record: Values, definition: DltRules, window_days: int,
              as_of: date) -> EventOutcome:
-    event = adverse_event(record)
     assert subject.infusion_date is not None
-    proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
-    investigator = subject.investigator.get(event.aespid)
-    committee = subject.committee.get(event.aespid)
-    return EventOutcome(event.aespid, proposal, investigator, committee,
+    try:
+        event = adverse_event(record)
+    except ValueError as error:  # stored with its error findings (queries); no proposal until corrected
+        aespid = str(record["aespid"])
+        proposal = DltProposal(aespid, DltVerdict.PENDING, INCONSISTENT_RECORD, str(error), {})
+    else:
+        aespid = event.aespid
+        proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
+    investigator = subject.investigator.get(aespid)
+    committee = subject.committee.get(aespid)
+    return EventOutcome(aespid, proposal, investigator, committee,
                         _counted(proposal.verdict, investigator, committee))
 
 
