@@ -35,6 +35,7 @@ class LimitKind:
 
     @property
     def data_key(self) -> str:
+        """E.g. hours_to_improvement."""
         return f"{self.unit.value}_to_{self.milestone.value}"
 
 

@@ -46,6 +46,7 @@ class DltPersistence(Strict):
 
     @model_validator(mode="after")
     def _one_limit(self) -> DltPersistence:
+        """Exactly one limit: in days or in hours, as the protocol states it."""
         if (self.max_days_to_improve is None) == (self.max_hours_to_improve is None):
             raise ValueError("give max_days_to_improve or max_hours_to_improve (one of them)")
         return self
@@ -78,6 +79,7 @@ class DltExceptionRule(Strict):
 
     @model_validator(mode="after")
     def _one_unit(self) -> DltExceptionRule:
+        """Each measure in one unit."""
         check_one_unit(self.limits)
         return self
 
@@ -93,6 +95,7 @@ class DltExceptionRule(Strict):
 
 
 def _given_limits(rule: BaseModel) -> dict[str, int]:
+    """The rule's time limits that are set, by key, in `TIME_LIMITS` order."""
     given = {name: getattr(rule, name, None) for name in TIME_LIMITS}
     return {name: amount for name, amount in given.items() if amount is not None}
 

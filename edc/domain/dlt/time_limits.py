@@ -30,7 +30,7 @@ from edc.definitions.dlt_limits import LIMIT_KINDS, LimitKind, LimitUnit, Milest
 from edc.domain.dlt.adverse_event import AdverseEvent
 from edc.domain.dlt.outcomes import DataValue, DltVerdict
 
-_LAST_MINUTE = time(23, 59)
+_LAST_MINUTE = time.max.replace(second=0, microsecond=0)  # 23:59: times are recorded to the minute
 _MILESTONE_TIMES = {Milestone.IMPROVEMENT: "the time of the improvement to <= grade 2",
                     Milestone.BASELINE: "the time of the return to baseline"}
 
@@ -44,17 +44,21 @@ class _Moment:
 
     @classmethod
     def of(cls, day: date, clock: time | None) -> _Moment:
+        """The moment at `clock` on `day`, or the whole day (00:00-23:59) when the time was not recorded."""
         return cls(datetime.combine(day, clock or time.min), datetime.combine(day, clock or _LAST_MINUTE))
 
     @property
     def day(self) -> date:
+        """The calendar date (what a limit in days counts)."""
         return self.earliest.date()
 
     @property
     def exact(self) -> bool:
+        """True when the time of day is known."""
         return self.earliest == self.latest
 
     def shown(self) -> str:
+        """ISO 8601 with the time when known (YYYY-MM-DDThh:mm), else the date."""
         return self.earliest.isoformat(timespec="minutes") if self.exact else self.day.isoformat()
 
 
@@ -98,6 +102,7 @@ def judge_time_limits(event: AdverseEvent, limits: Mapping[str, int], as_of: dat
 
 def _judge_days(name: str, kind: LimitKind, days: int, clock_start: _Moment, milestone: _Moment | None,
                 as_of: date, data: dict[str, DataValue]) -> _Judged:
+    """A limit in days: calendar dates, times of day not read."""
     deadline = clock_start.day + timedelta(days=days)
     data[kind.data_key] = None if milestone is None else (milestone.day - clock_start.day).days
     if milestone is not None:
@@ -109,6 +114,7 @@ def _judge_days(name: str, kind: LimitKind, days: int, clock_start: _Moment, mil
 
 def _judge_hours(name: str, kind: LimitKind, hours: int, clock_start: _Moment, milestone: _Moment | None,
                  as_of: date, data: dict[str, DataValue]) -> _Judged:
+    """A limit in hours: decided when the shortest and longest readings of the elapsed time agree."""
     limit = timedelta(hours=hours)
     if milestone is None:
         data[kind.data_key] = None
@@ -128,6 +134,7 @@ def _judge_hours(name: str, kind: LimitKind, hours: int, clock_start: _Moment, m
 
 
 def _hours(elapsed: timedelta) -> float:
+    """Elapsed time in hours, to the hundredth (times are to the minute)."""
     return round(elapsed.total_seconds() / 3600, 2)
 
 
