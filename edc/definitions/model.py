@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from edc.definitions.vocabulary import EntryRole, EventClass
-
-SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
-FormId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=24)]
-StudyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=12)]
-UpperId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*$", max_length=8)]
-Domain = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-SdtmName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
-Text = Annotated[str, StringConstraints(min_length=1)]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# DltExceptionRule, DltPersistence, Strict, SnakeId and Text are imported from here by other modules too
+from edc.definitions.dlt_model import DltExceptionRule as DltExceptionRule
+from edc.definitions.dlt_model import DltPersistence as DltPersistence
+from edc.definitions.dlt_model import DltRules as DltRules
+from edc.definitions.model_base import Code, Domain, FormId, SdtmName, StudyId, UpperId
+from edc.definitions.model_base import SnakeId as SnakeId
+from edc.definitions.model_base import Strict as Strict
+from edc.definitions.model_base import Text as Text
+from edc.definitions.vocabulary import EntryRole
 
 ItemType = Literal[
     "integer", "decimal", "text", "date", "partial_date", "datetime", "time",
@@ -33,14 +32,6 @@ Phase = Literal[
 ]
 DoseUnit = Literal["cells", "10^6 cells", "cells/kg", "10^6 cells/kg"]
 PER_KG_UNITS = frozenset({"cells/kg", "10^6 cells/kg"})
-
-
-class Strict(BaseModel):
-    """Base of every definition object: frozen, strictly typed, no unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    assumption: Text | None = None
 
 
 # --- codelists -------------------------------------------------------------
@@ -223,101 +214,6 @@ class DoseLevel(Strict):
 class Expansion(Strict):
     allowed: bool = False
     dlt_evaluable: bool = False
-
-
-# The DLT definition, read as it is by the DLT screening (edc.domain.dlt); its window is
-# Escalation.dlt_window_days. Event classes and relatedness codes are checked against the codelists
-# dlt_event_class and relatedness (check_study); an event class the engine knows is held as its EventClass.
-
-Grade = Annotated[int, Field(ge=1, le=5)]
-Days = Annotated[int, Field(ge=0)]
-Reference = Text
-"""A quote of the protocol (or an assumption's wording) a DLT proposal shows as its reason."""
-
-
-def _event_class(code: str) -> str:
-    """The engine's EventClass for a code it knows, any other code as written (check_study reports it)."""
-    return EventClass(code) if code in _EVENT_CLASSES else code
-
-
-_EVENT_CLASSES = frozenset(EventClass)
-EventClassCode = Annotated[Code, AfterValidator(_event_class)]
-
-TIME_LIMITS = ("max_days_to_improve", "max_duration_days", "max_days_to_baseline")
-"""The time limits a DLT rule can set, in the order the screening reads them."""
-
-
-class DltPersistence(Strict):
-    """`grade` is a DLT unless the event improves to <= grade 2 within `max_days_to_improve` days.
-
-    Without `event_class` it is the general rule for every class without a rule of its own.
-    """
-
-    id: SnakeId
-    grade: Grade
-    max_days_to_improve: Days
-    event_class: EventClassCode | None = None
-    reference: Reference | None = None
-
-    @property
-    def limits(self) -> dict[str, int]:
-        """The rule's one time limit by name."""
-        return {"max_days_to_improve": self.max_days_to_improve}
-
-
-class DltExceptionRule(Strict):
-    """An expected event of `event_class` that is not a DLT at `grades`, within the time limits given.
-
-    Limits count days from the date the worst grade was reached: to the improvement to <= grade 2
-    (`max_days_to_improve`, and `max_duration_days`: the form records no other end of the severe
-    phase), to the return to baseline (`max_days_to_baseline`). No limit: never a DLT at those grades.
-    """
-
-    id: SnakeId
-    event_class: EventClassCode
-    grades: tuple[Grade, ...] = Field(min_length=1)
-    max_days_to_improve: Days | None = None
-    max_days_to_baseline: Days | None = None
-    max_duration_days: Days | None = None
-    reference: Reference | None = None
-
-    @property
-    def limits(self) -> dict[str, int]:
-        """The time limits given, by name, in `TIME_LIMITS` order."""
-        given = {name: getattr(self, name) for name in TIME_LIMITS}
-        return {name: days for name, days in given.items() if days is not None}
-
-    @property
-    def has_time_limit(self) -> bool:
-        """True when the exception depends on how fast the event improves."""
-        return bool(self.limits)
-
-
-class DltRules(Strict):
-    """A trial's DLT definition (`escalation.dlt`); see edc.domain.dlt for how each field is applied.
-
-    - `related`: codes of the relatedness codelist that count as related to the product.
-    - `always_dlt_min_grade`: a related in-window event of this grade or worse is a DLT unless an
-      exception covers its class and grade.
-    - `persistence`: lower grades that are DLTs when they do not improve in time.
-    - `exceptions`: expected events that are not DLTs.
-    - `late_referral_grades`: related events of these grades starting after the window go to the
-      safety review committee.
-    """
-
-    related: tuple[Code, ...] = Field(min_length=1)
-    always_dlt_min_grade: Grade
-    persistence: tuple[DltPersistence, ...] = ()
-    exceptions: tuple[DltExceptionRule, ...] = ()
-    late_referral_grades: tuple[Grade, ...] = ()
-    scope_reference: Reference | None = None
-    always_dlt_reference: Reference | None = None
-    late_referral_reference: Reference | None = None
-
-    @property
-    def lowest_dlt_grade(self) -> int:
-        """The lowest grade any DLT criterion can catch."""
-        return min([self.always_dlt_min_grade, *(rule.grade for rule in self.persistence)])
 
 
 class Escalation(Strict):

@@ -156,8 +156,10 @@ PROFILES: Mapping[str, Mapping[str, Spec]] = MappingProxyType({
 """form id -> item name -> how its value is drawn (items not listed fall back to their type)."""
 
 #: Items left out of a payload although optional items are usually filled: free-text extras and ad-hoc values.
+#: The AE times of day are left out: no demo event falls under a DLT limit in hours (its CRS is grade 1-2).
 OPTIONAL_SKIPPED = frozenset({"egabn", "marrow_dat", "cmaeno", "dthaeno", "aeimpdat", "aebasdat", "vstim",
-                              "anca_hist", "hbv_dna_val", "hcv_rna_val", "ebv_dna_val", "cmv_dna_val"})
+                              "anca_hist", "hbv_dna_val", "hcv_rna_val", "ebv_dna_val", "cmv_dna_val",
+                              "aesttim", "aeentim", "aewrstim", "aeimptim", "aebastim"})
 
 
 def profile(form_id: str) -> Mapping[str, Spec]:

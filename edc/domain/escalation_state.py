@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from edc.definitions.model import DltRules, DoseLevel, Escalation
 from edc.definitions.vocabulary import EventClass
 from edc.domain.dlt import (
+    INCONSISTENT_RECORD,
     AdverseEvent,
     DltProposal,
     DltVerdict,
@@ -128,18 +129,25 @@ def event_class(record: Values) -> EventClass:
 
 
 def adverse_event(record: Values) -> AdverseEvent:
-    """The engine's view of one adverse_events record."""
+    """The engine's view of one adverse_events record, each milestone date with its time of day when recorded."""
     def on(name: str) -> date | None:
         """The record's date item `name`, None when it is missing or not a date."""
         value = record.get(name)
         return value if isinstance(value, date) else None
+
+    def at(name: str) -> time | None:
+        """The record's time item `name` (stored as HH:MM), None when it is missing."""
+        value = record.get(name)
+        return time.fromisoformat(value) if isinstance(value, str) else None
 
     start = on("aestdat")
     assert start is not None, "aestdat is required on the adverse event form"
     return AdverseEvent(aespid=str(record["aespid"]), event_class=event_class(record),
                         grade=int(str(record["aetoxgr"])), relatedness=str(record["aerel"]), start_date=start,
                         worst_grade_date=on("aewrsdat"), improved_date=on("aeimpdat"),
-                        baseline_date=on("aebasdat"), end_date=on("aeendat"))
+                        baseline_date=on("aebasdat"), end_date=on("aeendat"), start_time=at("aesttim"),
+                        worst_grade_time=at("aewrstim"), improved_time=at("aeimptim"),
+                        baseline_time=at("aebastim"), end_time=at("aeentim"))
 
 
 def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int, as_of: date) -> SubjectDlt:
@@ -158,12 +166,18 @@ def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int
 
 def _outcome(subject: TreatedSubject, record: Values, definition: DltRules, window_days: int,
              as_of: date) -> EventOutcome:
-    event = adverse_event(record)
     assert subject.infusion_date is not None
-    proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
-    investigator = subject.investigator.get(event.aespid)
-    committee = subject.committee.get(event.aespid)
-    return EventOutcome(event.aespid, proposal, investigator, committee,
+    try:
+        event = adverse_event(record)
+    except ValueError as error:  # stored with its error findings (queries); no proposal until corrected
+        aespid = str(record["aespid"])
+        proposal = DltProposal(aespid, DltVerdict.PENDING, INCONSISTENT_RECORD, str(error), {})
+    else:
+        aespid = event.aespid
+        proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
+    investigator = subject.investigator.get(aespid)
+    committee = subject.committee.get(aespid)
+    return EventOutcome(aespid, proposal, investigator, committee,
                         _counted(proposal.verdict, investigator, committee))
 
 

@@ -203,3 +203,40 @@ def test_a_per_kg_level_plans_the_dose_from_the_weight(api: Api) -> None:
     assert trial.enrolled("A", "2026-01-10") == "DL1"
     record = trial.infuse("A", "2026-01-20", "DL1")  # 1 x 10^5 cells/kg x 60 kg = 6 x 10^6
     assert (record["values"]["dose_planned"], record["findings"]) == (6.0, [])
+
+
+def test_ic19_limits_in_hours_read_the_times_of_day(api: Api) -> None:
+    """IC19's 72 hours for grade 3 CRS, chills and hypotension (seed 004) through the API, with and without times."""
+    trial = TrialRun(api, "ic19")
+    assert trial.enrolled("A", "2026-01-10") == "DL1"
+    trial.infuse("A", "2026-01-20", "DL1")
+    worst_at_10 = {"aesttim": "10:00", "aewrstim": "10:00"}
+    trial.adverse_event("A", "1", grade=3, onset="2026-01-22", event_class="CRS", improved="2026-01-24",
+                        ended="2026-01-26", times=worst_at_10 | {"aeimptim": "10:00"})  # 48 h
+    trial.adverse_event("A", "2", grade=3, onset="2026-01-22", event_class="CHILLS", improved="2026-01-25",
+                        ended="2026-01-26", times=worst_at_10 | {"aeimptim": "18:00"})  # 80 h
+    trial.adverse_event("A", "3", grade=3, onset="2026-01-22", event_class="HYPOTENSION_ISOLATED",
+                        improved="2026-01-25", ended="2026-01-26")  # day 3, no times: 48-96 h
+    disordered = trial.adverse_event("A", "4", grade=3, onset="2026-01-23", event_class="CHILLS",
+                                     improved="2026-01-23", ended="2026-01-24",
+                                     times={"aewrstim": "12:00", "aeimptim": "08:00"})
+    assert {(f["check_id"], f["severity"]) for f in disordered["findings"]} >= {("improved_time_after_worst", "error")}
+    state = trial.state("2026-02-10")
+    crs, chills, hypotension, inconsistent = level(state, "DL1")["subjects"][0]["events"]
+    assert (crs["proposal"]["verdict"], crs["proposal"]["rule"]) == ("NOT_DLT", "crs_g3")
+    assert crs["proposal"]["data"]["hours_to_improvement"] == 48.0
+    assert crs["proposal"]["data"]["max_hours_to_improve"] == 72
+    assert (chills["proposal"]["verdict"], chills["proposal"]["rule"]) == ("DLT", "chills_g3")
+    assert chills["proposal"]["data"]["hours_to_improvement"] == 80.0
+    assert (hypotension["proposal"]["verdict"], hypotension["proposal"]["decided_by"]) == ("PENDING", None)
+    data = hypotension["proposal"]["data"]
+    assert data["hours_to_improvement"] is None and "record the time" in data["undecidable"]
+    assert (data["hours_to_improvement_at_least"], data["hours_to_improvement_at_most"]) == (48.02, 95.98)
+    assert (inconsistent["proposal"]["verdict"], inconsistent["proposal"]["rule"]) == ("PENDING", "inconsistent_record")
+
+    # the site records the times: 70 hours, within the limit
+    record = trial.correct("A", "LOGS", "adverse_events", {"aewrstim": "14:00", "aeimptim": "12:00"}, 1, seq=3)
+    assert not record["findings"]
+    hypotension = level(trial.state("2026-02-10"), "DL1")["subjects"][0]["events"][2]
+    assert (hypotension["proposal"]["verdict"], hypotension["proposal"]["data"]["hours_to_improvement"]) == (
+        "NOT_DLT", 70.0)

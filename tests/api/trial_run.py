@@ -76,8 +76,10 @@ class TrialRun:
             "infusion_complete": "Y", "premed": "Y", "infusion_reaction": "N"})
 
     def adverse_event(self, name: str, aespid: str, *, grade: int, onset: str, event_class: str = "OTHER",
-                      related: str = "PROBABLY", improved: str | None = None, ended: str | None = None) -> None:
-        """Log an adverse event; grade 3-4 with the worst grade at onset and the improvement date when given."""
+                      related: str = "PROBABLY", improved: str | None = None, ended: str | None = None,
+                      times: dict[str, str] | None = None) -> dict[str, Any]:
+        """Log an adverse event; grade 3-4 with the worst grade at onset and the improvement date when given;
+        `times` gives times of day by item (aewrstim, aeimptim...). Returns the record."""
         values: dict[str, Any] = {
             "aespid": aespid, "aeterm": f"{event_class.title()} event {aespid}", "aestdat": onset,
             "aetoxgr": str(grade), "aeser": "N", "aerel": related, "aerel_ld": "NOT_RELATED", "aeacn": "NOT APPLICABLE",
@@ -91,7 +93,7 @@ class TrialRun:
             values |= {"aecat": "OTHER"} | ({"aedltcls": event_class} if grade >= 3 else {})
         if grade >= 3:
             values |= {"aewrsdat": onset, "aeimpdat": improved, "aebasdat": ended}
-        self._post(name, "LOGS", "adverse_events", values)
+        return self._post(name, "LOGS", "adverse_events", values | (times or {}))
 
     def assess(self, name: str, aespid: str, *, dlt: bool, on: str) -> None:
         """The investigator's DLT assessment of one event."""
@@ -114,10 +116,11 @@ class TrialRun:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def correct(self, name: str, visit: str, form_id: str, changes: dict[str, Any], version: int) -> dict[str, Any]:
-        """Correct the subject's (first) record of `form_id` at `visit`; returns the corrected record."""
+    def correct(self, name: str, visit: str, form_id: str, changes: dict[str, Any], version: int,
+                seq: int = 1) -> dict[str, Any]:
+        """Correct the subject's record `seq` (the first) of `form_id` at `visit`; returns the corrected record."""
         subject = self.subjects[name]
-        path = records_path(subject.number, visit, form_id, study=self.study.id) + "/1"
+        path = records_path(subject.number, visit, form_id, study=self.study.id) + f"/{seq}"
         response = self.api.call(subject.user, "PATCH", path, json={"reason": "test correction", "changes": changes},
                                  headers={"If-Match": f'"{version}"'})
         assert response.status_code == 200, (form_id, response.text)

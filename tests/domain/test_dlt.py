@@ -86,12 +86,12 @@ IC19_DLT: dict[str, Any] = {
          "reference": "Grade 3 transaminase and bilirubin elevation should be restored to ≤ Grade 2 within 2 weeks"},
         {"id": "hlh_g3", "event_class": "HLH", "grades": [3], "max_days_to_improve": 14,
          "reference": "Grade 3 hemophagocytic syndrome recovers to ≤ Grade 2 within 2 weeks"},
-        {"id": "chills_g3", "event_class": "CHILLS", "grades": [3], "max_days_to_improve": 3,
+        {"id": "chills_g3", "event_class": "CHILLS", "grades": [3], "max_hours_to_improve": 72,
          "reference": "Grade 3 chills, recover to ≤ Grade 2 within ≤ 72 hours"},
-        {"id": "hypotension_g3", "event_class": "HYPOTENSION_ISOLATED", "grades": [3], "max_days_to_improve": 3,
+        {"id": "hypotension_g3", "event_class": "HYPOTENSION_ISOLATED", "grades": [3], "max_hours_to_improve": 72,
          "reference": "Grade 3 hypotension (without other CRS symptoms), requiring vasopressor support and "
                       "recovering to ≤ Grade 2 within ≤ 72 hours"},
-        {"id": "crs_g3", "event_class": "CRS", "grades": [3], "max_days_to_improve": 3,
+        {"id": "crs_g3", "event_class": "CRS", "grades": [3], "max_hours_to_improve": 72,
          "reference": "Level 3 CRS, recover to ≤ Level 2 within ≤ 72 hours"},
         {"id": "icans_g3", "event_class": "ICANS", "grades": [3], "max_duration_days": 7, "max_days_to_improve": 7,
          "max_days_to_baseline": 28,
@@ -236,6 +236,7 @@ def test_screening_needs_an_infusion_and_a_known_event() -> None:
 # --- IC19 exceptions with a time limit: inside, outside, pending ---------------------------------
 
 # (class, grade, limit days, rule id); the limit runs from the date the worst grade was reached.
+# The limits in hours (chills, hypotension, CRS: 72 h) are tested in test_dlt_hours.py.
 IMPROVEMENT_LIMITS = [
     ("NEUTROPENIA", 4, 28, "neutropenia_g4"),
     ("ANAEMIA", 4, 28, "anaemia_g4"),
@@ -243,9 +244,6 @@ IMPROVEMENT_LIMITS = [
     ("TRANSAMINASE_INCREASED", 3, 14, "transaminase_g3"),
     ("BILIRUBIN_INCREASED", 3, 14, "bilirubin_g3"),
     ("HLH", 3, 14, "hlh_g3"),
-    ("CHILLS", 3, 3, "chills_g3"),
-    ("HYPOTENSION_ISOLATED", 3, 3, "hypotension_g3"),
-    ("CRS", 3, 3, "crs_g3"),
     ("ICANS", 3, 7, "icans_g3"),
     ("SEIZURE", 3, 3, "seizure_grade3_not_improved_3d"),
     ("OTHER", 3, 7, "grade3_not_improved_7d"),
@@ -322,13 +320,13 @@ def test_icans_pending_on_both_limits_is_decided_first_by_the_improvement_limit(
 
 
 def test_the_end_date_stands_in_for_missing_improvement_and_baseline_dates() -> None:
-    assert screen(ae("CRS", 3, onset=4, end=7)).verdict is DltVerdict.NOT_DLT
+    assert screen(ae("CRS", 3, onset=4, end=6)).verdict is DltVerdict.NOT_DLT
     assert screen(ae("CRS", 3, onset=4, end=8)).verdict is DltVerdict.DLT
     assert screen(ae("ICANS", 3, onset=4, improved=6, end=30)).verdict is DltVerdict.NOT_DLT
 
 
 def test_the_clock_starts_at_the_worst_grade_not_at_onset() -> None:
-    crs = ae("CRS", 3, onset=1, worst=3, improved=6)  # 5 days after onset, 3 days after reaching grade 3
+    crs = ae("CRS", 3, onset=1, worst=3, improved=5)  # 4 days after onset, 2 days after reaching grade 3
     assert screen(crs).verdict is DltVerdict.NOT_DLT
     assert screen(replace(crs, worst_grade_date=None)).verdict is DltVerdict.DLT  # no worst date: from onset
 

@@ -103,7 +103,7 @@ def test_suppae_qval_has_one_definition_per_qnam(define: etree._Element, specs: 
     assert "INVESTIGATOR" in dlt.findtext("odm:Description/odm:TranslatedText", namespaces=NS)
     assert dlt.find("def:Origin", NS).get("Type") == "Collected"
     assert define.find(".//odm:ItemDef[@OID='IT.SUPPAE.QVAL.AEDLTADJ']/def:Origin", NS).get("Type") == "Assigned"
-    assert define.find(".//odm:ItemDef[@OID='IT.SUPPAE.QVAL.AEWRSDTC']", NS).get("DataType") == "date"
+    assert define.find(".//odm:ItemDef[@OID='IT.SUPPAE.QVAL.AEWRSDTC']", NS).get("DataType") == "datetime"
     assert define.find(".//odm:CodeList[@OID='CL.NY']", NS) is not None
 
 

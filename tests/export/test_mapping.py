@@ -65,7 +65,8 @@ TREATED = SubjectData(
         "adverse_events": [
             ae("10", "Fatigue", "2026-02"),
             ae("2", "Cytokine release syndrome", date(2026, 2, 11), grade="3", cat="CRS", end=date(2026, 2, 14),
-               aewrsdat=date(2026, 2, 12), aeimpdat=date(2026, 2, 13), aebasdat=date(2026, 2, 14)),
+               aewrsdat=date(2026, 2, 12), aeimpdat=date(2026, 2, 13), aebasdat=date(2026, 2, 14),
+               aesttim="08:30", aewrstim="14:00", aeimptim="09:15"),
             ae("1", "Headache", date(2026, 2, 9), end=date(2026, 2, 9)),
         ],
         "dlt_assessment": [CapturedRecord({"dlt_aespid": "2", "dlt": "N", "dlt_dat": date(2026, 2, 20),
@@ -151,6 +152,7 @@ def test_ae_values_partial_dates_study_days_and_ongoing(study: StudyDefinition, 
     assert [headache["AESEQ"], crs["AESEQ"], fatigue["AESEQ"]] == [1, 2, 3]
     assert (headache["AESTDY"], headache["EPOCH"]) == (-1, "TREATMENT")  # day before infusion: no day 0
     assert (crs["AESTDY"], crs["AEENDY"], crs["EPOCH"], crs["AETOXGR"], crs["AECAT"]) == (2, 5, "FOLLOW-UP", "3", "CRS")
+    assert (crs["AESTDTC"], crs["AEENDTC"]) == ("2026-02-11T08:30", "2026-02-14")  # the time where it was recorded
     assert (fatigue["AESTDTC"], fatigue["AESTDY"], fatigue["EPOCH"]) == ("2026-02", None, None)
     assert (fatigue["AEENRTPT"], fatigue["AEENTPT"], fatigue["AEENDTC"]) == ("ONGOING", "2026-03-20", None)
     assert (crs["AEENRTPT"], crs["AEREL"], crs["AEDECOD"]) == (None, "POSSIBLY RELATED", None)
@@ -176,7 +178,7 @@ def test_suppae_dlt_adjudication_scale_and_dates(study: StudyDefinition, specs: 
     crs = {qnam: row for (usubjid, seq, qnam), row in supp.items() if (usubjid, seq) == ("JWCAR029012-01-002", "2")}
     assert {qnam: row["QVAL"] for qnam, row in crs.items()} == {
         "AEDLT": "N", "AEDLTADJ": "N", "AETOXGRS": "ASTCT 2019", "AERELLD": "NOT RELATED",
-        "AEWRSDTC": "2026-02-12", "AEIMPDTC": "2026-02-13", "AEBASDTC": "2026-02-14"}
+        "AEWRSDTC": "2026-02-12T14:00", "AEIMPDTC": "2026-02-13T09:15", "AEBASDTC": "2026-02-14"}
     assert (crs["AEDLTADJ"]["QEVAL"], crs["AEDLT"]["QEVAL"], crs["AEDLT"]["IDVAR"]) == (
         "ADJUDICATION COMMITTEE", "INVESTIGATOR", "AESEQ")
     assert supp[("JWCAR029012-01-002", "1", "AETOXGRS")]["QVAL"] == "NCI CTCAE v5.0"

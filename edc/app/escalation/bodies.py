@@ -14,8 +14,14 @@ class ProposalOut(Struct, kw_only=True):
     verdict: Annotated[str, Meta(description="DLT, NOT_DLT, PENDING, REFER_TO_COMMITTEE or NOT_CANDIDATE.")]
     rule: str
     reference: str
-    data: dict[str, Any]
-    decided_by: Annotated[date | None, Meta(description="PENDING: the day it becomes a DLT without improvement.")]
+    data: Annotated[dict[str, Any], Meta(description=(
+        "What the rule read: dates, the limits by their YAML key (max_days_to_improve, max_hours_to_improve...), "
+        "days_to_improvement or hours_to_improvement (null while not known), and for a limit in hours that "
+        "missing times of day leave open its bounds (hours_to_improvement_at_least/_at_most) and `undecidable`, "
+        "saying which time to record."))]
+    decided_by: Annotated[date | None, Meta(description=(
+        "PENDING: the day it becomes a DLT without improvement; null when only a missing time of day keeps it "
+        "undecided (see data.undecidable)."))]
 
 
 class EventOut(Struct, kw_only=True):

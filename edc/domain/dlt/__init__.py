@@ -17,10 +17,14 @@ Conventions
 - Onset is the AE start date (aestdat): an event that starts inside the window
   and worsens after it is still in the window.
 - Time limits ("improves to <= grade 2 within 7 days", "back to baseline
-  within 28 days", "lasting no more than 28 days") run from the date the worst
-  grade was first reached (aewrsdat; the start date when it is missing, which
-  can only make a duration longer). Dates carry no time: 72 hours is 3 days.
-  A limit of N days is met when the milestone date is at most clock start + N.
+  within 28 days", "lasting no more than 28 days", "within 72 hours") run from
+  the moment the worst grade was first reached (aewrsdat + aewrstim; the start
+  when it is missing, which can only make a duration longer), in the unit the
+  rule's key declares. A limit of N days is met when the milestone date is at
+  most clock start + N; a limit of H hours when the milestone's date and time
+  is at most H hours after it. A missing time of day stands for any minute of
+  its date: decided only when every reading agrees, otherwise PENDING with no
+  `decided_by` and the reason in the data (`time_limits`).
 - "Lasting" (max_duration_days) is measured to the date the event improved to
   <= grade 2, because the AE form records no earlier step down from the worst
   grade; for a grade 4 event this counts its grade 3 days too (conservative).
@@ -49,6 +53,8 @@ Precedence: exactly one rule decides each event; the first that applies wins.
    event has not improved to <= grade 2 within the limit, NOT_DLT when it has,
    PENDING meanwhile.
 8. no_dlt_criterion: no criterion covers the grade -> NOT_CANDIDATE.
+(inconsistent_record: the escalation's PENDING for a record whose dates or
+times are out of order, which AdverseEvent refuses; not a screening rule.)
 
 The subject's window state (`window_state`) takes per-event outcomes rather
 than proposals, so the caller passes the adjudicated decisions where they
@@ -65,6 +71,7 @@ from edc.domain.dlt.outcomes import (
     BEFORE_INFUSION,
     BELOW_DLT_GRADE,
     FIXED_RULE_IDS,
+    INCONSISTENT_RECORD,
     LATE_ONSET_REFERRAL,
     MAX_GRADE,
     MIN_GRADE,
@@ -81,8 +88,8 @@ from edc.domain.dlt.screening import screen_adverse_event, screen_adverse_events
 from edc.domain.dlt.window import window_state
 
 __all__ = [
-    "ALWAYS_DLT", "BEFORE_INFUSION", "BELOW_DLT_GRADE", "FIXED_RULE_IDS", "LATE_ONSET_REFERRAL", "MAX_GRADE",
-    "MIN_GRADE", "NOT_RELATED", "NO_DLT_CRITERION", "OUTSIDE_WINDOW", "RELATEDNESS_CODES", "AdverseEvent",
+    "ALWAYS_DLT", "BEFORE_INFUSION", "BELOW_DLT_GRADE", "FIXED_RULE_IDS", "INCONSISTENT_RECORD", "LATE_ONSET_REFERRAL",
+    "MAX_GRADE", "MIN_GRADE", "NOT_RELATED", "NO_DLT_CRITERION", "OUTSIDE_WINDOW", "RELATEDNESS_CODES", "AdverseEvent",
     "DataValue", "DltProposal", "DltVerdict", "DltWindow", "EventClass", "WindowState", "check_definition",
     "exception_for", "persistence_rule_for", "screen_adverse_event", "screen_adverse_events", "window_state",
 ]

@@ -22,11 +22,12 @@ LATE_ONSET_REFERRAL = "late_onset_referral"
 BELOW_DLT_GRADE = "below_dlt_grade"
 ALWAYS_DLT = "always_dlt"
 NO_DLT_CRITERION = "no_dlt_criterion"
+INCONSISTENT_RECORD = "inconsistent_record"  # dates or times out of order (the form's checks raised findings)
 FIXED_RULE_IDS = (BEFORE_INFUSION, NOT_RELATED, OUTSIDE_WINDOW, LATE_ONSET_REFERRAL, BELOW_DLT_GRADE,
-                  ALWAYS_DLT, NO_DLT_CRITERION)
+                  ALWAYS_DLT, NO_DLT_CRITERION, INCONSISTENT_RECORD)
 
-DataValue = int | str | None
-"""A value read to reach a proposal; dates are ISO 8601 strings so the data can be stored or exported as is."""
+DataValue = int | float | str | None
+"""A value read to reach a proposal (hours are decimals); dates are ISO 8601 strings, stored or exported as is."""
 
 
 class DltVerdict(StrEnum):

@@ -91,8 +91,15 @@ def supp_metadata(domain: DomainSpec, study: StudyDefinition | None = None) -> D
                    domain=dataset.parent)
 
 
+def _value_type(qualifier: QualifierSpec) -> DataType:
+    """--DTC qualifiers are ISO 8601: a date, or a date/time where a time of day is collected with it."""
+    if not qualifier.qnam.endswith("DTC"):
+        return DataType.TEXT
+    return DataType.DATETIME if qualifier.derive == "iso8601" and "time" in qualifier.args else DataType.DATE
+
+
 def _qualifier_item(qualifier: QualifierSpec, study: StudyDefinition | None) -> ValueItem:
-    """QVAL where QNAM is this qualifier: its label, origin and codelist; --DTC qualifiers hold ISO 8601 dates."""
+    """QVAL where QNAM is this qualifier: its label, origin and codelist; --DTC qualifiers hold ISO 8601 dates/times."""
     description = qualifier.qlabel + (f" (evaluator: {qualifier.qeval})" if qualifier.qeval else "")
     origin = QORIG_ORIGINS[qualifier.qorig]
     if qualifier.derive is not None:
@@ -101,9 +108,9 @@ def _qualifier_item(qualifier: QualifierSpec, study: StudyDefinition | None) -> 
     length = 200
     if qualifier.codelist is not None and study is not None:
         length = max(len(term.submitted) for term in study.codelists[qualifier.codelist].values)
-    data_type = DataType.DATE if qualifier.qnam.endswith("DTC") else DataType.TEXT
+    data_type = _value_type(qualifier)
     return ValueItem(
         qualifier.qnam, description, data_type, origin, WhereClause("QNAM", Comparator.EQ, (qualifier.qnam,)),
-        length=10 if data_type is DataType.DATE else length,
+        length={DataType.DATE: 10, DataType.DATETIME: 16}.get(data_type, length),
         codelist=codelist_oid(qualifier.codelist) if qualifier.codelist else None,
     )
