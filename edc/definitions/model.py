@@ -320,6 +320,19 @@ class DltRules(Strict):
         return min([self.always_dlt_min_grade, *(rule.grade for rule in self.persistence)])
 
 
+class DltOutcomeRule(Strict):
+    """Whose decision makes an adverse event's DLT outcome count for the 3+3 (YAML `escalation.dlt_outcome`).
+
+    `decided_by: committee`: the safety review committee's verdict (`committee` names it as the protocol
+    does); `decided_by: investigator`: the investigator's `dlt_assessment`, only once signed when `signed`.
+    A committee verdict, where one is given, counts under either.
+    """
+
+    decided_by: Literal["investigator", "committee"] = "investigator"
+    signed: bool = False
+    committee: Text = "safety review committee"
+
+
 class Escalation(Strict):
     design: Literal["three_plus_three"]
     start_level: UpperId
@@ -332,6 +345,7 @@ class Escalation(Strict):
     allow_intermediate_dose: bool = False
     allow_higher_doses: bool = False
     expansion: Expansion = Expansion()
+    dlt_outcome: DltOutcomeRule = DltOutcomeRule()
     dlt: DltRules
 
 
