@@ -204,13 +204,13 @@ def _treated_subjects(conn: Connection, study: StudyDefinition) -> list[TreatedS
     subjects = store.dosed_subjects(conn, study.id)
     records = store.dlt_records(conn, study, [s.id for s in subjects])
     committee = store.committee_verdicts(conn, study.id)
-    rule = study.spec.escalation.dlt_outcome
+    assessed = {s.id: {str(v["dlt_aespid"]): (record_id, v) for record_id, v in records.get((s.id, DLT_FORM), [])
+                       if "dlt_aespid" in v and "dlt" in v}  # the latest record per AE number
+                for s in subjects}
+    signed = signatures.signed_records(conn, study, [i for a in assessed.values() for i, _ in a.values()])
     treated = []
     for s in subjects:
-        assessments = {str(v["dlt_aespid"]): (record_id, v) for record_id, v in records.get((s.id, DLT_FORM), [])
-                       if "dlt_aespid" in v and "dlt" in v}  # the latest record per AE number
-        # only a trial that counts signed assessments pays for checking the signatures
-        signed = signatures.signed_records(conn, study, [i for i, _ in assessments.values()]) if rule.signed else ()
+        assessments = assessed[s.id]
         treated.append(TreatedSubject(
             subject_number=s.subject_number, site_id=s.site_id, dose_level=str(s.dose_level),
             dlt_evaluable=s.dlt_evaluable is not False,
