@@ -88,8 +88,9 @@ def _level_lines(level: LevelState) -> Iterator[str]:
             if event.proposal.verdict.value == "NOT_CANDIDATE":
                 continue
             decided = _verdicts(event.committee, event.investigator)
+            awaiting = "" if event.awaiting is None else f", awaits {event.awaiting.value} ({event.awaiting_from})"
             yield (f"    AE {event.aespid}: proposed {event.proposal.verdict.value} ({event.proposal.rule_id}), "
-                   f"{decided}, counts as {event.outcome.value}")
+                   f"{decided}, counts as {event.outcome.value}{awaiting}")
 
 
 def _subject_line(subject: SubjectDlt) -> str:

@@ -12,7 +12,7 @@ from edc.definitions.celenv import check_rule, form_record
 from edc.definitions.model import PER_KG_UNITS, Codelist, DltExceptionRule, DltPersistence, DltRules
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
-from edc.definitions.vocabulary import IE_CONFIRM_FORM
+from edc.definitions.vocabulary import DLT_FORM, IE_CONFIRM_FORM
 
 
 def check_study(study: StudyDefinition, where: Located, problems: Problems,
@@ -29,6 +29,7 @@ def check_study(study: StudyDefinition, where: Located, problems: Problems,
     _check_meta(study, where, problems)
     _check_dose_levels(study, where, problems)
     _check_dlt(study, where.child("escalation", "dlt"), problems)
+    _check_dlt_outcome(study, where, problems)
     _check_schedule(study, where, problems)
     _check_eligibility(study, where, problems, broken)
 
@@ -71,6 +72,18 @@ def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problem
     if escalation.expanded_cohort_size < escalation.cohort_size:
         report(problems, where, "expanded_cohort_size is below cohort_size", "escalation",
                "expanded_cohort_size")
+
+
+def _check_dlt_outcome(study: StudyDefinition, where: Located, problems: Problems) -> None:
+    """An investigator's decision needs the DLT assessment form; only that assessment is signed in the EDC."""
+    rule = study.spec.escalation.dlt_outcome
+    declared = "dlt_outcome" in study.spec.escalation.model_fields_set  # the default asks for no form
+    if declared and rule.decided_by == "investigator" and DLT_FORM not in study.forms:
+        report(problems, where, f"dlt_outcome decided_by investigator needs the {DLT_FORM} form in the study",
+               "escalation", "dlt_outcome", "decided_by")
+    if rule.decided_by == "committee" and rule.signed:
+        report(problems, where, "dlt_outcome signed applies to the investigator's assessment; the committee's "
+               "verdict is recorded by its reviewer, not signed", "escalation", "dlt_outcome", "signed")
 
 
 # The codelists the DLT definition's codes come from: dlt_event_class holds the codes of

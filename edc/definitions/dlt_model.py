@@ -7,7 +7,7 @@ EventClass. Time limits are given in days or hours as their keys say (`edc.defin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -125,3 +125,16 @@ class DltRules(Strict):
     def lowest_dlt_grade(self) -> int:
         """The lowest grade any DLT criterion can catch."""
         return min([self.always_dlt_min_grade, *(rule.grade for rule in self.persistence)])
+
+
+class DltOutcomeRule(Strict):
+    """Whose decision makes an adverse event's DLT outcome count for the 3+3 (YAML `escalation.dlt_outcome`).
+
+    `decided_by: committee`: the safety review committee's verdict (`committee` names it as the protocol
+    does); `decided_by: investigator`: the investigator's `dlt_assessment`, only once signed when `signed`.
+    A committee verdict, where one is given, counts under either.
+    """
+
+    decided_by: Literal["investigator", "committee"] = "investigator"
+    signed: bool = False
+    committee: Text = "safety review committee"

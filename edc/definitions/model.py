@@ -14,6 +14,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 # DltExceptionRule, DltPersistence, Strict, SnakeId and Text are imported from here by other modules too
 from edc.definitions.dlt_model import DltExceptionRule as DltExceptionRule
+from edc.definitions.dlt_model import DltOutcomeRule as DltOutcomeRule
 from edc.definitions.dlt_model import DltPersistence as DltPersistence
 from edc.definitions.dlt_model import DltRules as DltRules
 from edc.definitions.model_base import Code, Domain, FormId, SdtmName, StudyId, UpperId
@@ -228,6 +229,7 @@ class Escalation(Strict):
     allow_intermediate_dose: bool = False
     allow_higher_doses: bool = False
     expansion: Expansion = Expansion()
+    dlt_outcome: DltOutcomeRule = DltOutcomeRule()
     dlt: DltRules
 
 

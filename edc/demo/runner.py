@@ -29,9 +29,11 @@ WORKDAY_START = time(1, 30)
 
 @dataclass
 class SubjectState:
-    """What the steps of one subject share: its ids, its visits' ids by code, records to correct, true values."""
+    """What the steps of one subject share: its ids and number, its visits' ids by code, records to correct,
+    true values."""
 
     subject_id: int = 0
+    subject_number: str = ""
     visits: dict[str, int] = field(default_factory=dict)
     records: dict[str, RecordResult] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)

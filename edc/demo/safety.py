@@ -3,7 +3,8 @@
 An event is logged the day after it ends (or on `today` while it is still
 going on, as ongoing), with the medications given for it. Events of grade 3
 or more within the trial's DLT window get the investigator's DLT assessment a
-week later, adjudicated by then (pending if that week has not passed). The
+week later, adjudicated by then (pending if that week has not passed), with the
+decision the trial counts: signed, or the committee's verdict recorded. The
 first treated subject's CRS is entered as grade 1 and corrected to grade 2
 when monitoring finds the oxygen in the nursing notes; the same subject has an
 unscheduled visit on day 2 to assess the CRS.
@@ -14,6 +15,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
+from edc.app.escalation.service import adjudicate_event
+from edc.app.kernel.actor import Actor
+from edc.app.signatures.service import SignTarget, sign_authenticated
 from edc.app.visits.service import add_unscheduled_visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import LOGS_VISIT
@@ -28,6 +32,7 @@ UNSCHEDULED_DAY = 2
 UNSCHEDULED_FORMS = ("vital_signs", "haematology", "chemistry", "coagulation")
 DLT_DELAY = timedelta(days=7)
 CORRECTION_DELAY = timedelta(days=9)
+DLT_SIGNATURE_MEANING = "I confirm my DLT assessment of this adverse event"
 
 
 def safety_steps(study: StudyDefinition, plan: SubjectPlan, *, seed: int, today: date) -> list[Step]:
@@ -82,12 +87,25 @@ def log_event(ctx: StepContext, *, event: AdverseEvent, entry: date) -> None:
 
 
 def assess_dlt(ctx: StepContext, *, event: AdverseEvent, assessed: date, when: date) -> None:
-    """The investigator's DLT assessment, with the committee's decision when a week has passed."""
+    """The investigator's DLT assessment, with the committee's decision when a week has passed; the decision the
+    trial counts (`escalation.dlt_outcome`) is given too: the investigator signs the assessment, or the committee
+    records its verdict on the event once it has decided."""
     decided = assessed + DLT_DELAY <= when
-    ctx.submit(LOGS_VISIT, "dlt_assessment", {
+    record = ctx.submit(LOGS_VISIT, "dlt_assessment", {
         "dlt_aespid": event.spid, "dlt": "N", "dlt_dat": assessed.isoformat(), "dlt_rule": event.dlt_rule,
         "dlt_inv": ctx.rng.choice(INVESTIGATORS), "dlt_adj": "NOT_DLT" if decided else "PENDING",
         "dlt_adjdat": when.isoformat() if decided else None}, when)
+    rule = ctx.study.spec.escalation.dlt_outcome
+    subject_number = ctx.state.subject_number
+    if rule.decided_by == "committee" and decided:
+        # the demo's one user acts as the committee here, study-wide like a safety reviewer
+        reviewer = Actor(ctx.actor.user_id, "safety_reviewer", None)
+        adjudicate_event(ctx.conn, study=ctx.study, subject_number=subject_number, aespid=event.spid,
+                         verdict="NOT_DLT", reason=str(event.dlt_rule), actor=reviewer, now=ctx.now)
+    elif rule.decided_by == "investigator" and rule.signed:
+        target = SignTarget(subject_number, "record", LOGS_VISIT, form_id="dlt_assessment", seq=record.seq)
+        sign_authenticated(ctx.conn, study=ctx.study, target=target, meaning=DLT_SIGNATURE_MEANING, actor=ctx.actor,
+                           now=ctx.now)
 
 
 def correct_event(ctx: StepContext, *, event: AdverseEvent) -> None:

@@ -88,7 +88,7 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
     study, on, code = ctx.study, plan.screened_on, ctx.study.spec.eligibility.visit
     subject = screen_subject(ctx.conn, study=study, site_code=plan.site, cohort=plan.cohort, screened_on=on,
                              actor=ctx.actor, now=ctx.now)
-    ctx.state.subject_id = subject.subject_id
+    ctx.state.subject_id, ctx.state.subject_number = subject.subject_id, subject.subject_number
     ctx.state.visits |= {LOGS_VISIT: subject.logs_visit_id, code: subject.screening_visit_id}
     ctx.tally.subjects += 1
     ctx.tally.screen_failures += plan.failure is not None

@@ -4,12 +4,12 @@ Pure assembly over the stored records; the clinical rules are in
 `edc.domain.dlt` (screening adverse events, window states) and
 `edc.domain.escalation` (the 3+3 decision). What this module decides:
 
-- An adverse event's outcome is the committee's verdict when it adjudicated
-  the event, else the investigator's DLT assessment (the `dlt_assessment`
-  form, latest record per AE number), else the screening proposal, except
-  that a proposed DLT nobody confirmed yet counts as pending: the escalation
-  never moves on an unconfirmed DLT. A proposal still waiting for an
-  improvement stays pending until the improvement is recorded or a verdict given.
+- An adverse event's outcome counts only once the decision the trial declares
+  (`escalation.dlt_outcome`) exists: the committee's verdict, or the
+  investigator's DLT assessment (the `dlt_assessment` form, latest record per
+  AE number), signed where the trial says so; until then a DLT candidate is
+  pending and says what it awaits from whom (`edc.domain.dlt.decision`). The
+  escalation never moves on an undecided proposal, DLT or not.
 - A subject assigned to a level but not yet infused occupies a place in the
   cohort and counts as pending, so no one is assigned over them.
 - Events starting after `as_of` are not seen, so the state on a past day can
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
-from edc.definitions.model import DltRules, DoseLevel, Escalation
+from edc.definitions.model import DoseLevel, Escalation
 from edc.definitions.vocabulary import EventClass
 from edc.domain.dlt import (
     INCONSISTENT_RECORD,
@@ -38,6 +38,7 @@ from edc.domain.dlt import (
     screen_adverse_event,
     window_state,
 )
+from edc.domain.dlt.decision import Awaiting, decided_outcome
 from edc.domain.escalation import DltStatus, LevelCohort, Recommendation, recommend
 
 Values = Mapping[str, object]
@@ -58,17 +59,21 @@ class TreatedSubject:
     adverse_events: Sequence[Values]  # adverse_events records
     investigator: Mapping[str, str]  # AE number -> DLT verdict code of the investigator's assessment
     committee: Mapping[str, str]  # AE number -> the committee's verdict code
+    signed: frozenset[str] = frozenset()  # AE numbers whose assessment a valid signature covers
 
 
 @dataclass(frozen=True)
 class EventOutcome:
-    """One adverse event: the screening proposal, the verdicts given, and the outcome that counts."""
+    """One adverse event: the screening proposal, the verdicts given, the outcome that counts and what it awaits."""
 
     aespid: str
     proposal: DltProposal
     investigator: str | None
     committee: str | None
     outcome: DltVerdict
+    signed: bool = False
+    awaiting: Awaiting | None = None
+    awaiting_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ def escalation_state(dose_levels: Sequence[DoseLevel], escalation: Escalation,
     `escalation.dlt_window_days`); ValueError when the definition is inconsistent (`check_definition`).
     """
     check_definition(escalation.dlt, escalation.dlt_window_days)
-    evaluated = [_subject_dlt(s, escalation.dlt, escalation.dlt_window_days, as_of) for s in subjects]
+    evaluated = [_subject_dlt(s, escalation, as_of) for s in subjects]
     levels = []
     for level in sorted(dose_levels, key=lambda d: d.order):
         at_level = tuple(s for s in evaluated if s.subject.dose_level == level.id)
@@ -150,11 +155,12 @@ def adverse_event(record: Values) -> AdverseEvent:
                         baseline_time=at("aebastim"), end_time=at("aeentim"))
 
 
-def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int, as_of: date) -> SubjectDlt:
+def _subject_dlt(subject: TreatedSubject, escalation: Escalation, as_of: date) -> SubjectDlt:
+    window_days = escalation.dlt_window_days
     if subject.infusion_date is None or subject.infusion_date > as_of:
         status = DltStatus.PENDING if subject.dlt_evaluable else None
         return SubjectDlt(subject, None, status, ())
-    events = tuple(_outcome(subject, record, definition, window_days, as_of) for record in subject.adverse_events
+    events = tuple(_outcome(subject, record, escalation, as_of) for record in subject.adverse_events
                    if isinstance(record.get("aestdat"), date) and record["aestdat"] <= as_of)  # type: ignore[operator]
     # An event referred to the committee started after the window: it is listed for the committee but
     # does not hold the cohort's evaluation; a DLT verdict of the committee on it counts.
@@ -164,8 +170,7 @@ def _subject_dlt(subject: TreatedSubject, definition: DltRules, window_days: int
     return SubjectDlt(subject, window, _WINDOW_STATUS.get(window.state), events)
 
 
-def _outcome(subject: TreatedSubject, record: Values, definition: DltRules, window_days: int,
-             as_of: date) -> EventOutcome:
+def _outcome(subject: TreatedSubject, record: Values, escalation: Escalation, as_of: date) -> EventOutcome:
     assert subject.infusion_date is not None
     try:
         event = adverse_event(record)
@@ -174,17 +179,12 @@ def _outcome(subject: TreatedSubject, record: Values, definition: DltRules, wind
         proposal = DltProposal(aespid, DltVerdict.PENDING, INCONSISTENT_RECORD, str(error), {})
     else:
         aespid = event.aespid
-        proposal = screen_adverse_event(event, definition, window_days, [subject.infusion_date], as_of)
+        proposal = screen_adverse_event(event, escalation.dlt, escalation.dlt_window_days, [subject.infusion_date],
+                                        as_of)
     investigator = subject.investigator.get(aespid)
     committee = subject.committee.get(aespid)
-    return EventOutcome(aespid, proposal, investigator, committee,
-                        _counted(proposal.verdict, investigator, committee))
-
-
-def _counted(proposed: DltVerdict, investigator: str | None, committee: str | None) -> DltVerdict:
-    decided = committee or investigator
-    if decided is not None:
-        return DltVerdict(decided)
-    if proposed is DltVerdict.DLT:
-        return DltVerdict.PENDING  # a DLT counts once the investigator confirms it
-    return proposed
+    signed = aespid in subject.signed
+    decision = decided_outcome(escalation.dlt_outcome, proposal.verdict, investigator=investigator, signed=signed,
+                               committee=committee)
+    return EventOutcome(aespid, proposal, investigator, committee, decision.outcome, signed,
+                        decision.awaiting, decision.awaiting_from)

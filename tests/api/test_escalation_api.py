@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from api_env import Api
-from trial_run import TrialRun, cohort, level
+from trial_run import TrialRun, cohort, events_of, level
 
 
 def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> None:
@@ -29,33 +29,48 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
     full = trial.enrol("D", "2026-01-16")
     assert full.status_code == 409 and "no dose level is open" in full.json()["detail"]
 
-    # CRS grade 3 back to grade 2 within 72 h: not a DLT; grade 4 neutropenia of 13 days: not a DLT;
-    # a grade 3 event improving only after 13 days: a DLT, once the investigator confirms it
+    # CRS grade 3 back to grade 2 within 72 h: proposed not a DLT; grade 4 neutropenia of 13 days: proposed not a
+    # DLT; a grade 3 event improving only after 13 days: proposed a DLT. IC19's SRC decides them all (dlt_outcome)
     trial.adverse_event("A", "1", grade=3, onset="2026-01-22", event_class="CRS", improved="2026-01-24",
                         ended="2026-01-26")
     trial.adverse_event("B", "1", grade=4, onset="2026-02-05", event_class="NEUTROPENIA", improved="2026-02-18",
                         ended="2026-02-20")
     trial.adverse_event("C", "1", grade=3, onset="2026-02-20", improved="2026-03-05", ended="2026-03-08")
     state = trial.state("2026-03-20")
-    events = {s["subject_number"]: s["events"] for s in level(state, "DL1")["subjects"]}
-    crs, neutropenia, other = (events[trial.subjects[n].number][0] for n in "ABC")
+    crs, neutropenia, other = events_of(trial, state, "DL1", "ABC")
     assert (crs["proposal"]["verdict"], crs["proposal"]["rule"]) == ("NOT_DLT", "crs_g3")
     assert neutropenia["proposal"]["verdict"] == "NOT_DLT"
-    assert other["proposal"]["verdict"] == "DLT" and other["outcome"] == "PENDING"
+    assert other["proposal"]["verdict"] == "DLT"
     assert other["proposal"]["data"]["days_to_improvement"] == 13
-    assert cohort(state, "DL1") == (3, 0, 1) and state["recommendation"]["action"] == "wait"
+    for event in (crs, neutropenia, other):
+        assert (event["outcome"], event["awaiting"], event["awaiting_from"]) == (
+            "PENDING", "committee verdict", "Safety Review Committee (SRC)")
+    assert cohort(state, "DL1") == (3, 0, 3) and state["recommendation"]["action"] == "wait"
 
+    # the investigator's assessments, "not DLT" as well as "DLT", inform the SRC but do not count by themselves
+    trial.assess("A", "1", dlt=False, on="2026-03-10", signed=True)
     trial.assess("C", "1", dlt=True, on="2026-03-10")
     state = trial.state("2026-03-20")
+    crs, _, other = events_of(trial, state, "DL1", "ABC")
+    assert (crs["investigator"], crs["signed"], crs["outcome"], crs["awaiting"]) == (
+        "NOT_DLT", True, "PENDING", "committee verdict")
+    assert (other["investigator"], other["outcome"]) == ("DLT", "PENDING")
+    assert cohort(state, "DL1") == (3, 0, 3) and state["recommendation"]["action"] == "wait"
+
+    # the SRC's verdicts count: C a DLT -> 1 of 3, the level is expanded
+    investigator = trial.subjects["A"].user
+    assert trial.adjudicate("C", "1", "NOT_DLT", "attributed to a concurrent infection",
+                            user=investigator).status_code == 403
+    for name, verdict in (("A", "NOT_DLT"), ("B", "NOT_DLT"), ("C", "DLT")):
+        assert trial.adjudicate(name, "1", verdict, "SRC review").status_code == 201
+    state = trial.state("2026-03-20")
+    assert [e["awaiting"] for e in events_of(trial, state, "DL1", "ABC")] == [None, None, None]
     assert cohort(state, "DL1") == (3, 1, 0)
     assert (state["recommendation"]["action"], state["open_level"], state["slots"]) == ("expand_cohort", "DL1", 3)
     not_open = trial.enrol("D", "2026-03-21", dose_level="DL2")
     assert not_open.status_code == 409 and "DL2 is not open" in not_open.json()["detail"]
 
-    # the committee judges the event not a DLT: the cohort is 0 of 3 and escalation opens DL2
-    investigator = trial.subjects["A"].user
-    assert trial.adjudicate("C", "1", "NOT_DLT", "attributed to a concurrent infection",
-                            user=investigator).status_code == 403
+    # the committee reviews C again and judges it not a DLT (its latest verdict counts): 0 of 3, DL2 opens
     adjudicated = trial.adjudicate("C", "1", "NOT_DLT", "attributed to a concurrent infection")
     assert adjudicated.status_code == 201, adjudicated.text
     assert (adjudicated.json()["committee"], adjudicated.json()["outcome"]) == ("NOT_DLT", "NOT_DLT")
@@ -72,6 +87,9 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
     trial.adverse_event("E", "1", grade=4, onset="2026-04-18", ended="2026-05-01")
     for name in "DE":
         trial.assess(name, "1", dlt=True, on="2026-05-02")
+    assert cohort(trial.state("2026-05-03"), "DL2") == (3, 0, 3)  # awaiting the SRC
+    for name in "DE":
+        assert trial.adjudicate(name, "1", "DLT", "SRC review").status_code == 201
     state = trial.state("2026-05-03")
     assert cohort(state, "DL2")[:2] == (3, 2) and state["recommendation"]["action"] == "stop_for_review"
     assert state["open_level"] is None
@@ -93,7 +111,8 @@ def test_ic19_interval_proposals_adjudication_and_stop_for_review(api: Api) -> N
         found = api.call(trial.monitor, "GET", "/api/v1/studies/ic19/audit", params={"action": action}).json()
         return [(e["item"], e["new_value"], e["reason"]) for e in found["items"]]
 
-    assert trail("dlt.adjudicate") == [("AE 1", '"NOT_DLT"', "attributed to a concurrent infection")]
+    adjudications = trail("dlt.adjudicate")
+    assert len(adjudications) == 6 and ("AE 1", '"NOT_DLT"', "attributed to a concurrent infection") in adjudications
     assert trail("escalation.decide") == [("decision", '"step_back DL1"', "SRC: treat three more subjects at DL1")]
 
 
@@ -105,11 +124,11 @@ def test_relmacel_two_dlts_at_the_start_level_step_back_to_the_backup_level(api:
         trial.infuse(name, infused, "DL1")
     trial.adverse_event("A", "1", grade=4, onset="2026-01-24")
     trial.adverse_event("B", "1", grade=3, onset="2026-01-26", related="NOT_RELATED")  # not a candidate
-    trial.assess("A", "1", dlt=True, on="2026-01-28")
+    trial.assess("A", "1", dlt=True, on="2026-01-28", signed=True)  # Relma-cel: the signed assessment counts
     state = trial.state("2026-02-01")
     assert cohort(state, "DL1") == (3, 1, 2) and state["recommendation"]["action"] == "wait"
     trial.adverse_event("C", "1", grade=3, onset="2026-01-30", improved="2026-02-20")
-    trial.assess("C", "1", dlt=True, on="2026-02-21")
+    trial.assess("C", "1", dlt=True, on="2026-02-21", signed=True)
     # 2 of 3 with DLT: DL1 exceeds the MTD at once, whatever the open windows show; step back to DLB
     state = trial.state("2026-02-22")
     assert cohort(state, "DL1")[:2] == (3, 2)
@@ -167,7 +186,7 @@ def test_cnct19_one_dlt_expands_the_level_and_two_stop_for_review(api: Api) -> N
         assert trial.enrolled(name, f"2026-01-1{'ABC'.index(name)}") == "DL1"
         trial.infuse(name, infused, "DL1")
     trial.adverse_event("A", "1", grade=3, onset="2026-01-25", improved="2026-02-10")
-    trial.assess("A", "1", dlt=True, on="2026-02-11")
+    trial.assess("A", "1", dlt=True, on="2026-02-11", signed=True)
     state = trial.state("2026-02-25")
     assert cohort(state, "DL1") == (3, 1, 0)
     assert (state["recommendation"]["action"], state["slots"]) == ("expand_cohort", 3)
@@ -175,10 +194,37 @@ def test_cnct19_one_dlt_expands_the_level_and_two_stop_for_review(api: Api) -> N
         assert trial.enrolled(name, f"2026-02-2{6 + 'DEF'.index(name)}") == "DL1"
         trial.infuse(name, infused, "DL1")
     trial.adverse_event("D", "1", grade=4, onset="2026-03-05", ended="2026-03-09")
-    trial.assess("D", "1", dlt=True, on="2026-03-10")
+    trial.assess("D", "1", dlt=True, on="2026-03-10", signed=True)
     state = trial.state("2026-03-10")
     assert cohort(state, "DL1")[:2] == (6, 2) and state["recommendation"]["action"] == "stop_for_review"
     assert trial.enrol("G", "2026-03-11").status_code == 409
+
+
+def test_rd0604_an_outcome_counts_once_the_assessment_is_signed_and_again_after_a_correction(api: Api) -> None:
+    trial = TrialRun(api, "rd0604")
+    for name, infused in zip("ABC", ("2026-01-15", "2026-01-16", "2026-01-17"), strict=True):
+        assert trial.enrolled(name, f"2026-01-1{'ABC'.index(name)}") == "DL1"
+        trial.infuse(name, infused, "DL1")
+    trial.adverse_event("A", "1", grade=3, onset="2026-01-20", improved="2026-01-22", ended="2026-01-25")
+
+    def outcome() -> tuple[tuple[str, str | None, str | None], tuple[int, int, int], str]:
+        state = trial.state("2026-02-20")  # every DLT window closed
+        [event] = events_of(trial, state, "DL1", "A")
+        return (event["outcome"], event["awaiting"], event["awaiting_from"]), cohort(state, "DL1"), \
+            state["recommendation"]["action"]
+
+    awaited = ("PENDING", "investigator's signed assessment", "investigator")
+    assert outcome() == (awaited, (3, 0, 1), "wait")  # a proposed DLT, not assessed
+    seq = trial.assess("A", "1", dlt=False, on="2026-01-26")  # the investigator judges it expected: not a DLT
+    unsigned = ("PENDING", "investigator's signature", "investigator")
+    assert outcome() == (unsigned, (3, 0, 1), "wait")
+    trial.sign("A", "record", form="dlt_assessment", seq=seq)
+    assert outcome() == (("NOT_DLT", None, None), (3, 0, 0), "escalate")
+    # a correction invalidates the signature: pending again until the investigator signs again (here the visit)
+    trial.correct("A", "LOGS", "dlt_assessment", {"dlt_rule": "expected cytopenia, protocol exception"}, 1, seq=seq)
+    assert outcome() == (unsigned, (3, 0, 1), "wait")
+    trial.sign("A", "visit")
+    assert outcome() == (("NOT_DLT", None, None), (3, 0, 0), "escalate")
 
 
 def test_an_infusion_is_checked_against_the_assigned_level(api: Api) -> None:

@@ -1,4 +1,4 @@
-"""A dose-escalation trial driven through the API: enrol, infuse, report adverse events, assess, adjudicate.
+"""A dose-escalation trial driven through the API: enrol, infuse, report adverse events, assess, sign, adjudicate.
 
 Every step is an HTTP request of the real application, by the study's
 investigator (site 01) or its safety reviewer; dates are explicit, so a
@@ -95,11 +95,25 @@ class TrialRun:
             values |= {"aewrsdat": onset, "aeimpdat": improved, "aebasdat": ended}
         return self._post(name, "LOGS", "adverse_events", values | (times or {}))
 
-    def assess(self, name: str, aespid: str, *, dlt: bool, on: str) -> None:
-        """The investigator's DLT assessment of one event."""
-        self._post(name, "LOGS", "dlt_assessment", {
+    def assess(self, name: str, aespid: str, *, dlt: bool, on: str, signed: bool = False) -> int:
+        """The investigator's DLT assessment of one event, signed when `signed`; returns the record's seq."""
+        record = self._post(name, "LOGS", "dlt_assessment", {
             "dlt_aespid": aespid, "dlt": "Y" if dlt else "N", "dlt_dat": on, "dlt_inv": "Dr Investigator",
             "dlt_rule": "grade 3 not improved within 7 days" if dlt else "protocol exception"})
+        seq = int(record["seq"])
+        if signed:
+            self.sign(name, "record", form="dlt_assessment", seq=seq)
+        return seq
+
+    def sign(self, name: str, scope: str, *, visit: str = "LOGS", **target: Any) -> dict[str, Any]:
+        """The investigator's signature (password given again) of a record or visit of subject `name`."""
+        subject = self.subjects[name]
+        body = {"scope": scope, "visit": visit, "password": PASSWORD, "meaning": "I confirm my DLT assessment",
+                **target}
+        response = self.api.call(subject.user, "POST", subject_path(subject.number, self.study.id) + "/signatures",
+                                 json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
 
     def adjudicate(self, name: str, aespid: str, verdict: str, reason: str, user: str | None = None) -> Any:
         path = subject_path(self.subjects[name].number, self.study.id) + f"/adverse-events/{aespid}/adjudication"
@@ -118,7 +132,7 @@ class TrialRun:
 
     def correct(self, name: str, visit: str, form_id: str, changes: dict[str, Any], version: int,
                 seq: int = 1) -> dict[str, Any]:
-        """Correct the subject's record `seq` (the first) of `form_id` at `visit`; returns the corrected record."""
+        """Correct the subject's record `seq` of `form_id` at `visit`; returns the corrected record."""
         subject = self.subjects[name]
         path = records_path(subject.number, visit, form_id, study=self.study.id) + f"/{seq}"
         response = self.api.call(subject.user, "PATCH", path, json={"reason": "test correction", "changes": changes},
@@ -143,3 +157,9 @@ def cohort(state: dict[str, Any], level_id: str) -> tuple[int, int, int]:
     """(evaluable, DLTs, pending) at one level."""
     counts = level(state, level_id)["cohort"]
     return counts["evaluable"], counts["dlts"], counts["pending"]
+
+
+def events_of(trial: TrialRun, state: dict[str, Any], level_id: str, names: str) -> list[dict[str, Any]]:
+    """The first adverse event of each subject named in `names`, as the escalation view shows it at `level_id`."""
+    events = {s["subject_number"]: s["events"] for s in level(state, level_id)["subjects"]}
+    return [events[trial.subjects[name].number][0] for name in names]

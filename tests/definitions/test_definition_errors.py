@@ -291,6 +291,16 @@ def test_dlt_definition_errors(tree: Tree, old: str, new: str, fragment: str) ->
     assert_reported(tree.problems(), tree, STUDY, line, fragment)
 
 
+@pytest.mark.parametrize(("outcome", "line_of", "fragment"), [
+    ("{decided_by: investigator}", "decided_by: investigator", "needs the dlt_assessment form"),
+    ("{decided_by: committee, signed: true}", "signed: true", "signed applies to the investigator's assessment"),
+    ("{decided_by: sponsor}", "decided_by: sponsor", "'investigator' or 'committee'"),
+])
+def test_dlt_outcome_errors(tree: Tree, outcome: str, line_of: str, fragment: str) -> None:
+    tree.edit(STUDY, "  dlt:\n", f"  dlt_outcome: {outcome}\n  dlt:\n")
+    assert_reported(tree.problems(), tree, STUDY, tree.line_of(STUDY, line_of), fragment)
+
+
 def test_a_study_without_dlt_definition(tree: Tree) -> None:
     line = tree.edit(STUDY, "  dlt:\n    related: [PROBABLY, DEFINITELY]\n", "  dlt_rules:\n    related: []\n")
     problems = tree.problems()

@@ -16,6 +16,7 @@ from demo_env import TODAY, DemoEnv, StoredRecord, demo_env, shared_sqlite_demo,
 from sqlalchemy import Connection, func, select
 
 from edc import audit
+from edc.app.escalation.service import study_escalation
 from edc.app.visits.service import subject_visits
 from edc.db.core import FormRecord, RecordFinding, Subject
 from edc.db.trail import AuditEvent
@@ -58,12 +59,28 @@ def test_populate_fills_every_trial_through_the_services(populated: tuple[DemoEn
             check_disease_activity_declines(study, records)
             check_corrections(conn, study.id, summary.study(study.id).corrections)
             check_visits(conn, study)
+            check_dlt_decisions(conn, study)
         counts = _counts(conn)
     again = populate(env.engine, catalog, actor_for=env.actor_for, today=TODAY)
     assert again.populated == ()
     assert all("already has" in (s.skipped or "") for s in again.studies)
     with env.engine.connect() as conn:
         assert _counts(conn) == counts
+
+
+def check_dlt_decisions(conn: Connection, study: StudyDefinition) -> None:
+    """Every DLT candidate counts by the decision the trial declares (the SRC's verdict in IC19, the signed
+    assessment elsewhere), so the escalation reaches the levels the demo treats; only a late event referred to
+    the committee still awaits it."""
+    found = study_escalation(conn, study, TODAY)
+    decided_by = study.spec.escalation.dlt_outcome.decided_by
+    candidates = [e for level in found.state.levels for s in level.subjects for e in s.events
+                  if e.proposal.verdict.value not in ("NOT_CANDIDATE", "REFER_TO_COMMITTEE")]
+    assert candidates, study.id
+    for event in candidates:
+        assert event.awaiting is None and event.outcome.value == "NOT_DLT", (study.id, event)
+        assert (event.committee is not None) if decided_by == "committee" else event.signed, (study.id, event)
+    assert {lv.level.id for lv in found.state.levels if lv.subjects} == set(DESIGNS[study.id].doses)
 
 
 def test_populate_is_deterministic(tmp_path: Path, catalog: Catalog) -> None:

@@ -52,6 +52,7 @@ def test_read_subjects_gives_every_subject_with_the_current_values_of_the_forms_
         env: DemoEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     study = env.catalog.study(STUDY)
     with env.engine.begin() as conn:
+        demo_verdicts = _treated_and_failure(read_subjects(conn, study, ()))[0].committee_dlt  # IC19's SRC decides
         crs = _adjudicate_crs_twice(conn, env)
     with env.engine.connect() as conn:
         statements = _counting(conn)
@@ -72,7 +73,8 @@ def test_read_subjects_gives_every_subject_with_the_current_values_of_the_forms_
         statements.clear()
         assert read_subjects(conn, study, FORMS) == subjects  # values read ten records at a time
         assert len(statements) > 4 + 2 * len(FORMS)
-    assert treated.committee_dlt == {crs: "NOT_DLT"}  # the latest of the committee's two verdicts
+    assert crs not in demo_verdicts
+    assert treated.committee_dlt == {**demo_verdicts, crs: "NOT_DLT"}  # the latest of the committee's two verdicts
     assert failure.committee_dlt == {}
     assert [replace(s, records={}) for s in subjects] == bare  # no form asked: everything but records
 

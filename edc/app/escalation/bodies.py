@@ -29,8 +29,15 @@ class EventOut(Struct, kw_only=True):
     proposal: ProposalOut
     investigator: str | None
     committee: str | None
+    signed: Annotated[bool, Meta(description="A valid signature covers the investigator's assessment.")]
     outcome: Annotated[str, Meta(description="What the escalation counts: the committee's verdict, else the "
-                                             "investigator's, else the proposal (an unconfirmed DLT is PENDING).")]
+                                             "decision the trial declares (escalation.dlt_outcome); PENDING until "
+                                             "it exists, NOT_CANDIDATE for an event that needs none.")]
+    awaiting: Annotated[str | None, Meta(description="What the outcome still awaits: 'committee verdict', "
+                                                     "\"investigator's assessment\", \"investigator's signed "
+                                                     "assessment\" or \"investigator's signature\"; null once "
+                                                     "decided.")]
+    awaiting_from: Annotated[str | None, Meta(description="From whom: 'investigator' or the committee's name.")]
 
 
 class TreatedSubjectOut(Struct, kw_only=True):

@@ -101,4 +101,6 @@ def _event_out(event: EventOutcome) -> EventOut:
     return EventOut(aespid=event.aespid,
                     proposal=ProposalOut(verdict=p.verdict.value, rule=p.rule_id, reference=p.reference,
                                          data=dict(p.data), decided_by=p.decided_by),
-                    investigator=event.investigator, committee=event.committee, outcome=event.outcome.value)
+                    investigator=event.investigator, committee=event.committee, signed=event.signed,
+                    outcome=event.outcome.value, awaiting=None if event.awaiting is None else event.awaiting.value,
+                    awaiting_from=event.awaiting_from)

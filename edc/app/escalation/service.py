@@ -31,6 +31,7 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
 from edc.app.kernel.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from edc.app.locks import service as locks
+from edc.app.signatures import service as signatures
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltVerdict
@@ -203,16 +204,21 @@ def _treated_subjects(conn: Connection, study: StudyDefinition) -> list[TreatedS
     subjects = store.dosed_subjects(conn, study.id)
     records = store.dlt_records(conn, study, [s.id for s in subjects])
     committee = store.committee_verdicts(conn, study.id)
+    assessed = {s.id: {str(v["dlt_aespid"]): (record_id, v) for record_id, v in records.get((s.id, DLT_FORM), [])
+                       if "dlt_aespid" in v and "dlt" in v}  # the latest record per AE number
+                for s in subjects}
+    signed = signatures.signed_records(conn, study, [i for a in assessed.values() for i, _ in a.values()])
     treated = []
     for s in subjects:
-        assessed = {str(v["dlt_aespid"]): _INVESTIGATOR_VERDICT[str(v["dlt"])]
-                    for v in records.get((s.id, DLT_FORM), []) if "dlt_aespid" in v and "dlt" in v}
+        assessments = assessed[s.id]
         treated.append(TreatedSubject(
             subject_number=s.subject_number, site_id=s.site_id, dose_level=str(s.dose_level),
             dlt_evaluable=s.dlt_evaluable is not False,
-            infusion_date=_infusion_date(records.get((s.id, INFUSION_FORM), [])),
-            adverse_events=records.get((s.id, AE_FORM), []), investigator=assessed,
-            committee=committee.get(s.id, {})))
+            infusion_date=_infusion_date(v for _, v in records.get((s.id, INFUSION_FORM), [])),
+            adverse_events=[v for _, v in records.get((s.id, AE_FORM), [])],
+            investigator={aespid: _INVESTIGATOR_VERDICT[str(v["dlt"])] for aespid, (_, v) in assessments.items()},
+            committee=committee.get(s.id, {}),
+            signed=frozenset(aespid for aespid, (i, _) in assessments.items() if i in signed)))
     return treated
 
 
@@ -230,7 +236,7 @@ def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
     planned = store.planned_infusions(conn, ids, study.infusion_visit)
     found = []
     for other in others:
-        given = _infusion_date(records.get((other.id, INFUSION_FORM), []))
+        given = _infusion_date(v for _, v in records.get((other.id, INFUSION_FORM), []))
         on = given or planned.get(other.id)
         if on is not None:
             found.append((other.subject_number, on))

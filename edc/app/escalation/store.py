@@ -53,8 +53,9 @@ def planned_infusions(conn: Connection, subject_ids: Sequence[int],
 
 
 def dlt_records(conn: Connection, study: StudyDefinition,
-                subject_ids: Sequence[int]) -> dict[tuple[int, str], list[Values]]:
-    """(subject id, form id) -> the values of the subjects' infusion, adverse event and DLT assessment records.
+                subject_ids: Sequence[int]) -> dict[tuple[int, str], list[tuple[int, Values]]]:
+    """(subject id, form id) -> (record id, values) of the subjects' infusion, adverse event and DLT assessment
+    records.
 
     In record order; forms the study lacks are not read.
     """
@@ -62,13 +63,13 @@ def dlt_records(conn: Connection, study: StudyDefinition,
     rows = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.form_id)
                         .where(FormRecord.subject_id.in_(subject_ids), FormRecord.form_id.in_(forms))
                         .order_by(FormRecord.id)).all() if subject_ids else []
-    found: dict[tuple[int, str], list[Values]] = {}
+    found: dict[tuple[int, str], list[tuple[int, Values]]] = {}
     for form_id in forms:
         ids = [r.id for r in rows if r.form_id == form_id]
         values = records.read_entered(conn, records.table_of(study, form_id), ids)
         for row in rows:
             if row.form_id == form_id and row.id in values:
-                found.setdefault((row.subject_id, form_id), []).append(values[row.id])
+                found.setdefault((row.subject_id, form_id), []).append((row.id, values[row.id]))
     return found
 
 

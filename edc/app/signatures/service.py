@@ -83,18 +83,39 @@ class SignOutcome:
 def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, password: str, meaning: str, actor: Actor,
          now: datetime) -> SignOutcome:
     """Sign `target` after checking the signer's password again."""
-    if not meaning or not meaning.strip() or len(meaning) > MAX_MEANING:
-        raise ReasonRequired(f"a signature needs its meaning (1-{MAX_MEANING} characters)")
-    subject = lookups.find_subject(conn, study_id=study.id, subject_number=target.subject_number, actor=actor)
-    visit_id, record_ids = _covered(conn, subject.subject_id, target)
-    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
-                          record_id=record_ids[0] if target.scope == "record" else None, query_step=True)
+    subject, visit_id, record_ids = _signable(conn, study, target, meaning, actor)
     if not reauthenticate(conn, user_id=actor.user_id, password=password, now=now):
         # the login failure is audited globally; this event puts the refusal in the study's trail
         audit.append(conn, action="record.sign_refused", occurred_at=now, user_id=actor.user_id, role=actor.role,
                      site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, item=target.scope,
                      reason="password not confirmed")
         return SignOutcome(None, "the password is not correct (or the account is locked); nothing was signed")
+    return SignOutcome(_record_signature(conn, study, subject, target, visit_id, record_ids, meaning, actor, now))
+
+
+def sign_authenticated(conn: Connection, *, study: StudyDefinition, target: SignTarget, meaning: str, actor: Actor,
+                       now: datetime) -> SignatureView:
+    """Sign `target` for a signer authenticated by the caller, not by a password: the demo, which writes through
+    the services with database access as the site's investigator. No route may call it."""
+    subject, visit_id, record_ids = _signable(conn, study, target, meaning, actor)
+    return _record_signature(conn, study, subject, target, visit_id, record_ids, meaning, actor, now)
+
+
+def _signable(conn: Connection, study: StudyDefinition, target: SignTarget, meaning: str,
+              actor: Actor) -> tuple[lookups.SubjectRow, int | None, list[int]]:
+    """The subject, visit id and record ids `target` covers, once the meaning is given and the data writable."""
+    if not meaning or not meaning.strip() or len(meaning) > MAX_MEANING:
+        raise ReasonRequired(f"a signature needs its meaning (1-{MAX_MEANING} characters)")
+    subject = lookups.find_subject(conn, study_id=study.id, subject_number=target.subject_number, actor=actor)
+    visit_id, record_ids = _covered(conn, subject.subject_id, target)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=subject.subject_id, visit_id=visit_id,
+                          record_id=record_ids[0] if target.scope == "record" else None, query_step=True)
+    return subject, visit_id, record_ids
+
+
+def _record_signature(conn: Connection, study: StudyDefinition, subject: lookups.SubjectRow, target: SignTarget,
+                      visit_id: int | None, record_ids: list[int], meaning: str, actor: Actor,
+                      now: datetime) -> SignatureView:
     digest = content_sha256(conn, study, record_ids)
     record_id = record_ids[0] if target.scope == "record" else None
     signature_id = store.insert_signature(conn, subject_id=subject.subject_id, scope=target.scope, visit_id=visit_id,
@@ -103,7 +124,7 @@ def sign(conn: Connection, *, study: StudyDefinition, target: SignTarget, passwo
     audit.append(conn, action="record.sign", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  site_id=subject.site_id, study_id=study.id, subject_id=subject.subject_id, record_id=record_id,
                  item=target.scope, new_value=digest, reason=f"signature {signature_id}: {meaning}")
-    return SignOutcome(_views(conn, study, subject.subject_id, signature_id)[0])
+    return _views(conn, study, subject.subject_id, signature_id)[0]
 
 
 def invalidate_covering(conn: Connection, *, place: RecordPlace, reason: str, now: datetime) -> int:
@@ -124,6 +145,30 @@ def subject_signatures(conn: Connection, *, study: StudyDefinition, subject_numb
     """Every signature of a subject the actor sees, oldest first, each checked against the data as they are."""
     subject = lookups.find_subject(conn, study_id=study.id, subject_number=subject_number, actor=actor)
     return _views(conn, study, subject.subject_id, None)
+
+
+def signed_records(conn: Connection, study: StudyDefinition, record_ids: Sequence[int]) -> frozenset[int]:
+    """The records among `record_ids` that a valid signature covers: its own, its visit's or the casebook's, not
+    invalidated and with the content it was given on (the hash is recomputed, as when signatures are read)."""
+    places = store.record_places(conn, record_ids)
+    found: set[int] = set()
+    for row in store.valid_signatures(conn, sorted({int(p.subject_id) for p in places})):
+        mine = [p for p in places if p.subject_id == row.subject_id and int(p.id) not in found]
+        covered_here = [int(p.id) for p in mine if row.scope == "casebook"
+                        or (row.scope == "visit" and p.visit_id == row.visit_id)
+                        or (row.scope == "record" and p.id == row.record_id)]
+        if covered_here and content_sha256(conn, study, _signed_ids(conn, row)) == row.content_sha256:
+            found.update(covered_here)
+    return frozenset(found)
+
+
+def _signed_ids(conn: Connection, row: store.AnyRow) -> list[int]:
+    """The records a stored signature covers now."""
+    if row.scope == "record":
+        return [int(row.record_id)]
+    if row.scope == "visit":
+        return store.visit_record_ids(conn, int(row.visit_id))
+    return store.subject_record_ids(conn, int(row.subject_id))
 
 
 def content_sha256(conn: Connection, study: StudyDefinition, record_ids: Sequence[int]) -> str:
@@ -163,12 +208,7 @@ def _views(conn: Connection, study: StudyDefinition, subject_id: int, only: int 
     """The subject's signatures (or only `only`) as shown, each checked against the data as they are."""
     views = []
     for row in store.signature_rows(conn, subject_id, only):
-        if row.scope == "record":
-            covered = [int(row.record_id)]
-        else:
-            target = SignTarget("", row.scope, row.visit_code, row.occurrence or 1)
-            covered = _covered(conn, subject_id, target)[1]
-        intact = content_sha256(conn, study, covered) == row.content_sha256
+        intact = content_sha256(conn, study, _signed_ids(conn, row)) == row.content_sha256
         views.append(SignatureView(
             int(row.id), row.scope, row.visit_code, row.occurrence, row.form_id, row.seq, row.username,
             row.full_name, row.meaning, stored_utc(row.signed_at), row.content_sha256,

@@ -59,7 +59,8 @@ def visit_record_ids(conn: Connection, visit_id: int) -> list[int]:
 
 def signature_rows(conn: Connection, subject_id: int, only: int | None) -> list[AnyRow]:
     """The subject's signatures (or only signature `only`), oldest first, with signer, visit and record."""
-    statement = (select(Signature.id, Signature.scope, Signature.record_id, Signature.meaning, Signature.signed_at,
+    statement = (select(Signature.id, Signature.subject_id, Signature.scope, Signature.visit_id, Signature.record_id,
+                        Signature.meaning, Signature.signed_at,
                         Signature.content_sha256, Signature.invalidated_at, Signature.invalidated_reason,
                         User.username, User.full_name, Visit.visit_code, Visit.occurrence, FormRecord.form_id,
                         FormRecord.seq)
@@ -69,3 +70,21 @@ def signature_rows(conn: Connection, subject_id: int, only: int | None) -> list[
     if only is not None:
         statement = statement.where(Signature.id == only)
     return list(conn.execute(statement).all())
+
+
+def record_places(conn: Connection, record_ids: Sequence[int]) -> list[AnyRow]:
+    """(id, subject_id, visit_id) of the records."""
+    if not record_ids:
+        return []
+    return list(conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.visit_id)
+                             .where(FormRecord.id.in_(record_ids))).all())
+
+
+def valid_signatures(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:
+    """(id, subject_id, scope, visit_id, record_id, content_sha256) of the subjects' signatures not invalidated."""
+    if not subject_ids:
+        return []
+    return list(conn.execute(select(Signature.id, Signature.subject_id, Signature.scope, Signature.visit_id,
+                                    Signature.record_id, Signature.content_sha256)
+                             .where(Signature.subject_id.in_(subject_ids), Signature.invalidated_at.is_(None))
+                             .order_by(Signature.id)).all())

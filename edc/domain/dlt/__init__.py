@@ -7,7 +7,8 @@ YAML `escalation.dlt`) with its window (`escalation.dlt_window_days`), read as
 it is. Modules: `definition` (its consistency, the rule covering an event),
 `screening` (the one rule deciding an event), `time_limits` (exceptions and
 persistence by improvement time), `window` (the subject's DLT window),
-`adverse_event` and `outcomes` (what is read and what is said).
+`adverse_event` and `outcomes` (what is read and what is said), `decision` (whose decision makes an
+outcome count, `escalation.dlt_outcome`).
 
 Conventions
 - Day counting: the day of infusion is day 0. "Within N days of an infusion"
