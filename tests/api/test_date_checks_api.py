@@ -7,11 +7,13 @@ database. Dates in the future are computed from the real clock (the service's `t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from api_env import STUDY, Api, records_path, screen, vitals
 from trial_run import TrialRun
+
+from edc.app.kernel.clock import latest_calendar_date
 
 QUERIES = f"/api/v1/studies/{STUDY}/queries"
 TODAY = date.today()
@@ -120,3 +122,24 @@ def test_treatment_out_of_order_outside_its_window_and_a_death_before_the_last_v
         ("exdat_not_before_window", "lymphodepletion", "exdat"),
         ("infusion_after_lymphodepletion", "cart_infusion", "exdat"),
         ("ld_before_infusion", "lymphodepletion", "exdat")}
+
+
+def test_a_screening_or_visit_in_the_future_cannot_be_dated_and_nothing_is_stored(api: Api) -> None:
+    ahead = (TODAY + timedelta(days=17)).isoformat()
+    subjects = f"/api/v1/studies/{STUDY}/subjects"
+    before = api.call("inv01", "GET", subjects).json()["items"]
+    refused = api.call("inv01", "POST", subjects, json={"site": "01", "cohort": "SLE", "screened_on": ahead})
+    assert refused.status_code == 422, refused.text
+    assert [e["item"] for e in refused.json()["errors"]] == ["screened_on"]
+    assert api.call("inv01", "GET", subjects).json()["items"] == before
+    number = screen(api)
+    visits = f"{subjects}/{number}/visits"
+    for answer in (api.call("inv01", "PUT", f"{visits}/SCR/1/date", json={"visit_date": ahead}),
+                   api.call("inv01", "POST", visits, json={"visit_date": ahead})):
+        assert answer.status_code == 422, answer.text
+        assert [e["item"] for e in answer.json()["errors"]] == ["visit_date"]
+        assert "in the future" in answer.json()["errors"][0]["message"]
+    listed = api.call("inv01", "GET", visits).json()
+    assert all(v["visit_code"] != "UNS" for v in listed) and all(v["visit_date"] != ahead for v in listed)
+    latest = latest_calendar_date(datetime.now(UTC))  # a site east of the server may be a day ahead of it
+    assert api.call("inv01", "PUT", f"{visits}/SCR/1/date", json={"visit_date": latest.isoformat()}).status_code == 200

@@ -25,6 +25,9 @@ from edc.db.engine import make_engine
 from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
 
+#: The clock when the visits are dated: after them (a visit cannot be dated before it happens).
+VISITED = NOW + timedelta(days=120)
+
 INFUSION = date(2026, 4, 1)
 COHORT = {"ic19": "SLE", "cnct19": "LN"}
 
@@ -120,9 +123,9 @@ def test_unscheduled_visits_are_numbered(engine: Engine, catalog: Catalog, actor
     study = catalog.study("ic19")
     with engine.begin() as conn:
         first = add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id, visit_date=date(2026, 4, 20),
-                                      actor=actor, now=NOW)
+                                      actor=actor, now=VISITED)
         second = add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id, visit_date=None,
-                                       actor=actor, now=NOW)
+                                       actor=actor, now=VISITED)
     assert (first.visit_code, first.occurrence, first.status) == ("UNS", 1, "done")
     assert (second.occurrence, second.status, second.earliest) == (2, "planned", None)
     assert [e[0] for e in events(engine, subject.subject_id, "visit.create")][-2:] == ["UNS#1", "UNS#2"]
@@ -134,16 +137,16 @@ def test_visit_date_in_and_out_of_window(engine: Engine, catalog: Catalog, actor
     study = catalog.study("ic19")
     with engine.begin() as conn:
         inside = record_visit_date(conn, study=study, visit_id=d7.visit_id, visit_date=date(2026, 4, 9),
-                                   actor=actor, now=NOW)
+                                   actor=actor, now=VISITED)
         outside = record_visit_date(conn, study=study, visit_id=d7.visit_id, visit_date=date(2026, 4, 10),
-                                    actor=actor, now=NOW, reason="transcription error")
+                                    actor=actor, now=VISITED, reason="transcription error")
     assert (inside.out_of_window, inside.status) == (False, "done")
     assert (outside.out_of_window, outside.visit_date) == (True, date(2026, 4, 10))
     assert events(engine, subject.subject_id, "visit.date") == [
         ("D7#1", None, '"2026-04-09"'), ("D7#1", '"2026-04-09"', '"2026-04-10"')]
     with pytest.raises(InvalidInput), engine.begin() as conn:
         record_visit_date(conn, study=study, visit_id=subject.logs_visit_id, visit_date=date(2026, 4, 9),
-                          actor=actor, now=NOW)
+                          actor=actor, now=VISITED)
 
 
 def test_missed_visit_needs_a_reason(engine: Engine, catalog: Catalog, actor: Actor) -> None:
@@ -162,7 +165,7 @@ def test_missed_visit_needs_a_reason(engine: Engine, catalog: Catalog, actor: Ac
     assert events(engine, subject.subject_id, "visit.missed") == [("D14#1", '"planned"', '"missed"')]
     with pytest.raises(InvalidInput), engine.begin() as conn:
         record_visit_date(conn, study=study, visit_id=d14.visit_id, visit_date=date(2026, 4, 15),
-                          actor=actor, now=NOW)
+                          actor=actor, now=VISITED)
 
 
 def test_unknown_subject_or_other_site_is_refused(engine: Engine, catalog: Catalog, actor: Actor) -> None:
@@ -177,6 +180,6 @@ def test_unknown_subject_or_other_site_is_refused(engine: Engine, catalog: Catal
     elsewhere = Actor(user_id=actor.user_id, role=actor.role, site_ids=frozenset({subject.site_id + 1}))
     with pytest.raises(NotFound), engine.begin() as conn:  # another site's subject: as if missing
         add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id, visit_date=None, actor=elsewhere,
-                              now=NOW)
+                              now=VISITED)
     assert events(engine, subject.subject_id, "visit.create") == [("LOGS#1", None, None),
                                                                   ("SCR#1", None, '"2026-03-02"')]

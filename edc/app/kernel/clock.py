@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from edc.app.kernel.errors import ValidationFailed
+from edc.capture.payload import ItemError
+
 
 def stored_utc(moment: datetime) -> datetime:
     """A stored timestamp as aware UTC: SQLite returns naive datetimes (every stored one is UTC), PostgreSQL
@@ -20,3 +23,12 @@ def latest_calendar_date(now: datetime) -> date:
     known. A date after it is in the future for every site; a site east of the server (UTC+8 in Beijing)
     entering its own today before the server's midnight is not."""
     return (stored_utc(now) + _EASTERNMOST).date()
+
+
+def refuse_future(name: str, day: date, now: datetime) -> None:
+    """ValidationFailed naming `name` when `day` is later than every site's today: a screening or a visit
+    that has not happened yet cannot be dated (a planned date is not a visit date)."""
+    latest = latest_calendar_date(now)
+    if day > latest:
+        raise ValidationFailed([ItemError(name, f"is in the future: no site has reached {day.isoformat()} yet "
+                                                f"(today is {latest.isoformat()} at the latest)", day.isoformat())])

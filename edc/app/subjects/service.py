@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import refuse_future
 from edc.app.kernel.errors import InvalidInput, NotFound, NotPermitted
 from edc.app.kernel.lookups import SubjectRow
 from edc.app.locks import service as locks
@@ -79,6 +80,7 @@ def screen_subject(conn: Connection, *, study: StudyDefinition, site_code: str, 
     another site; nothing is written then.
     """
     _check_definition(study, site_code, cohort)
+    refuse_future("screened_on", screened_on, now)
     locks.ensure_writable(conn, study_id=study.id)
     site_id = store.lock_counter(conn, study.id, site_code)
     if site_id is None:

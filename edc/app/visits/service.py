@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Row
 from edc import audit
 from edc.app.escalation import service as escalation
 from edc.app.kernel.actor import Actor
+from edc.app.kernel.clock import refuse_future
 from edc.app.kernel.errors import InvalidInput, NotFound, ReasonRequired
 from edc.app.locks import service as locks
 from edc.app.visits import store
@@ -102,6 +103,8 @@ def add_unscheduled_visit(conn: Connection, *, study: StudyDefinition, subject_i
     """Add the subject's next unscheduled visit (`UNS`, occurrence n+1), dated when `visit_date` is given."""
     if study.spec.schedule.unscheduled is None:
         raise InvalidInput(f"study '{study.id}' defines no unscheduled visits")
+    if visit_date is not None:
+        refuse_future("visit_date", visit_date, now)
     subject = _lock_subject(conn, study, subject_id, actor)
     occurrence = store.last_occurrence(conn, subject.id, UNSCHEDULED_VISIT) + 1
     status = PLANNED if visit_date is None else DONE
@@ -119,6 +122,7 @@ def record_visit_date(conn: Connection, *, study: StudyDefinition, visit_id: int
     A date outside the window is accepted (the visit happened then) and
     flagged; the log visit has no date, and a missed visit cannot get one.
     """
+    refuse_future("visit_date", visit_date, now)
     row = _lock_visit(conn, study, visit_id, actor)
     if row.visit_code == LOGS_VISIT:
         raise InvalidInput("the log visit has no date")
