@@ -28,6 +28,7 @@ from datetime import date, time
 from edc.definitions.model import DoseLevel, Escalation
 from edc.definitions.vocabulary import EventClass
 from edc.domain.dlt import (
+    CAUSALITY_NOT_ASSESSED,
     INCONSISTENT_RECORD,
     AdverseEvent,
     DltProposal,
@@ -172,15 +173,8 @@ def _subject_dlt(subject: TreatedSubject, escalation: Escalation, as_of: date) -
 
 def _outcome(subject: TreatedSubject, record: Values, escalation: Escalation, as_of: date) -> EventOutcome:
     assert subject.infusion_date is not None
-    try:
-        event = adverse_event(record)
-    except ValueError as error:  # stored with its error findings (queries); no proposal until corrected
-        aespid = str(record["aespid"])
-        proposal = DltProposal(aespid, DltVerdict.PENDING, INCONSISTENT_RECORD, str(error), {})
-    else:
-        aespid = event.aespid
-        proposal = screen_adverse_event(event, escalation.dlt, escalation.dlt_window_days, [subject.infusion_date],
-                                        as_of)
+    proposal = _proposal(record, escalation, subject.infusion_date, as_of)
+    aespid = proposal.aespid
     investigator = subject.investigator.get(aespid)
     committee = subject.committee.get(aespid)
     signed = aespid in subject.signed
@@ -188,3 +182,16 @@ def _outcome(subject: TreatedSubject, record: Values, escalation: Escalation, as
                                committee=committee)
     return EventOutcome(aespid, proposal, investigator, committee, decision.outcome, signed,
                         decision.awaiting, decision.awaiting_from)
+
+
+def _proposal(record: Values, escalation: Escalation, infusion_date: date, as_of: date) -> DltProposal:
+    """The engine's proposal on one adverse event record; pending while the record cannot be screened."""
+    aespid = str(record["aespid"])
+    if record.get("aerel") is None:  # never read as unrelated: the event waits for the investigator's causality
+        return DltProposal(aespid, DltVerdict.PENDING, CAUSALITY_NOT_ASSESSED,
+                           "the investigator has not yet assessed the event's causality (aerel)", {})
+    try:
+        event = adverse_event(record)
+    except ValueError as error:  # stored with its error findings (queries); no proposal until corrected
+        return DltProposal(aespid, DltVerdict.PENDING, INCONSISTENT_RECORD, str(error), {})
+    return screen_adverse_event(event, escalation.dlt, escalation.dlt_window_days, [infusion_date], as_of)

@@ -103,6 +103,18 @@ def test_events_needing_no_decision_await_nothing() -> None:
     assert found.recommendation.action is Action.ESCALATE
 
 
+def test_an_event_without_the_investigators_causality_is_never_read_as_unrelated() -> None:
+    logged = ae(grade="1", aerel=None)  # a coordinator logged it; grade 1 would be no DLT candidate once assessed
+    found = state(subject("01-001", [logged]), subject("01-002", []), subject("01-003", []), rule=COMMITTEE)
+    event = found.levels[0].subjects[0].events[0]
+    assert (event.proposal.verdict.value, event.proposal.rule_id) == ("PENDING", "causality_not_assessed")
+    assert event.outcome.value == "PENDING" and "causality" in event.proposal.reference
+    assert found.recommendation.action is not Action.ESCALATE  # the cohort waits for the assessment
+    assessed = state(subject("01-001", [ae(grade="1", aerel="NOT_RELATED")]), subject("01-002", []),
+                     subject("01-003", []), rule=COMMITTEE)
+    assert assessed.recommendation.action is Action.ESCALATE
+
+
 def test_a_late_event_referred_to_the_committee_does_not_hold_the_cohort() -> None:
     late = ae(onset=35, grade="3")
     found = state(subject("01-001", [late]), subject("01-002", []), subject("01-003", []), as_of=40)

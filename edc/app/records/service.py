@@ -107,7 +107,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
     context = check_context(conn, study, form, subject_id=record.subject_id, visit_id=record.visit_id, now=now)
-    values, findings = validated(study, form, {**as_payload(form, old), **changes}, context)
+    values, findings = validated(study, entry_form(form, actor), {**as_payload(form, old), **changes}, context)
     findings += _design_findings(conn, study, form, record.subject_id, values)
     linked = links.check_correction(conn, study, form, record.subject_id, record_id=record_id, old=old, new=values)
     corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
@@ -163,7 +163,7 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     form = _form_at_visit(study, visit.visit_code, form_id)
     ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
     context = check_context(conn, study, form, subject_id=visit.subject_id, visit_id=visit.visit_id, now=now)
-    values, findings = validated(study, form, payload, context)
+    values, findings = validated(study, entry_form(form, actor), payload, context)
     findings += _design_findings(conn, study, form, visit.subject_id, values)
     linked = links.resolved(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
@@ -190,6 +190,25 @@ def ensure_entry_allowed(form: Form, actor: Actor, items: Sequence[str]) -> None
                and actor.role not in item.entered_by]
     if refused:
         raise EntryNotPermitted(f"items of form '{form.id}' reserved to other roles", refused)
+
+
+def entry_form(form: Form, actor: Actor) -> Form:
+    """`form` as `actor` fills it in: a required item reserved to other roles is not required of them (the role
+    that enters it completes the record later), so a coordinator logs an adverse event whose causality the
+    investigator then assesses. One copy per form and role, kept for the process."""
+    key = (form.id, id(form), actor.role)
+    cached = _ENTRY_FORMS.get(key)
+    if cached is None or cached[0] is not form:
+        reserved = {item.name for item in form.items
+                    if item.required and item.entered_by is not None and actor.role not in item.entered_by}
+        items = tuple(item.model_copy(update={"required": False}) if item.name in reserved else item
+                      for item in form.items)
+        cached = (form, form.model_copy(update={"items": items}) if reserved else form)
+        _ENTRY_FORMS[key] = cached
+    return cached[1]
+
+
+_ENTRY_FORMS: dict[tuple[str, int, str], tuple[Form, Form]] = {}
 
 
 def _roles(roles: Sequence[str]) -> str:

@@ -71,6 +71,7 @@ from edc.domain.dlt.outcomes import (
     ALWAYS_DLT,
     BEFORE_INFUSION,
     BELOW_DLT_GRADE,
+    CAUSALITY_NOT_ASSESSED,
     FIXED_RULE_IDS,
     INCONSISTENT_RECORD,
     LATE_ONSET_REFERRAL,
@@ -89,7 +90,8 @@ from edc.domain.dlt.screening import screen_adverse_event, screen_adverse_events
 from edc.domain.dlt.window import window_state
 
 __all__ = [
-    "ALWAYS_DLT", "BEFORE_INFUSION", "BELOW_DLT_GRADE", "FIXED_RULE_IDS", "INCONSISTENT_RECORD", "LATE_ONSET_REFERRAL",
+    "ALWAYS_DLT", "BEFORE_INFUSION", "BELOW_DLT_GRADE", "CAUSALITY_NOT_ASSESSED", "FIXED_RULE_IDS",
+    "INCONSISTENT_RECORD", "LATE_ONSET_REFERRAL",
     "MAX_GRADE", "MIN_GRADE", "NOT_RELATED", "NO_DLT_CRITERION", "OUTSIDE_WINDOW", "RELATEDNESS_CODES", "AdverseEvent",
     "DataValue", "DltProposal", "DltVerdict", "DltWindow", "EventClass", "WindowState", "check_definition",
     "exception_for", "persistence_rule_for", "screen_adverse_event", "screen_adverse_events", "window_state",

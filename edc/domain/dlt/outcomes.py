@@ -23,8 +23,9 @@ BELOW_DLT_GRADE = "below_dlt_grade"
 ALWAYS_DLT = "always_dlt"
 NO_DLT_CRITERION = "no_dlt_criterion"
 INCONSISTENT_RECORD = "inconsistent_record"  # dates or times out of order (the form's checks raised findings)
+CAUSALITY_NOT_ASSESSED = "causality_not_assessed"  # logged by a coordinator, awaiting the investigator's causality
 FIXED_RULE_IDS = (BEFORE_INFUSION, NOT_RELATED, OUTSIDE_WINDOW, LATE_ONSET_REFERRAL, BELOW_DLT_GRADE,
-                  ALWAYS_DLT, NO_DLT_CRITERION, INCONSISTENT_RECORD)
+                  ALWAYS_DLT, NO_DLT_CRITERION, INCONSISTENT_RECORD, CAUSALITY_NOT_ASSESSED)
 
 DataValue = int | float | str | None
 """A value read to reach a proposal (hours are decimals); dates are ISO 8601 strings, stored or exported as is."""
