@@ -195,20 +195,13 @@ def ensure_entry_allowed(form: Form, actor: Actor, items: Sequence[str]) -> None
 def entry_form(form: Form, actor: Actor) -> Form:
     """`form` as `actor` fills it in: a required item reserved to other roles is not required of them (the role
     that enters it completes the record later), so a coordinator logs an adverse event whose causality the
-    investigator then assesses. One copy per form and role, kept for the process."""
-    key = (form.id, id(form), actor.role)
-    cached = _ENTRY_FORMS.get(key)
-    if cached is None or cached[0] is not form:
-        reserved = {item.name for item in form.items
-                    if item.required and item.entered_by is not None and actor.role not in item.entered_by}
-        items = tuple(item.model_copy(update={"required": False}) if item.name in reserved else item
-                      for item in form.items)
-        cached = (form, form.model_copy(update={"items": items}) if reserved else form)
-        _ENTRY_FORMS[key] = cached
-    return cached[1]
-
-
-_ENTRY_FORMS: dict[tuple[str, int, str], tuple[Form, Form]] = {}
+    investigator then assesses."""
+    reserved = {item.name for item in form.items
+                if item.required and item.entered_by is not None and actor.role not in item.entered_by}
+    if not reserved:
+        return form
+    return form.model_copy(update={"items": tuple(
+        item.model_copy(update={"required": False}) if item.name in reserved else item for item in form.items)})
 
 
 def _roles(roles: Sequence[str]) -> str:

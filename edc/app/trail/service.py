@@ -68,8 +68,9 @@ def list_events(conn: Connection, *, criteria: AuditFilter, actor: Actor, limit:
     """
     _check_limit(limit, "limit")
     _check_criteria(criteria)
-    events, more = fetch_events(conn, criteria, actor, cursors.decode_cursor(conn, cursor, _bound(criteria)), limit)
-    next_cursor = cursors.encode_cursor(conn, events[-1].id, _bound(criteria)) if more else None
+    bound = _bound(criteria)
+    events, more = fetch_events(conn, criteria, actor, cursors.decode_cursor(conn, cursor, bound), limit)
+    next_cursor = cursors.encode_cursor(conn, events[-1].id, bound) if more else None
     return AuditPage(events, next_cursor)
 
 
