@@ -42,6 +42,7 @@ from edc.app.queries import service as queries
 from edc.capture.payload import ItemError
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.coding import DICTIONARIES, MEDDRA, coded_items
+from edc.export.sdtm.subjectdata import Coded
 
 MAX_SEARCH = 200
 
@@ -89,6 +90,7 @@ class TermPage:
 class UncodedTerm:
     """A verbatim term an export would leave uncoded, and where it is."""
 
+    site: str
     subject_number: str
     visit_code: str
     occurrence: int
@@ -191,10 +193,34 @@ def uncoded_terms(conn: Connection, study: StudyDefinition, site_ids: Collection
     found = []
     for form in study.forms.values():
         for item, kind in coded_items(form).items():
-            found += [UncodedTerm(str(r.subject_number), str(r.visit_code), int(r.occurrence), form.id, int(r.seq),
-                                  item, kind, str(r.verbatim))
+            found += [UncodedTerm(str(r.site), str(r.subject_number), str(r.visit_code), int(r.occurrence), form.id,
+                                  int(r.seq), item, kind, str(r.verbatim))
                       for r in store.uncoded_rows(conn, study, form.id, item, site_ids)]
     return sorted(found, key=lambda t: (t.subject_number, t.form_id, t.visit_code, t.occurrence, t.seq, t.item))
+
+
+def record_codings(conn: Connection, study_id: str, form_id: str) -> dict[int, dict[str, Coded]]:
+    """Record id -> item -> its coding, for the coded terms of the study's records of one form (the export's)."""
+    rows = store.coded_of_form(conn, study_id, form_id)
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        wanted[int(row.dictionary_id)].add(str(row.code))
+    found: dict[tuple[int, str], tuple[Release, Entry]] = {}
+    for dictionary_id, codes in wanted.items():
+        release = dictionary_store.release_by_id(conn, dictionary_id)
+        found.update({(dictionary_id, code): (release, entry)
+                      for code, entry in dictionary_store.entries(conn, release, codes).items()})
+    codings: dict[int, dict[str, Coded]] = defaultdict(dict)
+    for row in rows:
+        release, entry = found[(int(row.dictionary_id), str(row.code))]
+        codings[int(row.record_id)][str(row.item)] = Coded(
+            release.kind, release.version, dictionary_store.coded_levels(release.kind, entry, row.atc_code))
+    return codings
+
+
+def study_dictionaries(conn: Connection, study_id: str) -> dict[str, str]:
+    """The study's release of each dictionary it has one of: kind -> version (what define.xml names)."""
+    return {kind: str(row.version) for kind, row in dictionary_store.study_releases(conn, study_id).items()}
 
 
 def _views(conn: Connection, rows: Sequence[AnyRow]) -> list[TermView]:

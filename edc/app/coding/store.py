@@ -94,13 +94,13 @@ def records_without_term(conn: Connection, study: StudyDefinition, form_id: str,
 def uncoded_rows(conn: Connection, study: StudyDefinition, form_id: str, item: str,
                  site_ids: Collection[int] | None) -> list[AnyRow]:
     """The form's records whose `item` holds a term not coded (no row, or an uncoded one), with where they
-    are: subject number, visit, seq, the verbatim term."""
+    are: site code, subject number, visit, seq, the verbatim term."""
     table = records.table_of(study, form_id)
     statement = (
-        select(Subject.subject_number, Visit.visit_code, Visit.occurrence, FormRecord.seq,
+        select(Site.code.label("site"), Subject.subject_number, Visit.visit_code, Visit.occurrence, FormRecord.seq,
                table.c[item].label("verbatim"))
         .join(table, table.c.record_id == FormRecord.id).join(Subject, Subject.id == FormRecord.subject_id)
-        .join(Visit, Visit.id == FormRecord.visit_id)
+        .join(Site, Site.id == Subject.site_id).join(Visit, Visit.id == FormRecord.visit_id)
         .outerjoin(_T, and_(_T.record_id == FormRecord.id, _T.item == item))
         .where(Subject.study_id == study.id, FormRecord.form_id == form_id, table.c[item].is_not(None),
                (_T.id.is_(None)) | (_T.status == UNCODED)))
