@@ -33,6 +33,15 @@ def correct_term(api: Api, number: str, seq: int, aeterm: str, version: int) -> 
     assert response.status_code == 200, response.text
 
 
+def waiting(api: Api, aeterm: str) -> tuple[str, dict[str, Any]]:
+    """The test releases set, a subject with one adverse event `aeterm`: the subject number and the term."""
+    load_test_releases(api)
+    use_releases(api)
+    number = screen(api)
+    log(api, number, "adverse_events", adverse_event("1", aeterm=aeterm))
+    return number, term_of(api, number, "adverse_events", "aeterm")
+
+
 def trail(api: Api, action: str) -> list[tuple[Any, ...]]:
     events = api.call("dm", "GET", f"/api/v1/studies/{STUDY}/audit", params={"action": action}).json()["items"]
     return [(e["item"], e["old_value"], e["new_value"], e["username"]) for e in events]
@@ -145,11 +154,7 @@ def test_the_queue_is_scoped_to_the_data_managers_sites_and_pages_with_signed_cu
 
 
 def test_a_decision_needs_the_version_read_and_a_codable_entry_and_is_audited(api: Api) -> None:
-    load_test_releases(api)
-    use_releases(api)
-    number = screen(api)
-    log(api, number, "adverse_events", adverse_event("1", aeterm="Headache, bad"))
-    term = term_of(api, number, "adverse_events", "aeterm")
+    _, term = waiting(api, "Headache, bad")
     path = f"{CODING}/terms/{term['id']}/decision"
     assert api.call("dm", "POST", path, json={"code": "90500002"}).status_code == 428
     assert api.call("dm", "POST", path, json={"code": "90500002"}, headers={"If-Match": '"9"'}).status_code == 412
@@ -187,11 +192,7 @@ def test_a_drug_with_several_atc_classes_takes_the_one_chosen(api: Api) -> None:
 
 
 def test_a_correction_of_the_verbatim_term_reopens_its_coding_and_the_trail_keeps_the_decision(api: Api) -> None:
-    load_test_releases(api)
-    use_releases(api)
-    number = screen(api)
-    log(api, number, "adverse_events", adverse_event("1", aeterm="Headache, bad"))
-    term = term_of(api, number, "adverse_events", "aeterm")
+    number, term = waiting(api, "Headache, bad")
     assert decide(api, term, "90500002").status_code == 200
     correct_term(api, number, 1, "HEADACHE, BAD", 1)  # the same term written otherwise: the decision stands
     assert term_of(api, number, "adverse_events", "aeterm")["decision"]["code"] == "90500002"
@@ -210,11 +211,7 @@ def test_a_correction_of_the_verbatim_term_reopens_its_coding_and_the_trail_keep
 
 
 def test_a_query_to_the_site_is_raised_from_the_queue(api: Api) -> None:
-    load_test_releases(api)
-    use_releases(api)
-    number = screen(api)
-    log(api, number, "adverse_events", adverse_event("1", aeterm="Flu-like"))
-    term = term_of(api, number, "adverse_events", "aeterm")
+    number, term = waiting(api, "Flu-like")
     path = f"{CODING}/terms/{term['id']}/queries"
     body = {"text": "Flu-like: which symptoms? Please record the diagnosis or each sign."}
     raised = api.call("dm", "POST", path, json=body, headers={"Idempotency-Key": "flu-1"})

@@ -128,10 +128,10 @@ class CodingController(Controller):
 
 def term_out(term: coding.TermView) -> TermOut:
     """A term as the API returns it."""
-    decision = term.decision
+    decision, where = term.decision, term.place
     return TermOut(
-        id=term.term_id, site=term.site, subject_number=term.subject_number, visit_code=term.visit_code,
-        occurrence=term.occurrence, form=term.form_id, seq=term.seq, item=term.item, dictionary=term.dictionary,
+        id=term.term_id, site=where.site, subject_number=where.subject_number, visit_code=where.visit_code,
+        occurrence=where.occurrence, form=where.form_id, seq=where.seq, item=where.item, dictionary=term.dictionary,
         verbatim=term.verbatim, status=term.status, version=term.version,
         decision=None if decision is None else DecisionOut(
             version=decision.version, code=decision.code, name=decision.name, atc_code=decision.atc_code,

@@ -62,10 +62,9 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class TermView:
-    """A verbatim term with where it was captured, its status and version, and its decision once coded."""
+class TermPlace:
+    """Where a verbatim term was captured: the site, subject, visit, record (form and seq) and item."""
 
-    term_id: int
     site: str
     subject_number: str
     visit_code: str
@@ -73,6 +72,14 @@ class TermView:
     form_id: str
     seq: int
     item: str
+
+
+@dataclass(frozen=True)
+class TermView:
+    """A verbatim term with where it was captured, its status and version, and its decision once coded."""
+
+    term_id: int
+    place: TermPlace
     dictionary: str
     verbatim: str
     status: str
@@ -90,13 +97,7 @@ class TermPage:
 class UncodedTerm:
     """A verbatim term an export would leave uncoded, and where it is."""
 
-    site: str
-    subject_number: str
-    visit_code: str
-    occurrence: int
-    form_id: str
-    seq: int
-    item: str
+    place: TermPlace
     dictionary: str
     verbatim: str
 
@@ -170,8 +171,9 @@ def _chosen(conn: Connection, release: Release, code: str, atc_code: str | None)
 def raise_query(conn: Connection, *, study: StudyDefinition, term_id: int, text: str, actor: Actor, now: datetime,
                 idempotency_key: str | None = None) -> queries.QueryView:
     """A query to the site on the term's item (the term stays in the queue)."""
-    term = read_term(conn, study=study, term_id=term_id, actor=actor)
-    target = queries.Target(term.subject_number, term.visit_code, term.occurrence, term.form_id, term.seq, term.item)
+    where = read_term(conn, study=study, term_id=term_id, actor=actor).place
+    target = queries.Target(where.subject_number, where.visit_code, where.occurrence, where.form_id, where.seq,
+                            where.item)
     return queries.raise_query(conn, study=study, target=target, text=text, actor=actor, now=now,
                                idempotency_key=idempotency_key)
 
@@ -193,10 +195,10 @@ def uncoded_terms(conn: Connection, study: StudyDefinition, site_ids: Collection
     found = []
     for form in study.forms.values():
         for item, kind in coded_items(form).items():
-            found += [UncodedTerm(str(r.site), str(r.subject_number), str(r.visit_code), int(r.occurrence), form.id,
-                                  int(r.seq), item, kind, str(r.verbatim))
+            found += [UncodedTerm(_place(r, form.id, item), kind, str(r.verbatim))
                       for r in store.uncoded_rows(conn, study, form.id, item, site_ids)]
-    return sorted(found, key=lambda t: (t.subject_number, t.form_id, t.visit_code, t.occurrence, t.seq, t.item))
+    return sorted(found, key=lambda t: (t.place.subject_number, t.place.form_id, t.place.visit_code,
+                                        t.place.occurrence, t.place.seq, t.place.item))
 
 
 def record_codings(conn: Connection, study_id: str, form_id: str) -> dict[int, dict[str, Coded]]:
@@ -241,6 +243,10 @@ def _view(row: AnyRow, entry: Entry | None) -> TermView:
         decision = Decision(str(row.release), str(row.code), entry.name if entry is not None else None,
                             row.atc_code, str(row.method), row.decider,
                             None if row.decided_at is None else stored_utc(row.decided_at), levels)
-    return TermView(int(row.id), str(row.site), str(row.subject_number), str(row.visit_code), int(row.occurrence),
-                    str(row.form_id), int(row.seq), str(row.item), str(row.kind), str(row.verbatim), str(row.status),
-                    int(row.version), decision)
+    return TermView(int(row.id), _place(row, str(row.form_id), str(row.item)), str(row.kind), str(row.verbatim),
+                    str(row.status), int(row.version), decision)
+
+
+def _place(row: AnyRow, form_id: str, item: str) -> TermPlace:
+    return TermPlace(str(row.site), str(row.subject_number), str(row.visit_code), int(row.occurrence), form_id,
+                     int(row.seq), item)

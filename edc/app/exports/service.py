@@ -77,14 +77,19 @@ def _queue(conn: Connection, study: StudyDefinition, actor: Actor, formats: Sequ
         raise UncodedTerms(
             f"{len(uncoded)} verbatim term(s) are not coded: code them in the coding queue, or export with "
             "allow_uncoded (their dictionary variables stay null)",
-            [ItemError(f"{t.subject_number}/{t.visit_code}/{t.occurrence}/{t.form_id}/{t.seq}/{t.item}",
-                       f"not coded with {DICTIONARIES[t.dictionary]}", t.verbatim) for t in uncoded[:MAX_LISTED]])
+            [ItemError(_path(t.place), f"not coded with {DICTIONARIES[t.dictionary]}", t.verbatim)
+             for t in uncoded[:MAX_LISTED]])
     job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now,
                                   allow_uncoded=allow_uncoded)
     audit.append(conn, action="export.start", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  study_id=study.id, item="export", old_value=None, new_value=QUEUED,
                  reason=f"export {job_id}: {', '.join(chosen)}" + ("; uncoded terms allowed" if allow_uncoded else ""))
     return read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now)
+
+
+def _path(where: coding.TermPlace) -> str:
+    """Where a term is, as the record's path names it: subject/visit/occurrence/form/seq/item."""
+    return f"{where.subject_number}/{where.visit_code}/{where.occurrence}/{where.form_id}/{where.seq}/{where.item}"
 
 
 def read_job(conn: Connection, *, study_id: str, job_id: int, actor: Actor, now: datetime) -> JobView:

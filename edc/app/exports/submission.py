@@ -60,12 +60,13 @@ def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: 
 
 def uncoded_failure(study: StudyDefinition, term: coding.UncodedTerm) -> Failure:
     """An uncoded term as the failure that refuses the export: its domain and verbatim variable, its subject."""
-    form = study.forms[term.form_id]
-    item = form.item(term.item)
+    where = term.place
+    form = study.forms[where.form_id]
+    item = form.item(where.item)
     variable = item.sdtm.variable if item is not None and item.sdtm is not None else None
-    return Failure(form.domain or term.form_id, variable, subject_usubjid(study, term.subject_number, term.site),
-                   term.verbatim, f"is not coded with {DICTIONARIES[term.dictionary]} ({term.form_id} {term.seq} at "
-                   f"{term.visit_code}): code it in the coding queue, or export with uncoded terms allowed")
+    return Failure(form.domain or where.form_id, variable, subject_usubjid(study, where.subject_number, where.site),
+                   term.verbatim, f"is not coded with {DICTIONARIES[term.dictionary]} ({where.form_id} {where.seq} at "
+                   f"{where.visit_code}): code it in the coding queue, or export with uncoded terms allowed")
 
 
 def _snapshot(engine: Engine) -> Connection:
