@@ -32,11 +32,11 @@ class DictionariesOut(Struct, kw_only=True):
     loaded: Annotated[list[LoadedReleaseOut], Meta(description="Every release loaded, to choose from.")]
 
 
-class ReleaseRequest(Strict):
+class StudyReleaseRequest(Strict):
     version: Annotated[str, Meta(min_length=1, max_length=40, description="A loaded release, e.g. 27.1.")]
 
 
-class DecisionOut(Struct, kw_only=True):
+class CodingDecisionOut(Struct, kw_only=True):
     version: Annotated[str, Meta(description="The dictionary release coded with.")]
     code: Annotated[str, Meta(description="The LLT code (MedDRA) or the drug code (WHODrug).")]
     name: str | None
@@ -62,7 +62,7 @@ class TermOut(Struct, kw_only=True):
     verbatim: str
     status: Annotated[str, Meta(description="uncoded (in the queue) or coded.")]
     version: Annotated[int, Meta(description="Changes with every decision; also the ETag.")]
-    decision: DecisionOut | None
+    decision: CodingDecisionOut | None
 
 
 class TermList(Struct, kw_only=True):
@@ -70,7 +70,7 @@ class TermList(Struct, kw_only=True):
     next: str | None = msgspec.field(default=None)
 
 
-class DecisionRequest(Strict):
+class CodingDecisionRequest(Strict):
     code: Annotated[str, Meta(min_length=1, max_length=11, pattern=r"^[0-9]+$",
                               description="An LLT code of the study's MedDRA release, or a drug code of its "
                                           "WHODrug release.")]

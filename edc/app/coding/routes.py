@@ -18,13 +18,13 @@ from edc.app.coding import dictionaries, dictionary_store
 from edc.app.coding import service as coding
 from edc.app.coding.bodies import (
     AtcOut,
-    DecisionOut,
-    DecisionRequest,
+    CodingDecisionOut,
+    CodingDecisionRequest,
     DictionariesOut,
     EntryOut,
     LoadedReleaseOut,
-    ReleaseRequest,
     StudyReleaseOut,
+    StudyReleaseRequest,
     TermList,
     TermOut,
     TermQueryRequest,
@@ -60,7 +60,7 @@ class CodingController(Controller):
 
     @put(CODING + "/dictionaries/{dictionary:str}", sync_to_thread=True)
     def use(self, request: Request[Any, Any, Any], study_id: FromPath[str], dictionary: FromPath[str],
-            data: JSONBody[ReleaseRequest]) -> StudyReleaseOut:
+            data: JSONBody[StudyReleaseRequest]) -> StudyReleaseOut:
         """Set the release of the dictionary the study codes with (a study-wide grant): terms coded with another
         release move to this one or go back to the queue, and the queue is matched against it."""
         with acting(request, study_id, _MANAGE, write=True) as scope:
@@ -94,7 +94,7 @@ class CodingController(Controller):
 
     @post(TERM + "/decision", status_code=200, sync_to_thread=True)
     def decide(self, request: Request[Any, Any, Any], study_id: FromPath[str], term_id: FromPath[int],
-               data: JSONBody[DecisionRequest],
+               data: JSONBody[CodingDecisionRequest],
                if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None) -> Response[TermOut]:
         """Code the term (If-Match: the ETag read; 428 without, 412 when stale): an LLT that is current, or a
         drug and its ATC class; audited, and kept until the verbatim term is corrected."""
@@ -133,7 +133,7 @@ def term_out(term: coding.TermView) -> TermOut:
         id=term.term_id, site=where.site, subject_number=where.subject_number, visit_code=where.visit_code,
         occurrence=where.occurrence, form=where.form_id, seq=where.seq, item=where.item, dictionary=term.dictionary,
         verbatim=term.verbatim, status=term.status, version=term.version,
-        decision=None if decision is None else DecisionOut(
+        decision=None if decision is None else CodingDecisionOut(
             version=decision.version, code=decision.code, name=decision.name, atc_code=decision.atc_code,
             method=decision.method, decided_by=decision.decided_by, decided_at=decision.decided_at,
             levels=_levels(decision.levels)))
