@@ -15,6 +15,7 @@ from edc import __version__, config
 from edc.api.docs import OfflineSwagger
 from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
+from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.escalation.routes import EscalationController
 from edc.app.exports.routes import ExportController
@@ -52,7 +53,8 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
     app = Litestar(
         route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
                         RecordController, AuditController, ResponseController, EscalationController, QueryController,
-                        LockController, SignatureController, SdvController, StatusController, ExportController],
+                        LockController, SignatureController, SdvController, StatusController, ExportController,
+                        CodingController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),

@@ -48,6 +48,7 @@ API = "/api/v1/"
 STUDY = "/api/v1/studies/{study_id}"
 RECORDS = STUDY + "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
 RECORD = RECORDS + "/{seq}"
+TERM = STUDY + "/coding/terms/{term_id}"
 METHODS = ("get", "put", "post", "delete", "patch")
 IF_MATCH_PATTERN = r'^"\d+"$'
 PROBLEM = "Problem"
@@ -70,7 +71,7 @@ KIND_PROBLEMS: dict[str, dict[int, str]] = {
     "change": {409: "Conflict with the stored state: data locked or frozen, a duplicate, or not eligible."},
     "idempotent": {409: "A request with this Idempotency-Key is still being processed.",
                    422: "This Idempotency-Key was used with a different request."},
-    "versioned": {412: "The record changed since you read it (If-Match names another version).",
+    "versioned": {412: "It changed since you read it (If-Match names another version).",
                   428: "If-Match is required: send the ETag of the version you read."},
     "file": {409: "The file is not available: the job is still running or failed."},
     "anchors": {503: "The anchor log cannot be read (damaged or unreadable); its line is named."},
@@ -81,6 +82,7 @@ _OPERATION_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", STUDY + "/exports/{job_id}/files/{name}"): ("file",),
     ("get", STUDY + "/audit/checkpoints"): ("anchors",),
     ("patch", RECORD): ("versioned",),
+    ("post", TERM + "/decision"): ("versioned",),
 }
 
 #: The response headers a successful answer sets, per operation.
@@ -88,13 +90,16 @@ _RESPONSE_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", RECORDS): ("Location", "ETag"),
     ("get", RECORD): ("ETag",),
     ("patch", RECORD): ("ETag",),
+    ("get", TERM): ("ETag",),
+    ("post", TERM + "/decision"): ("ETag",),
     ("post", STUDY + "/subjects"): ("Location",),
     ("post", STUDY + "/exports"): ("Location",),
 }
 
 _HEADERS: dict[str, OpenAPIHeader] = {
     "ETag": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING, pattern=IF_MATCH_PATTERN),
-                          description="The record's version, quoted; send it back as If-Match to correct it."),
+                          description="The version (of a record, a coded term), quoted; send it back as If-Match to "
+                                      "change it."),
     "Location": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING),
                               description="The path of what was created."),
 }

@@ -22,8 +22,8 @@ What it does not rebuild, because no event carries it: a record's visit and
 seq, its definition version and form hash; a subject's `version` (a lock
 counter) and the subject counters; the engine's side of a decision (an
 eligibility decision's computed status and criteria, a DLT adjudication's
-proposal); a visit signature's visit; query threads, findings and
-idempotency keys (not replayed here).
+proposal); a visit signature's visit; query threads, findings,
+idempotency keys and the coding of verbatim terms (not replayed here).
 
 Streaming: each pass merge-joins rows and events ordered by one integer key
 (`edc.audit.streams`), so memory follows the largest entity, not the trail.

@@ -31,8 +31,11 @@ def export() -> None:
               help="The directory to write into (created if missing).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
               help="A dataset file format (repeatable; default: all). define.xml is always written.")
+@click.option("--allow-uncoded", is_flag=True,
+              help="Export although verbatim terms are not coded yet (their dictionary variables stay null); "
+                   "without it, uncoded terms are listed and refuse the export.")
 @url_option
-def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | None) -> None:
+def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], allow_uncoded: bool, url: str | None) -> None:
     """Export STUDY as SDTM: every dataset validated, then written with define.xml, or nothing written."""
     from edc.app.exports.submission import export_study
     from edc.db.engine import make_engine
@@ -46,7 +49,8 @@ def export_sdtm(study_id: str, out: Path, formats: tuple[str, ...], url: str | N
         study = catalog_study(study_id)
         engine = make_engine(url or config.database_url())
         try:
-            done.append(export_study(engine, study, out, formats=formats or FORMATS, progress=progress))
+            done.append(export_study(engine, study, out, formats=formats or FORMATS, progress=progress,
+                                     allow_uncoded=allow_uncoded))
         except SubmissionInvalid as refused:
             progress.close()
             for failure in refused.failures:

@@ -3,7 +3,8 @@ visits and form records; the naming convention and column types every table modu
 
 The other tables live by concern: `decisions` (eligibility, DLT adjudication,
 escalation), `monitoring` (queries, SDV, locks, signatures), `jobs` (export
-jobs), `trail` (the audit trail); `schema` gathers them all.
+jobs), `coding` (dictionaries and the coding of verbatim terms), `trail` (the
+audit trail); `schema` gathers them all.
 
 Form data itself lives in one typed table per form (see `formtables`); a
 `form_records` row is the record's identity, status, version and the

@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,7 +31,9 @@ class ExportJob(Base):
     refused submission ({domain, variable, usubjid, value, message, row}).
     `site_ids` are the sites a site-restricted data manager's export covers
     (None: the whole study): only their subjects are exported, and only
-    data managers who see all of them see the job.
+    data managers who see all of them see the job. `allow_uncoded`: the data
+    manager asked to export although verbatim terms are not coded yet
+    (otherwise such a job fails, listing them).
     """
 
     __tablename__ = "export_jobs"
@@ -57,3 +61,4 @@ class ExportJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     directory: Mapped[str | None] = mapped_column(Text)
     site_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    allow_uncoded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

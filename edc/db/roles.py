@@ -51,6 +51,12 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "sdv_marks": CHANGE,
     "locks": CHANGE,
     "signatures": CHANGE,
+    # dictionaries are loaded (`edc coding load`, an operator command like `edc users add`) and never changed
+    "coding_dictionaries": APPEND,
+    "meddra_terms": APPEND,
+    "whodrug_terms": APPEND,
+    "study_dictionaries": CHANGE,  # a data manager sets the study's release, and may move it to another
+    "coded_terms": CHANGE,
     "audit_events": APPEND,  # never UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER
     "audit_chain_head": ("SELECT", "UPDATE (last_id, last_hash)"),  # each append moves the head
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from edc.db import decisions, jobs, monitoring, trail  # noqa: F401  (their tables join Base.metadata)
+from edc.db import coding, decisions, jobs, monitoring, trail  # noqa: F401  (their tables join Base.metadata)
 from edc.db.core import Base
 from edc.db.formtables import add_form_tables
 from edc.definitions.catalog import Catalog

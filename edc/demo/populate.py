@@ -4,20 +4,23 @@ A study that already has subjects (demo or not) is left alone and the
 summary says so, so running populate twice adds nothing. A study without a
 demo design (`edc.demo.plan.DESIGNS`) is skipped the same way. Everything
 else is decided by `seed` and `today`: the same pair gives the same subject
-numbers, dates and values.
+numbers, dates and values. Before the first step, the studies populated get
+the invented demo dictionaries as their coding releases where they have none
+(`edc.demo.coding`), so the demo's verbatim terms code themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine, func, select
 
 from edc.app.kernel.actor import Actor
 from edc.db.core import Subject
 from edc.definitions.catalog import Catalog, StudyDefinition
+from edc.demo.coding import prepare_coding
 from edc.demo.plan import DESIGNS, plan_trial
 from edc.demo.runner import Step, Tally, run_steps
 from edc.demo.timeline import subject_steps
@@ -73,6 +76,8 @@ def populate(engine: Engine, catalog: Catalog, *, actor_for: Callable[[str, str]
     steps: list[Step] = []
     for study in todo:
         steps += trial_steps(study, seed=seed, today=today)
+    if steps:
+        prepare_coding(engine, todo, datetime.combine(min(step.when for step in steps), time(0, 0), UTC))
     run_steps(engine, {s.id: s for s in todo}, steps, actor_for=actor_for, seed=seed, tallies=tallies)
     return DemoSummary(tuple(
         StudySummary(study_id, skipped=skipped[study_id]) if study_id in skipped else _summary(study_id, tallies)

@@ -50,7 +50,7 @@ from edc.export.formats.metadata import Dataset
 from edc.export.formats.study import StudyInfo
 from edc.export.formats.table import ExportError, Refusal, Rows, Table, build_table
 from edc.export.formats.xpt import write_xpt
-from edc.export.sdtm.codelists import export_codelists
+from edc.export.sdtm.codelists import NO_DICTIONARIES, export_codelists
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 from edc.export.sdtm.links import link_columns, validate_links
 from edc.export.sdtm.mapping import map_dataset
@@ -115,18 +115,22 @@ def dataset_order(specs: SpecSet) -> list[str]:
 def export_submission(study: StudyDefinition, specs: SpecSet, read: SubjectReader, out: Path, *,
                       formats: Sequence[str] = FORMATS, created: datetime,
                       extra: Sequence[tuple[Dataset, Rows]] = (),
-                      progress: Callable[[Progress], None] | None = None) -> ExportResult:
-    """Write the submission into `out` (created if missing), or raise `SubmissionInvalid` and write nothing."""
+                      progress: Callable[[Progress], None] | None = None,
+                      dictionaries: Mapping[str, str] = NO_DICTIONARIES) -> ExportResult:
+    """Write the submission into `out` (created if missing), or raise `SubmissionInvalid` and write nothing.
+
+    `dictionaries` are the study's coding releases (kind -> version) define.xml names for the coded variables.
+    """
     names = dataset_order(specs)
     chosen = _formats(formats)
     out.mkdir(parents=True, exist_ok=True)
     staging = out / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
     staging.mkdir()
-    run = _Run(study_info(study), export_codelists(study, specs), staging, chosen, created,
+    run = _Run(study_info(study), export_codelists(study, specs, dictionaries), staging, chosen, created,
                progress or (lambda _: None), total=len(names) + len(extra))
     try:
         for name in names:
-            run.add(*map_dataset(study, specs, name, read(specs.forms_of(name))))
+            run.add(*map_dataset(study, specs, name, read(specs.forms_of(name)), dictionaries))
         for dataset, rows in extra:
             run.add(dataset, rows)
         run.finish()

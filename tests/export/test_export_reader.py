@@ -27,6 +27,7 @@ from edc.db.decisions import EligibilityDecision
 from edc.definitions.catalog import Catalog
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.demo import populate
+from edc.demo.coding import DEMO_VERSION
 from edc.demo.plan import DESIGNS, TrialDesign
 from edc.export.sdtm.subjectdata import SubjectData
 
@@ -57,8 +58,9 @@ def test_read_subjects_gives_every_subject_with_the_current_values_of_the_forms_
     with env.engine.connect() as conn:
         statements = _counting(conn)
         subjects = read_subjects(conn, study, (*FORMS, "no_such_form"))
-        # subjects, visits, eligibility decisions, verdicts; per form its records and their values
-        assert len(statements) == 4 + 2 * len(FORMS)
+        # subjects, visits, eligibility decisions, verdicts; per form its records and their values; for the AE log
+        # the coding of its terms, and the release they are coded with and its entries
+        assert len(statements) == 4 + 2 * len(FORMS) + 3
         treated, failure = _treated_and_failure(subjects)
         assert [s.subject_number for s in subjects] == sorted(s.subject_number for s in subjects)
         assert {s.site for s in subjects} == {"01"}
@@ -107,6 +109,10 @@ def check_treated(conn: Connection, treated: SubjectData) -> None:
     assert (crs.visit, crs.occurrence) == (LOGS_VISIT, 1)
     assert isinstance(crs.values["aestdat"], date)
     assert (crs.values["aetoxgr"], crs.values["crs_hypoxia"]) == ("2", "LOW_FLOW")  # entered as 1 and NONE
+    coded = crs.coded["aeterm"]  # the demo's invented MedDRA release coded it by itself
+    assert (coded.dictionary, coded.version, coded.levels["pt"], coded.levels["soc"]) == (
+        "meddra", DEMO_VERSION, "Cytokine release syndrome", "Immune system disorders")
+    assert all(set(record.coded) == {"aeterm"} for record in treated.records["adverse_events"])
 
 
 def check_records_as_stored(conn: Connection, env: DemoEnv, subjects: list[SubjectData]) -> None:

@@ -15,6 +15,9 @@ class ExportRequest(Strict):
     formats: Annotated[list[Annotated[str, Meta(max_length=10)]], Meta(
         max_length=10, description="Any of xpt, json, csv (define.xml is always written); all three when absent.",
     )] | None = None
+    allow_uncoded: Annotated[bool, Meta(
+        description="Export although verbatim terms (AETERM, MHTERM, CMTRT) are not coded yet: their dictionary "
+                    "variables stay null. Without it such an export is refused (409 listing the terms).")] = False
 
 
 class ExportProgressOut(Struct, kw_only=True):
@@ -43,6 +46,7 @@ class ExportJobOut(Struct, kw_only=True):
     id: int
     status: Annotated[str, Meta(description="queued, running, succeeded or failed.")]
     formats: list[str]
+    allow_uncoded: bool
     requested_by: str
     requested_at: datetime
     started_at: datetime | None

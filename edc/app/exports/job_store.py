@@ -11,6 +11,7 @@ status, runner and heartbeat). Callers audit and commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +23,12 @@ from edc.db.core import User
 from edc.db.jobs import ExportJob
 
 
-def insert_job(conn: Connection, *, study_id: str, actor: Actor, formats: Sequence[str], now: datetime) -> int:
+def insert_job(conn: Connection, *, study_id: str, actor: Actor, formats: Sequence[str], now: datetime,
+               allow_uncoded: bool = False) -> int:
     """Store a queued job; its id."""
     return int(conn.execute(insert(ExportJob).values(
         study_id=study_id, requested_by=actor.user_id, requested_role=actor.role, requested_at=now, status=QUEUED,
-        formats=list(formats), progress_done=0,
+        formats=list(formats), progress_done=0, allow_uncoded=allow_uncoded,
         site_ids=None if actor.site_ids is None else sorted(actor.site_ids)).returning(ExportJob.id)).scalar_one())
 
 
@@ -51,16 +53,25 @@ def unfinished_rows(conn: Connection, *, job_id: int | None = None) -> Sequence[
     return conn.execute(statement.order_by(ExportJob.id)).all()
 
 
-def claim(conn: Connection, *, job_id: int, directory: str,
-          now: datetime) -> tuple[tuple[str, ...], frozenset[int] | None] | None:
-    """queued -> running by this process; its formats and sites (None: the whole study), or None when the job
-    is not queued any more."""
+@dataclass(frozen=True)
+class Claimed:
+    """What a job claimed asks of its run: the formats, the sites (None: the whole study), uncoded terms allowed."""
+
+    formats: tuple[str, ...]
+    site_ids: frozenset[int] | None
+    allow_uncoded: bool
+
+
+def claim(conn: Connection, *, job_id: int, directory: str, now: datetime) -> Claimed | None:
+    """queued -> running by this process; what it asks of the run, or None when the job is not queued any more."""
     claimed = conn.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == QUEUED)
                            .values(status=RUNNING, runner=INSTANCE, started_at=now, heartbeat_at=now,
-                                   directory=directory).returning(ExportJob.formats, ExportJob.site_ids)).first()
+                                   directory=directory)
+                           .returning(ExportJob.formats, ExportJob.site_ids, ExportJob.allow_uncoded)).first()
     if claimed is None:
         return None
-    return tuple(claimed.formats), None if claimed.site_ids is None else frozenset(claimed.site_ids)
+    return Claimed(tuple(claimed.formats), None if claimed.site_ids is None else frozenset(claimed.site_ids),
+                   bool(claimed.allow_uncoded))
 
 
 def beat(conn: Connection, *, job_id: int, now: datetime, **values: object) -> None:
@@ -104,5 +115,6 @@ def _select() -> Any:
                    ExportJob.formats, ExportJob.runner, ExportJob.heartbeat_at, ExportJob.started_at,
                    ExportJob.finished_at, ExportJob.progress_dataset, ExportJob.progress_step,
                    ExportJob.progress_done, ExportJob.progress_total, ExportJob.rows, ExportJob.files,
-                   ExportJob.failures, ExportJob.error, ExportJob.directory, ExportJob.site_ids)
+                   ExportJob.failures, ExportJob.error, ExportJob.directory, ExportJob.site_ids,
+                   ExportJob.allow_uncoded)
             .join(User, User.id == ExportJob.requested_by))

@@ -68,6 +68,7 @@ class JobView:
     directory: Path | None
     site_ids: frozenset[int] | None = None
     stale: bool = False
+    allow_uncoded: bool = False
 
     def seen_by(self, actor: Actor) -> bool:
         """Whether the actor sees every subject the job exports (a study-wide job needs a study-wide grant)."""
@@ -124,7 +125,8 @@ def job_view(row: Row[Any], now: datetime) -> JobView:
         progress=ProgressView(row.progress_dataset, row.progress_step, int(row.progress_done), row.progress_total),
         rows=row.rows, files=tuple(row.files or ()), failures=tuple(row.failures or ()),
         error=INTERRUPTED if stale else row.error, directory=Path(row.directory) if row.directory else None,
-        site_ids=None if row.site_ids is None else frozenset(row.site_ids), stale=stale)
+        site_ids=None if row.site_ids is None else frozenset(row.site_ids), stale=stale,
+        allow_uncoded=bool(row.allow_uncoded))
 
 
 def _alive(pid: int) -> bool:

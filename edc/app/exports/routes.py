@@ -38,11 +38,13 @@ class ExportController(Controller):
               idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
               ) -> Response[ExportJobOut]:
         """Start an SDTM export of the study (xpt, json and/or csv, with define.xml) as a background job: 202
-        with the job's location, to poll. A retry with the same Idempotency-Key returns the first job."""
+        with the job's location, to poll. A retry with the same Idempotency-Key returns the first job. Verbatim
+        terms not coded refuse it (409, each in `errors`) unless `allow_uncoded`."""
         formats = data.formats if data is not None else None
         with acting(request, study_id, _RUN, write=True) as scope:
             job = exports.request_export(scope.conn, study=scope.study, actor=scope.actor, formats=formats,
-                                         now=scope.now, idempotency_key=idempotency_key)
+                                         now=scope.now, idempotency_key=idempotency_key,
+                                         allow_uncoded=data is not None and data.allow_uncoded)
         if job.status == QUEUED:  # committed: the worker's own connection sees it
             worker.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
         location = f"/api/v1/studies/{study_id}/exports/{job.job_id}"
@@ -81,7 +83,8 @@ def job_out(job: JobView) -> ExportJobOut:
     files = [ExportFileOut(name=n, media_type=exports.media_type(n), url=base + quote(n)) for n in job.files] if (
         job.status == SUCCEEDED) else []
     return ExportJobOut(
-        id=job.job_id, status=job.status, formats=list(job.formats), requested_by=job.requested_by,
+        id=job.job_id, status=job.status, formats=list(job.formats), allow_uncoded=job.allow_uncoded,
+        requested_by=job.requested_by,
         requested_at=job.requested_at, started_at=job.started_at, finished_at=job.finished_at,
         progress=ExportProgressOut(dataset=job.progress.dataset, step=job.progress.step, done=job.progress.done,
                                    total=job.progress.total),

@@ -18,13 +18,15 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from edc import audit
+from edc.app.coding import service as coding
 from edc.app.exports import job_store
 from edc.app.exports.jobs import FAILED, QUEUED, SUCCEEDED, JobPage, JobView, job_view
 from edc.app.kernel import cursors, idempotency
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import Conflict, NotFound, ValidationFailed
+from edc.app.kernel.errors import Conflict, NotFound, UncodedTerms, ValidationFailed
 from edc.capture.payload import ItemError
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.coding import DICTIONARIES
 from edc.export.formats import FORMATS
 
 MEDIA_TYPES = {".xpt": "application/octet-stream", ".json": "application/json", ".csv": "text/csv",
@@ -47,28 +49,47 @@ def checked_formats(formats: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def request_export(conn: Connection, *, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
-                   now: datetime, idempotency_key: str | None = None) -> JobView:
+                   now: datetime, idempotency_key: str | None = None, allow_uncoded: bool = False) -> JobView:
     """Store a queued export job of `study` and audit `export.start`; launch it once this is committed. A retry
     with the same Idempotency-Key returns the first job.
 
     A site-restricted data manager's job exports the subjects of their sites only (the trial design datasets
-    are the study's); a study-wide grant exports every subject.
+    are the study's); a study-wide grant exports every subject. Verbatim terms not coded refuse the request
+    (UncodedTerms naming each) unless `allow_uncoded`; the job checks again when it runs.
     """
     return idempotency.once(
         conn, actor=actor, key=idempotency_key, resource="export", now=now,
-        request={"study": study.id, "formats": None if formats is None else list(formats)},
-        create=lambda: _queue(conn, study, actor, formats, now), ident=lambda job: job.job_id,
+        request={"study": study.id, "formats": None if formats is None else list(formats),
+                 "allow_uncoded": allow_uncoded},
+        create=lambda: _queue(conn, study, actor, formats, now, allow_uncoded), ident=lambda job: job.job_id,
         read=lambda job_id: read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now))
 
 
+#: The uncoded terms a refused export request names (the detail gives the full count).
+MAX_LISTED = 100
+
+
 def _queue(conn: Connection, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
-           now: datetime) -> JobView:
+           now: datetime, allow_uncoded: bool) -> JobView:
     chosen = checked_formats(formats)
-    job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now)
+    uncoded = [] if allow_uncoded else coding.uncoded_terms(conn, study, actor.site_ids)
+    if uncoded:
+        raise UncodedTerms(
+            f"{len(uncoded)} verbatim term(s) are not coded: code them in the coding queue, or export with "
+            "allow_uncoded (their dictionary variables stay null)",
+            [ItemError(_path(t.place), f"not coded with {DICTIONARIES[t.dictionary]}", t.verbatim)
+             for t in uncoded[:MAX_LISTED]])
+    job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now,
+                                  allow_uncoded=allow_uncoded)
     audit.append(conn, action="export.start", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  study_id=study.id, item="export", old_value=None, new_value=QUEUED,
-                 reason=f"export {job_id}: {', '.join(chosen)}")
+                 reason=f"export {job_id}: {', '.join(chosen)}" + ("; uncoded terms allowed" if allow_uncoded else ""))
     return read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now)
+
+
+def _path(where: coding.TermPlace) -> str:
+    """Where a term is, as the record's path names it: subject/visit/occurrence/form/seq/item."""
+    return f"{where.subject_number}/{where.visit_code}/{where.occurrence}/{where.form_id}/{where.seq}/{where.item}"
 
 
 def read_job(conn: Connection, *, study_id: str, job_id: int, actor: Actor, now: datetime) -> JobView:

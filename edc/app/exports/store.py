@@ -8,8 +8,10 @@ engine there (`edc.export.sdtm`) stays pure.
 Queries per call, whatever the number of subjects: one each for the subjects,
 their visits, the eligibility decisions and the committee's verdicts, and per
 form asked for one for its records plus one per `BATCH` records for their
-values (a form without records costs the one). Every query is scoped by the
-study through a join, so no list of subject ids is ever sent.
+values (a form without records costs the one), and for a form with verbatim
+terms one for their coding plus two per dictionary release it uses. Every
+query is scoped by the study through a join, so no list of subject ids is
+ever sent.
 
 Decisions:
 - records are the current values (`form_records` keeps one typed row per
@@ -17,6 +19,8 @@ Decisions:
   items are in, as stored. Every record is read: records are never deleted
   or voided (their only status is "entered"), and one without a typed row
   has nothing to export.
+- a record's verbatim terms carry their coding (`CapturedRecord.coded`, from
+  `edc.app.coding.service.record_codings`); an uncoded term has none.
 - a subject's records of a form are in visit order (as `visits`), then seq,
   so `SubjectData.first` is the earliest; a form the subject has no record of
   has no key in `records`.
@@ -36,11 +40,13 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
+from edc.app.coding import service as coding
 from edc.app.escalation import store as escalation_store
 from edc.app.records import store
 from edc.db import core as db
 from edc.db.decisions import EligibilityDecision
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.coding import coded_items
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData
 
@@ -124,12 +130,14 @@ def _form_records(conn: Connection, study: StudyDefinition, form_id: str,
     rows = conn.execute(select(r.id, r.subject_id, r.visit_id, r.seq).join(db.Subject, db.Subject.id == r.subject_id)
                         .where(db.Subject.study_id == study.id, r.form_id == form_id)).all()
     values = dict(_values(conn, study, form_id, [int(row.id) for row in rows]))
+    codings = coding.record_codings(conn, study.id, form_id) if coded_items(study.forms[form_id]) else {}
     found: dict[int, list[tuple[tuple[bool, date, str, int], int, CapturedRecord]]] = defaultdict(list)
     for row in rows:
         if row.id not in values:  # an identity without a typed row holds nothing to export
             continue
         visit = visits[row.visit_id]
-        record = CapturedRecord(values[row.id], visit.data.visit, visit.data.occurrence)
+        record = CapturedRecord(values[row.id], visit.data.visit, visit.data.occurrence,
+                                codings.get(int(row.id), {}))
         found[int(row.subject_id)].append((visit.order, int(row.seq), record))
     return {subject_id: tuple(record for _, _, record in sorted(these, key=lambda t: t[:2]))
             for subject_id, these in found.items()}

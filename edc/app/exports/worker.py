@@ -75,7 +75,7 @@ class ExportFunction(Protocol):
 
     def __call__(self, engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str],
                  created: datetime | None, progress: Callable[[Any], None] | None,
-                 site_ids: frozenset[int] | None) -> ExportOutcome: ...
+                 site_ids: frozenset[int] | None, allow_uncoded: bool) -> ExportOutcome: ...
 
 
 def export_root(engine: Engine) -> Path:
@@ -150,25 +150,26 @@ class _Worker:
                 sweep_quietly(self.engine)  # the jobs of dead runners, before this one starts
                 claimed = self._claim()
                 if claimed is not None:
-                    self._run(*claimed)
+                    self._run(claimed)
             except Exception:  # a worker thread has no caller to raise to; the job shows failed (interrupted)
                 log.exception("export job %s could not be run", self.job_id)
         sweep_quietly(self.engine, job_id=self.job_id)  # still running here yet no longer run: interrupted
 
-    def _run(self, formats: tuple[str, ...], site_ids: frozenset[int] | None) -> None:
+    def _run(self, claimed: job_store.Claimed) -> None:
         stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(stop,), name=f"edc-export-{self.job_id}-beat", daemon=True)
         beat.start()
         try:
-            outcome = self._export(formats, site_ids)
+            outcome = self._export(claimed)
         finally:
             stop.set()
         self._finish(**outcome)
 
-    def _export(self, formats: tuple[str, ...], site_ids: frozenset[int] | None) -> dict[str, Any]:
+    def _export(self, claimed: job_store.Claimed) -> dict[str, Any]:
         try:
-            result = self.export(self.engine, self.study, self.directory, formats=formats,
-                                 created=datetime.now(UTC), progress=self.progress, site_ids=site_ids)
+            result = self.export(self.engine, self.study, self.directory, formats=claimed.formats,
+                                 created=datetime.now(UTC), progress=self.progress, site_ids=claimed.site_ids,
+                                 allow_uncoded=claimed.allow_uncoded)
             return {"status": SUCCEEDED, "rows": {str(k): int(v) for k, v in result.rows.items()},
                     "files": file_names(Path(result.directory), result.files), "directory": str(result.directory)}
         except SubmissionInvalid as invalid:
@@ -178,7 +179,7 @@ class _Worker:
             return {"status": FAILED, "error": f"the export failed unexpectedly ({type(exc).__name__}); "
                                                "the server log has the details"}
 
-    def _claim(self) -> tuple[tuple[str, ...], frozenset[int] | None] | None:
+    def _claim(self) -> job_store.Claimed | None:
         """queued -> running by this process; None when the job is not queued (claimed or finished already)."""
         with self.engine.execution_options(**WRITE).begin() as conn:
             return job_store.claim(conn, job_id=self.job_id, directory=str(self.directory), now=datetime.now(UTC))

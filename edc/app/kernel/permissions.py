@@ -22,6 +22,7 @@ holds only the permissions listed below, an unknown role none at all.
 | record.sign        | yes          |             |              |         |                 |               |
 | lock.manage        |              |             | yes          |         |                 |               |
 | export.run         |              |             | yes          |         |                 |               |
+| coding.manage      |              |             | yes          |         |                 |               |
 | escalation.read    | yes          | yes         | yes          | yes     | yes             |               |
 | dlt.adjudicate     |              |             |              |         | yes             |               |
 | committee.decide   |              |             |              |         | yes             |               |
@@ -30,15 +31,17 @@ holds only the permissions listed below, an unknown role none at all.
 Site staff (investigators, coordinators) enter data at their sites and answer
 queries; only investigators decide eligibility, enrol (enrolment confirms
 eligibility) and sign. Monitors read, verify source data and raise queries,
-never write data. Data managers read, raise queries, lock and export, never
-enter clinical data. Safety reviewers read and adjudicate DLTs and decide
-for the escalation committee. Administrators manage users and see the study
-definition, no clinical data.
+never write data. Data managers read, raise queries, lock and export, and
+code the verbatim terms (MedDRA, WHODrug), never enter clinical data.
+Safety reviewers read and adjudicate DLTs and decide for the escalation
+committee. Administrators manage users and see the study definition, no
+clinical data.
 
 Investigator and coordinator grants always name a site; other roles may. What
 covers every site needs a study-wide grant whatever the role allows: a study
-lock, a whole-study export and the committee's decision on the dose
-escalation (a site-restricted safety reviewer adjudicates its sites' events).
+lock, a whole-study export, the study's coding dictionaries and the
+committee's decision on the dose escalation (a site-restricted safety
+reviewer adjudicates its sites' events).
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class Permission(StrEnum):
     RECORD_SIGN = "record.sign"
     LOCK_MANAGE = "lock.manage"
     EXPORT_RUN = "export.run"
+    CODING_MANAGE = "coding.manage"
     ESCALATION_READ = "escalation.read"
     DLT_ADJUDICATE = "dlt.adjudicate"
     COMMITTEE_DECIDE = "committee.decide"
@@ -90,7 +94,7 @@ _SITE_ENTRY = _READ_CLINICAL | {_P.SUBJECT_SCREEN, _P.VISIT_WRITE, _P.RECORD_WRI
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = MappingProxyType({
     INVESTIGATOR: _SITE_ENTRY | {_P.ELIGIBILITY_DECIDE, _P.SUBJECT_ENROL, _P.RECORD_SIGN},
     COORDINATOR: _SITE_ENTRY,
-    DATA_MANAGER: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.LOCK_MANAGE, _P.EXPORT_RUN},
+    DATA_MANAGER: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.LOCK_MANAGE, _P.EXPORT_RUN, _P.CODING_MANAGE},
     MONITOR: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.SDV_MARK},
     SAFETY_REVIEWER: _READ_CLINICAL | {_P.DLT_ADJUDICATE, _P.COMMITTEE_DECIDE},
     ADMINISTRATOR: frozenset({_P.STUDY_READ, _P.USER_ADMIN}),

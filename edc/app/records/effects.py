@@ -1,11 +1,12 @@
-"""What every change to a form record also does, in one place: audit, edit-check queries, signatures, SDV.
+"""What every change to a form record also does, in one place: audit, edit-check queries, signatures, SDV,
+coding.
 
 Creating and correcting a record differ in what they store; what follows from
 the change is the same and is written here once, in the caller's transaction:
 one audit event per changed item, the record's edit-check queries opened or
-closed to match its findings, the signatures covering it invalidated, and the
+closed to match its findings, the signatures covering it invalidated, the
 source data verification of the items it changed cleared (a new record has
-none).
+none), and its verbatim terms coded or re-opened (`edc.app.coding.sync`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from edc import audit
+from edc.app.coding import sync as coding
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.places import RecordPlace
 from edc.app.queries import service as queries
 from edc.app.sdv import service as sdv
 from edc.app.signatures import service as signatures
+from edc.definitions.catalog import StudyDefinition
 from edc.domain.findings import Finding
 
 
@@ -42,7 +45,8 @@ class RecordChange:
     reason: str | None = None
 
 
-def record_changed(conn: Connection, change: RecordChange, *, actor: Actor, now: datetime) -> None:
+def record_changed(conn: Connection, study: StudyDefinition, change: RecordChange, *, actor: Actor,
+                   now: datetime) -> None:
     """Write everything that follows from `change` (the record and its findings are stored already)."""
     place = change.place
     audit.append_items(conn, change.items, action=change.action, occurred_at=now, user_id=actor.user_id,
@@ -55,3 +59,4 @@ def record_changed(conn: Connection, change: RecordChange, *, actor: Actor, now:
     if change.version > 1:
         sdv.clear_changed(conn, place=place, items=[c.item for c in change.items if c.item is not None],
                           version=change.version, now=now)
+    coding.record_terms(conn, study, place, change.items, now)

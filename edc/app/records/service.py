@@ -121,7 +121,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     store.update_values(conn, table, record_id, values)
     store.replace_findings(conn, record_id, version, findings, now)
     place = RecordPlace(study.id, record.site_id, record.subject_id, record.visit_id, record_id, form.id)
-    record_changed(conn, RecordChange(
+    record_changed(conn, study, RecordChange(
         place, "record.correct", version, corrected, findings, reason=reason,
         summary=f"{form.id} record {record_id} corrected to version {version}: {reason}"), actor=actor, now=now)
     return RecordResult(record_id, record.seq, version, values, _stored(findings), linked)
@@ -171,8 +171,8 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     created = [audit.ItemChange(item.name, None, values[item.name])
                for item in form.items if values.get(item.name) is not None]
     place = RecordPlace(study.id, visit.site_id, visit.subject_id, visit.visit_id, record_id, form.id)
-    record_changed(conn, RecordChange(place, "record.create", 1, created, findings,
-                                      summary=f"{form.id} record {record_id} added to what was signed"),
+    record_changed(conn, study, RecordChange(place, "record.create", 1, created, findings,
+                                             summary=f"{form.id} record {record_id} added to what was signed"),
                    actor=actor, now=now)
     return RecordResult(record_id, seq, 1, values, _stored(findings), linked)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.coding import CODED_VARIABLES, DICTIONARIES, LEVELS, coded_items
 from edc.definitions.model import Form, Item
 from edc.definitions.problems import Problems
 from edc.definitions.sdtm.derivations import (
@@ -173,6 +174,8 @@ def _check_source(source: Source, var_type: str, length: int | None, at: Located
         report(problems, at, "'codelist' maps an item's codes; this value does not come from an item", "codelist")
     if source.derive is not None:
         _check_derivation(source, at, study, row_form, plain, problems, extra_forms)
+        if source.derive == "coded":
+            _check_coded(source, var_type, at, study, problems)
     elif source.args:
         report(problems, at, "'args' belong to a derivation", "args")
 
@@ -241,6 +244,25 @@ def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_f
             report(problems, at, f"'{source.derive}' needs a date or datetime variable; {value} is {plain[value]}",
                    "args", name)
 
+
+def _check_coded(source: Source, var_type: str, at: Located, study: StudyDefinition, problems: Problems) -> None:
+    """`coded` reads a level of the dictionary that codes its item, into a variable of that level's type."""
+    form_id, _, name = str(source.args.get("item", "")).partition(".")
+    form = study.forms.get(form_id)
+    if form is None or form.item(name) is None:
+        return  # reported with the item reference
+    kind = coded_items(form).get(name)
+    if kind is None:
+        report(problems, at, f"'{form_id}.{name}' is not a verbatim term a dictionary codes (a text item annotated "
+               f"{', '.join(CODED_VARIABLES)})", "args", "item")
+        return
+    level = str(source.args.get("level"))
+    if level not in LEVELS[kind]:
+        report(problems, at, f"{DICTIONARIES[kind]} has no level {level!r} (it has {', '.join(LEVELS[kind])})",
+               "args", "level")
+    elif LEVELS[kind][level] != var_type:
+        report(problems, at, f"{DICTIONARIES[kind]} {level} is {LEVELS[kind][level]}; this variable is {var_type}",
+               "type")
 
 
 def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,

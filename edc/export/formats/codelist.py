@@ -1,4 +1,5 @@
-"""The codelist model the writers take: a `SubmissionCodelist` of `Term`s, CDISC (NCI codes) or sponsor-defined."""
+"""The codelist model the writers take: a `SubmissionCodelist` of `Term`s, CDISC (NCI codes) or sponsor-defined,
+or a reference to an external dictionary (MedDRA, WHODrug) and its version."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class SubmissionCodelist:
 
     `id` is the CodeList OID variables refer to (e.g. "CL.AESEV"). A
     codelist with a decode on any term is written as CodeListItems, one
-    without decodes as EnumeratedItems.
+    without decodes as EnumeratedItems. An `external` one, (dictionary,
+    version), lists no terms: define.xml names the dictionary
+    (def:ExternalCodeList) and the values are the dictionary's.
     """
 
     id: str
@@ -37,6 +40,7 @@ class SubmissionCodelist:
     nci_code: str | None = None
     extensible: bool = False
     sponsor_defined: bool = False
+    external: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         problems = _codelist_problems(self)
@@ -52,7 +56,10 @@ def _codelist_problems(codelist: SubmissionCodelist) -> list[str]:
     problems = []
     if not codelist.id:
         problems.append("a codelist needs an id")
-    if not codelist.terms:
+    if codelist.external is not None:
+        if codelist.terms or codelist.nci_code is not None or not all(codelist.external):
+            problems.append("an external dictionary's codelist names the dictionary and its version, no terms")
+    elif not codelist.terms:
         problems.append("a codelist needs terms")
     if codelist.data_type not in (DataType.TEXT, DataType.INTEGER, DataType.FLOAT):
         problems.append(f"a codelist's data type is text, integer or float, not {codelist.data_type.value}")

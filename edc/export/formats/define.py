@@ -5,8 +5,9 @@ standards (SDTMIG and CDISC controlled terminology), one ItemGroupDef per
 dataset pointing to its XPT file (def:leaf), one ItemDef per dataset and
 variable, and the codelists. Sponsor terms added to an extensible CDISC
 codelist are marked def:ExtendedValue="Yes"; NCI codes are written as
-nci:ExtCodeID aliases. The OIDs are those Dataset-JSON files name
-(`Dataset.oid`, `Dataset.item_oid`).
+nci:ExtCodeID aliases; an external dictionary's codelist (MedDRA, WHODrug)
+is a def:ExternalCodeList naming the dictionary and its version. The OIDs
+are those Dataset-JSON files name (`Dataset.oid`, `Dataset.item_oid`).
 
 Written with the standard library's ElementTree; deterministic: only the
 CreationDateTime depends on the `created` argument.

@@ -153,6 +153,10 @@ def codelist_def(codelist: SubmissionCodelist) -> ET.Element:
     element = ET.Element(odm_tag("CodeList"), {
         "OID": codelist.id, "Name": codelist.name, "DataType": codelist.data_type.value,
     })
+    if codelist.external is not None:
+        ET.SubElement(element, odm_tag("ExternalCodeList"), Dictionary=codelist.external[0],
+                      Version=codelist.external[1])
+        return element
     if not codelist.sponsor_defined:
         element.set(def_tag("StandardOID"), CT_OID)
     element.extend(_term(term, decoded=codelist.has_decodes) for term in codelist.terms)

@@ -1,10 +1,18 @@
-"""The codelists a submission declares: the study's (submission values) and each findings dataset's --TESTCD/--TEST."""
+"""The codelists a submission declares: the study's (submission values), each findings dataset's --TESTCD/--TEST,
+and the external dictionaries (MedDRA, WHODrug) its coded variables take their values from."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.coding import DICTIONARIES, LEVELS
 from edc.definitions.sdtm.model import DomainSpec, SpecSet, findings_items
 from edc.export.formats.codelist import SubmissionCodelist, Term
+from edc.export.formats.metadata import DataType
+
+NO_DICTIONARIES: Mapping[str, str] = MappingProxyType({})
 
 TEST_DERIVATIONS = {"test_code": "TESTCD", "test_name": "TEST"}
 """Findings variables whose terms come from the terminology file: their codelist is the domain's --TESTCD/--TEST."""
@@ -20,10 +28,16 @@ def test_codelist_oid(dataset: str, suffix: str) -> str:
     return f"CL.{dataset}{suffix}"
 
 
-def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[SubmissionCodelist, ...]:
+def dictionary_codelist_oid(kind: str, data_type: str) -> str:
+    """The CodeList OID of an external dictionary for variables of `data_type` (MedDRA's codes are numbers)."""
+    return f"CL.{kind.upper()}" + (".CODE" if data_type == DataType.INTEGER.value else "")
+
+
+def export_codelists(study: StudyDefinition, specs: SpecSet,
+                     dictionaries: Mapping[str, str] = NO_DICTIONARIES) -> tuple[SubmissionCodelist, ...]:
     """The codelists the specs' variables use: the study's, with the submission values SDTM receives as
-    terms, and each findings dataset's --TESTCD/--TEST lists from the terminology file (the tests the
-    study's forms collect).
+    terms, each findings dataset's --TESTCD/--TEST lists from the terminology file (the tests the
+    study's forms collect), and the study's dictionaries (kind -> release version), as external codelists.
 
     A study codelist without an NCI code is sponsor-defined; the NCI codes of
     single study terms are not in the study definition and stay out.
@@ -36,7 +50,19 @@ def export_codelists(study: StudyDefinition, specs: SpecSet) -> tuple[Submission
                  nci_code=study.codelists[cid].nci_code, sponsor_defined=study.codelists[cid].nci_code is None)
         for cid in used
     )
-    return study_lists + tuple(c for d in specs.domains.values() for c in _test_codelists(study, specs, d))
+    tests = tuple(c for d in specs.domains.values() for c in _test_codelists(study, specs, d))
+    return study_lists + tests + _dictionary_codelists(dictionaries)
+
+
+def _dictionary_codelists(dictionaries: Mapping[str, str]) -> tuple[SubmissionCodelist, ...]:
+    """One external codelist per dictionary and value type: define.xml names the dictionary and its version."""
+    lists = []
+    for kind, version in sorted(dictionaries.items()):
+        for data_type in sorted(set(LEVELS[kind].values()), reverse=True):  # text first
+            name = DICTIONARIES[kind] + (" codes" if data_type == DataType.INTEGER.value else "")
+            lists.append(SubmissionCodelist(dictionary_codelist_oid(kind, data_type), name, (),
+                                            data_type=DataType(data_type), external=(kind.upper(), version)))
+    return tuple(lists)
 
 
 def _test_codelists(study: StudyDefinition, specs: SpecSet, domain: DomainSpec) -> list[SubmissionCodelist]:

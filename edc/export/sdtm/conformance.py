@@ -61,7 +61,7 @@ def _column(dataset: Dataset, variable: Variable, codelist: SubmissionCodelist |
     checks = _type_checks(variable)
     if variable.mandatory:
         checks.append(_element(lambda value: not is_blank(value), NOT_NULLABLE))
-    if codelist is not None:
+    if codelist is not None and codelist.external is None:  # a dictionary's values were checked when coded
         checks.append(_codelist_check(variable, codelist))
     if variable.data_type in ISO8601:
         checks.append(_iso8601_check(variable))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.coding import coded_items
 from edc.definitions.sdtm.model import DomainSpec, VariableSpec, findings_items
 from edc.definitions.sdtm.terminology import Terminology
 from edc.export.formats.metadata import (
@@ -18,19 +21,28 @@ from edc.export.formats.metadata import (
     Variable,
     WhereClause,
 )
-from edc.export.sdtm.codelists import TEST_DERIVATIONS, codelist_oid, test_codelist_oid
+from edc.export.sdtm.codelists import (
+    NO_DICTIONARIES,
+    TEST_DERIVATIONS,
+    codelist_oid,
+    dictionary_codelist_oid,
+    test_codelist_oid,
+)
 from edc.export.sdtm.derivations.events import ASTCT_CATEGORIES
 from edc.export.sdtm.methods import method_text
 
 
 def dataset_metadata(domain: DomainSpec, study: StudyDefinition | None = None,
-                     terminology: Terminology | None = None) -> Dataset:
+                     terminology: Terminology | None = None,
+                     dictionaries: Mapping[str, str] = NO_DICTIONARIES) -> Dataset:
     """The `Dataset` the writers need, from the spec's declarations.
 
     Given the study (and the terminology), the value-level metadata too:
     one --ORRES definition per test code a findings dataset collects, and
     --TOXGR's grading scale by --CAT. Derived variables carry the text of
-    their derivation (`edc.export.sdtm.methods`).
+    their derivation (`edc.export.sdtm.methods`). A coded variable names the
+    external codelist of its dictionary when the study has a release of it
+    (`dictionaries`: kind -> version).
     """
     spec = domain.spec
     variables = tuple(
@@ -38,7 +50,7 @@ def dataset_metadata(domain: DomainSpec, study: StudyDefinition | None = None,
             name=v.name, label=v.label, data_type=DataType(v.type), role=Role(v.role),
             origin=Origin(OriginType(v.origin), OriginSource(v.source) if v.source else None, v.description),
             length=None if DataType(v.type).is_numeric else v.length,
-            codelist=_variable_codelist(domain, v), mandatory=v.mandatory, key_sequence=v.key,
+            codelist=_variable_codelist(domain, v, study, dictionaries), mandatory=v.mandatory, key_sequence=v.key,
             value_items=_value_items(domain, v, study, terminology) if study is not None else (),
             method=method_text(v.derive, v.args, v.description) if v.origin == "Derived" else None,
         )
@@ -94,7 +106,7 @@ def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
     astct = tuple(value for value in values if value in ASTCT_CATEGORIES)
     ctcae = tuple(value for value in values if value not in ASTCT_CATEGORIES)
     origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
-    codelist = _variable_codelist(domain, variable)
+    codelist = _variable_codelist(domain, variable, study)
     scales = (("ASTCT", "ASTCT 2019 consensus grade", astct), ("CTCAE", "NCI CTCAE v5.0 grade", ctcae))
     return tuple(
         ValueItem(name, description, DataType(variable.type), origin,
@@ -104,9 +116,14 @@ def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
     )
 
 
-def _variable_codelist(domain: DomainSpec, variable: VariableSpec) -> str | None:
+def _variable_codelist(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition | None,
+                       dictionaries: Mapping[str, str] = NO_DICTIONARIES) -> str | None:
     if variable.codelist:
         return codelist_oid(variable.codelist)
     if variable.derive in TEST_DERIVATIONS:
         return test_codelist_oid(domain.name, TEST_DERIVATIONS[variable.derive])
+    if variable.derive == "coded" and study is not None:
+        form_id, _, item = str(variable.args["item"]).partition(".")
+        kind = coded_items(study.forms[form_id]).get(item)
+        return dictionary_codelist_oid(kind, variable.type) if kind is not None and kind in dictionaries else None
     return None

@@ -33,7 +33,9 @@ METHODS: Mapping[str, str] = {
                       "NOTASSGN/NOTTRT when none",
     "ongoing_rtpt": "ONGOING when {item} is Y (end relative to the reference time point), else null",
     "ongoing_tpt": "The last contact date when {item} is Y, else null",
-    "not_coded": "Null: the dictionary coding is not done in the EDC",
+    "coded": "The {level} of the dictionary entry the verbatim term {item} is coded with (MedDRA: the primary "
+             "path of the LLT's preferred term; WHODrug: the record's preferred name and the ATC class chosen), "
+             "null while the term is not coded",
     "toxicity_scale": "ASTCT 2019 when {item} is CRS or ICANS, else NCI CTCAE v5.0",
     "committee_dlt": "The safety review committee's DLT verdict (escalation service, else {item})",
     "collected": "The value of the row's form items annotated as {variable}: a date, with its time appended "

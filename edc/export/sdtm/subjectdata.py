@@ -13,16 +13,28 @@ from decimal import Decimal
 
 
 @dataclass(frozen=True)
+class Coded:
+    """The coding of a verbatim term: the dictionary (meddra, whodrug), its release, and the levels of the decision
+    (`edc.definitions.coding.LEVELS`: MedDRA's names and codes, WHODrug's preferred name, drug code, ATC class)."""
+
+    dictionary: str
+    version: str
+    levels: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class CapturedRecord:
     """One captured form record: item name -> value (str, int, float, Decimal, bool, date, datetime, time, list).
 
     `visit` is the visit code ("SCR", "D28", "UNS" for unscheduled, "LOGS" for the
     subject's running logs), `occurrence` numbers repeated unscheduled visits.
+    `coded` holds the coding of its verbatim-term items that are coded, by item name.
     """
 
     values: Mapping[str, object]
     visit: str | None = None
     occurrence: int = 1
+    coded: Mapping[str, Coded] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

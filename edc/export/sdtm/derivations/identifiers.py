@@ -11,13 +11,21 @@ from edc.export.sdtm.subjectdata import SubjectData
 
 
 def usubjid(study: StudyDefinition, subject: SubjectData) -> str:
-    return f"{study.spec.study.protocol_id}-{subjid(subject)}"
+    return subject_usubjid(study, subject.subject_number, subject.site)
+
+
+def subject_usubjid(study: StudyDefinition, subject_number: str, site: str) -> str:
+    """USUBJID of the subject `subject_number` of site `site`: STUDYID-SUBJID."""
+    return f"{study.spec.study.protocol_id}-{site_number(subject_number, site)}"
 
 
 def subjid(subject: SubjectData) -> str:
+    return site_number(subject.subject_number, subject.site)
+
+
+def site_number(number: str, site: str) -> str:
     """The subject number, which starts with the site code; one without it gets it."""
-    number = subject.subject_number
-    return number if number.startswith(f"{subject.site}-") else f"{subject.site}-{number}"
+    return number if number.startswith(f"{site}-") else f"{site}-{number}"
 
 
 def _site_country(context: RowContext, args: Mapping[str, Any]) -> object:

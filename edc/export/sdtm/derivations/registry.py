@@ -1,6 +1,6 @@
 """The implemented derivations by name, exactly those `edc.definitions.sdtm.derivations` declares.
 
-Each family module (identifiers, timing, events, findings, criteria) lists
+Each family module (identifiers, timing, events, findings, criteria, coding) lists
 its own; this module gathers them and checks at import that the spec loader
 accepts exactly the names implemented here.
 """
@@ -8,6 +8,7 @@ accepts exactly the names implemented here.
 from __future__ import annotations
 
 from edc.definitions.sdtm.derivations import DERIVATIONS as DECLARED
+from edc.export.sdtm.derivations.coding import CODING
 from edc.export.sdtm.derivations.context import Derivation
 from edc.export.sdtm.derivations.criteria import CRITERIA
 from edc.export.sdtm.derivations.events import EVENTS
@@ -21,8 +22,8 @@ DERIVATIONS: dict[str, Derivation] = {
     **EVENTS,
     **FINDINGS,
     **CRITERIA,
+    **CODING,
     "flag": lambda c, a: "Y" if c.values.get(a["of"]) not in (None, "") else None,
-    "not_coded": lambda c, a: None,  # AEDECOD waits for MedDRA coding, a later step
 }
 if set(DERIVATIONS) != set(DECLARED):  # the spec loader accepts exactly the names implemented here
     raise ImportError(f"derivations out of step: {sorted(set(DERIVATIONS) ^ set(DECLARED))}")
