@@ -3,7 +3,9 @@
 For every form of every study two component schemas are published:
 `<study>.<form>.Input`, what a client sends (calculated items left out,
 unknown properties forbidden), and `<study>.<form>.Values`, what the server
-returns (every item, calculated ones read-only, absent values null). Their
+returns (every item, calculated ones read-only, absent values null). An item
+taking other units is sent as a number in its unit or as `{value, unit}`, and
+returned in its unit with the value and unit as entered beside it. Their
 titles start with the study id, because forms of one name recur across
 studies and a client generator names its classes after the titles. Items
 carry their type, format, unit, precision, range, length and codelist; the
@@ -14,10 +16,12 @@ place for them next to `enum`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Reference, Schema
 
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.conversions import entry_units, is_converted, original_columns
 from edc.definitions.model import Codelist, Form, Item
 
 PARTIAL_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -50,19 +54,24 @@ def input_schema(study_id: str, form: Form, codelists: Mapping[str, Codelist]) -
         type=OpenAPIType.OBJECT,
         title=form_title(study_id, form, "entry"),
         description=_form_description(form),
-        properties={item.name: item_schema(item, codelists) for item in entered},
+        properties={item.name: entry_schema(item, codelists) for item in entered},
         required=[item.name for item in entered if item.required and item.when is None] or None,
         additional_properties=False,
     )
 
 
 def values_schema(study_id: str, form: Form, codelists: Mapping[str, Codelist]) -> Schema:
-    """What the server returns: every item, null when empty; calculated items read-only."""
+    """What the server returns: every item, null when empty; calculated items and what was entered read-only."""
+    properties: dict[str, Schema | Reference] = {}
+    for item in form.items:
+        properties[item.name] = item_schema(item, codelists, nullable=True)
+        if is_converted(item):
+            properties.update(_as_entered(item))
     return Schema(
         type=OpenAPIType.OBJECT,
         title=form_title(study_id, form, "stored values"),
-        properties={item.name: item_schema(item, codelists, nullable=True) for item in form.items},
-        required=[item.name for item in form.items],
+        properties=properties,
+        required=list(properties),
         additional_properties=False,
     )
 
@@ -84,6 +93,37 @@ def item_schema(item: Item, codelists: Mapping[str, Codelist], *, nullable: bool
         if schema.enum is not None:
             schema.enum = [*schema.enum, None]
     return schema
+
+
+def entry_schema(item: Item, codelists: Mapping[str, Codelist]) -> Schema:
+    """The JSON schema of an item as a client sends it: for one taking other units, a number in its unit or
+    `{value, unit}` in any unit it takes, each at that unit's precision."""
+    schema = item_schema(item, codelists)
+    if not is_converted(item):
+        return schema
+    measured = [Schema(
+        type=OpenAPIType.OBJECT, required=["value", "unit"], additional_properties=False,
+        description=f"{item.label} in {entry.unit}" + (
+            f" (1 {entry.unit} = {entry.factor} {item.unit})" if entry.unit != item.unit else ""),
+        properties={"value": Schema(type=OpenAPIType.NUMBER, multiple_of=10.0 ** -entry.precision),
+                    "unit": Schema(type=OpenAPIType.STRING, enum=[entry.unit])},
+    ) for entry in entry_units(item)]
+    plain = Schema(type=schema.type, minimum=schema.minimum, maximum=schema.maximum, multiple_of=schema.multiple_of,
+                   description=f"{item.label} in {item.unit}")
+    return Schema(title=schema.title, description=schema.description, one_of=[plain, *measured])
+
+
+def _as_entered(item: Item) -> dict[str, Schema]:
+    """The read-only values keeping a converted item as entered (null for a record stored before)."""
+    value, unit = original_columns(item)
+    units: list[Any] = [entry.unit for entry in entry_units(item)]
+    return {
+        value: Schema(type=[OpenAPIType.NUMBER, OpenAPIType.NULL], read_only=True, title=f"{item.label}, as entered",
+                      description=f"{item.name} as entered (its unit in {unit}); null when empty, or stored before "
+                                  f"{item.name} took other units (then entered in {item.unit})."),
+        unit: Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], enum=[*units, None], read_only=True,
+                     title=f"{item.label}, unit as entered", description=f"The unit {item.name} was entered in."),
+    }
 
 
 def _typed(item: Item, codelists: Mapping[str, Codelist]) -> Schema:
@@ -118,6 +158,11 @@ def _item_description(item: Item, codelists: Mapping[str, Codelist]) -> str:
     parts = [item.help] if item.help else []
     if item.unit:
         parts.append(f"Unit: {item.unit}.")
+    if is_converted(item):
+        others = ", ".join(f"{entry.unit} (x {entry.factor}, {entry.precision} place(s))"
+                           for entry in entry_units(item)[1:])
+        parts.append(f"Also taken as {{value, unit}} in {others}; stored converted to {item.unit}, where the "
+                     "range applies, and kept as entered.")
     if item.type == "decimal":
         parts.append(f"At most {item.precision or 0} decimal place(s); a number or a numeric string.")
     if item.type == "partial_date":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from edc.audit.chain import value_text
@@ -51,7 +52,7 @@ class Folded:
     def set(self, event: Mapping[str, Any], item: str, checked_old: bool = True) -> None:
         """Apply `event`'s new value to `item`, checking its old value against the one folded so far."""
         before = self.values.get(item)
-        if checked_old and event["old_value"] != before:
+        if checked_old and not same_value(event["old_value"], before):
             self.gaps.append(Gap(int(event["id"]), item, f"event {event['id']} found {event['old_value']} where "
                                                         f"the trail had left {before}: changed without an event"))
         self.values[item] = event["new_value"]
@@ -131,6 +132,22 @@ def differences(expected: Mapping[str, str | None],
     out = []
     for item, value in found.items():
         text = value_text(value)
-        if expected.get(item) != text:
+        if not same_value(expected.get(item), text):
             out.append((item, expected.get(item), text))
     return out
+
+
+def same_value(said: str | None, found: str | None) -> bool:
+    """Whether two canonical texts hold the same value: the same text, or the same number at another scale.
+
+    A migration that gives a decimal column more places (creatinine from 0 to 1 in umol/L) reads 88 back
+    as 88.0: the same value, which no event changed, so not a difference.
+    """
+    if said == found:
+        return True
+    if said is None or found is None:
+        return False
+    try:
+        return Decimal(said) == Decimal(found)
+    except InvalidOperation:
+        return False

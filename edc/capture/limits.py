@@ -34,24 +34,29 @@ class OutOfBounds(ValueError):
     """A value its column cannot hold; the message names the limit and is shown to site staff."""
 
 
-def whole_digits(item: Item) -> int:
-    """Digits a decimal item may have before the point."""
-    return EXACT_DIGITS - (item.precision or 0)
+def whole_digits(item: Item, precision: int | None = None) -> int:
+    """Digits a decimal item may have before the point (at `precision` places, default the item's)."""
+    return EXACT_DIGITS - ((item.precision or 0) if precision is None else precision)
 
 
-def largest_decimal(item: Item) -> Decimal:
+def largest_decimal(item: Item, precision: int | None = None) -> Decimal:
     """The largest value a decimal item holds, e.g. 999999999999.999 at precision 3."""
-    places = item.precision or 0
-    return (Decimal(10) ** whole_digits(item) - Decimal(1).scaleb(-places)).quantize(Decimal(1).scaleb(-places))
+    places = (item.precision or 0) if precision is None else precision
+    whole = whole_digits(item, places)
+    return (Decimal(10) ** whole - Decimal(1).scaleb(-places)).quantize(Decimal(1).scaleb(-places))
 
 
-def check_decimal(item: Item, value: Decimal) -> None:
-    """Refuse a decimal that is not finite or has more whole digits than its column keeps exactly."""
+def check_decimal(item: Item, value: Decimal, precision: int | None = None) -> None:
+    """Refuse a decimal that is not finite or has more whole digits than its column keeps exactly.
+
+    `precision` is the column's scale when it is not the item's (the column keeping a value as entered).
+    """
     if not value.is_finite():
         raise OutOfBounds("must be a finite number")
-    if value and value.adjusted() >= whole_digits(item):  # adjusted(): the exponent of the leading digit
-        largest = largest_decimal(item)
-        raise OutOfBounds(f"too large: at most {whole_digits(item)} digit(s) before the decimal point "
+    whole = whole_digits(item, precision)
+    if value and value.adjusted() >= whole:  # adjusted(): the exponent of the leading digit
+        largest = largest_decimal(item, precision)
+        raise OutOfBounds(f"too large: at most {whole} digit(s) before the decimal point "
                           f"(from -{largest} to {largest})")
 
 

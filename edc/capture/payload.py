@@ -6,7 +6,9 @@ value must have its item's type, format, length, precision, range and
 codelist; a required item must be present when its skip logic asks for it,
 and an item must be empty when its skip logic does not. The result is either
 the typed values or the complete list of `ItemError`s, so a client can fix
-everything in one round.
+everything in one round. An item with other units is given as a number in
+its unit or as `{"value": ..., "unit": ...}`; its values are the standard
+one and the two kept as entered (`edc.capture.measured`).
 
 Whatever a client sends, the result is one of the two, never an exception,
 and a value accepted is one its column stores and gives back unchanged:
@@ -20,15 +22,17 @@ refuses NUL).
 from __future__ import annotations
 
 import calendar
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from edc.capture.limits import OutOfBounds, check_decimal, check_integer
+from edc.capture.measured import parse_measurement, stored_columns
+from edc.capture.numbers import Invalid, check_range, number_of, places, shown, shown_number
 from edc.config import plausible_dates
+from edc.definitions.conversions import is_converted, owner
 from edc.definitions.model import Codelist, Form, Item
 
 # Every pattern spells its digits [0-9] and is ASCII-only: `\d` also matches "２" and other scripts' digits.
@@ -37,9 +41,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]{1,6})?)?"
                        r"(Z|[+-][0-9]{2}:[0-9]{2})?", re.ASCII)
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
-_NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
-_LONGEST_NUMBER = 40  # characters of a number sent as text; 15 digits, sign, point and leading zeros fit
 # C0 controls but tab, line feed and carriage return, DEL, C1 controls, and lone surrogates (not UTF-8).
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -52,10 +53,6 @@ class ItemError:
     item: str
     message: str
     value: object = None
-
-
-class Invalid(ValueError):
-    """A value that does not fit its item; the message is shown to site staff."""
 
 
 @dataclass(frozen=True)
@@ -87,13 +84,12 @@ def parse_payload(
         if problem is not None:
             errors.append(ItemError(item.name, problem, raw))
             continue
-        if raw is None:
-            values[item.name] = None
-            continue
         try:
-            values[item.name] = parse_value(item, codelists, raw)
+            value = None if raw is None else parse_value(item, codelists, raw)
         except Invalid as exc:
             errors.append(ItemError(item.name, str(exc), raw))
+            continue
+        values.update(stored_columns(item, value))
     return ParsedPayload(values, tuple(errors))
 
 
@@ -103,9 +99,12 @@ def _refused(form: Form, name: str) -> bool:
 
 
 def _unknown_or_owned(form: Form, name: str) -> str:
+    kept_for = owner(form, name) if isinstance(name, str) else name
+    if kept_for != name:
+        return f"kept by the server as '{kept_for}' was entered; send '{kept_for}' with its unit instead"
     if form.item(name) is None:
-        shown = f"'{name}'" if isinstance(name, str) and _CONTROL.search(name) is None else _shown(name)
-        return f"form '{form.id}' has no item {shown}"
+        quoted = f"'{name}'" if isinstance(name, str) and _CONTROL.search(name) is None else shown(name)
+        return f"form '{form.id}' has no item {quoted}"
     return "calculated by the server; do not send it"
 
 
@@ -122,65 +121,39 @@ def _presence_problem(item: Item, raw: object, asked: bool | None) -> str | None
 
 
 def parse_value(item: Item, codelists: Mapping[str, Codelist], raw: object) -> object:
-    """One JSON value as the typed value of `item`; raises Invalid with a readable reason."""
-    parser = _PARSERS[item.type]
+    """One JSON value as the typed value of `item`; raises Invalid with a readable reason.
+
+    An item entered in one of several units gives a `Measurement` (the standard value and what was entered).
+    """
     try:
-        value = parser(item, codelists, raw)
+        if is_converted(item):
+            return parse_measurement(item, raw)
+        value = _PARSERS[item.type](item, codelists, raw)
     except OutOfBounds as exc:
         raise Invalid(str(exc)) from None
-    _check_range(item, value)
+    check_range(item, value)
     return value
 
 
 def _integer(item: Item, _: Mapping[str, Codelist], raw: object) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise Invalid(f"must be a whole number, got {_shown(raw)}")
+        raise Invalid(f"must be a whole number, got {shown(raw)}")
     check_integer(raw)
     return raw
 
 
 def _decimal(item: Item, _: Mapping[str, Codelist], raw: object) -> Decimal:
-    value = _number_of(raw)
-    places = item.precision or 0
-    if _places(value) > places:
-        raise Invalid(f"at most {places} decimal place(s), got {_shown_number(raw)}")
+    value = number_of(raw)
+    most = item.precision or 0
+    if places(value) > most:
+        raise Invalid(f"at most {most} decimal place(s), got {shown_number(raw)}")
     check_decimal(item, value)
     return value
 
 
-def _number_of(raw: object) -> Decimal:
-    """A JSON number, or a number as text in ASCII digits, as the exact Decimal it spells."""
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise Invalid(f"must be a number, got {_shown(raw)}")
-    if isinstance(raw, int):
-        return Decimal(raw)  # exact for any size; str() of a huge int would raise
-    if isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise Invalid("must be a finite number")
-        return Decimal(repr(raw))  # the shortest text of the float: 0.1 is 0.1
-    if raw.strip().lstrip("+-").lower() in _NOT_FINITE:
-        raise Invalid("must be a finite number")
-    if len(raw) > _LONGEST_NUMBER or _NUMBER.fullmatch(raw) is None:
-        raise Invalid(f"must be a number, got {_shown(raw)}")
-    try:
-        return Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - _NUMBER only lets through what Decimal reads
-        raise Invalid(f"must be a number, got {_shown(raw)}") from None
-
-
-def _places(value: Decimal) -> int:
-    """Decimal places that carry a digit: 61.50 has one, like 61.5; 1E+2 none (no context arithmetic)."""
-    if not value:
-        return 0
-    _, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)  # finite
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    return max(0, -(exponent + trailing_zeros))
-
-
 def _text(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
     if not isinstance(raw, str):
-        raise Invalid(f"must be text, got {_shown(raw)}")
+        raise Invalid(f"must be text, got {shown(raw)}")
     if item.max_length is not None and len(raw) > item.max_length:
         raise Invalid(f"at most {item.max_length} characters, got {len(raw)}")
     _refuse_control(raw, _CONTROL_IN_TEXT, " (tabs and line breaks are allowed)")
@@ -197,7 +170,7 @@ def _refuse_control(raw: str, pattern: re.Pattern[str], hint: str = "") -> None:
 
 def _date(item: Item, _: Mapping[str, Codelist], raw: object) -> date:
     if not isinstance(raw, str) or _DATE.fullmatch(raw) is None:
-        raise Invalid(f"must be a date as YYYY-MM-DD, got {_shown(raw)}")
+        raise Invalid(f"must be a date as YYYY-MM-DD, got {shown(raw)}")
     try:
         value = date.fromisoformat(raw)
     except ValueError:
@@ -209,7 +182,7 @@ def _date(item: Item, _: Mapping[str, Codelist], raw: object) -> date:
 def _partial_date(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
     match = _PARTIAL_DATE.fullmatch(raw) if isinstance(raw, str) else None
     if not isinstance(raw, str) or match is None:
-        raise Invalid(f"must be a date as YYYY, YYYY-MM or YYYY-MM-DD, got {_shown(raw)}")
+        raise Invalid(f"must be a date as YYYY, YYYY-MM or YYYY-MM-DD, got {shown(raw)}")
     year_text, month_text, day_text = match.groups()
     year = int(year_text)
     if year < 1:
@@ -250,7 +223,7 @@ def _check_plausible(raw: str, first: date, last: date) -> None:
 def _datetime(item: Item, _: Mapping[str, Codelist], raw: object) -> datetime:
     match = _DATETIME.fullmatch(raw) if isinstance(raw, str) else None
     if not isinstance(raw, str) or match is None:
-        raise Invalid(f"must be a UTC date and time such as 2025-03-31T14:05:00Z, got {_shown(raw)}")
+        raise Invalid(f"must be a UTC date and time such as 2025-03-31T14:05:00Z, got {shown(raw)}")
     if match.group(1) is None:
         raise Invalid("needs a time zone: send UTC with a Z")
     try:
@@ -265,13 +238,13 @@ def _datetime(item: Item, _: Mapping[str, Codelist], raw: object) -> datetime:
 
 def _time(item: Item, _: Mapping[str, Codelist], raw: object) -> str:
     if not isinstance(raw, str) or not _TIME.fullmatch(raw):
-        raise Invalid(f"must be a time as HH:MM (24 h), got {_shown(raw)}")
+        raise Invalid(f"must be a time as HH:MM (24 h), got {shown(raw)}")
     return raw
 
 
 def _boolean(item: Item, _: Mapping[str, Codelist], raw: object) -> bool:
     if not isinstance(raw, bool):
-        raise Invalid(f"must be true or false, got {_shown(raw)}")
+        raise Invalid(f"must be true or false, got {shown(raw)}")
     return raw
 
 
@@ -280,45 +253,17 @@ def _choice(item: Item, codelists: Mapping[str, Codelist], raw: object) -> str:
     if isinstance(raw, str):
         _refuse_control(raw, _CONTROL)
     if not isinstance(raw, str) or raw not in codes:
-        raise Invalid(f"must be one of {', '.join(codes)}, got {_shown(raw)}")
+        raise Invalid(f"must be one of {', '.join(codes)}, got {shown(raw)}")
     return raw
 
 
 def _multichoice(item: Item, codelists: Mapping[str, Codelist], raw: object) -> list[str]:
     if not isinstance(raw, list):
-        raise Invalid(f"must be a list of codes, got {_shown(raw)}")
+        raise Invalid(f"must be a list of codes, got {shown(raw)}")
     chosen = [_choice(item, codelists, code) for code in raw]
     if len(set(chosen)) != len(chosen):
         raise Invalid("lists a code twice")
     return chosen
-
-
-def _check_range(item: Item, value: object) -> None:
-    if item.range is None or not isinstance(value, (int, Decimal)):
-        return
-    low, high = item.range.min, item.range.max
-    unit = f" {item.unit}" if item.unit else ""
-    if low is not None and value < Decimal(str(low)):
-        raise Invalid(f"below the lowest possible value {_number(low)}{unit}")
-    if high is not None and value > Decimal(str(high)):
-        raise Invalid(f"above the highest possible value {_number(high)}{unit}")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _shown(raw: object) -> str:
-    if isinstance(raw, dict | list):
-        return type(raw).__name__
-    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**40:
-        return "a number of more than 40 digits"  # repr() of a huge int raises; this is no use to show
-    shown = repr(raw)
-    return shown if len(shown) <= 60 else f"{shown[:57]}..."
-
-
-def _shown_number(raw: object) -> str:
-    return str(raw) if isinstance(raw, str) else _shown(raw)
 
 
 _PARSERS: dict[str, Callable[[Item, Mapping[str, Codelist], object], object]] = {

@@ -6,7 +6,9 @@ CHECK constraints carry what the YAML implies (codelist membership, hard
 ranges, partial-date shape). Items are nullable in the database: whether an
 item is required depends on skip logic and on the definition version the
 record was captured under, so the service enforces it, not a NOT NULL that a
-new item could never satisfy for records already stored.
+new item could never satisfy for records already stored. An item entered in
+other units than its own has two more columns, keeping it as entered
+(`edc.definitions.conversions`).
 
 A CHECK's name ends with a hash of its SQL, so a changed range or codelist
 changes the name, and the migration comparator sees it.
@@ -34,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.conversions import entry_units, is_converted, original_columns, original_precision
 from edc.definitions.model import Form, Item
 
 CODE_LENGTH = 40  # the longest code a codelist may hold (see model.Code)
@@ -69,7 +72,19 @@ def form_table(metadata: MetaData, study: StudyDefinition, form: Form) -> Table:
     for item in form.items:
         columns.append(Column(item.name, column_type(item), nullable=True))
         columns.extend(_checks(study, item))
+        if is_converted(item):
+            columns.extend(_as_entered(item))
     return Table(table_name, metadata, *columns)
+
+
+def _as_entered(item: Item) -> list[Column[Any] | CheckConstraint]:
+    """The columns keeping a converted item as entered: the value at the finest unit's scale, and the unit."""
+    value, unit = original_columns(item)
+    units = [entry.unit for entry in entry_units(item)]
+    sql = f'"{unit}" IN ({", ".join(_quote(u) for u in units)})'
+    return [Column(value, Numeric(NUMERIC_DIGITS, original_precision(item)), nullable=True),
+            Column(unit, String(max(len(u) for u in units)), nullable=True),
+            CheckConstraint(sql, name=f"{unit}_codes_{_digest(sql)}")]
 
 
 def add_form_tables(metadata: MetaData, study: StudyDefinition) -> list[Table]:

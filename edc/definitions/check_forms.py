@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from edc.definitions import units
 from edc.definitions.cel_check import BOOL
 from edc.definitions.celenv import CHECK_CONTEXT, check_env, check_rule, expected_calc_type, form_fields, type_name
+from edc.definitions.check_units import check_other_units, check_same_units
 from edc.definitions.functions import SCORES, SLEDAI_DESCRIPTORS
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.definitions.problems import Problems
@@ -23,6 +24,7 @@ def check_form(form: Form, where: Located, codelists: Mapping[str, Codelist], pr
     for i, item in enumerate(form.items):
         at = where.child("items", i)
         _check_item_keys(item, at, codelists, problems)
+        check_other_units(form, item, at, problems)
         _check_references(form, item, at, problems)
         _check_sdtm(form, item, at, problems)
         if isinstance(item.calc, ScoreCalc):
@@ -79,6 +81,8 @@ def _check_references(form: Form, item: Item, at: Located, problems: Problems) -
         elif limit.unit != item.unit:
             report(problems, at, f"unit mismatch: '{item.name}' is in {item.unit}, "
                    f"its {key} '{name}' in {limit.unit}", key)
+        else:
+            check_same_units(item, limit, at, key, problems)
 
 
 def _check_sdtm(form: Form, item: Item, at: Located, problems: Problems) -> None:

@@ -101,6 +101,16 @@ class Identifying(Strict):
     precision: Literal["year", "month"]
 
 
+class OtherUnit(Strict):
+    """A unit sites may also report an item in: `1 unit = factor x the item's unit`, entered at `precision`."""
+
+    unit: str
+    factor: float = Field(gt=0)
+    precision: int = Field(ge=0, le=6)
+    source: Text
+    """Where the factor comes from (a molar mass, a published conversion), for whoever checks it."""
+
+
 class Item(Strict):
     name: SnakeId
     label: Text
@@ -123,6 +133,9 @@ class Item(Strict):
     """A personal identifier: captured no finer than its precision (partial dates only)."""
     refers_to: FormId | None = None
     """A reference: the value is the key of a record of that form of the same subject (check_links)."""
+    other_units: tuple[OtherUnit, ...] = ()
+    """Units besides `unit` a value may be entered in; it is stored converted to `unit`, the original kept
+    beside it (`edc.definitions.conversions`)."""
 
     @property
     def is_calculated(self) -> bool:

@@ -73,6 +73,10 @@ _UNITS: dict[str, tuple[str, float]] = {
 
 UNITS = MappingProxyType(_UNITS)
 
+# Dimensions a factor of the analyte converts between (its molar mass): an item may declare such a unit
+# among its other units with its own factor; within one dimension the factor is the registry's.
+_ANALYTE_SPECIFIC = frozenset({frozenset({"mass_concentration", "molar_concentration"})})
+
 
 def is_known(unit: str) -> bool:
     return unit in UNITS
@@ -84,6 +88,11 @@ def dimension(unit: str) -> str:
 
 def same_dimension(a: str, b: str) -> bool:
     return is_known(a) and is_known(b) and dimension(a) == dimension(b)
+
+
+def analyte_specific(a: str, b: str) -> bool:
+    """Whether converting `a` to `b` takes a factor of the analyte (mg/dL to umol/L: its molar mass)."""
+    return is_known(a) and is_known(b) and frozenset({dimension(a), dimension(b)}) in _ANALYTE_SPECIFIC
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:

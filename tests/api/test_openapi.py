@@ -7,6 +7,7 @@ from typing import Any
 from api_env import Api
 
 from edc.definitions.catalog import Catalog
+from edc.definitions.conversions import stored_names
 
 
 def _schema(api: Api) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def test_every_form_of_every_study_has_typed_paths_and_schemas(api: Api, catalog
             assert entry["additionalProperties"] is False
             entered = {i.name for i in form.items if not i.is_calculated}
             assert set(entry["properties"]) == entered
-            assert set(schemas[f"{study.id}.{form.id}.Values"]["properties"]) == {i.name for i in form.items}
+            assert set(schemas[f"{study.id}.{form.id}.Values"]["properties"]) == set(stored_names(form))
             base = f"/api/v1/studies/{study.id}/subjects/{{subject_number}}/visits/{{visit_code}}/{{occurrence}}"
             create = paths[f"{base}/forms/{form.id}"]["post"]
             assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(

@@ -33,7 +33,8 @@ class RecordChange:
     """A stored change of a record: the version it made, the items it changed, the findings it stands with.
 
     `reason` is the user's (a correction's) reason for the audit trail; `summary` says what changed for
-    the signatures it invalidates.
+    the signatures it invalidates; `source_items` the items whose source data changed, whose verification
+    it clears (default: the items changed).
     """
 
     place: RecordPlace
@@ -43,6 +44,7 @@ class RecordChange:
     findings: Sequence[Finding]
     summary: str
     reason: str | None = None
+    source_items: Sequence[str] | None = None
 
 
 def record_changed(conn: Connection, study: StudyDefinition, change: RecordChange, *, actor: Actor,
@@ -57,6 +59,8 @@ def record_changed(conn: Connection, study: StudyDefinition, change: RecordChang
                                     now=now)
     signatures.invalidate_covering(conn, place=place, now=now, reason=change.summary)
     if change.version > 1:
-        sdv.clear_changed(conn, place=place, items=[c.item for c in change.items if c.item is not None],
-                          version=change.version, now=now)
+        items = change.source_items
+        if items is None:
+            items = [c.item for c in change.items if c.item is not None]
+        sdv.clear_changed(conn, place=place, items=items, version=change.version, now=now)
     coding.record_terms(conn, study, place, change.items, now)

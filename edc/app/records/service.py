@@ -43,6 +43,7 @@ from edc.app.records.values import as_payload, validated
 from edc.capture.payload import ItemError
 from edc.db.registry import current_version_id
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.conversions import owner, stored_names
 from edc.definitions.model import Form
 from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
 from edc.domain import dosing
@@ -110,9 +111,10 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     values, findings = validated(study, entry_form(form, actor), {**as_payload(form, old), **changes}, context)
     findings += _design_findings(conn, study, form, record.subject_id, values)
     linked = links.check_correction(conn, study, form, record.subject_id, record_id=record_id, old=old, new=values)
-    corrected = [audit.ItemChange(item.name, old.get(item.name), values.get(item.name)) for item in form.items
-                 if audit.value_text(old.get(item.name)) != audit.value_text(values.get(item.name))]
-    ensure_entry_allowed(form, actor, [c.item for c in corrected if c.item is not None])
+    corrected = [audit.ItemChange(name, old.get(name), values.get(name)) for name in stored_names(form)
+                 if audit.value_text(old.get(name)) != audit.value_text(values.get(name))]
+    sources = _source_items(form, corrected)
+    ensure_entry_allowed(form, actor, sources)
     if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
         return _result(record_id, record.seq, record.version, old, store.read_findings(conn, record_id), linked)
     if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
@@ -122,7 +124,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     store.replace_findings(conn, record_id, version, findings, now)
     place = RecordPlace(study.id, record.site_id, record.subject_id, record.visit_id, record_id, form.id)
     record_changed(conn, study, RecordChange(
-        place, "record.correct", version, corrected, findings, reason=reason,
+        place, "record.correct", version, corrected, findings, reason=reason, source_items=sources,
         summary=f"{form.id} record {record_id} corrected to version {version}: {reason}"), actor=actor, now=now)
     return RecordResult(record_id, record.seq, version, values, _stored(findings), linked)
 
@@ -168,8 +170,8 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     linked = links.resolved(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
     store.replace_findings(conn, record_id, 1, findings, now)
-    created = [audit.ItemChange(item.name, None, values[item.name])
-               for item in form.items if values.get(item.name) is not None]
+    created = [audit.ItemChange(name, None, values[name]) for name in stored_names(form)
+               if values.get(name) is not None]
     place = RecordPlace(study.id, visit.site_id, visit.subject_id, visit.visit_id, record_id, form.id)
     record_changed(conn, study, RecordChange(place, "record.create", 1, created, findings,
                                              summary=f"{form.id} record {record_id} added to what was signed"),
@@ -202,6 +204,19 @@ def entry_form(form: Form, actor: Actor) -> Form:
         return form
     return form.model_copy(update={"items": tuple(
         item.model_copy(update={"required": False}) if item.name in reserved else item for item in form.items)})
+
+
+def _source_items(form: Form, corrected: Sequence[audit.ItemChange]) -> list[str]:
+    """The items whose entered data a correction changed: an item changed, or the value or unit it was entered
+    in (88.4 umol/L corrected to 1.0 mg/dL keeps the standard value but not the source). Filling in the as-entered
+    columns of a value stored before its item took other units changes no source data."""
+    sources: list[str] = []
+    for change in corrected:
+        item = owner(form, change.item or "")
+        if (item != change.item and change.old_value is None) or item in sources:
+            continue
+        sources.append(item)
+    return sources
 
 
 def _roles(roles: Sequence[str]) -> str:

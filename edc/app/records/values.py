@@ -2,7 +2,9 @@
 
 `validated` is the one way a payload becomes values: items parsed against the
 form (skip logic decided on a first parse), calculated items computed, edit
-checks run; every item error at once as ValidationFailed. Values are kept as
+checks run; every item error at once as ValidationFailed. An item entered in
+another unit stores its standard value under its name and what was entered
+beside it (`edc.definitions.conversions`). Values are kept as
 their columns keep them (decimals at the item's precision), so what is
 stored, audited and returned is the same value.
 """
@@ -17,6 +19,7 @@ from edc.app.kernel.errors import ValidationFailed
 from edc.capture.limits import OutOfBounds, column_value
 from edc.capture.payload import ItemError, parse_payload
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.conversions import is_converted, original_columns
 from edc.definitions.model import Form
 from edc.domain.findings import Finding
 from edc.rules.calculate import CalculationFailed, applicable, calculate
@@ -61,10 +64,24 @@ def stored_value(form: Form, name: str, value: object) -> object:
 def as_payload(form: Form, values: Mapping[str, object]) -> dict[str, object]:
     """Stored typed values back as the payload a client would send (calculated items left out).
 
-    Decimals go back as text so that re-parsing keeps every digit.
+    Decimals go back as text so that re-parsing keeps every digit; an item entered in another unit goes
+    back as it was entered (`{"value", "unit"}`), so that re-parsing converts it again to the same value.
     """
-    return {item.name: str(value) if isinstance(value, Decimal) else json_value(value) for item in form.items
-            if not item.is_calculated and (value := values.get(item.name)) is not None}
+    payload: dict[str, object] = {}
+    for item in form.items:
+        value = values.get(item.name)
+        if item.is_calculated or value is None:
+            continue
+        payload[item.name] = _as_sent(value)
+        if is_converted(item):
+            original, unit = (values.get(name) for name in original_columns(item))
+            if original is not None and unit is not None:  # else stored before it took other units
+                payload[item.name] = {"value": _as_sent(original), "unit": unit}
+    return payload
+
+
+def _as_sent(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else json_value(value)
 
 
 def json_value(value: object) -> object:

@@ -41,10 +41,14 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "test_name": (frozenset(), frozenset()),
     "test_category": (frozenset(), frozenset({"default"})),
     "result": (frozenset(), frozenset()),
+    "standard_result": (frozenset(), frozenset()),
     "result_number": (frozenset(), frozenset()),
     "result_unit": (frozenset(), frozenset()),
+    "standard_unit": (frozenset(), frozenset()),
     "range_low": (frozenset(), frozenset()),
     "range_high": (frozenset(), frozenset()),
+    "standard_range_low": (frozenset(), frozenset()),
+    "standard_range_high": (frozenset(), frozenset()),
     "derived_flag": (frozenset(), frozenset()),
     "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
     "criterion_id": (frozenset(), frozenset()),
@@ -61,8 +65,9 @@ DATE_OF = NEEDS_REFERENCE_START
 PER_RECORD = frozenset({"seq", "visitnum", "visit"})
 """Derivations that number or place rows: meaningless on a one-row-per-subject dataset."""
 ROW_KIND: Mapping[str, str] = MappingProxyType({
-    **dict.fromkeys(("test_code", "test_name", "test_category", "result", "result_number", "result_unit",
-                     "range_low", "range_high", "derived_flag"), "findings"),
+    **dict.fromkeys(("test_code", "test_name", "test_category", "result", "standard_result", "result_number",
+                     "result_unit", "standard_unit", "range_low", "range_high", "standard_range_low",
+                     "standard_range_high", "derived_flag"), "findings"),
     "visit_date": "visits",
     **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
 })

@@ -47,11 +47,18 @@ METHODS: Mapping[str, str] = {
     "test_code": "The test code of the item in the terminology file (exports/terminology/tests.yaml)",
     "test_name": "The test name of the test code in the terminology file",
     "test_category": "The test's category in the form definition, else {default}",
-    "result": "The result as collected, as text: no unit conversion",
-    "result_number": "The result as a number when it is numeric, else null",
+    "result": "The result as collected, as text: as entered by the site, in the unit it was entered in",
+    "standard_result": "The result as text in the standard unit of its item: converted from the unit entered "
+                       "by the factor of the study definition where the site entered another",
+    "result_number": "The result as a number in the standard unit of its item when it is numeric, else null",
     "result_unit": "The unit the result was collected in",
-    "range_low": "The laboratory's lower reference limit entered with the result",
-    "range_high": "The laboratory's upper reference limit entered with the result",
+    "standard_unit": "The standard unit of the result's item in the study definition",
+    "range_low": "The laboratory's lower reference limit entered with the result, in the unit the result was "
+                 "entered in",
+    "range_high": "The laboratory's upper reference limit entered with the result, in the unit the result was "
+                  "entered in",
+    "standard_range_low": "The laboratory's lower reference limit entered with the result, in the standard unit",
+    "standard_range_high": "The laboratory's upper reference limit entered with the result, in the standard unit",
     "derived_flag": "Y when the result is computed from other results, else null",
     "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
                              "{by}; compared as date/times when both have a time, else by date",

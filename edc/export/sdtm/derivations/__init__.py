@@ -19,7 +19,10 @@ Decisions:
   stays 1:1 with VISIT across subjects; running-log records have no visit.
 - A findings result (--ORRES) is the captured value as text: coded values as
   their submission values, decimals with the item's declared precision,
-  booleans Y/N, several choices joined by ", ".
+  booleans Y/N, several choices joined by ", ". For an item a site may enter
+  in other units it is the value as entered (--ORRESU its unit, --ORNRLO/HI
+  the limits in that unit); --STRESC/N, --STRESU and --STNRLO/HI are in the
+  item's standard unit, the value every rule read.
 - IETEST holds at most 200 characters (SDTM and SAS XPORT): a longer
   criterion is cut at a word and ends with "..."; define.xml and the
   protocol keep the full text.

@@ -1,4 +1,9 @@
-"""Findings derivations: --TESTCD, --TEST, --ORRES, --STRESN, units, ranges, the last value before RFSTDTC."""
+"""Findings derivations: --TESTCD, --TEST, --ORRES, --STRESC/N, units, ranges, the last value before RFSTDTC.
+
+A result of an item taking other units (`edc.definitions.conversions`) has two forms: --ORRES,
+--ORRESU and --ORNRLO/HI as the site entered it, --STRESC/N, --STRESU and --STNRLO/HI in the item's
+standard unit. For every other item both are the value as collected.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.conversions import EntryUnit, entry_unit, from_standard, is_converted, original_columns
 from edc.definitions.model import Item
 from edc.export.sdtm.derivations.context import Derivation, Row, RowContext
 from edc.export.sdtm.derivations.timing import full_date
@@ -38,7 +44,16 @@ def _raw_result(context: RowContext) -> object:
 
 
 def _result(context: RowContext, args: Mapping[str, Any]) -> object:
-    """The result as collected, as text (see the module's decisions)."""
+    """The result as collected, as text: as entered (value and unit) for an item taking other units."""
+    entered = _as_entered(context, _test(context).name)
+    if entered is not None:
+        value, entry = entered
+        return f"{value:.{entry.precision}f}"
+    return _standard_result(context, args)
+
+
+def _standard_result(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The result as text in the standard unit (see the module's decisions)."""
     item, value = _test(context), _raw_result(context)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(_coded(context, item, v)) for v in value) or None
@@ -46,6 +61,19 @@ def _result(context: RowContext, args: Mapping[str, Any]) -> object:
         return f"{value:.{item.precision}f}" if item.precision is not None else _number_text(float(value))
     coded = _coded(context, item, plain(value))
     return None if coded is None else str(coded)
+
+
+def _as_entered(context: RowContext, name: str) -> tuple[object, EntryUnit] | None:
+    """The value of item `name` of the row's record as entered and the unit it was entered in, for an item
+    taking other units; None for any other item, and for a value stored before the item took them."""
+    item = context.study.forms[context.row_form].item(name) if context.row_form is not None else None
+    if item is None or context.record is None or not is_converted(item):
+        return None
+    original, unit = (context.record.values.get(column) for column in original_columns(item))
+    entry = entry_unit(item, unit) if isinstance(unit, str) else None
+    if entry is None or isinstance(original, bool) or not isinstance(original, (int, float, Decimal)):
+        return None
+    return original, entry
 
 
 def _number_text(number: float) -> str:
@@ -74,6 +102,12 @@ def _result_number(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _result_unit(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The unit the result was collected in: as entered for an item taking other units."""
+    entered = _as_entered(context, _test(context).name)
+    return entered[1].unit if entered is not None else _standard_unit(context, args)
+
+
+def _standard_unit(context: RowContext, args: Mapping[str, Any]) -> object:
     item = _test(context)
     if _raw_result(context) is None:
         return None
@@ -81,14 +115,34 @@ def _result_unit(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _reference_limit(context: RowContext, limit: str | None) -> object:
-    """A reference range limit as --ORNRLO/--ORNRHI hold it: text, with the limit item's precision."""
-    if limit is None or context.record is None or context.row_form is None:
+    """A reference range limit as --ORNRLO/--ORNRHI hold it: text, in the unit the result was entered in
+    (the limit as entered when it was entered in that unit, else converted), at that unit's precision."""
+    value = _limit(context, limit)
+    if value is None or limit is None or context.row_form is None:
+        return None
+    result = _as_entered(context, _test(context).name)
+    if result is not None and result[1].unit != _test(context).unit:
+        entry = result[1]
+        own = _as_entered(context, limit)
+        number = own[0] if own is not None and own[1].unit == entry.unit else from_standard(entry, Decimal(value))
+        return f"{number:.{entry.precision}f}"
+    precision = _precision(context.study, context.row_form, limit)
+    return f"{value:.{precision}f}" if precision is not None else _number_text(float(value))
+
+
+def _standard_limit(context: RowContext, limit: str | None) -> object:
+    """A reference range limit as --STNRLO/--STNRHI hold it: a number in the standard unit."""
+    value = _limit(context, limit)
+    return None if value is None else float(value)
+
+
+def _limit(context: RowContext, limit: str | None) -> int | float | Decimal | None:
+    if limit is None or context.record is None:
         return None
     value = context.record.values.get(limit)
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
-    precision = _precision(context.study, context.row_form, limit)
-    return f"{value:.{precision}f}" if precision is not None else _number_text(float(value))
+    return value
 
 
 _PRECISIONS: dict[tuple[str, str, str, str], int | None] = {}
@@ -145,10 +199,14 @@ FINDINGS: dict[str, Derivation] = {
     "test_name": _test_name,
     "test_category": _test_category,
     "result": _result,
+    "standard_result": _standard_result,
     "result_number": _result_number,
     "result_unit": _result_unit,
+    "standard_unit": _standard_unit,
     "range_low": lambda c, a: _reference_limit(c, _test(c).lln),
     "range_high": lambda c, a: _reference_limit(c, _test(c).uln),
+    "standard_range_low": lambda c, a: _standard_limit(c, _test(c).lln),
+    "standard_range_high": lambda c, a: _standard_limit(c, _test(c).uln),
     "derived_flag": _derived_flag,
     "last_before_reference": _group_placeholder,
 }
