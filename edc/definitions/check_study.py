@@ -61,6 +61,14 @@ def _check_meta(study: StudyDefinition, where: Located, problems: Problems) -> N
     cap = study.spec.escalation.max_subjects
     if cap is not None and cap < study.spec.escalation.cohort_size:
         report(problems, where, "escalation max_subjects is below one cohort", "escalation", "max_subjects")
+    expansion = study.spec.escalation.expansion
+    if expansion.opens is not None and not expansion.allowed:
+        report(problems, where, f"expansion opens {expansion.opens}, but expansion is not allowed "
+               "(allowed: false)", "escalation", "expansion", "opens")
+    for i, cohort in enumerate(study.spec.cohorts):
+        if cap is not None and cohort.max_subjects is not None and cohort.max_subjects > cap:
+            report(problems, where, f"cohort {cohort.id} max_subjects {cohort.max_subjects} is above the study's "
+                   f"cap (escalation max_subjects {cap})", "cohorts", i, "max_subjects")
 
 
 def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problems) -> None:

@@ -196,6 +196,8 @@ class Cohort(Strict):
     id: UpperId
     name: Text
     description: Text | None = None
+    max_subjects: int | None = Field(default=None, ge=1)
+    """The most subjects this indication enrols (None: only the study's cap applies)."""
 
 
 class Dose(Strict):
@@ -215,6 +217,14 @@ class DoseLevel(Strict):
 class Expansion(Strict):
     allowed: bool = False
     dlt_evaluable: bool = False
+    opens: Literal["at_mtd", "after_sentinel"] | None = None
+    """When expansion opens at the highest level: at the MTD (None, the default: the level seen in an expanded
+    cohort), or after its sentinel cohort (`after_sentinel`: no DLT in the first cohort, or at most one in the
+    expanded one), for a design that seeks no MTD."""
+
+    @property
+    def after_sentinel(self) -> bool:
+        return self.allowed and self.opens == "after_sentinel"
 
 
 class Escalation(Strict):

@@ -34,10 +34,10 @@ class TrialRun:
                 api.tokens[username] = api.login(username).json()["token"]
         self.subjects: dict[str, Subject] = {}
 
-    def screened(self, name: str) -> Subject:
-        """Subject `name`, screened and decided eligible on first use."""
+    def screened(self, name: str, cohort: str | None = None) -> Subject:
+        """Subject `name`, screened (into `cohort`, else the first) and decided eligible on first use."""
         if name not in self.subjects:
-            subject = Subject(self.api, self.study, None)
+            subject = Subject(self.api, self.study, cohort)
             one_cohort = len(self.study.spec.cohorts) <= 1  # screening data name a one-cohort trial's cohort None
             subject.submit(screening(self.study, None if one_cohort else subject.cohort))
             decided = self.api.call(subject.user, "POST", subject.path("/eligibility/decision"),
@@ -46,15 +46,15 @@ class TrialRun:
             self.subjects[name] = subject
         return self.subjects[name]
 
-    def enrol(self, name: str, on: str, dose_level: str | None = None) -> Any:
-        """The enrolment response for subject `name` on `on` (screened first if new)."""
-        subject = self.screened(name)
+    def enrol(self, name: str, on: str, dose_level: str | None = None, cohort: str | None = None) -> Any:
+        """The enrolment response for subject `name` on `on` (screened into `cohort` first if new)."""
+        subject = self.screened(name, cohort)
         body: dict[str, Any] = {"enrolled_on": on} | ({"dose_level": dose_level} if dose_level else {})
         return self.api.call(subject.user, "POST", subject.path("/enrolment"), json=body)
 
-    def enrolled(self, name: str, on: str) -> str:
-        """Enrol `name` and return the dose level assigned."""
-        response = self.enrol(name, on)
+    def enrolled(self, name: str, on: str, cohort: str | None = None) -> str:
+        """Enrol `name` (screened into `cohort` if new) and return the dose level assigned."""
+        response = self.enrol(name, on, cohort=cohort)
         assert response.status_code == 200, response.text
         return str(response.json()["dose_level"])
 
