@@ -72,8 +72,8 @@ ICE_POINTS = (
 )
 
 BVAS_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    # BVAS v3 (Mukhtyar 2009): the nine organ systems and their items in the published order; the three
-    # serum creatinine bands are one choice item (codelist bvas_creatinine_band), scored at the first assessment.
+    # BVAS v3 (Mukhtyar 2009): the nine organ systems and their 56 items in the published order; the three
+    # serum creatinine bands (BVAS_CREATININE_BANDS) are scored at the first assessment only.
     "general": ("myalgia", "arthralgia", "fever", "weight_loss"),
     "cutaneous": ("skin_infarct", "purpura", "skin_ulcer", "gangrene", "other_skin_vasculitis"),
     "mucous_membranes_eyes": ("mouth_ulcers", "genital_ulcers", "adnexal_inflammation", "proptosis", "scleritis",
@@ -86,11 +86,12 @@ BVAS_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "cardiovascular": ("loss_of_pulses", "valvular_disease", "pericarditis", "ischaemic_cardiac_pain",
                        "cardiomyopathy", "heart_failure"),
     "abdominal": ("peritonitis", "bloody_diarrhoea", "ischaemic_abdominal_pain"),
-    "renal": ("hypertension", "proteinuria", "haematuria", "creatinine_band", "creatinine_rise"),
+    "renal": ("hypertension", "proteinuria", "haematuria", "creatinine_125_249", "creatinine_250_499",
+              "creatinine_500", "creatinine_rise"),
     "nervous_system": ("headache", "meningitis", "organic_confusion", "seizures", "cva", "spinal_cord_lesion",
                        "cranial_nerve_palsy", "sensory_neuropathy", "mononeuritis_multiplex"),
 })
-BVAS_CREATININE_BAND = "creatinine_band"
+BVAS_CREATININE_BANDS = ("creatinine_125_249", "creatinine_250_499", "creatinine_500")
 BVAS_FLAGS = ("bvas_first", "bvas_persistent")
 """Is this the patient's first assessment; are all abnormalities persistent disease (the form's PERSISTENT box)."""
 
@@ -98,9 +99,7 @@ _SLEDAI_INPUTS = tuple(ScoreInput(n, "boolean") for n in SLEDAI_BOOLEAN_DESCRIPT
     ScoreInput(n, "choice", "sledai_onset") for n in SLEDAI_ONSET_DESCRIPTORS
 )
 _BILAG_INPUTS = tuple(ScoreInput(n, "choice", "bilag_grade") for n in BILAG_SYSTEMS)
-_BVAS_INPUTS = (*(ScoreInput(n, "boolean") for n in BVAS_FLAGS), *(
-    ScoreInput(n, "choice", "bvas_creatinine_band") if n == BVAS_CREATININE_BAND else ScoreInput(n, "boolean")
-    for items in BVAS_SYSTEMS.values() for n in items))
+_BVAS_INPUTS = tuple(ScoreInput(n, "boolean") for n in (*BVAS_FLAGS, *(n for i in BVAS_SYSTEMS.values() for n in i)))
 
 SCORES = MappingProxyType({
     sig.name: sig

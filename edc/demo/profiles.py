@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from edc.definitions.functions import BVAS_CREATININE_BAND, BVAS_SYSTEMS
+from edc.definitions.functions import BVAS_SYSTEMS
 from edc.demo.specs import Among, Chance, Fixed, Normal, Pick, Spec
 from edc.demo.vasculitis_myositis import MMT8_DEFICIT, MYOACT_BASELINE
 
@@ -114,9 +114,9 @@ PROFILES: Mapping[str, Mapping[str, Spec]] = MappingProxyType({
     "pga": {"pga": Normal(1.0, 0.4)},
     # BVAS v3 with a few new features (a persistent picture never holds the items that are always new)
     "bvas": {name: Chance(0.1) if name in ("arthralgia", "haematuria", "proteinuria", "sinus_involvement")
-             else Fixed(False) for items in BVAS_SYSTEMS.values() for name in items if name != BVAS_CREATININE_BAND}
-    | {"bvas_first": Chance(0.5), "bvas_persistent": Fixed(False), BVAS_CREATININE_BAND: Fixed("NONE")},
-    "mmt8": {name: Normal(8.5, 1.0) for name in MMT8_DEFICIT} | {"mmt8_side": Fixed("RIGHT")},
+             else Fixed(False) for items in BVAS_SYSTEMS.values() for name in items}
+    | {"bvas_first": Chance(0.5), "bvas_persistent": Fixed(False)},
+    "mmt8": {name: Normal(8.5, 1.0) for name in MMT8_DEFICIT} | {"mmt8_left": Fixed(False)},
     "mdaat": {name: Normal(1.5, 1.0) for name in (*MYOACT_BASELINE, "extramuscular_global")},
     "vital_signs": {"sysbp": Normal(117, 9), "diabp": Normal(73, 6), "pulse": Normal(76, 7), "resp": Normal(16, 1.5),
                     "temp": Normal(36.6, 0.2), "oxysat": Normal(98, 0.7), "oxysat_o2": Fixed(NO),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 
-from edc.definitions.functions import BVAS_CREATININE_BAND, BVAS_SYSTEMS
+from edc.definitions.functions import BVAS_CREATININE_BANDS, BVAS_SYSTEMS
 from edc.demo.activity import Disease, activity_level
 
 #: The vasculitis picture at the first assessment, in the order the features resolve (first: soonest).
@@ -32,18 +32,16 @@ def bvas_values(disease: Disease, day: int, *, first: bool) -> dict[str, object]
     """Every BVAS v3 item at `day`: the slowest-resolving features persist longest; new at the first assessment."""
     level = activity_level(disease, day)
     kept = set(BVAS_FEATURES[len(BVAS_FEATURES) - math.ceil(len(BVAS_FEATURES) * level):])
-    values: dict[str, object] = {name: name in kept for items in BVAS_SYSTEMS.values() for name in items
-                                 if name != BVAS_CREATININE_BAND}
-    values["bvas_first"] = first
-    values["bvas_persistent"] = bool(kept) and not first
-    values[BVAS_CREATININE_BAND] = "125_249" if first else None
+    values: dict[str, object] = {name: name in kept for items in BVAS_SYSTEMS.values() for name in items}
+    values |= {"bvas_first": first, "bvas_persistent": bool(kept) and not first}
+    values |= {band: (band == "creatinine_125_249") if first else None for band in BVAS_CREATININE_BANDS}
     return values
 
 
 def mmt8_values(disease: Disease, day: int, rng: random.Random) -> dict[str, object]:
     """The eight muscle grades (Kendall 0-10) at `day`, tested on the right; strength returns as activity falls."""
     level = activity_level(disease, day)
-    values: dict[str, object] = {"mmt8_side": "RIGHT"}
+    values: dict[str, object] = {"mmt8_left": False}
     for muscle, deficit in MMT8_DEFICIT.items():
         values[muscle] = max(0, min(10, round(10 - deficit * level + rng.uniform(-0.3, 0.3))))
     return values

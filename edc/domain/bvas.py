@@ -12,8 +12,8 @@ persistent, 0-63 new/worse).
 Three items are never persistent disease (the glossary's asterisk: sudden
 visual loss, nodules or cavities, a rise in creatinine): ticked with the
 PERSISTENT box they are a contradiction, refused as ValueError. The three
-serum creatinine bands are scored only at the patient's first assessment;
-the form records them as one choice, asked only then.
+serum creatinine bands are scored only at the patient's first assessment
+(the form asks them only then; at most one is ticked, an edit check says).
 
 Every function returns None while an item is missing: a score of an
 incomplete assessment would be wrong.
@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from edc.definitions.functions import BVAS_CREATININE_BAND, BVAS_SYSTEMS
-from edc.domain._common import read_bool, read_code
+from edc.definitions.functions import BVAS_CREATININE_BANDS, BVAS_SYSTEMS
+from edc.domain._common import read_bool
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ BVAS_WEIGHTS: Mapping[str, Weights] = MappingProxyType({
     "ischaemic_cardiac_pain": Weights(2, 4), "cardiomyopathy": Weights(3, 6), "heart_failure": Weights(3, 6),
     # 7. Abdominal
     "peritonitis": Weights(3, 9), "bloody_diarrhoea": Weights(3, 9), "ischaemic_abdominal_pain": Weights(2, 6),
-    # 8. Renal (the creatinine bands: BVAS_CREATININE_WEIGHTS)
+    # 8. Renal (serum creatinine 125-249, 250-499 and >= 500 umol/L)
     "hypertension": Weights(1, 4), "proteinuria": Weights(2, 4), "haematuria": Weights(3, 6),
+    "creatinine_125_249": Weights(2, 4), "creatinine_250_499": Weights(3, 6), "creatinine_500": Weights(4, 8),
     "creatinine_rise": Weights(None, 6),
     # 9. Nervous system
     "headache": Weights(1, 1), "meningitis": Weights(1, 3), "organic_confusion": Weights(1, 3),
@@ -70,12 +71,7 @@ BVAS_WEIGHTS: Mapping[str, Weights] = MappingProxyType({
     "cranial_nerve_palsy": Weights(3, 6), "sensory_neuropathy": Weights(3, 6),
     "mononeuritis_multiplex": Weights(3, 9),
 })
-"""The published weights of every item but the serum creatinine bands, by item name."""
-
-BVAS_CREATININE_WEIGHTS: Mapping[str, Weights] = MappingProxyType({
-    "NONE": Weights(0, 0), "125_249": Weights(2, 4), "250_499": Weights(3, 6), "GE500": Weights(4, 8),
-})
-"""Serum creatinine 125-249, 250-499 and >= 500 umol/L (codes of codelist bvas_creatinine_band)."""
+"""The published weights of the 56 items, by item name."""
 
 BVAS_SYSTEM_MAX: Mapping[str, tuple[int, int]] = MappingProxyType({
     "general": (2, 3), "cutaneous": (3, 6), "mucous_membranes_eyes": (3, 6), "ent": (3, 6), "chest": (3, 6),
@@ -121,11 +117,8 @@ def bvas_v3_systems(record: Mapping[str, object]) -> dict[str, int] | None:
 
 def _item_weight(record: Mapping[str, object], name: str, first: bool) -> Weights | None:
     """The weights a recorded item scores (0 when not ticked); None while it is missing."""
-    if name == BVAS_CREATININE_BAND:
-        if not first:  # the bands are scored at the first assessment only
-            return BVAS_CREATININE_WEIGHTS["NONE"]
-        band = read_code(record, name, tuple(BVAS_CREATININE_WEIGHTS))
-        return None if band is None else BVAS_CREATININE_WEIGHTS[band]
+    if name in BVAS_CREATININE_BANDS and not first:  # the bands are scored at the first assessment only
+        return Weights(0, 0)
     ticked = read_bool(record, name)
     if ticked is None:
         return None
