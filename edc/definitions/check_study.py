@@ -9,6 +9,7 @@ from typing import Any
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.cel_check import BOOL, DYN, CelType, check_expression
 from edc.definitions.celenv import check_rule, form_record
+from edc.definitions.check_endpoints import check_endpoints
 from edc.definitions.functions import CEL_FUNCTIONS
 from edc.definitions.model import (
     PER_KG_UNITS,
@@ -42,6 +43,7 @@ def check_study(study: StudyDefinition, where: Located, problems: Problems,
     _check_dlt_outcome(study, where, problems)
     _check_schedule(study, where, problems)
     _check_eligibility(study, where, problems, broken)
+    check_endpoints(study, where, problems)
 
 
 def _unique(objects: Iterable[Any], key: str, what: str, path: tuple[str, ...],

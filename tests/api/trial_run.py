@@ -7,11 +7,12 @@ scenario runs in the past and reads the escalation `as_of` a chosen day.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from api_env import NOW, PASSWORD, Api, records_path, subject_path
-from screened import Subject
-from screening_data import screening
+from screened import SCREENED_ON, Subject
+from screening_data import screening, shifted
 
 from edc.app.access.service import GrantSpec, create_user
 from edc.domain.dosing import planned_million_cells
@@ -34,12 +35,13 @@ class TrialRun:
                 api.tokens[username] = api.login(username).json()["token"]
         self.subjects: dict[str, Subject] = {}
 
-    def screened(self, name: str, cohort: str | None = None) -> Subject:
-        """Subject `name`, screened (into `cohort`, else the first) and decided eligible on first use."""
+    def screened(self, name: str, cohort: str | None = None, on: str = SCREENED_ON) -> Subject:
+        """Subject `name`, screened on `on` (into `cohort`, else the first) and decided eligible on first use."""
         if name not in self.subjects:
-            subject = Subject(self.api, self.study, cohort)
+            subject = Subject(self.api, self.study, cohort, on)
             one_cohort = len(self.study.spec.cohorts) <= 1  # screening data name a one-cohort trial's cohort None
-            subject.submit(screening(self.study, None if one_cohort else subject.cohort))
+            days = (date.fromisoformat(on) - date.fromisoformat(SCREENED_ON)).days
+            subject.submit(shifted(screening(self.study, None if one_cohort else subject.cohort), days))
             decided = self.api.call(subject.user, "POST", subject.path("/eligibility/decision"),
                                     json={"decision": "eligible", "reason": "all criteria met"})
             assert decided.status_code == 201, decided.text
