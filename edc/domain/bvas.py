@@ -90,29 +90,29 @@ def bvas_v3_total(record: Mapping[str, object]) -> int | None:
 
 
 def bvas_v3_system(record: Mapping[str, object], *, system: str) -> int | None:
-    """One organ system's score, capped at its published maximum."""
-    if system not in BVAS_SYSTEMS:
+    """One organ system's score, capped at its published maximum (reads that system's items only)."""
+    items = BVAS_SYSTEMS.get(system)
+    if items is None:
         raise ValueError(f"unknown BVAS organ system {system!r}")
-    scores = bvas_v3_systems(record)
-    return None if scores is None else scores[system]
+    persistent, first = read_bool(record, "bvas_persistent"), read_bool(record, "bvas_first")
+    if persistent is None or first is None:
+        return None
+    points = 0
+    for name in items:
+        weights = _item_weight(record, name, first)
+        if weights is None:
+            return None
+        points += _pick(weights, persistent, name)
+    return min(points, BVAS_SYSTEM_MAX[system][0 if persistent else 1])
 
 
 def bvas_v3_systems(record: Mapping[str, object]) -> dict[str, int] | None:
     """Every organ system's score; None while the flags or an item are missing, ValueError for an item that
     is never persistent disease ticked with the PERSISTENT box."""
-    persistent, first = read_bool(record, "bvas_persistent"), read_bool(record, "bvas_first")
-    if persistent is None or first is None:
+    scores = {system: bvas_v3_system(record, system=system) for system in BVAS_SYSTEMS}
+    if any(score is None for score in scores.values()):
         return None
-    scores: dict[str, int] = {}
-    for system, items in BVAS_SYSTEMS.items():
-        points = 0
-        for name in items:
-            weights = _item_weight(record, name, first)
-            if weights is None:
-                return None
-            points += _pick(weights, persistent, name)
-        scores[system] = min(points, BVAS_SYSTEM_MAX[system][0 if persistent else 1])
-    return scores
+    return {system: score for system, score in scores.items() if score is not None}
 
 
 def _item_weight(record: Mapping[str, object], name: str, first: bool) -> Weights | None:
