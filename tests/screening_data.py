@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -124,6 +124,19 @@ def screening(study: StudyDefinition, cohort: str | None) -> Records:
     apply(records, copy.deepcopy(_COHORT_CHANGES[(study.id, cohort)]))
     records["ie_confirm"] = ie_confirm(study)
     return records
+
+
+def shifted(records: Records, days: int) -> Records:
+    """`records` with every full date moved by `days` (partial dates, histories by nature, kept)."""
+    def move(value: Any) -> Any:
+        if isinstance(value, date):
+            return value + timedelta(days=days)
+        if isinstance(value, dict):
+            return {name: move(v) for name, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+    return {form_id: move(values) for form_id, values in records.items()}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
 from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
+from edc.app.endpoints.routes import EndpointController
 from edc.app.escalation.routes import EscalationController
 from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
@@ -52,9 +53,9 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
     """The API over `engine` with the studies of `catalog`."""
     app = Litestar(
         route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
-                        RecordController, AuditController, ResponseController, EscalationController, QueryController,
-                        LockController, SignatureController, SdvController, StatusController, ExportController,
-                        CodingController],
+                        RecordController, AuditController, ResponseController, EndpointController,
+                        EscalationController, QueryController, LockController, SignatureController, SdvController,
+                        StatusController, ExportController, CodingController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),

@@ -78,6 +78,8 @@ def _retype(operation: Operation, method: str, study: StudyDefinition, form: For
     operation.operation_id = f"{'list' if many else kind}_{study.id}_{form.id}"
     operation.summary = f"{'List' if many else kind.capitalize()} {form.title} ({study.id})"
     if method == "post":
+        operation.description = " ".join(filter(None, (operation.description, collected_where(study, form.id))))
+    if method == "post":
         operation.request_body = RequestBody(required=True, content={"application/json": OpenAPIMediaType(
             schema=Reference(ref=f"#/components/schemas/{input_name(study.id, form.id)}"))})
     if method == "patch":
@@ -89,6 +91,22 @@ def _retype(operation: Operation, method: str, study: StudyDefinition, form: For
         if isinstance(response, Reference) or not status.startswith("2") or not response.content:
             continue
         response.content = {"application/json": OpenAPIMediaType(schema=body)}
+
+
+def collected_where(study: StudyDefinition, form_id: str) -> str:
+    """Where the definition collects the form, and for which cohorts: what entry accepts."""
+    found = study.collected_for(form_id)
+    everyone = [code for code, cohorts in found.items() if cohorts is None]
+    text = f"Collected at {', '.join(everyone)} for every subject." if everyone else ""
+    restricted: dict[tuple[str, ...], list[str]] = {}
+    for code, cohorts in found.items():
+        if cohorts is not None:
+            restricted.setdefault(cohorts, []).append(code)
+    for cohorts, codes in restricted.items():
+        text += f" Collected at {', '.join(codes)} for cohort {', '.join(cohorts)} only."
+    if restricted:
+        text += " A record for a subject of another cohort is refused (409, problem type form-not-for-cohort)."
+    return text.strip()
 
 
 def _concrete(parameters: list | None) -> list | None:  # type: ignore[type-arg]

@@ -17,8 +17,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from edc.definitions.model import Codelist, Form, ScheduledVisit, StudyFile
-from edc.definitions.vocabulary import INFUSION_FORM
+from edc.definitions.model import Codelist, Form, FormList, ScheduledVisit, StudyFile
+from edc.definitions.vocabulary import INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
 
 if TYPE_CHECKING:
     from edc.definitions.sdtm.model import SpecSet
@@ -60,6 +60,25 @@ class StudyDefinition:
 
     def visit(self, visit_id: str) -> ScheduledVisit | None:
         return next((v for v in self.visits if v.id == visit_id), None)
+
+    def form_list(self, visit_code: str) -> FormList | None:
+        """The forms collected at a visit code: a scheduled visit's, the unscheduled visits' (UNS) or the logs'
+        (LOGS); None for a code the schedule does not know."""
+        if visit_code == LOGS_VISIT:
+            return self.spec.schedule.logs
+        if visit_code == UNSCHEDULED_VISIT:
+            return self.spec.schedule.unscheduled
+        return self.visit(visit_code)
+
+    def collected_for(self, form_id: str) -> dict[str, tuple[str, ...] | None]:
+        """Visit code -> the cohorts `form_id` is collected for there (None: every subject), where it is."""
+        codes = [*(v.id for v in self.visits), UNSCHEDULED_VISIT, LOGS_VISIT]
+        found: dict[str, tuple[str, ...] | None] = {}
+        for code in codes:
+            block = self.form_list(code)
+            if block is not None and form_id in block.forms:
+                found[code] = block.cohorts_of(form_id)
+        return found
 
     def snapshot(self) -> dict[str, object]:
         """The canonical JSON form of this definition, as stored with each version."""

@@ -8,7 +8,7 @@ from edc.definitions import units
 from edc.definitions.cel_check import BOOL
 from edc.definitions.celenv import CHECK_CONTEXT, check_env, check_rule, expected_calc_type, form_fields, type_name
 from edc.definitions.check_units import check_other_units, check_same_units
-from edc.definitions.functions import SCORES, SLEDAI_DESCRIPTORS
+from edc.definitions.functions import BVAS_SYSTEMS, SCORES, SLEDAI_DESCRIPTORS
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
@@ -121,6 +121,8 @@ def _check_score(form: Form, item: Item, calc: ScoreCalc, at: Located,
     excluded = calc.params.get("exclude", ())
     if not isinstance(excluded, (tuple, list)) or any(e not in SLEDAI_DESCRIPTORS for e in excluded):
         report(problems, at, f"exclude of {calc.score} must list SLEDAI descriptor names", "calc", "params")
+    if "system" in sig.params and calc.params.get("system") not in BVAS_SYSTEMS:
+        report(problems, at, f"system of {calc.score} must be one of {', '.join(BVAS_SYSTEMS)}", "calc", "params")
 
 
 def _check_rules(form: Form, where: Located, codelists: Mapping[str, Codelist], problems: Problems) -> None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
-from edc.definitions.cel_check import BOOL, DYN, CelType
+from edc.definitions.cel_check import BOOL, DYN, CelType, check_expression
 from edc.definitions.celenv import check_rule, form_record
-from edc.definitions.model import PER_KG_UNITS, Codelist, DltExceptionRule, DltPersistence, DltRules
+from edc.definitions.check_endpoints import check_endpoints
+from edc.definitions.functions import CEL_FUNCTIONS
+from edc.definitions.model import (
+    PER_KG_UNITS,
+    Codelist,
+    Criterion,
+    DltExceptionRule,
+    DltPersistence,
+    DltRules,
+    FormList,
+    ScheduledVisit,
+)
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 from edc.definitions.vocabulary import DLT_FORM, IE_CONFIRM_FORM
@@ -32,6 +43,7 @@ def check_study(study: StudyDefinition, where: Located, problems: Problems,
     _check_dlt_outcome(study, where, problems)
     _check_schedule(study, where, problems)
     _check_eligibility(study, where, problems, broken)
+    check_endpoints(study, where, problems)
 
 
 def _unique(objects: Iterable[Any], key: str, what: str, path: tuple[str, ...],
@@ -51,6 +63,14 @@ def _check_meta(study: StudyDefinition, where: Located, problems: Problems) -> N
     cap = study.spec.escalation.max_subjects
     if cap is not None and cap < study.spec.escalation.cohort_size:
         report(problems, where, "escalation max_subjects is below one cohort", "escalation", "max_subjects")
+    expansion = study.spec.escalation.expansion
+    if expansion.opens is not None and not expansion.allowed:
+        report(problems, where, f"expansion opens {expansion.opens}, but expansion is not allowed "
+               "(allowed: false)", "escalation", "expansion", "opens")
+    for i, cohort in enumerate(study.spec.cohorts):
+        if cap is not None and cohort.max_subjects is not None and cohort.max_subjects > cap:
+            report(problems, where, f"cohort {cohort.id} max_subjects {cohort.max_subjects} is above the study's "
+                   f"cap (escalation max_subjects {cap})", "cohorts", i, "max_subjects")
 
 
 def _check_dose_levels(study: StudyDefinition, where: Located, problems: Problems) -> None:
@@ -164,11 +184,31 @@ def _check_schedule(study: StudyDefinition, where: Located, problems: Problems) 
             report(problems, where, f"visit '{visits[current].id}' (day {visits[current].day}) has a higher "
                    f"visitnum than '{visits[previous].id}' (day {visits[previous].day}) but comes earlier",
                    "schedule", "visits", current, "visitnum")
-    for i, visit in enumerate(visits):
-        repeated = {f for f in visit.forms if visit.forms.count(f) > 1}
+    blocks: list[tuple[str, FormList, tuple[str | int, ...]]] = [
+        (f"visit '{visit.id}'", visit, ("schedule", "visits", i)) for i, visit in enumerate(visits)]
+    schedule = study.spec.schedule
+    blocks += [(f"schedule.{name}", block, ("schedule", name))
+               for name, block in (("unscheduled", schedule.unscheduled), ("logs", schedule.logs))
+               if block is not None]
+    cohorts = [c.id for c in study.spec.cohorts]
+    for what, block, path in blocks:
+        repeated = {f for f in block.forms if block.forms.count(f) > 1}
         for form_id in sorted(repeated):
-            report(problems, where, f"visit '{visit.id}' lists form '{form_id}' twice",
-                   "schedule", "visits", i, "forms")
+            report(problems, where, f"{what} lists form '{form_id}' twice", *path, "forms")
+        _check_form_cohorts(what, block, cohorts, where.child(*path), problems)
+
+
+def _check_form_cohorts(what: str, block: FormList, cohorts: list[str], where: Located,
+                        problems: Problems) -> None:
+    """Each cohort a restricted entry names must be a cohort of the study."""
+    known = ", ".join(cohorts) or "none: the study defines no cohorts"
+    for j, entry in enumerate(block.entries):
+        if isinstance(entry, str):
+            continue
+        for k, cohort in enumerate(entry.cohorts):
+            if cohort not in cohorts:
+                report(problems, where, f"{what} restricts forms {', '.join(entry.forms)} to unknown cohort "
+                       f"'{cohort}' (cohorts: {known})", "forms", j, "cohorts", k)
 
 
 def _check_eligibility(study: StudyDefinition, where: Located, problems: Problems,
@@ -189,6 +229,20 @@ def _check_eligibility(study: StudyDefinition, where: Located, problems: Problem
                 report(problems, at, f"criterion {criterion.id} names unknown cohort '{cohort}'", "cohorts", j)
         if criterion.rule is not None:
             check_rule(criterion.rule, env, BOOL, at, f"rule of {criterion.id}", problems, "rule")
+            _check_criterion_forms(study, visit, criterion, env, at, problems)
+
+
+def _check_criterion_forms(study: StudyDefinition, visit: ScheduledVisit, criterion: Criterion,
+                           env: Mapping[str, CelType], at: Located, problems: Problems) -> None:
+    """A criterion reads only forms its cohorts collect at the eligibility visit: another would never be met."""
+    assert criterion.rule is not None
+    read = {path.split(".")[0] for path in check_expression(criterion.rule, env, CEL_FUNCTIONS).references}
+    applies = criterion.cohorts or tuple(c.id for c in study.spec.cohorts)
+    for form_id in sorted(read & set(visit.forms)):
+        missing = [cohort for cohort in applies if form_id not in visit.forms_for(cohort)]
+        if missing:
+            report(problems, at, f"rule of {criterion.id} reads form '{form_id}', which visit '{visit.id}' "
+                   f"does not collect for cohort {', '.join(missing)}; give the criterion 'cohorts'", "rule")
 
 
 def eligibility_env(study: StudyDefinition, visit_forms: Iterable[str]) -> dict[str, CelType]:

@@ -8,6 +8,7 @@ keeps the two lists equal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -70,10 +71,35 @@ ICE_POINTS = (
     "ice_follow_commands", "ice_write_sentence", "ice_count_backwards",
 )
 
+BVAS_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    # BVAS v3 (Mukhtyar 2009): the nine organ systems and their 56 items in the published order; the three
+    # serum creatinine bands (BVAS_CREATININE_BANDS) are scored at the first assessment only.
+    "general": ("myalgia", "arthralgia", "fever", "weight_loss"),
+    "cutaneous": ("skin_infarct", "purpura", "skin_ulcer", "gangrene", "other_skin_vasculitis"),
+    "mucous_membranes_eyes": ("mouth_ulcers", "genital_ulcers", "adnexal_inflammation", "proptosis", "scleritis",
+                              "conjunctivitis", "blurred_vision", "sudden_visual_loss", "uveitis",
+                              "retinal_changes"),
+    "ent": ("nasal_discharge_crusts", "sinus_involvement", "subglottic_stenosis", "conductive_hearing_loss",
+            "sensorineural_hearing_loss"),
+    "chest": ("wheeze", "nodules_cavities", "pleural_effusion", "pulmonary_infiltrate", "endobronchial",
+              "alveolar_haemorrhage", "respiratory_failure"),
+    "cardiovascular": ("loss_of_pulses", "valvular_disease", "pericarditis", "ischaemic_cardiac_pain",
+                       "cardiomyopathy", "heart_failure"),
+    "abdominal": ("peritonitis", "bloody_diarrhoea", "ischaemic_abdominal_pain"),
+    "renal": ("hypertension", "proteinuria", "haematuria", "creatinine_125_249", "creatinine_250_499",
+              "creatinine_500", "creatinine_rise"),
+    "nervous_system": ("headache", "meningitis", "organic_confusion", "seizures", "cva", "spinal_cord_lesion",
+                       "cranial_nerve_palsy", "sensory_neuropathy", "mononeuritis_multiplex"),
+})
+BVAS_CREATININE_BANDS = ("creatinine_125_249", "creatinine_250_499", "creatinine_500")
+BVAS_FLAGS = ("bvas_first", "bvas_persistent")
+"""Is this the patient's first assessment; are all abnormalities persistent disease (the form's PERSISTENT box)."""
+
 _SLEDAI_INPUTS = tuple(ScoreInput(n, "boolean") for n in SLEDAI_BOOLEAN_DESCRIPTORS) + tuple(
     ScoreInput(n, "choice", "sledai_onset") for n in SLEDAI_ONSET_DESCRIPTORS
 )
 _BILAG_INPUTS = tuple(ScoreInput(n, "choice", "bilag_grade") for n in BILAG_SYSTEMS)
+_BVAS_INPUTS = tuple(ScoreInput(n, "boolean") for n in (*BVAS_FLAGS, *(n for i in BVAS_SYSTEMS.values() for n in i)))
 
 SCORES = MappingProxyType({
     sig.name: sig
@@ -83,6 +109,8 @@ SCORES = MappingProxyType({
         ScoreSig("bilag_2004_numeric", _BILAG_INPUTS, "integer"),
         ScoreSig("bilag_2004_count_a", _BILAG_INPUTS, "integer"),
         ScoreSig("bilag_2004_count_b", _BILAG_INPUTS, "integer"),
+        ScoreSig("bvas_v3_total", _BVAS_INPUTS, "integer"),
+        ScoreSig("bvas_v3_system", _BVAS_INPUTS, "integer", frozenset({"system"})),
         ScoreSig("ice_score", tuple(ScoreInput(n, "boolean") for n in ICE_POINTS), "integer"),
         ScoreSig("crs_grade_astct", (
             ScoreInput("crs_fever", "boolean"),

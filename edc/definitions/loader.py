@@ -29,6 +29,7 @@ from edc.definitions.model import (
     Criterion,
     Form,
     FormFile,
+    FormList,
     Item,
     SdtmTarget,
     StudyFile,
@@ -238,14 +239,22 @@ def _resolve_forms(spec: StudyFile, where: Located, own: dict[str, tuple[Form, L
 
 
 def _scheduled_form_refs(spec: StudyFile) -> list[tuple[str, tuple[str | int, ...]]]:
-    refs: list[tuple[str, tuple[str | int, ...]]] = []
     schedule = spec.schedule
-    for i, visit in enumerate(schedule.visits):
-        refs += [(f, ("schedule", "visits", i, "forms", j)) for j, f in enumerate(visit.forms)]
-    for section in ("unscheduled", "logs"):
-        block = getattr(schedule, section)
-        if block is not None:
-            refs += [(f, ("schedule", section, "forms", j)) for j, f in enumerate(block.forms)]
+    blocks: list[tuple[FormList, tuple[str | int, ...]]] = [
+        (visit, ("schedule", "visits", i)) for i, visit in enumerate(schedule.visits)]
+    blocks += [(block, ("schedule", section)) for section, block in (("unscheduled", schedule.unscheduled),
+                                                                     ("logs", schedule.logs)) if block is not None]
+    return [ref for block, path in blocks for ref in form_refs(block, path)]
+
+
+def form_refs(block: FormList, path: tuple[str | int, ...]) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Each form a visit's (or log's) list names, with its path in the study file (inside a cohort entry too)."""
+    refs: list[tuple[str, tuple[str | int, ...]]] = []
+    for j, entry in enumerate(block.entries):
+        if isinstance(entry, str):
+            refs.append((entry, (*path, "forms", j)))
+        else:
+            refs += [(f, (*path, "forms", j, "forms", k)) for k, f in enumerate(entry.forms)]
     return refs
 
 

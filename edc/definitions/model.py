@@ -17,6 +17,9 @@ from edc.definitions.dlt_model import DltExceptionRule as DltExceptionRule
 from edc.definitions.dlt_model import DltOutcomeRule as DltOutcomeRule
 from edc.definitions.dlt_model import DltPersistence as DltPersistence
 from edc.definitions.dlt_model import DltRules as DltRules
+from edc.definitions.endpoint_model import Endpoints
+from edc.definitions.form_lists import CohortForms as CohortForms
+from edc.definitions.form_lists import FormList as FormList
 from edc.definitions.model_base import Code, Domain, FormId, SdtmName, StudyId, UpperId
 from edc.definitions.model_base import SnakeId as SnakeId
 from edc.definitions.model_base import Strict as Strict
@@ -209,6 +212,8 @@ class Cohort(Strict):
     id: UpperId
     name: Text
     description: Text | None = None
+    max_subjects: int | None = Field(default=None, ge=1)
+    """The most subjects this indication enrols (None: only the study's cap applies)."""
 
 
 class Dose(Strict):
@@ -228,6 +233,14 @@ class DoseLevel(Strict):
 class Expansion(Strict):
     allowed: bool = False
     dlt_evaluable: bool = False
+    opens: Literal["at_mtd", "after_sentinel"] | None = None
+    """When expansion opens at the highest level: at the MTD (None, the default: the level seen in an expanded
+    cohort), or after its sentinel cohort (`after_sentinel`: no DLT in the first cohort, or at most one in the
+    expanded one), for a design that seeks no MTD."""
+
+    @property
+    def after_sentinel(self) -> bool:
+        return self.allowed and self.opens == "after_sentinel"
 
 
 class Escalation(Strict):
@@ -251,18 +264,13 @@ class Window(Strict):
     after: int = Field(default=0, ge=0)
 
 
-class ScheduledVisit(Strict):
+class ScheduledVisit(FormList):
     id: UpperId
     name: Text
     visitnum: float = Field(gt=0)
     epoch: Epoch
     day: int
     window: Window = Window()
-    forms: tuple[FormId, ...] = Field(min_length=1)
-
-
-class FormList(Strict):
-    forms: tuple[FormId, ...] = Field(min_length=1)
 
 
 class Schedule(Strict):
@@ -300,3 +308,4 @@ class StudyFile(Strict):
     escalation: Escalation
     schedule: Schedule
     eligibility: Eligibility
+    endpoints: Endpoints | None = None

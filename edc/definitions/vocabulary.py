@@ -43,6 +43,8 @@ AE_FORM: Final = "adverse_events"
 DLT_FORM: Final = "dlt_assessment"
 MEDICATION_FORM: Final = "concomitant_medications"
 MEDICATION_REVIEW_FORM: Final = "medication_review"
+DEATH_FORM: Final = "death"
+DISPOSITION_FORM: Final = "disposition"
 """Standard forms of the library that use cases read by id."""
 
 

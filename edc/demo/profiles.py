@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from edc.definitions.functions import BVAS_SYSTEMS
 from edc.demo.specs import Among, Chance, Fixed, Normal, Pick, Spec
+from edc.demo.vasculitis_myositis import MMT8_DEFICIT, MYOACT_BASELINE
 
 NO, YES = "N", "Y"
 
@@ -110,6 +112,12 @@ PROFILES: Mapping[str, Mapping[str, Spec]] = MappingProxyType({
         "constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal", "cardiorespiratory",
         "gastrointestinal", "ophthalmic", "renal", "haematological")},
     "pga": {"pga": Normal(1.0, 0.4)},
+    # BVAS v3 with a few new features (a persistent picture never holds the items that are always new)
+    "bvas": {name: Chance(0.1) if name in ("arthralgia", "haematuria", "proteinuria", "sinus_involvement")
+             else Fixed(False) for items in BVAS_SYSTEMS.values() for name in items}
+    | {"bvas_first": Chance(0.5), "bvas_persistent": Fixed(False)},
+    "mmt8": {name: Normal(8.5, 1.0) for name in MMT8_DEFICIT} | {"mmt8_left": Fixed(False)},
+    "mdaat": {name: Normal(1.5, 1.0) for name in (*MYOACT_BASELINE, "extramuscular_global")},
     "vital_signs": {"sysbp": Normal(117, 9), "diabp": Normal(73, 6), "pulse": Normal(76, 7), "resp": Normal(16, 1.5),
                     "temp": Normal(36.6, 0.2), "oxysat": Normal(98, 0.7), "oxysat_o2": Fixed(NO),
                     "weight": Normal(57, 7), "height": Normal(160, 5.5)},

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from edc.demo.activity import autoantibody_values, bilag_values, pga_value, sledai_values
 from edc.demo.clinical import LABS, Patient
 from edc.demo.profiles import HISTORY_TERMS
+from edc.demo.vasculitis_myositis import bvas_values, mdaat_values, mmt8_values
 
 Values = dict[str, object]
 
@@ -141,6 +142,8 @@ def screening_records(study_id: str, form_id: str, patient: Patient, therapy: Th
         "autoantibodies": lambda: autoantibody_values(disease, day, rng, screening=True),
         "ecg": lambda: {"hr": rng.gauss(74, 6)},
         "pregnancy_test": lambda: {"childbearing": "Y" if patient.childbearing else "N"},
+        "bvas": lambda: bvas_values(disease, day, first=True),
+        "mmt8": lambda: mmt8_values(disease, day, rng), "mdaat": lambda: mdaat_values(disease, day, rng),
     }
     if form_id in LABS:
         return [LABS[form_id](patient, day, rng)]

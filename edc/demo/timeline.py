@@ -95,7 +95,7 @@ def screening(ctx: StepContext, *, plan: SubjectPlan) -> None:
     record_visit_date(ctx.conn, study=study, visit_id=subject.screening_visit_id, visit_date=on, actor=ctx.actor,
                       now=ctx.now)
     captured: dict[str, FormRecords] = {}
-    for form_id in forms_at_visit(study, code):
+    for form_id in forms_at_visit(study, code, plan.cohort):
         records = screening_records(study.id, form_id, plan.patient, plan.therapy, on, ctx.rng)
         results = [ctx.submit(code, form_id, _mistyped(ctx, plan, form_id, values), on, key=f"{code}/{form_id}")
                    for values in with_failure(form_id, records, plan.failure)]
@@ -162,7 +162,7 @@ def scheduled_visit(ctx: StepContext, *, plan: SubjectPlan, visit: ScheduledVisi
     record_visit_date(ctx.conn, study=ctx.study, visit_id=ctx.state.visits[visit.id], visit_date=on,
                       actor=ctx.actor, now=ctx.now)
     day = (on - plan.infusion).days
-    for form_id in forms_at_visit(ctx.study, visit.id):
+    for form_id in forms_at_visit(ctx.study, visit.id, plan.cohort):
         for values in visit_records(ctx.study, plan, form_id, day, ctx.rng):
             ctx.submit(visit.id, form_id, _dropped_digit(ctx, plan, visit.id, form_id, values), on,
                        key=f"{visit.id}/{form_id}")
@@ -174,7 +174,8 @@ def scheduled_visit(ctx: StepContext, *, plan: SubjectPlan, visit: ScheduledVisi
     for med in meds:
         ctx.submit(LOGS_VISIT, "concomitant_medications", medication_values(med, on), on)
     if MEDICATION_REVIEW_FORM in ctx.study.forms and "sledai" in forms_at_visit(ctx.study, visit.id):
-        # the site confirms the log complete at each disease-activity visit, so LLDAS and DORIS are decidable
+        # the site confirms the log complete at each disease-activity visit (SLEDAI for the lupus cohorts, the
+        # other cohorts' instruments at the same visits), so LLDAS, DORIS and the steroid-free endpoint are decidable
         ctx.submit(LOGS_VISIT, MEDICATION_REVIEW_FORM, {"cmrevdat": on.isoformat()}, on)
 
 

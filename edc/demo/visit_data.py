@@ -21,6 +21,7 @@ from edc.demo.clinical import LABS, Patient
 from edc.demo.events import Medication, medication
 from edc.demo.plan import SubjectPlan
 from edc.demo.screening import Therapy, months_before
+from edc.demo.vasculitis_myositis import bvas_values, mdaat_values, mmt8_values
 
 Values = dict[str, object]
 DRUG_NAMES = {"prednisone": "Prednisone", "methylprednisolone": "Methylprednisolone"}
@@ -81,6 +82,8 @@ def visit_records(study: StudyDefinition, plan: SubjectPlan, form_id: str, day: 
         "pregnancy_test": lambda: {"childbearing": "Y" if patient.childbearing else "N"},
         "leukapheresis": lambda: {"lkcells": rng.uniform(6000, 14000)},
         "cart_infusion": lambda: infusion(study, plan, rng),
+        "bvas": lambda: bvas_values(disease, day, first=False),
+        "mmt8": lambda: mmt8_values(disease, day, rng), "mdaat": lambda: mdaat_values(disease, day, rng),
     }
     build = builders.get(form_id)
     return [build() if build is not None else {}]

@@ -18,7 +18,7 @@ from edc.definitions.cel_check import CelType
 from edc.definitions.celenv import form_fields
 from edc.definitions.functions import SCORES
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
-from edc.domain import astct, bilag, sledai
+from edc.domain import astct, bilag, bvas, sledai
 from edc.rules.runtime import RuleError, Undecidable, evaluate, partial_date_value, references, to_cel
 
 SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
@@ -27,6 +27,8 @@ SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
     "bilag_2004_numeric": bilag.bilag_2004_numeric,
     "bilag_2004_count_a": bilag.bilag_2004_count_a,
     "bilag_2004_count_b": bilag.bilag_2004_count_b,
+    "bvas_v3_total": bvas.bvas_v3_total,
+    "bvas_v3_system": bvas.bvas_v3_system,
     "ice_score": astct.ice_score,
     "crs_grade_astct": astct.crs_grade_astct,
     "icans_grade_astct": astct.icans_grade_astct,

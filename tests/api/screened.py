@@ -34,7 +34,7 @@ def payload(study: StudyDefinition, form_id: str, values: Mapping[str, Any]) -> 
 class Subject:
     """A subject screened through the API by the study's investigator, with the ETag of each screening record."""
 
-    def __init__(self, api: Api, study: StudyDefinition, cohort: str | None) -> None:
+    def __init__(self, api: Api, study: StudyDefinition, cohort: str | None, screened_on: str = SCREENED_ON) -> None:
         self.api, self.study, self.user = api, study, f"pi_{study.id}"
         if self.user not in api.tokens:
             with api.engine.begin() as conn:
@@ -42,7 +42,7 @@ class Subject:
                             grants=[GrantSpec("investigator", study.id, "01")], now=NOW)
             api.tokens[self.user] = api.login(self.user).json()["token"]
         self.cohort = cohort or study.spec.cohorts[0].id  # a one-cohort trial screens into its only cohort
-        body = {"site": "01", "screened_on": SCREENED_ON, "cohort": self.cohort}
+        body = {"site": "01", "screened_on": screened_on, "cohort": self.cohort}
         created = api.call(self.user, "POST", f"/api/v1/studies/{study.id}/subjects", json=body)
         assert created.status_code == 201, created.text
         self.number = created.json()["subject_number"]

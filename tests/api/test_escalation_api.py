@@ -200,6 +200,36 @@ def test_cnct19_one_dlt_expands_the_level_and_two_stop_for_review(api: Api) -> N
     assert trial.enrol("G", "2026-03-11").status_code == 409
 
 
+def test_cnct19_enrols_past_the_sentinel_cohort_by_design_and_each_indication_up_to_its_cap(api: Api) -> None:
+    """The YAML's design, with no committee decision: a sentinel cohort of 3, expansion once its DLT windows
+    close without a DLT, at most 6 per indication (cohorts[].max_subjects), 24 in all."""
+    trial = TrialRun(api, "cnct19")
+    for name, indication, infused in zip("ABC", ("LN", "ITP", "AAV"), ("2026-01-20", "2026-01-21", "2026-01-22"),
+                                         strict=True):
+        assert trial.enrolled(name, "2026-01-10", indication) == "DL1"
+        trial.infuse(name, infused, "DL1")
+    early = trial.enrol("D", "2026-02-10", cohort="DM")  # the sentinel's windows are open until 18-20 February
+    assert early.status_code == 409 and "every 28-day DLT window has closed" in early.json()["detail"]
+    state = trial.state("2026-02-21")
+    assert (state["recommendation"]["action"], state["recommendation"]["mtd"]) == ("open_expansion", None)
+    assert (state["open_level"], state["slots"], state["expansion"], state["steered_by_committee"]) == (
+        "DL1", 21, True, False)
+    assert trial.enrolled("D", "2026-02-21", "DM") == "DL1"
+    for name in "EFGHI":  # five more with lupus nephritis: six in all, the indication's cap
+        assert trial.enrolled(name, "2026-02-22", "LN") == "DL1"
+    full = trial.enrol("J", "2026-02-23", cohort="LN")
+    assert full.status_code == 409 and full.json()["detail"] == "cohort LN is full: 6 of its 6 subjects are enrolled"
+    assert trial.enrolled("K", "2026-02-23", "AAV") == "DL1"  # another indication still enrols
+    state = trial.state("2026-02-23")
+    assert {i["cohort"]: (i["enrolled"], i["max_subjects"]) for i in state["indications"]} == {
+        "LN": (6, 6), "ITP": (1, 6), "AAV": (2, 6), "DM": (1, 6)}
+    assert (state["enrolled"], state["slots"]) == (10, 14)
+    trial.infuse("D", "2026-03-01", "DL1")
+    expansion = {s["subject_number"]: s for s in level(trial.state("2026-03-02"), "DL1")["subjects"]}
+    assert expansion[trial.subjects["D"].number]["dlt_evaluable"] is False
+    assert cohort(trial.state("2026-03-02"), "DL1") == (3, 0, 0)  # the sentinel, still cleared
+
+
 def test_rd0604_an_outcome_counts_once_the_assessment_is_signed_and_again_after_a_correction(api: Api) -> None:
     trial = TrialRun(api, "rd0604")
     for name, infused in zip("ABC", ("2026-01-15", "2026-01-16", "2026-01-17"), strict=True):

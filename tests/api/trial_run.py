@@ -7,11 +7,12 @@ scenario runs in the past and reads the escalation `as_of` a chosen day.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from api_env import NOW, PASSWORD, Api, records_path, subject_path
-from screened import Subject
-from screening_data import screening
+from screened import SCREENED_ON, Subject
+from screening_data import screening, shifted
 
 from edc.app.access.service import GrantSpec, create_user
 from edc.domain.dosing import planned_million_cells
@@ -34,27 +35,28 @@ class TrialRun:
                 api.tokens[username] = api.login(username).json()["token"]
         self.subjects: dict[str, Subject] = {}
 
-    def screened(self, name: str) -> Subject:
-        """Subject `name`, screened and decided eligible on first use."""
+    def screened(self, name: str, cohort: str | None = None, on: str = SCREENED_ON) -> Subject:
+        """Subject `name`, screened on `on` (into `cohort`, else the first) and decided eligible on first use."""
         if name not in self.subjects:
-            subject = Subject(self.api, self.study, None)
+            subject = Subject(self.api, self.study, cohort, on)
             one_cohort = len(self.study.spec.cohorts) <= 1  # screening data name a one-cohort trial's cohort None
-            subject.submit(screening(self.study, None if one_cohort else subject.cohort))
+            days = (date.fromisoformat(on) - date.fromisoformat(SCREENED_ON)).days
+            subject.submit(shifted(screening(self.study, None if one_cohort else subject.cohort), days))
             decided = self.api.call(subject.user, "POST", subject.path("/eligibility/decision"),
                                     json={"decision": "eligible", "reason": "all criteria met"})
             assert decided.status_code == 201, decided.text
             self.subjects[name] = subject
         return self.subjects[name]
 
-    def enrol(self, name: str, on: str, dose_level: str | None = None) -> Any:
-        """The enrolment response for subject `name` on `on` (screened first if new)."""
-        subject = self.screened(name)
+    def enrol(self, name: str, on: str, dose_level: str | None = None, cohort: str | None = None) -> Any:
+        """The enrolment response for subject `name` on `on` (screened into `cohort` first if new)."""
+        subject = self.screened(name, cohort)
         body: dict[str, Any] = {"enrolled_on": on} | ({"dose_level": dose_level} if dose_level else {})
         return self.api.call(subject.user, "POST", subject.path("/enrolment"), json=body)
 
-    def enrolled(self, name: str, on: str) -> str:
-        """Enrol `name` and return the dose level assigned."""
-        response = self.enrol(name, on)
+    def enrolled(self, name: str, on: str, cohort: str | None = None) -> str:
+        """Enrol `name` (screened into `cohort` if new) and return the dose level assigned."""
+        response = self.enrol(name, on, cohort=cohort)
         assert response.status_code == 200, response.text
         return str(response.json()["dose_level"])
 

@@ -7,7 +7,6 @@ that file and line with a message saying what is wrong.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +40,6 @@ class Tree:
         catalog, problems = check_definitions(self.root)
         assert (catalog is None) == bool(problems)
         return problems
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Tree:
-    shutil.copytree(MINIMAL, tmp_path / "forms")
-    return Tree(tmp_path / "forms")
 
 
 def assert_reported(problems: list[Problem], tree: Tree, rel: str, line: int, *fragments: str) -> None:

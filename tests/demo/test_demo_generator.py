@@ -76,27 +76,34 @@ def env(db_url: str, catalog: Catalog) -> Iterator[DemoEnv]:
 
 
 def test_every_form_of_every_trial_is_accepted_by_submit_record(env: DemoEnv, catalog: Catalog) -> None:
-    """One subject per trial; each form submitted at a visit that collects it, generic payload, no error."""
+    """One subject per cohort of each trial; each form submitted at a visit that collects it for the cohort,
+    generic payload, no error; every form of the trial is submitted for some cohort."""
     for study in catalog.studies.values():
-        site = study.spec.sites[0].id
-        cohort = study.spec.cohorts[0].id if study.spec.cohorts else None
-        actor = env.actor_for(study.id, site)
-        with env.engine.begin() as conn:
-            subject = screen_subject(conn, study=study, site_code=site, cohort=cohort, screened_on=ON, actor=actor,
-                                     now=NOW)
-            visits = {v.visit_code: v.visit_id for v in schedule_visits(
-                conn, study=study, subject_id=subject.subject_id, infusion_date=ON, actor=actor, now=NOW)}
-            visits[LOGS_VISIT] = subject.logs_visit_id
-            visits[UNSCHEDULED_VISIT] = add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id,
-                                                              visit_date=ON, actor=actor, now=NOW).visit_id
-            submitted = set()
-            for code, visit_id in visits.items():
-                # a form referring to another (the DLT assessment to its AE) after the one it refers to
-                for form_id in sorted(set(forms_at_visit(study, code)) - submitted,
-                                      key=lambda f: any(i.refers_to for i in study.forms[f].items)):
-                    payload = generate_payload(study, form_id, random.Random(form_id), on=ON)
-                    visit = visit_by_id(conn, study_id=study.id, visit_id=visit_id, actor=actor)
-                    submit_record(conn, study=study, visit=visit, form_id=form_id, payload=payload, actor=actor,
-                                  now=NOW)
-                    submitted.add(form_id)
+        submitted: set[str] = set()
+        for cohort in [c.id for c in study.spec.cohorts] or [None]:
+            submitted |= _submit_every_form(env, study, cohort)
         assert submitted == set(study.forms), study.id
+
+
+def _submit_every_form(env: DemoEnv, study: StudyDefinition, cohort: str | None) -> set[str]:
+    site = study.spec.sites[0].id
+    actor = env.actor_for(study.id, site)
+    with env.engine.begin() as conn:
+        subject = screen_subject(conn, study=study, site_code=site, cohort=cohort, screened_on=ON, actor=actor,
+                                 now=NOW)
+        visits = {v.visit_code: v.visit_id for v in schedule_visits(
+            conn, study=study, subject_id=subject.subject_id, infusion_date=ON, actor=actor, now=NOW)}
+        visits[LOGS_VISIT] = subject.logs_visit_id
+        visits[UNSCHEDULED_VISIT] = add_unscheduled_visit(conn, study=study, subject_id=subject.subject_id,
+                                                          visit_date=ON, actor=actor, now=NOW).visit_id
+        submitted: set[str] = set()
+        for code, visit_id in visits.items():
+            # a form referring to another (the DLT assessment to its AE) after the one it refers to
+            for form_id in sorted(set(forms_at_visit(study, code, cohort)) - submitted,
+                                  key=lambda f: any(i.refers_to for i in study.forms[f].items)):
+                payload = generate_payload(study, form_id, random.Random(form_id), on=ON)
+                visit = visit_by_id(conn, study_id=study.id, visit_id=visit_id, actor=actor)
+                submit_record(conn, study=study, visit=visit, form_id=form_id, payload=payload, actor=actor,
+                              now=NOW)
+                submitted.add(form_id)
+    return submitted

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edc.definitions.catalog import Catalog
-from edc.definitions.model import DltRules, Dose, DoseLevel, Escalation
+from edc.definitions.model import DltRules, Dose, DoseLevel, Escalation, Expansion
 from edc.domain.escalation import (
     Action,
     DltStatus,
@@ -96,6 +96,7 @@ class Design:
     review: bool  # stop for review instead of stepping back
     cap: int | None
     expansion: bool
+    sentinel: bool  # expansion opens once the top level's first cohort is cleared, with no MTD sought
     intermediate: bool  # an intermediate dose may be offered when a level exceeds the MTD
     explore_higher: bool  # higher doses may be offered when the top level is tolerated
 
@@ -111,7 +112,8 @@ class Design:
             below=tuple(d.id for d in reversed(ordered) if d.role == "backup"),
             cohort=esc.cohort_size, expanded=esc.expanded_cohort_size,
             review=esc.on_mtd_exceeded == "stop_for_review", cap=esc.max_subjects,
-            expansion=esc.expansion.allowed, intermediate=esc.allow_intermediate_dose,
+            expansion=esc.expansion.allowed, sentinel=esc.expansion.after_sentinel,
+            intermediate=esc.allow_intermediate_dose,
             explore_higher=esc.allow_higher_doses and not higher_defined)
 
 
@@ -183,6 +185,11 @@ def textbook_3_plus_3(design: Design, outcomes: Mapping[str, Sequence[bool]]) ->
             at = design.climb[index]
             if dlts[at] >= 2:
                 return exceeded(index)
+            if design.sentinel and treated[at] == design.cohort and dlts[at] == 0 and index + 1 == len(design.climb):
+                # the top level's sentinel cohort cleared: expansion opens there, filling the cap, no MTD
+                assert design.cap is not None, "an uncapped expansion has no end to compare"
+                decisions.append(("cap", at))
+                return frozenset()
             if treated[at] == design.cohort and (dlts[at] == 1 or index + 1 == len(design.climb)):
                 # 1 of 3, or the top level seen in 3 only: the expanded cohort decides
                 act("expand", at, design.expanded - design.cohort)
@@ -439,11 +446,30 @@ def test_ic19_top_level_one_of_six_is_the_mtd_without_options(trials: dict[str, 
         Action.DECLARE_MTD, "DL2", "DL2", None, ())
 
 
-def test_cnct19_single_safety_level(trials: dict[str, Trial]) -> None:
+def test_cnct19_sentinel_cohort_then_expansion(trials: dict[str, Trial]) -> None:
+    """One safety level: no DLT in the sentinel 3 opens the expansion at once (no MTD sought), up to the cap of
+    24; 1 DLT expands the sentinel to 6 first; more than 1 of 6 stops for review."""
     cnct19 = trials["cnct19"]
-    assert cnct19.decide(DL1="ooo").action is Action.EXPAND_COHORT  # the only level, seen in 3
+    assert cnct19.decide(DL1="oo?").action is Action.WAIT
+    rec = cnct19.decide(DL1="ooo")
+    assert (rec.action, rec.level, rec.open_level, rec.slots, rec.mtd) == (Action.OPEN_EXPANSION, "DL1", "DL1", 21,
+                                                                          None)
+    assert "sentinel cohort" in rec.reason and "not DLT-evaluable" in rec.reason
+    assert cnct19.decide_on({"DL1": "ooo"}, enrolled=10).slots == 14
+    capped = cnct19.decide_on({"DL1": "ooo"}, enrolled=24)
+    assert (capped.action, capped.capped, capped.open_level) == (Action.STOP, True, None)
+    assert cnct19.decide(DL1="Xoo").action is Action.EXPAND_COHORT
     rec = cnct19.decide(DL1="oooXoo")
-    assert (rec.action, rec.mtd) == (Action.DECLARE_MTD, "DL1")
+    assert (rec.action, rec.mtd, rec.slots) == (Action.OPEN_EXPANSION, "DL1", 18)
+    assert cnct19.decide(DL1="XooXoo").action is Action.STOP_FOR_REVIEW
+
+
+def test_a_sentinel_design_needs_expansion_allowed(trials: dict[str, Trial]) -> None:
+    """Without expansion allowed the sentinel key changes nothing: the level is expanded and declared the MTD."""
+    closed = trials["cnct19"].escalation.model_copy(update={"expansion": Expansion(opens="after_sentinel")})
+    trial = Trial(trials["cnct19"].levels, closed)
+    assert trial.decide(DL1="ooo").action is Action.EXPAND_COHORT
+    assert trial.decide(DL1="oooooo").action is Action.DECLARE_MTD
 
 
 # --- RD06-04: step back, intermediate dose, higher doses, expansion, cap of 12 -------------------

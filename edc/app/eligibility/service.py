@@ -114,7 +114,7 @@ def enrol_subject(conn: Connection, *, study: StudyDefinition, subject_number: s
         raise NotEligible(_why_not(subject_number, result) + " (the screening data changed since the decision)")
     if not subject.screened_on <= enrolled_on <= now.date():
         raise InvalidInput(f"enrolled_on must lie between the screening date {subject.screened_on} and today")
-    assigned = assign_dose_level(conn, study, requested=dose_level, as_of=enrolled_on)
+    assigned = assign_dose_level(conn, study, requested=dose_level, cohort=subject.cohort, as_of=enrolled_on)
     _set_status(conn, subject, ENROLLED, {"enrolled_on": enrolled_on, "dose_level": assigned.dose_level,
                                           "dlt_evaluable": assigned.dlt_evaluable})
     audit.append_items(conn, [audit.ItemChange("status", subject.status, ENROLLED),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import msgspec
 from msgspec import Meta, Struct
 
 from edc.app.kernel.wire import Reason, Strict
@@ -90,6 +91,14 @@ class CommitteeDecisionOut(Struct, kw_only=True):
     decided_at: datetime
 
 
+class IndicationOut(Struct, kw_only=True):
+    cohort: str
+    enrolled: Annotated[int, Meta(description="Subjects of the cohort assigned a dose level, at every site.")]
+    max_subjects: Annotated[int | None, Meta(description=(
+        "The most the cohort enrols (cohorts[].max_subjects); an enrolment past it is refused (409). Null: only "
+        "the study's cap."))]
+
+
 class EscalationOut(Struct, kw_only=True):
     study_id: str
     as_of: date
@@ -102,6 +111,8 @@ class EscalationOut(Struct, kw_only=True):
     recommendation: RecommendationOut
     decision: CommitteeDecisionOut | None
     levels: list[LevelOut]
+    indications: Annotated[list[IndicationOut], Meta(description="Enrolment per cohort (indication).")] = (
+        msgspec.field(default_factory=list))
 
 
 class EscalationDecisionRequest(Strict):

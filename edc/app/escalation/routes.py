@@ -15,6 +15,7 @@ from edc.app.escalation.bodies import (
     EscalationDecisionRequest,
     EscalationOut,
     EventOut,
+    IndicationOut,
     LevelOut,
     OptionOut,
     ProposalOut,
@@ -85,7 +86,9 @@ def escalation_out(study: StudyDefinition, found: StudyEscalation, actor: Actor 
         recommendation=RecommendationOut(
             action=rec.action.value, level=rec.level, reason=rec.reason, mtd=rec.mtd, capped=rec.capped,
             options=[OptionOut(action=o.action.value, level=o.level, reason=o.reason) for o in rec.options]),
-        decision=decision, levels=levels)
+        decision=decision, levels=levels,
+        indications=[IndicationOut(cohort=c.id, enrolled=found.enrolled_by_cohort.get(c.id, 0),
+                                   max_subjects=c.max_subjects) for c in study.spec.cohorts])
 
 
 def _subject_out(subject: SubjectDlt) -> TreatedSubjectOut:

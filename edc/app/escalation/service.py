@@ -19,7 +19,7 @@ transaction; nothing commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Connection
@@ -68,6 +68,7 @@ class StudyEscalation:
     slots: int | None  # places left at the open level (None: no limit)
     expansion: bool  # the open level takes expansion subjects (not DLT-evaluable)
     steered_by_committee: bool
+    enrolled_by_cohort: Mapping[str, int] = field(default_factory=dict)  # every subject ever assigned, per cohort
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,17 @@ def study_escalation(conn: Connection, study: StudyDefinition, as_of: date) -> S
     """The escalation of `study` on `as_of`."""
     subjects = _treated_subjects(conn, study)
     state = escalation_state(study.spec.dose_levels, study.spec.escalation, subjects, as_of)
-    return _steered(study, state, _latest_decision(conn, study.id))
+    steered = _steered(study, state, _latest_decision(conn, study.id))
+    return replace(steered, enrolled_by_cohort=store.enrolled_per_cohort(conn, study.id))
 
 
-def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: str | None,
+def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: str | None, cohort: str | None,
                       as_of: date) -> Assignment:
-    """The level open for one more subject on `as_of`; Conflict when the design allows no assignment."""
+    """The level open for one more subject of `cohort` on `as_of`; Conflict when the design allows no assignment,
+    or the cohort (indication) has enrolled all it may (`cohorts[].max_subjects`)."""
     store.lock_study(conn, study.id)
     current = study_escalation(conn, study, as_of)
+    _ensure_cohort_room(study, current, cohort)
     reason = current.state.recommendation.reason
     if current.steered_by_committee and current.decision is not None:
         reason = f"the committee decided {current.decision.action} ({current.decision.reason})"
@@ -100,6 +104,13 @@ def assign_dose_level(conn: Connection, study: StudyDefinition, *, requested: st
     if current.slots == 0:
         raise Conflict(f"the cohort at {current.open_level} is full: {reason}")
     return Assignment(current.open_level, not current.expansion)
+
+
+def _ensure_cohort_room(study: StudyDefinition, current: StudyEscalation, cohort: str | None) -> None:
+    cap = next((c.max_subjects for c in study.spec.cohorts if c.id == cohort), None)
+    enrolled = current.enrolled_by_cohort.get(cohort or "", 0)
+    if cap is not None and enrolled >= cap:
+        raise Conflict(f"cohort {cohort} is full: {enrolled} of its {cap} subjects are enrolled")
 
 
 def check_infusion_interval(conn: Connection, study: StudyDefinition, subject_id: int, infusion_date: date) -> None:

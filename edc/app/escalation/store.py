@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, func, insert, select
 
 from edc.app.records import store as records
 from edc.db.core import FormRecord, Study, Subject, User, Visit
@@ -30,6 +30,14 @@ def dosed_subjects(conn: Connection, study_id: str) -> Sequence[Row[int, str, in
     return conn.execute(
         select(Subject.id, Subject.subject_number, Subject.site_id, Subject.dose_level, Subject.dlt_evaluable)
         .where(Subject.study_id == study_id, Subject.dose_level.is_not(None)).order_by(Subject.id)).all()
+
+
+def enrolled_per_cohort(conn: Connection, study_id: str) -> dict[str, int]:
+    """cohort -> how many of its subjects were assigned a dose level (enrolled, whatever happened since)."""
+    rows = conn.execute(select(Subject.cohort, func.count()).where(
+        Subject.study_id == study_id, Subject.dose_level.is_not(None), Subject.cohort.is_not(None))
+        .group_by(Subject.cohort))
+    return {str(cohort): int(count) for cohort, count in rows}
 
 
 def subject_dose_level(conn: Connection, subject_id: int) -> str | None:

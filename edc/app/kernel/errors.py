@@ -47,6 +47,10 @@ class FormNotInVisit(Conflict):
     """The form is not collected at that visit in the study definition (409)."""
 
 
+class FormNotForCohort(FormNotInVisit):
+    """The visit collects the form for other cohorts than the subject's, e.g. SLEDAI for a vasculitis subject (409)."""
+
+
 class ValidationFailed(ServiceError):
     """The payload has item errors, all of them listed in `errors` (422)."""
 

@@ -40,7 +40,7 @@ class SubjectRow:
 
 @dataclass(frozen=True)
 class VisitContext:
-    """A subject's visit, resolved once: what a record captured at it needs (subject, site, visit code)."""
+    """A subject's visit, resolved once: what a record captured at it needs (subject, cohort, site, visit code)."""
 
     visit_id: int
     visit_code: str
@@ -48,6 +48,7 @@ class VisitContext:
     subject_id: int
     subject_number: str
     site_id: int
+    cohort: str | None
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def find_visit(conn: Connection, *, subject: SubjectRow, visit_code: str, occurr
     """The subject's visit `visit_code` #`occurrence`; NotFound when the subject has none."""
     visit_id = find_visit_id(conn, subject_id=subject.subject_id, visit_code=visit_code, occurrence=occurrence)
     return VisitContext(visit_id, visit_code, occurrence, subject.subject_id, subject.subject_number,
-                        subject.site_id)
+                        subject.site_id, subject.cohort)
 
 
 def find_visit_id(conn: Connection, *, subject_id: int, visit_code: str, occurrence: int) -> int:
@@ -122,13 +123,13 @@ def visit_by_id(conn: Connection, *, study_id: str, visit_id: int, actor: Actor)
     """The visit `visit_id` of a subject of `study_id` at a site the actor sees; NotFound otherwise."""
     row = conn.execute(
         select(Visit.id, Visit.visit_code, Visit.occurrence, Subject.id.label("subject_id"),
-               Subject.subject_number, Subject.site_id)
+               Subject.subject_number, Subject.site_id, Subject.cohort)
         .join(Subject, Subject.id == Visit.subject_id)
         .where(Visit.id == visit_id, Subject.study_id == study_id)).one_or_none()
     if row is None or not actor.sees(int(row.site_id)):  # another site's visit looks missing
         raise NotFound(f"visit {visit_id} not found in study '{study_id}'")
     return VisitContext(int(row.id), str(row.visit_code), int(row.occurrence), int(row.subject_id),
-                        str(row.subject_number), int(row.site_id))
+                        str(row.subject_number), int(row.site_id), row.cohort)
 
 
 def record_ids(conn: Connection, *, visit_id: int, form_id: str) -> list[tuple[int, int]]:

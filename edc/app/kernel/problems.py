@@ -36,6 +36,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.DuplicateKey, 409, "duplicate-key", "Another record of the subject has this key"),
     (svc.KeyReferenced, 409, "key-referenced", "Other records refer to this key"),
     (svc.UncodedTerms, 409, "uncoded-terms", "Verbatim terms are not coded"),
+    (svc.FormNotForCohort, 409, "form-not-for-cohort", "The form is not collected for the subject's cohort"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),

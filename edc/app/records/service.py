@@ -28,6 +28,7 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import (
     Conflict,
     EntryNotPermitted,
+    FormNotForCohort,
     FormNotInVisit,
     ReasonRequired,
     VersionMismatch,
@@ -45,7 +46,7 @@ from edc.db.registry import current_version_id
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.conversions import owner, stored_names
 from edc.definitions.model import Form
-from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
+from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM
 from edc.domain import dosing
 from edc.domain.findings import Finding
 
@@ -145,15 +146,11 @@ def records_at(conn: Connection, *, study: StudyDefinition, visit: VisitContext,
             for _seq, record_id in lookups.record_ids(conn, visit_id=visit.visit_id, form_id=form_id)]
 
 
-def forms_at_visit(study: StudyDefinition, visit_code: str) -> tuple[str, ...]:
-    """The forms the definition collects at a visit code (LOGS: log forms, UNS: unscheduled forms)."""
-    schedule = study.spec.schedule
-    if visit_code == LOGS_VISIT:
-        return schedule.logs.forms if schedule.logs is not None else ()
-    if visit_code == UNSCHEDULED_VISIT:
-        return schedule.unscheduled.forms if schedule.unscheduled is not None else ()
-    scheduled = study.visit(visit_code)
-    forms = scheduled.forms if scheduled is not None else ()
+def forms_at_visit(study: StudyDefinition, visit_code: str, cohort: str | None = None) -> tuple[str, ...]:
+    """The forms the definition collects at a visit code (LOGS: log forms, UNS: unscheduled forms) for a subject
+    of `cohort` (None: of any cohort), in the order the definition lists them."""
+    block = study.form_list(visit_code)
+    forms = block.forms_for(cohort) if block is not None else ()
     if visit_code == study.spec.eligibility.visit and IE_CONFIRM_FORM in study.forms:
         forms = (*forms, IE_CONFIRM_FORM)
     return forms
@@ -162,7 +159,7 @@ def forms_at_visit(study: StudyDefinition, visit_code: str) -> tuple[str, ...]:
 def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_id: str,
             payload: Mapping[str, object], actor: Actor, now: datetime) -> RecordResult:
     locks.ensure_writable(conn, study_id=study.id, subject_id=visit.subject_id, visit_id=visit.visit_id)
-    form = _form_at_visit(study, visit.visit_code, form_id)
+    form = _form_at_visit(study, visit, form_id)
     ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
     context = check_context(conn, study, form, subject_id=visit.subject_id, visit_id=visit.visit_id, now=now)
     values, findings = validated(study, entry_form(form, actor), payload, context)
@@ -223,9 +220,15 @@ def _roles(roles: Sequence[str]) -> str:
     return " or ".join(role.replace("_", " ") for role in roles)
 
 
-def _form_at_visit(study: StudyDefinition, visit_code: str, form_id: str) -> Form:
-    if form_id not in forms_at_visit(study, visit_code) or form_id not in study.forms:
-        raise FormNotInVisit(f"form '{form_id}' is not collected at visit {visit_code}")
+def _form_at_visit(study: StudyDefinition, visit: VisitContext, form_id: str) -> Form:
+    """The form, when the definition collects it at the visit for the subject's cohort."""
+    if form_id not in forms_at_visit(study, visit.visit_code) or form_id not in study.forms:
+        raise FormNotInVisit(f"form '{form_id}' is not collected at visit {visit.visit_code}")
+    if form_id not in forms_at_visit(study, visit.visit_code, visit.cohort):
+        block = study.form_list(visit.visit_code)
+        cohorts = ", ".join(block.cohorts_of(form_id) or ()) if block is not None else ""
+        raise FormNotForCohort(f"form '{form_id}' is collected at visit {visit.visit_code} for cohort {cohorts} "
+                               f"only; subject {visit.subject_number} is in cohort {visit.cohort}")
     return study.forms[form_id]
 
 

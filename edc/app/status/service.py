@@ -2,7 +2,7 @@
 
 - expected: the forms of every scheduled visit that is due (planned on or
   before today, or already dated), missed visits left out; a form counts once
-  per visit even when repeating;
+  per visit even when repeating, and only for the cohorts that collect it;
 - entered: the records stored at scheduled and unscheduled visits (the logs
   are not scheduled, so they are counted as entered only);
 - verified: records whose every entered item is source-verified;
@@ -56,10 +56,11 @@ def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     today = now.date()
     sites = {int(r.id): str(r.code) for r in store.sites(conn, study.id) if actor.sees(int(r.id))}
     rows = {site_id: SiteStatus(code) for site_id, code in sorted(sites.items(), key=lambda item: item[1])}
-    subjects = {int(r.id): int(r.site_id) for r in store.subjects(conn, study.id) if int(r.site_id) in rows}
+    listed = [r for r in store.subjects(conn, study.id) if int(r.site_id) in rows]
+    subjects = {int(r.id): int(r.site_id) for r in listed}
     for site_id in subjects.values():
         rows[site_id].subjects += 1
-    _visits(conn, study, subjects, rows, today)
+    _visits(conn, study, subjects, {int(r.id): r.cohort for r in listed}, rows, today)
     _records(conn, study, subjects, rows)
     _queries(conn, study.id, rows, now)
     total = SiteStatus("all")
@@ -68,9 +69,9 @@ def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     return [*rows.values(), total]
 
 
-def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], rows: dict[int, SiteStatus],
-            today: date) -> None:
-    """Count the forms expected at due visits and the overdue visits."""
+def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], cohorts: dict[int, str | None],
+            rows: dict[int, SiteStatus], today: date) -> None:
+    """Count the forms expected at due visits (those of the subject's cohort) and the overdue visits."""
     for visit in store.visits(conn, list(subjects)):
         definition = study.visit(str(visit.visit_code))
         if definition is None or visit.status == MISSED:
@@ -78,7 +79,7 @@ def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], 
         row = rows[subjects[int(visit.subject_id)]]
         due = visit.visit_date is not None or (visit.planned_date is not None and visit.planned_date <= today)
         if due:
-            row.expected += len(definition.forms)
+            row.expected += len(definition.forms_for(cohorts[int(visit.subject_id)]))
         closes = None if visit.planned_date is None else visit.planned_date + timedelta(days=definition.window.after)
         if visit.visit_date is None and closes is not None and closes < today:
             row.overdue_visits += 1

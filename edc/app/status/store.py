@@ -22,8 +22,9 @@ def sites(conn: Connection, study_id: str) -> list[AnyRow]:
 
 
 def subjects(conn: Connection, study_id: str) -> list[AnyRow]:
-    """(id, site_id) of the study's subjects."""
-    return list(conn.execute(select(Subject.id, Subject.site_id).where(Subject.study_id == study_id)).all())
+    """(id, site_id, cohort) of the study's subjects."""
+    return list(conn.execute(select(Subject.id, Subject.site_id, Subject.cohort)
+                             .where(Subject.study_id == study_id)).all())
 
 
 def visits(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:

@@ -44,7 +44,10 @@ class VisitDefOut(Struct, kw_only=True):
     day: int
     window_before: int
     window_after: int
-    forms: list[str]
+    forms: Annotated[list[str], Meta(description="Every form the visit collects, for one cohort or all.")]
+    form_cohorts: Annotated[dict[str, list[str]], Meta(
+        description="The forms collected for some cohorts only, with those cohorts; entering one for a subject of "
+                    "another cohort is refused (409 form-not-for-cohort).")] = msgspec.field(default_factory=dict)
 
 
 class StudyOut(Struct, kw_only=True):

@@ -78,7 +78,9 @@ class StudyController(Controller):
 def _study_out(study: StudyDefinition) -> StudyOut:
     spec = study.spec
     visit_defs = [VisitDefOut(code=v.id, name=v.name, day=v.day, window_before=v.window.before,
-                              window_after=v.window.after, forms=list(forms_at_visit(study, v.id)))
+                              window_after=v.window.after, forms=list(forms_at_visit(study, v.id)),
+                              form_cohorts={f: list(cohorts) for f in v.forms
+                                            if (cohorts := v.cohorts_of(f)) is not None})
                   for v in study.visits]
     return StudyOut(id=study.id, title=spec.study.title, version=study.version,
                     sites=[SiteOut(code=s.id, name=s.name) for s in spec.sites],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from edc.app.kernel.wire import Reason, Strict
 
@@ -35,4 +36,4 @@ class VisitOut(Struct, kw_only=True):
     latest: date | None
     visit_date: date | None
     out_of_window: bool
-    forms: list[str]
+    forms: Annotated[list[str], Meta(description="The forms the visit collects for the subject's cohort.")]

@@ -22,7 +22,11 @@ Every trial-specific choice comes from the study's `Escalation` and
   between it and the level below is offered as an option (an `intermediate`-
   role level, once subjects are treated at it, takes its place in the order).
 - `expansion.allowed`: once the MTD is declared and every DLT window has
-  closed, expansion (not DLT-evaluable) opens at the MTD.
+  closed, expansion (not DLT-evaluable) opens at the MTD. With
+  `expansion.opens: after_sentinel` (a design that seeks no MTD, e.g. one
+  safety level) it opens at the highest level as soon as its first cohort, the
+  sentinel, is cleared (no DLT), without the expanded cohort the MTD needs; one
+  DLT in the sentinel still expands it first.
 - `max_subjects`: nothing is recommended that would take total enrolment
   (expansion included) past the cap, and no cohort is started that the cap
   would leave incomplete.

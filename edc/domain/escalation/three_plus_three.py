@@ -144,6 +144,8 @@ class _Trial:
         return self._finish_at_top(top, options)
 
     def _finish_at_top(self, top: AssessedLevel, options: tuple[Alternative, ...]) -> Recommendation:
+        if top.stage is Stage.CLEARED and self.escalation.expansion.after_sentinel:
+            return self._open_expansion(top, f"{top.observed()} at {top.id}, the sentinel cohort", None, options)
         if top.stage is Stage.CLEARED:
             return self._enrol(Action.EXPAND_COHORT, top,
                                f"{top.observed()} at {top.id}, the highest level: expand to {top.target} "
@@ -203,22 +205,29 @@ class _Trial:
     # --- the MTD --------------------------------------------------------------------------------
 
     def _declare_mtd(self, level: AssessedLevel, reason: str, options: tuple[Alternative, ...]) -> Recommendation:
-        mtd = level.id
         if not self.escalation.expansion.allowed:
-            return Recommendation(Action.DECLARE_MTD, mtd, None, reason, mtd=mtd, options=options)
+            return Recommendation(Action.DECLARE_MTD, level.id, None, reason, mtd=level.id, options=options)
+        return self._open_expansion(level, reason, level.id, options)
+
+    def _open_expansion(self, level: AssessedLevel, reason: str, mtd: str | None,
+                        options: tuple[Alternative, ...]) -> Recommendation:
+        """Expansion at `level` (the MTD, or the level its sentinel cohort cleared when `mtd` is None), once every
+        DLT window has closed and within the cap."""
         if self.remaining == 0:
             return Recommendation(
-                Action.STOP, mtd, None,
+                Action.STOP, level.id, None,
                 f"{reason}; the enrolment cap of {self.escalation.max_subjects} is reached: no expansion",
                 mtd=mtd, capped=True)
         if self.pending:
-            return Recommendation(Action.DECLARE_MTD, mtd, None,
+            waiting = Action.DECLARE_MTD if mtd is not None else Action.WAIT
+            return Recommendation(waiting, level.id, None if mtd is not None else level.id,
                                   f"{reason}; expansion opens once every DLT window has closed",
                                   mtd=mtd, options=options)
         room = "" if self.remaining is None else (
             f" ({self.remaining} more up to the cap of {self.escalation.max_subjects})")
-        return Recommendation(Action.OPEN_EXPANSION, mtd, mtd,
-                              f"{reason}; expansion opens at {mtd}, not DLT-evaluable{room}",
+        evaluable = "DLT-evaluable" if self.escalation.expansion.dlt_evaluable else "not DLT-evaluable"
+        return Recommendation(Action.OPEN_EXPANSION, level.id, level.id,
+                              f"{reason}; expansion opens at {level.id}, {evaluable}{room}",
                               slots=self.remaining, mtd=mtd, options=options)
 
     # --- the enrolment cap ----------------------------------------------------------------------

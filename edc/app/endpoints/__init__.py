@@ -1,0 +1,1 @@
+"""Study endpoints derived from the captured data: overall survival and the glucocorticoid-free proportion."""
