@@ -21,13 +21,15 @@ from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.domain import astct, bilag, sledai
 from edc.rules.runtime import RuleError, Undecidable, evaluate, partial_date_value, references, to_cel
 
-SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
+SCORE_FUNCTIONS: Mapping[str, Callable[..., object]] = {
     "sledai_2k_total": sledai.sledai_2k_total,
     "selena_sledai_total": sledai.selena_sledai_total,
     "bilag_2004_numeric": bilag.bilag_2004_numeric,
     "bilag_2004_count_a": bilag.bilag_2004_count_a,
     "bilag_2004_count_b": bilag.bilag_2004_count_b,
     "ice_score": astct.ice_score,
+    "crs_fever_astct": astct.crs_fever_astct,
+    "crs_hypoxia_astct": astct.crs_hypoxia_astct,
     "crs_grade_astct": astct.crs_grade_astct,
     "icans_grade_astct": astct.icans_grade_astct,
 }
