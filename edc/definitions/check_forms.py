@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 
 from edc.definitions import units
-from edc.definitions.cel_check import BOOL
+from edc.definitions.cel_check import BOOL, check_expression
 from edc.definitions.celenv import CHECK_CONTEXT, check_env, check_rule, expected_calc_type, form_fields, type_name
 from edc.definitions.check_units import check_other_units, check_same_units
-from edc.definitions.functions import BVAS_SYSTEMS, SCORES, SLEDAI_DESCRIPTORS
-from edc.definitions.model import Codelist, Form, Item, ScoreCalc
+from edc.definitions.functions import BVAS_SYSTEMS, CEL_FUNCTIONS, SCORES, SLEDAI_DESCRIPTORS, ScoreSig
+from edc.definitions.model import Check, Codelist, Form, Item, ScoreCalc
 from edc.definitions.problems import Problems
 from edc.definitions.sources import Located, report
 
@@ -107,22 +108,50 @@ def _check_score(form: Form, item: Item, calc: ScoreCalc, at: Located,
         known = ", ".join(sorted(SCORES))
         report(problems, at, f"unknown score '{calc.score}' (known: {known})", "calc", "score")
         return
-    if item.type != sig.result_type:
-        report(problems, at, f"score {calc.score} gives {sig.result_type}, item '{item.name}' is {item.type}", "type")
+    if item.type != sig.result_type or item.codelist != sig.result_codelist:
+        shape = sig.result_type + (f" over codelist {sig.result_codelist}" if sig.result_codelist else "")
+        report(problems, at, f"score {calc.score} gives {shape}, item '{item.name}' is {item.type}"
+               + (f" over codelist {item.codelist}" if item.codelist else ""), "type")
     for needed in sig.inputs:
         found = form.item(needed.name)
-        if found is None or found.type != needed.type or found.codelist != needed.codelist:
-            shape = needed.type + (f" over codelist {needed.codelist}" if needed.codelist else "")
+        if found is None or (found.type, found.codelist) != (needed.type, needed.codelist) or (
+                needed.unit is not None and found.unit != needed.unit):
+            shape = needed.type + (f" over codelist {needed.codelist}" if needed.codelist else "") + (
+                f" in {needed.unit}" if needed.unit else "")
             report(problems, at, f"score {calc.score} needs item '{needed.name}' ({shape}) in form '{form.id}'",
                    "calc", "score")
+    _check_score_params(sig, calc, at, problems)
+
+
+def _check_score_params(sig: ScoreSig, calc: ScoreCalc, at: Located, problems: Problems) -> None:
     for key in calc.params:
-        if key not in sig.params:
+        if key not in sig.params | sig.boundaries:
             report(problems, at, f"score {calc.score} takes no param '{key}'", "calc", "params", key)
+    for key in sorted(sig.boundaries):
+        value = calc.params.get(key)
+        if value is None:
+            report(problems, at, f"score {calc.score} needs param '{key}' (a published boundary)", "calc", "params")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+            report(problems, at, f"param '{key}' of score {calc.score} must be a number greater than 0, "
+                   f"got {value!r}", "calc", "params", key)
     excluded = calc.params.get("exclude", ())
     if not isinstance(excluded, (tuple, list)) or any(e not in SLEDAI_DESCRIPTORS for e in excluded):
         report(problems, at, f"exclude of {calc.score} must list SLEDAI descriptor names", "calc", "params")
     if "system" in sig.params and calc.params.get("system") not in BVAS_SYSTEMS:
         report(problems, at, f"system of {calc.score} must be one of {', '.join(BVAS_SYSTEMS)}", "calc", "params")
+
+
+def _check_message(check: Check, reads: Collection[str], at: Located, problems: Problems) -> None:
+    """A message names only values its check reads: those are what a finding shows."""
+    try:
+        fields = check.message_fields()
+    except ValueError as exc:
+        report(problems, at, f"message of check '{check.id}': {exc} (write {{{{ for a brace)", "message")
+        return
+    for name in fields:
+        if name not in reads:
+            report(problems, at, f"message of check '{check.id}' names '{{{name}}}', which the check does not "
+                   f"read (it reads: {', '.join(sorted(reads))})", "message")
 
 
 def _check_rules(form: Form, where: Located, codelists: Mapping[str, Codelist], problems: Problems) -> None:
@@ -140,6 +169,7 @@ def _check_rules(form: Form, where: Located, codelists: Mapping[str, Codelist], 
     checked = check_env(form, codelists)
     for j, check in enumerate(form.checks):
         at = where.child("checks", j)
-        check_rule(check.expr, checked, BOOL, at, f"check '{check.id}'", problems, "expr")
+        if check_rule(check.expr, checked, BOOL, at, f"check '{check.id}'", problems, "expr") is not None:
+            _check_message(check, check_expression(check.expr, checked, CEL_FUNCTIONS).references, at, problems)
         if check.item is not None and form.item(check.item) is None:
             report(problems, at, f"check '{check.id}' names unknown item '{check.item}'", "item")

@@ -35,21 +35,26 @@ CEL_FUNCTIONS = MappingProxyType({
 
 @dataclass(frozen=True)
 class ScoreInput:
-    """An item a score reads: its required type and, for choices, codelist."""
+    """An item a score reads: its required type and, for choices, codelist; for a number compared with a
+    boundary, the unit that boundary is in."""
 
     name: str
     type: str
     codelist: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
 class ScoreSig:
-    """A named score: the items it reads, the params it accepts, what it returns."""
+    """A named score: the items it reads, the params it accepts, what it returns (and over which codelist)."""
 
     name: str
     inputs: tuple[ScoreInput, ...]
     result_type: str
     params: frozenset[str] = frozenset()
+    boundaries: frozenset[str] = frozenset()
+    """Params the definition must give, each a number > 0: the instrument's published cut-offs (ASTCT's 38.0 C)."""
+    result_codelist: str | None = None
 
 
 SLEDAI_BOOLEAN_DESCRIPTORS = (
@@ -112,6 +117,14 @@ SCORES = MappingProxyType({
         ScoreSig("bvas_v3_total", _BVAS_INPUTS, "integer"),
         ScoreSig("bvas_v3_system", _BVAS_INPUTS, "integer", frozenset({"system"})),
         ScoreSig("ice_score", tuple(ScoreInput(n, "boolean") for n in ICE_POINTS), "integer"),
+        ScoreSig("crs_fever_astct", (
+            ScoreInput("crs_tmax", "decimal", unit="C"),
+            ScoreInput("crs_fever_masked", "boolean"),
+        ), "boolean", boundaries=frozenset({"fever_min_c"})),
+        ScoreSig("crs_hypoxia_astct", (
+            ScoreInput("crs_o2_device", "choice", "crs_oxygen_device"),
+            ScoreInput("crs_o2_flow", "decimal", unit="L/min"),
+        ), "choice", boundaries=frozenset({"low_flow_max_l_min"}), result_codelist="crs_hypoxia"),
         ScoreSig("crs_grade_astct", (
             ScoreInput("crs_fever", "boolean"),
             ScoreInput("crs_hypotension", "choice", "crs_hypotension"),

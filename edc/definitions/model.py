@@ -8,6 +8,7 @@ need more than one object (references, CEL, units) live in the validators.
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -149,8 +150,20 @@ class Check(Strict):
     id: SnakeId
     expr: Text
     message: Text
+    """Shown to site staff; `{path}` names a value the check reads, replaced by it in the finding (`{{` is `{`)."""
     severity: Literal["error", "warning"] = "error"
     item: SnakeId | None = None
+
+    def message_fields(self) -> tuple[str, ...]:
+        """The paths the message names; ValueError for an unmatched brace or a field with a format or conversion."""
+        fields = []
+        for _, name, spec, conversion in Formatter().parse(self.message):
+            if name is None:
+                continue
+            if spec or conversion or not name:
+                raise ValueError(f"'{{{name}...}}' is not a plain {{path}}")
+            fields.append(name)
+        return tuple(fields)
 
 
 class Form(Strict):

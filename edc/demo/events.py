@@ -5,8 +5,9 @@ during lymphodepletion, CRS (mostly grade 1, fever within days of the
 infusion; grade 2 with low-flow oxygen, treated with tocilizumab), rare mild
 ICANS, neutropenia after lymphodepletion (CTCAE grade from the patient's
 neutrophil nadir, improving within two weeks), and the odd infection weeks
-later. CRS and ICANS carry their ASTCT 2019 components, consistent with the
-grade entered, so the computed grade agrees with the investigator's.
+later. CRS and ICANS carry their ASTCT 2019 components (for CRS the raw
+values: temperature, vasopressors, oxygen support and flow), consistent with
+the grade entered, so the computed grade agrees with the investigator's.
 """
 
 from __future__ import annotations
@@ -66,14 +67,16 @@ def nausea(infusion: date) -> AdverseEvent:
 
 
 def crs(patient: Patient, infusion: date, rng: random.Random, *, understated: bool) -> AdverseEvent | None:
-    """The patient's CRS, if any; `understated` enters a grade 2 as grade 1 (no hypoxia), corrected later."""
+    """The patient's CRS, if any; `understated` enters a grade 2 as grade 1 (no oxygen), corrected later."""
     course = patient.crs
     if course is None:
         return None
     onset, end = infusion + timedelta(days=course.onset), infusion + timedelta(days=course.end)
-    hypoxia = "LOW_FLOW" if course.grade >= 2 else "NONE"
-    values: Values = {"aecat": "CRS", "crs_fever": True, "crs_tmax": rng.uniform(38.6, 39.4), "crs_death": False,
-                      "crs_hypotension": "NONE", "crs_hypoxia": hypoxia, "aetoxgr": str(course.grade),
+    oxygen: Values = ({"crs_o2_device": "NASAL_CANNULA_LOW_FLOW", "crs_o2_flow": 2.0} if course.grade >= 2
+                      else {"crs_o2_device": "NONE"})
+    # paracetamol is given from onset (below): an antipyretic, so the fever counts as masked from then on
+    values: Values = {"aecat": "CRS", "crs_tmax": rng.uniform(38.6, 39.4), "crs_fever_masked": True,
+                      "crs_death": False, "crs_hypotension": "NONE", **oxygen, "aetoxgr": str(course.grade),
                       "aerel": "DEFINITELY", "aerel_ld": "UNLIKELY", "aecontrt": "Y"}
     meds = [medication("Paracetamol", "Fever (cytokine release syndrome)", 500, "mg", "PRN", "ORAL", onset, end)]
     if course.grade >= 2:
@@ -82,11 +85,11 @@ def crs(patient: Patient, infusion: date, rng: random.Random, *, understated: bo
                                worst, worst))
     correction = None
     if understated and course.grade >= 2:
-        changes: Values = {"crs_hypoxia": hypoxia, "aetoxgr": str(course.grade)}
+        changes: Values = {**oxygen, "aetoxgr": str(course.grade)}
         correction = (changes,
                       "Source data verification: oxygen 2 L/min by nasal cannula documented in the nursing notes "
-                      "at the worst point of CRS; hypoxia and grade corrected")
-        values |= {"crs_hypoxia": "NONE", "aetoxgr": "1"}
+                      "at the worst point of CRS; oxygen support and grade corrected")
+        values |= {"crs_o2_device": "NONE", "crs_o2_flow": None, "aetoxgr": "1"}
     return AdverseEvent("Cytokine release syndrome", values, onset, end, meds=tuple(meds), correction=correction)
 
 

@@ -55,7 +55,7 @@ def generate_payload(study: StudyDefinition, form_id: str, rng: random.Random, *
                 payload[item.name] = _given(item, given[item.name])
         elif _wanted(item, specs.get(item.name), rng):
             payload[item.name] = item_value(study, item, specs.get(item.name), rng, on)
-    make_coherent(form_id, payload, given.keys(), rng, on)
+    make_coherent(form, payload, given.keys(), rng, on)
     return without_skipped(study, form, payload)
 
 

@@ -63,9 +63,9 @@ _AE: dict[str, Spec] = {
     "aespid": Fixed("1"), "aeterm": Among(AE_TERMS), "aecat": Pick({"OTHER": 6, "CRS": 2.5, "ICANS": 1.5}),
     "aeongo": Pick({NO: 7, YES: 3}), "aetoxgr": Pick({"1": 6, "2": 3, "3": 1}),
     "aedltcls": Pick({"OTHER": 6, "NEUTROPENIA": 2, "TRANSAMINASE_INCREASED": 1, "LAB_NOT_CLINICALLY_SIGNIFICANT": 1}),
-    "crs_fever": Fixed(True), "crs_tmax": Normal(38.7, 0.4), "crs_death": Fixed(False),
+    "crs_tmax": Normal(38.9, 0.3), "crs_fever_masked": Chance(0.6), "crs_death": Fixed(False),
     "crs_hypotension": Pick({"NONE": 7, "NO_VASOPRESSOR": 2, "ONE_VASOPRESSOR": 1}),
-    "crs_hypoxia": Pick({"NONE": 7, "LOW_FLOW": 2.5, "HIGH_FLOW": 0.5}),
+    "crs_o2_device": Pick({"NONE": 7, "NASAL_CANNULA_LOW_FLOW": 2.5, "FACEMASK": 0.5}), "crs_o2_flow": Normal(3, 1),
     **{f"ice_{name}": Chance(0.85) for name in (
         "orient_year", "orient_month", "orient_city", "orient_hospital", "name_object_1", "name_object_2",
         "name_object_3", "follow_commands", "write_sentence", "count_backwards")},

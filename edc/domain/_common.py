@@ -6,6 +6,7 @@ import calendar
 import math
 from collections.abc import Collection, Mapping
 from datetime import date
+from decimal import Decimal
 
 
 def read_bool(record: Mapping[str, object], name: str) -> bool | None:
@@ -24,6 +25,23 @@ def read_code(record: Mapping[str, object], name: str, codes: Collection[str]) -
     if not isinstance(value, str) or value not in codes:
         raise ValueError(f"{name}: unknown code {value!r}; expected one of {', '.join(codes)}")
     return value
+
+
+def read_decimal(record: Mapping[str, object], name: str) -> Decimal | None:
+    """Return the number item `name` of `record` exactly, as a Decimal (a float by its shortest repr), None when
+    missing; ValueError for a bool, a non-number or a value that is not finite.
+
+    Stored decimals arrive as Decimal, parsed JSON as int or float: compared as Decimal, 37.9 never passes for 38.
+    """
+    value = record.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return number
 
 
 def finite_number(value: float, name: str) -> float:

@@ -1,17 +1,24 @@
 """ASTCT 2019 consensus grading (Lee et al., Biol Blood Marrow Transplant 2019): ICE score, CRS and ICANS.
 
-Records map the item names of the definition language to booleans, integers
+Records map the item names of the definition language to booleans, numbers
 and codelist codes. A grade is None when an input it needs is missing, and
 ValueError is raised for an unknown code or a value of the wrong type.
+
+The CRS components come from what the site measured: the fever criterion
+from the highest temperature (`crs_fever_astct`), the hypoxia level from the
+oxygen support and its flow (`crs_hypoxia_astct`). Their boundaries (fever
+>= 38.0 C, low-flow nasal cannula <= 6 L/min) are the published ones, given
+by the definition (the library's adverse event form), not fixed here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
 
 from edc.definitions.functions import ICE_POINTS
-from edc.domain._common import read_bool, read_code
+from edc.domain._common import positive, read_bool, read_code, read_decimal
 
 # The ten ICE points, one each: orientation (4), naming (3), commands, writing, counting.
 # Their item names are the score's signature, declared with the definitions.
@@ -25,6 +32,17 @@ CRS_HYPOXIA_GRADE: Mapping[str, int] = MappingProxyType({
     "NONE": 1, "LOW_FLOW": 2, "HIGH_FLOW": 3, "POSITIVE_PRESSURE": 4,
 })
 """Least CRS grade each hypoxia level implies once fever has declared CRS (low flow <= 6 L/min)."""
+
+NASAL_CANNULAS = frozenset({"NASAL_CANNULA_LOW_FLOW", "NASAL_CANNULA_HIGH_FLOW"})
+"""Oxygen by nasal cannula: ASTCT defines its low and high flow by the flow, whichever cannula delivers it."""
+CRS_OXYGEN_HYPOXIA: Mapping[str, str] = MappingProxyType({
+    "NONE": "NONE",
+    "BLOW_BY": "LOW_FLOW",  # "low flow also includes blow-by oxygen delivery" (ASTCT)
+    "FACEMASK": "HIGH_FLOW", "NON_REBREATHER": "HIGH_FLOW", "VENTURI": "HIGH_FLOW",
+    "CPAP_BIPAP": "POSITIVE_PRESSURE", "MECHANICAL_VENTILATION": "POSITIVE_PRESSURE",
+})
+"""The hypoxia level of each oxygen support other than a nasal cannula (codelist crs_oxygen_device)."""
+CRS_OXYGEN_DEVICES = NASAL_CANNULAS | CRS_OXYGEN_HYPOXIA.keys()
 
 ICANS_CONSCIOUSNESS_GRADE: Mapping[str, int] = MappingProxyType({
     "NORMAL": 0, "AWAKENS_SPONTANEOUSLY": 1, "AWAKENS_TO_VOICE": 2, "AWAKENS_TO_TOUCH": 3, "UNAROUSABLE": 4,
@@ -70,9 +88,9 @@ def crs_grade_astct(record: Mapping[str, object]) -> int | None:
     """CRS grade 0-5 (ASTCT 2019) from crs_fever, crs_hypotension, crs_hypoxia and crs_death.
 
     - crs_death True (death due to CRS) -> 5, whatever else is recorded.
-    - crs_fever False -> 0: fever >= 38.0 C is required to call CRS at all.
-      Record it True when the patient had fever at onset of the episode even
-      if antipyretics or anti-cytokine therapy mask it afterwards (ASTCT).
+    - crs_fever False -> 0: fever is required to call CRS at all. The
+      library computes crs_fever (`crs_fever_astct`), true also once
+      antipyretics or anti-cytokine therapy mask the fever (ASTCT).
     - otherwise the worse of hypotension and hypoxia: none -> 1, no
       vasopressor / low flow -> 2, one vasopressor / high flow -> 3, several
       vasopressors / positive pressure -> 4.
@@ -92,6 +110,50 @@ def crs_grade_astct(record: Mapping[str, object]) -> int | None:
     if hypotension is None or hypoxia is None:
         return None
     return max(CRS_HYPOTENSION_GRADE[hypotension], CRS_HYPOXIA_GRADE[hypoxia])
+
+
+def crs_fever_astct(record: Mapping[str, object], *, fever_min_c: float) -> bool | None:
+    """The ASTCT fever criterion from crs_tmax (highest temperature, C) and crs_fever_masked.
+
+    True when the highest temperature is at least `fever_min_c` (38.0 C in
+    the library: 37.9 is no fever), or when crs_fever_masked is True:
+    antipyretic or anti-cytokine therapy (tocilizumab, corticosteroids) was
+    given for the CRS, after which "fever is no longer required to grade
+    subsequent CRS severity" and hypotension and hypoxia drive the grade.
+    None when that is undecided: no temperature and no masking recorded.
+    """
+    threshold = _boundary(fever_min_c, "fever_min_c")
+    tmax = read_decimal(record, "crs_tmax")
+    masked = read_bool(record, "crs_fever_masked")
+    if masked or (tmax is not None and tmax >= threshold):
+        return True
+    if tmax is None or masked is None:
+        return None
+    return False
+
+
+def crs_hypoxia_astct(record: Mapping[str, object], *, low_flow_max_l_min: float) -> str | None:
+    """The ASTCT hypoxia level (codelist crs_hypoxia) from crs_o2_device and crs_o2_flow (L/min).
+
+    A nasal cannula is LOW_FLOW up to `low_flow_max_l_min` (6 L/min in the
+    library) and HIGH_FLOW above it, whether entered as a low- or high-flow
+    cannula (ASTCT defines both by the flow); blow-by is LOW_FLOW; facemask,
+    non-rebreather and Venturi masks HIGH_FLOW; CPAP, BiPAP and mechanical
+    ventilation POSITIVE_PRESSURE; no oxygen NONE. None when the device is
+    missing, or a cannula's flow is.
+    """
+    low_flow_max = _boundary(low_flow_max_l_min, "low_flow_max_l_min")
+    device = read_code(record, "crs_o2_device", CRS_OXYGEN_DEVICES)
+    flow = read_decimal(record, "crs_o2_flow")
+    if flow is not None and flow <= 0:
+        raise ValueError(f"crs_o2_flow must be greater than 0 L/min, got {flow}")
+    if device is None:
+        return None
+    if device not in NASAL_CANNULAS:
+        return CRS_OXYGEN_HYPOXIA[device]
+    if flow is None:
+        return None
+    return "LOW_FLOW" if flow <= low_flow_max else "HIGH_FLOW"
 
 
 def icans_grade_astct(record: Mapping[str, object]) -> int | None:
@@ -133,6 +195,11 @@ def icans_grade_astct(record: Mapping[str, object]) -> int | None:
         ICANS_MOTOR_GRADE[motor],
         ICANS_ICP_GRADE[icp],
     )
+
+
+def _boundary(value: float, name: str) -> Decimal:
+    """A published boundary given by the definition, exactly (38.0 stays 38.0, not a nearby double)."""
+    return Decimal(str(positive(value, name)))
 
 
 def _read_ice(record: Mapping[str, object]) -> int | None:

@@ -21,7 +21,7 @@ from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.domain import astct, bilag, bvas, sledai
 from edc.rules.runtime import RuleError, Undecidable, evaluate, partial_date_value, references, to_cel
 
-SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
+SCORE_FUNCTIONS: Mapping[str, Callable[..., object]] = {
     "sledai_2k_total": sledai.sledai_2k_total,
     "selena_sledai_total": sledai.selena_sledai_total,
     "bilag_2004_numeric": bilag.bilag_2004_numeric,
@@ -30,6 +30,8 @@ SCORE_FUNCTIONS: Mapping[str, Callable[..., int | None]] = {
     "bvas_v3_total": bvas.bvas_v3_total,
     "bvas_v3_system": bvas.bvas_v3_system,
     "ice_score": astct.ice_score,
+    "crs_fever_astct": astct.crs_fever_astct,
+    "crs_hypoxia_astct": astct.crs_hypoxia_astct,
     "crs_grade_astct": astct.crs_grade_astct,
     "icans_grade_astct": astct.icans_grade_astct,
 }

@@ -6,12 +6,15 @@ undecidable and raises no finding: a required-item check, not an edit check,
 reports missing values. Besides the form's items a check reads the check
 context (`edc.definitions.celenv.CHECK_CONTEXT`: `subject`, `visit`,
 `today`), which the caller fills; a context value not known yet is null, and
-without a context at all every check reading it is undecidable.
+without a context at all every check reading it is undecidable. A message
+may name values the check reads (`{aetoxgr}`): the finding shows them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from string import Formatter
 
 from edc.definitions.cel_check import CelType
 from edc.definitions.celenv import CHECK_CONTEXT, check_env
@@ -57,4 +60,28 @@ def _run(check: Check, record: Mapping[str, object], env: Mapping[str, CelType])
     # the finding names the first item the check reads, never a context value
     item = check.item or next((root for root in (p.split(".")[0] for p in paths) if root not in CHECK_CONTEXT), None)
     used = {path: lookup(path, record)[1] for path in paths}
-    return Finding(check.id, check.severity, check.message, item, used)
+    return Finding(check.id, check.severity, finding_message(check.message, used), item, used)
+
+
+def finding_message(message: str, used: Mapping[str, object]) -> str:
+    """`message` with each `{path}` replaced by the value the check read (the loader allows only those)."""
+    parts = []
+    for literal, name, _, _ in Formatter().parse(message):
+        parts.append(literal)
+        if name is not None:
+            parts.append(_shown(used.get(name)))
+    return "".join(parts)
+
+
+def _shown(value: object) -> str:
+    """A value read by a check as site staff read it: dates as dates, 38.0 as 38.0, lists joined."""
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        midnight = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+        return value.date().isoformat() if midnight else value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    return str(value)

@@ -79,9 +79,10 @@ class TrialRun:
 
     def adverse_event(self, name: str, aespid: str, *, grade: int, onset: str, event_class: str = "OTHER",
                       related: str = "PROBABLY", improved: str | None = None, ended: str | None = None,
-                      times: dict[str, str] | None = None) -> dict[str, Any]:
+                      times: dict[str, str] | None = None, crs: dict[str, Any] | None = None) -> dict[str, Any]:
         """Log an adverse event; grade 3-4 with the worst grade at onset and the improvement date when given;
-        `times` gives times of day by item (aewrstim, aeimptim...). Returns the record."""
+        `times` gives times of day by item (aewrstim, aeimptim...), `crs` a CRS's raw values (default: fever
+        and one vasopressor, grade 3 by ASTCT). Returns the record."""
         values: dict[str, Any] = {
             "aespid": aespid, "aeterm": f"{event_class.title()} event {aespid}", "aestdat": onset,
             "aetoxgr": str(grade), "aeser": "N", "aerel": related, "aerel_ld": "NOT_RELATED", "aeacn": "NOT APPLICABLE",
@@ -89,8 +90,8 @@ class TrialRun:
             "aeout": "RECOVERED/RESOLVED" if ended else "RECOVERING/RESOLVING"}
         if event_class in SYNDROMES:
             values["aecat"] = event_class
-            values |= ({"crs_fever": True, "crs_hypotension": "ONE_VASOPRESSOR", "crs_hypoxia": "NONE",
-                        "crs_death": False} if event_class == "CRS" else {})
+            values |= ((crs or {"crs_tmax": "38.9", "crs_fever_masked": False, "crs_hypotension": "ONE_VASOPRESSOR",
+                                "crs_o2_device": "NONE", "crs_death": False}) if event_class == "CRS" else {})
         else:
             values |= {"aecat": "OTHER"} | ({"aedltcls": event_class} if grade >= 3 else {})
         if grade >= 3:

@@ -408,3 +408,57 @@ def test_a_reference_that_cannot_hold_the_key_is_reported(tree: Tree) -> None:
     assert_reported(tree.problems(), tree, VS, line + 1, "'sysbp' (integer) cannot hold the key 'aeterm' (text")
     tree.edit(VS, "      refers_to: adverse_events\n", "      refers_to: death\n")
     assert_reported(tree.problems(), tree, VS, line + 1, "form 'death', which the study does not collect")
+
+
+FEVER_ITEMS = """    - name: crs_tmax
+      label: Highest temperature
+      type: decimal
+      precision: 1
+      unit: C
+      range: {min: 35, max: 43}
+    - name: crs_fever_masked
+      label: Antipyretic given
+      type: boolean
+    - name: crs_fever
+      label: Fever criterion
+      type: boolean
+      calc: {score: crs_fever_astct}
+  checks:
+"""
+
+
+def test_a_published_boundary_is_given_by_the_definition_as_a_number(tree: Tree) -> None:
+    tree.edit(VS, "  checks:\n", FEVER_ITEMS)
+    line = tree.line_of(VS, "calc: {score: crs_fever_astct}")
+    assert_reported(tree.problems(), tree, VS, line, "score crs_fever_astct needs param 'fever_min_c'")
+    tree.edit(VS, "calc: {score: crs_fever_astct}", "calc: {score: crs_fever_astct, params: {fever_min_c: '38'}}")
+    assert_reported(tree.problems(), tree, VS, line, "param 'fever_min_c'", "must be a number greater than 0")
+    tree.edit(VS, "fever_min_c: '38'", "fever_min_c: 38.0, fever_max_c: 41")
+    assert_reported(tree.problems(), tree, VS, line, "takes no param 'fever_max_c'")
+    tree.edit(VS, ", fever_max_c: 41", "")
+    assert tree.problems() == []
+
+
+def test_a_score_boundary_is_in_the_unit_its_input_is_captured_in(tree: Tree) -> None:
+    tree.edit(VS, "  checks:\n", FEVER_ITEMS.replace("{score: crs_fever_astct}",
+                                                     "{score: crs_fever_astct, params: {fever_min_c: 38.0}}"))
+    tree.edit(VS, "      unit: C\n", "      unit: mmHg\n")
+    line = tree.line_of(VS, "calc: {score: crs_fever_astct")
+    assert_reported(tree.problems(), tree, VS, line, "needs item 'crs_tmax' (decimal in C)")
+    tree.edit(VS, "      unit: mmHg\n      range: {min: 35", "      unit: C\n      range: {min: 35")
+    tree.edit(VS, "Fever criterion\n      type: boolean", "Fever criterion\n      type: integer")
+    assert_reported(tree.problems(), tree, VS, line - 1,  # at the item's type
+                    "score crs_fever_astct gives boolean, item 'crs_fever' is integer")
+
+
+def test_a_check_message_names_only_values_the_check_reads(tree: Tree) -> None:
+    line = tree.edit(VS, "message: Systolic pressure must be above diastolic pressure",
+                     "message: Systolic ({sysbp}) must be above diastolic ({weight})")
+    assert_reported(tree.problems(), tree, VS, line, "names '{weight}', which the check does not read",
+                    "diabp, sysbp")
+    tree.edit(VS, "({weight})", "({diabp!r})")
+    assert_reported(tree.problems(), tree, VS, line, "is not a plain {path}")
+    tree.edit(VS, "({diabp!r})", "({diabp)")
+    assert_reported(tree.problems(), tree, VS, line, "message of check 'bp_order'", "write {{ for a brace")
+    tree.edit(VS, "({diabp)", "({diabp}) {{mmHg}}")
+    assert tree.problems() == []

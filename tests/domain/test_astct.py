@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from edc.definitions.functions import ICE_POINTS
-from edc.domain.astct import crs_grade_astct, icans_grade_astct, ice_grade, ice_score
+from edc.domain.astct import (
+    crs_fever_astct,
+    crs_grade_astct,
+    crs_hypoxia_astct,
+    icans_grade_astct,
+    ice_grade,
+    ice_score,
+)
 
 HYPOTENSION = ("NONE", "NO_VASOPRESSOR", "ONE_VASOPRESSOR", "MULTIPLE_VASOPRESSORS")  # severity order
 HYPOXIA = ("NONE", "LOW_FLOW", "HIGH_FLOW", "POSITIVE_PRESSURE")
@@ -135,6 +144,121 @@ def test_crs_grade_is_monotone_in_each_input(inputs: tuple[bool, int, int, bool]
     assert base is not None
     assert graded is not None
     assert 0 <= base <= graded <= 5
+
+
+# --- CRS from raw values: fever and hypoxia (Lee et al. 2019, table and footnotes) ------------------
+
+FEVER_MIN_C = 38.0  # "fever is defined as temperature >= 38 C"
+LOW_FLOW_MAX_L_MIN = 6  # "low-flow nasal cannula is defined as oxygen delivered at <= 6 L/minute"
+DEVICE_HYPOXIA = {  # the ASTCT table's hypoxia column, device by device
+    "NONE": "NONE", "BLOW_BY": "LOW_FLOW", "FACEMASK": "HIGH_FLOW", "NON_REBREATHER": "HIGH_FLOW",
+    "VENTURI": "HIGH_FLOW", "CPAP_BIPAP": "POSITIVE_PRESSURE", "MECHANICAL_VENTILATION": "POSITIVE_PRESSURE",
+}
+CANNULAS = ("NASAL_CANNULA_LOW_FLOW", "NASAL_CANNULA_HIGH_FLOW")
+
+
+def fever(tmax: object, masked: object = False) -> bool | None:
+    return crs_fever_astct({"crs_tmax": tmax, "crs_fever_masked": masked}, fever_min_c=FEVER_MIN_C)
+
+
+def hypoxia(device: object, flow: object = None) -> str | None:
+    return crs_hypoxia_astct({"crs_o2_device": device, "crs_o2_flow": flow}, low_flow_max_l_min=LOW_FLOW_MAX_L_MIN)
+
+
+@pytest.mark.parametrize(("tmax", "expected"), [
+    (Decimal("37.9"), False), (Decimal("38.0"), True), (Decimal("38.1"), True), (37.9, False), (38.0, True),
+    (38, True), (Decimal("35.0"), False), (Decimal("41.5"), True),
+])
+def test_fever_is_38_0_c_or_more(tmax: object, expected: bool) -> None:
+    assert fever(tmax) is expected
+
+
+@pytest.mark.parametrize("tmax", [Decimal("36.5"), Decimal("37.9"), None])
+def test_antipyretic_or_anti_cytokine_therapy_keeps_the_fever_criterion(tmax: object) -> None:
+    """Once tocilizumab, steroids or antipyretics are given, fever is no longer required to grade CRS."""
+    assert fever(tmax, masked=True) is True
+
+
+def test_fever_undecided_without_temperature_or_therapy() -> None:
+    assert fever(None, masked=False) is None
+    assert fever(Decimal("37.0"), masked=None) is None
+    assert fever(Decimal("38.4"), masked=None) is True  # decided by the temperature alone
+
+
+def test_fever_boundary_is_the_definitions() -> None:
+    record = {"crs_tmax": Decimal("38.2"), "crs_fever_masked": False}
+    assert crs_fever_astct(record, fever_min_c=38.3) is False
+    assert crs_fever_astct(record, fever_min_c=38.2) is True
+
+
+@pytest.mark.parametrize(("record", "message"), [
+    ({"crs_tmax": "38.5", "crs_fever_masked": False}, "crs_tmax"),
+    ({"crs_tmax": True, "crs_fever_masked": False}, "crs_tmax"),
+    ({"crs_tmax": float("nan"), "crs_fever_masked": False}, "crs_tmax"),
+    ({"crs_tmax": 38.5, "crs_fever_masked": "N"}, "crs_fever_masked"),
+])
+def test_fever_invalid_input_is_an_error(record: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        crs_fever_astct(record, fever_min_c=FEVER_MIN_C)
+
+
+@pytest.mark.parametrize("boundary", [0, -1.0, float("inf"), True])
+def test_a_boundary_is_a_positive_number(boundary: object) -> None:
+    with pytest.raises(ValueError, match="fever_min_c"):
+        crs_fever_astct({"crs_tmax": 38.5, "crs_fever_masked": False}, fever_min_c=boundary)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="low_flow_max_l_min"):
+        crs_hypoxia_astct({"crs_o2_device": "NONE"}, low_flow_max_l_min=boundary)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("device", CANNULAS)
+@pytest.mark.parametrize(("flow", "expected"), [
+    (Decimal("0.5"), "LOW_FLOW"), (Decimal("6.0"), "LOW_FLOW"), (6, "LOW_FLOW"), (Decimal("6.1"), "HIGH_FLOW"),
+    (6.1, "HIGH_FLOW"), (Decimal("40"), "HIGH_FLOW"),
+])
+def test_a_nasal_cannula_is_low_flow_up_to_6_l_min_and_high_flow_above(device: str, flow: object,
+                                                                        expected: str) -> None:
+    """ASTCT defines low and high flow by the flow, whichever cannula the site names."""
+    assert hypoxia(device, flow) == expected
+
+
+@pytest.mark.parametrize(("device", "expected"), DEVICE_HYPOXIA.items())
+def test_each_oxygen_support_gives_its_hypoxia_level(device: str, expected: str) -> None:
+    assert hypoxia(device) == expected
+    assert hypoxia(device, Decimal("10")) == expected  # the flow of a mask does not change its level
+
+
+def test_hypoxia_undecided_without_device_or_cannula_flow() -> None:
+    assert hypoxia(None) is None
+    assert hypoxia("NASAL_CANNULA_LOW_FLOW") is None
+
+
+@pytest.mark.parametrize(("device", "flow", "message"), [
+    ("OXYGEN", None, "crs_o2_device"), ("nasal_cannula_low_flow", Decimal("2"), "crs_o2_device"),
+    ("NASAL_CANNULA_LOW_FLOW", Decimal("0"), "crs_o2_flow"), ("NASAL_CANNULA_HIGH_FLOW", "8", "crs_o2_flow"),
+])
+def test_hypoxia_invalid_input_is_an_error(device: object, flow: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        hypoxia(device, flow)
+
+
+@pytest.mark.parametrize(("tmax", "hypotension", "device", "flow", "grade"), [
+    (Decimal("37.9"), "ONE_VASOPRESSOR", "NASAL_CANNULA_LOW_FLOW", Decimal("2"), 0),  # no fever, no CRS
+    (Decimal("38.0"), "NONE", "NONE", None, 1),
+    (Decimal("38.0"), "NONE", "BLOW_BY", None, 2),
+    (Decimal("38.0"), "NONE", "NASAL_CANNULA_LOW_FLOW", Decimal("6.0"), 2),
+    (Decimal("38.0"), "NONE", "NASAL_CANNULA_LOW_FLOW", Decimal("6.1"), 3),
+    (Decimal("38.0"), "NO_VASOPRESSOR", "NASAL_CANNULA_HIGH_FLOW", Decimal("6.0"), 2),
+    (Decimal("39.2"), "NO_VASOPRESSOR", "VENTURI", None, 3),
+    (Decimal("39.2"), "ONE_VASOPRESSOR", "NONE", None, 3),  # with or without vasopressin
+    (Decimal("39.2"), "MULTIPLE_VASOPRESSORS", "NASAL_CANNULA_LOW_FLOW", Decimal("3"), 4),
+    (Decimal("39.2"), "NONE", "CPAP_BIPAP", None, 4),
+    (Decimal("39.2"), "ONE_VASOPRESSOR", "MECHANICAL_VENTILATION", None, 4),
+])
+def test_crs_grade_from_raw_values(tmax: Decimal, hypotension: str, device: str, flow: object, grade: int) -> None:
+    """The grade is the more severe of hypotension and hypoxia, fever required (the published table)."""
+    record = {"crs_fever": fever(tmax), "crs_hypotension": hypotension, "crs_hypoxia": hypoxia(device, flow),
+              "crs_death": False}
+    assert crs_grade_astct(record) == grade
 
 
 # --- ICANS ------------------------------------------------------------------------------------

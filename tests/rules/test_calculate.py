@@ -12,6 +12,7 @@ import pytest
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.celenv import form_fields
 from edc.definitions.loader import load_catalog
+from edc.definitions.model import ScoreCalc
 from edc.domain import derived
 from edc.rules.calculate import CalculationFailed, applicable, calc_order, calculate
 from edc.rules.runtime import evaluate
@@ -139,12 +140,32 @@ def test_ice_to_icans_chain() -> None:
     assert order.index("ice_score_calc") < order.index("icans_ice_score") < order.index("icans_grade_calc")
 
 
-def test_crs_grade() -> None:
-    values = {"aecat": "CRS", "crs_fever": True, "crs_hypotension": "NO_VASOPRESSOR", "crs_hypoxia": "NONE",
-              "crs_death": False}
+def test_crs_grade_from_raw_values() -> None:
+    """Temperature and oxygen support give the fever and hypoxia components, and those the grade."""
+    values = {"aecat": "CRS", "crs_tmax": Decimal("38.0"), "crs_fever_masked": False,
+              "crs_hypotension": "NO_VASOPRESSOR", "crs_o2_device": "NONE", "crs_death": False}
     result = calc("relmacel", "adverse_events", values)
-    assert result["crs_grade_calc"] == 2
+    assert (result["crs_fever"], result["crs_hypoxia"], result["crs_grade_calc"]) == (True, "NONE", 2)
     assert result["icans_grade_calc"] is None
+    cannula = values | {"crs_o2_device": "NASAL_CANNULA_LOW_FLOW", "crs_o2_flow": Decimal("6.1")}
+    assert calc("relmacel", "adverse_events", cannula)["crs_grade_calc"] == 3  # above 6 L/min is high flow
+    afebrile = values | {"crs_tmax": Decimal("37.9")}
+    assert calc("relmacel", "adverse_events", afebrile)["crs_grade_calc"] == 0
+    masked = afebrile | {"crs_fever_masked": True}  # tocilizumab given: fever no longer required
+    assert calc("relmacel", "adverse_events", masked)["crs_grade_calc"] == 2
+    order = [i.name for i in calc_order(study("relmacel").forms["adverse_events"],
+                                       form_fields(study("relmacel").forms["adverse_events"]))]
+    assert order.index("crs_fever") < order.index("crs_grade_calc") > order.index("crs_hypoxia")
+
+
+def test_the_astct_boundaries_are_the_library_definitions() -> None:
+    """38.0 C and 6 L/min are the params of the library's calcs, the same in every trial."""
+    for study_id in ("cnct19", "ic19", "rd0604", "relmacel"):
+        form = study(study_id).forms["adverse_events"]
+        fever, hypoxia = form.item("crs_fever"), form.item("crs_hypoxia")
+        assert fever is not None and isinstance(fever.calc, ScoreCalc)
+        assert hypoxia is not None and isinstance(hypoxia.calc, ScoreCalc)
+        assert (fever.calc.params, hypoxia.calc.params) == ({"fever_min_c": 38.0}, {"low_flow_max_l_min": 6})
 
 
 def test_prednisone_equivalent_calc_follows_skip_logic() -> None:

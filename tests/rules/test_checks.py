@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.loader import load_catalog
 from edc.rules.calculate import applicable
-from edc.rules.checks import run_checks
+from edc.rules.checks import finding_message, run_checks
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
@@ -87,6 +88,24 @@ def test_crs_and_icans_are_no_dlt_class_of_another_event() -> None:
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aedltcls": "SEIZURE"})
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {**base, "aetoxgr": "2", "aedltcls": None})
     assert "dlt_class_not_syndrome" not in ids("adverse_events", {"aecat": "CRS", "aetoxgr": "3", "aedltcls": None})
+
+
+def test_a_crs_grade_other_than_the_computed_one_is_a_warning_on_the_site_grade_naming_both() -> None:
+    crs = {"aecat": "CRS", "aetoxgr": "2", "crs_tmax": Decimal("38.4"), "crs_fever_masked": False,
+           "crs_hypotension": "NONE", "crs_o2_device": "NON_REBREATHER", "crs_death": False}
+    [finding] = [f for f in run_checks(study().forms["adverse_events"], crs, study().codelists)
+                 if f.check_id == "crs_grade_agrees"]
+    assert (finding.severity, finding.item) == ("warning", "aetoxgr")
+    assert finding.message.startswith("The CRS grade entered (2) differs from the ASTCT 2019 grade")
+    assert finding.message.endswith("oxygen support (3)")
+    assert "crs_grade_agrees" not in ids("adverse_events", {**crs, "aetoxgr": "3"})
+
+
+def test_a_message_shows_the_values_its_check_read() -> None:
+    used = {"a": "2", "b": 3, "c": 38.5, "d": True, "e": datetime(2026, 2, 5, tzinfo=UTC),
+            "f": datetime(2026, 2, 5, 10, 30, tzinfo=UTC), "g": ["X", "Y"], "h": None}
+    shown = finding_message("{a} {b} {c} {d} {e} {f} {g} {h} {{literal}}", used)
+    assert shown == "2 3 38.5 yes 2026-02-05 2026-02-05T10:30:00+00:00 X, Y missing {literal}"
 
 
 def test_checks_read_the_context_and_name_the_item_they_check() -> None:

@@ -212,8 +212,8 @@ def test_a_correction_is_fully_revalidated_and_replaces_findings(env: RecordEnv)
 
 def test_skip_logic_and_calculated_scores_on_a_log_form(env: RecordEnv) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        _submit(env, "adverse_events", adverse_event(aeongo="N", crs_fever=True), visit="LOGS")
-    assert {e.item for e in caught.value.errors} == {"aeendat", "crs_fever"}
+        _submit(env, "adverse_events", adverse_event(aeongo="N", crs_tmax="38.5"), visit="LOGS")
+    assert {e.item for e in caught.value.errors} == {"aeendat", "crs_tmax"}
     created = _submit(env, "adverse_events", adverse_event(aeongo="N", aeendat="2026-01-04",
                                                             aeout="RECOVERED/RESOLVED"), visit="LOGS")
     assert created.values["aeendat"] == date(2026, 1, 4) and created.values["crs_grade_calc"] is None
@@ -301,10 +301,12 @@ def test_disease_activity_scores_are_stored_audited_and_recomputed_on_correction
 
 
 def test_crs_grade_is_computed_and_a_differing_site_grade_is_a_finding_not_an_overwrite(env: RecordEnv) -> None:
-    crs = adverse_event(aeterm="Cytokine release syndrome", aecat="CRS", aetoxgr="2", crs_fever=True,
-                        crs_hypotension="ONE_VASOPRESSOR", crs_hypoxia="LOW_FLOW", crs_death=False)
+    crs = adverse_event(aeterm="Cytokine release syndrome", aecat="CRS", aetoxgr="2", crs_tmax="38.5",
+                        crs_fever_masked=False, crs_hypotension="ONE_VASOPRESSOR",
+                        crs_o2_device="NASAL_CANNULA_LOW_FLOW", crs_o2_flow="2.0", crs_death=False)
     created = _submit(env, "adverse_events", crs, visit="LOGS")
     assert created.values["crs_grade_calc"] == 3 and created.values["aetoxgr"] == "2"  # the site's grade is kept
+    assert (created.values["crs_fever"], created.values["crs_hypoxia"]) == (True, "LOW_FLOW")
     assert [(f.check_id, f.severity) for f in created.findings] == [("crs_grade_agrees", "warning")]
     with env.engine.begin() as conn:
         agreed = correct_record(conn, study=env.study, record_id=created.record_id,
@@ -313,7 +315,8 @@ def test_crs_grade_is_computed_and_a_differing_site_grade_is_a_finding_not_an_ov
     assert agreed.findings == () and agreed.values["crs_grade_calc"] == 3
     with env.engine.begin() as conn:
         worse = correct_record(conn, study=env.study, record_id=created.record_id,
-                               changes={"crs_hypoxia": "POSITIVE_PRESSURE"}, expected_version=2,
+                               changes={"crs_o2_device": "MECHANICAL_VENTILATION", "crs_o2_flow": None},
+                               expected_version=2,
                                reason="intubated on day 2", actor=env.actor, now=LATER)
     assert worse.values["crs_grade_calc"] == 4
     assert [f.check_id for f in worse.findings] == ["crs_grade_agrees"]
