@@ -176,6 +176,7 @@ def _body(op: Operation, subject: str) -> object:
         "/signatures": {"scope": "casebook", "password": PASSWORD, "meaning": "I approve"},
         "/adjudication": {"verdict": "NOT_DLT", "reason": "grade 1"},
         "/escalation/decisions": {"action": "stop", "reason": "safety signal"},
+        "/escalation/intermediate-levels": {"dose": {"value": 20, "unit": "10^6 cells"}, "reason": "SRC decision"},
         "/queries": {"subject": subject, "visit": "SCR", "text": "date?"},
         "/answers": {"text": "checked"},
         "/close": {"text": "accepted"},
@@ -257,7 +258,7 @@ def cell(world: World, username: str, op: Operation) -> list[str]:
         _undo(world, op, study_lock)
         if study_lock.status_code < 400:
             found.append(f"a site-restricted grant placed a study-wide lock: {study_lock.status_code}")
-    if path.endswith("/escalation/decisions") and answer.status_code < 400:
+    if path.endswith(("/escalation/decisions", "/escalation/intermediate-levels")) and answer.status_code < 400:
         found.append(f"a site-restricted grant decided the study's dose escalation: {answer.status_code}")
     if path.endswith("/subjects") and op.method == "post":
         if answer.status_code < 400:
@@ -284,7 +285,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 49 and len(keys) == 45, sorted(keys)
+    assert len(world.operations) == 50 and len(keys) == 46, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")
