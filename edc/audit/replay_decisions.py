@@ -9,6 +9,9 @@ item), or by the id the event's reason names:
   verdict, reason, who and when (not the engine's proposal);
 - `escalation_decisions` <- `escalation.decide`: action and level, the
   recommendation, whether it overrides it, reason, who and when;
+- `intermediate_dose_levels` <- `escalation.open_level` (item: the level
+  id), per study in order: label, dose and unit, the levels it lies between
+  (who, when and why are its decision's, replayed above);
 - `signatures` <- `record.sign` and `signature.invalidate` (reason
   `signature <id>: ...`): scope, record, signer, meaning, content hash, when;
   invalidation time and reason (not a visit signature's visit);
@@ -33,7 +36,7 @@ from edc.audit.chain import value_text
 from edc.audit.fold import differences
 from edc.audit.streams import Report, grouped, merged, stream
 from edc.db.core import Study
-from edc.db.decisions import DltAdjudication, EligibilityDecision, EscalationDecision
+from edc.db.decisions import DltAdjudication, EligibilityDecision, EscalationDecision, IntermediateDoseLevel
 from edc.db.monitoring import Lock, SdvMark, Signature
 from edc.db.trail import AuditEvent
 
@@ -93,15 +96,16 @@ def _adjudications(conn: Connection, report: Report) -> None:
 
 
 def _escalation(conn: Connection, report: Report) -> None:
-    """Per study (a handful of decisions each), paired in order."""
+    """Per study (a handful of decisions and opened levels each), paired in order."""
     for study_id in conn.execute(select(Study.id).order_by(Study.id)).scalars():
-        rows = select(EscalationDecision).where(EscalationDecision.study_id == study_id) \
-            .order_by(EscalationDecision.id)
-        events = select(_EVENTS).where(_EVENTS.c.action == "escalation.decide", _EVENTS.c.study_id == study_id) \
-            .order_by(_EVENTS.c.id)
-        found, said = list(stream(conn, rows)), list(stream(conn, events))
-        report.rows, report.events = report.rows + len(found), report.events + len(said)
-        _paired(report, "escalation_decisions", found, said, f"study {study_id}", _escalation_expected)
+        for model, action, expected_of in ((EscalationDecision, "escalation.decide", _escalation_expected),
+                                           (IntermediateDoseLevel, "escalation.open_level", _opened_expected)):
+            rows = select(model).where(model.study_id == study_id).order_by(model.id)
+            events = select(_EVENTS).where(_EVENTS.c.action == action, _EVENTS.c.study_id == study_id) \
+                .order_by(_EVENTS.c.id)
+            found, said = list(stream(conn, rows)), list(stream(conn, events))
+            report.rows, report.events = report.rows + len(found), report.events + len(said)
+            _paired(report, model.__tablename__, found, said, f"study {study_id}", expected_of)
 
 
 def _escalation_expected(event: Row) -> Expected:
@@ -112,6 +116,18 @@ def _escalation_expected(event: Row) -> Expected:
             "recommended_action": value_text(recommended), "recommended_level": value_text(recommended_level),
             "overrides": value_text((action, level) != (recommended, recommended_level)),
             "reason": value_text(event["reason"]), **_who(event)}
+
+
+def _opened_expected(event: Row) -> Expected:
+    """`item` is the level id, `new_value` {"dose": {"value", "unit"}, "label", "between": [lower, upper]}."""
+    loaded = json.loads(event["new_value"]) if event["new_value"] is not None else None
+    said: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+    dose: dict[str, Any] = said["dose"] if isinstance(said.get("dose"), dict) else {}
+    between: list[Any] = said["between"] if isinstance(said.get("between"), list) else []
+    between = (between + [None, None])[:2]
+    return {"level_id": value_text(event["item"]), "label": value_text(said.get("label")),
+            "dose_value": value_text(dose.get("value")), "dose_unit": value_text(dose.get("unit")),
+            "lower_level": value_text(between[0]), "upper_level": value_text(between[1])}
 
 
 def _action_level(text: str | None) -> tuple[str | None, str | None]:

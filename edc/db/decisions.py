@@ -1,5 +1,5 @@
-"""The tables of clinical decisions: investigators' eligibility decisions, the committee's DLT adjudications and
-escalation decisions.
+"""The tables of clinical decisions: investigators' eligibility decisions, the committee's DLT adjudications,
+escalation decisions and the intermediate dose levels it opened.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Double,
     ForeignKey,
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,3 +73,24 @@ class EscalationDecision(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IntermediateDoseLevel(Base):
+    """A dose level the committee opened between two adjacent declared levels (`allow_intermediate_dose`).
+
+    Written with the committee decision that steers enrolment to it (`decision_id`: who, when, why). One per
+    study and level id, and one per interval (its lower level), so two openings at once cannot both place a
+    level there. Kept, never changed: the level exists for the rest of the study, as the subjects at it do.
+    """
+
+    __tablename__ = "intermediate_dose_levels"
+    __table_args__ = (UniqueConstraint("study_id", "level_id"), UniqueConstraint("study_id", "lower_level"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))  # the unique constraints lead with it
+    level_id: Mapped[str] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(String(100))
+    dose_value: Mapped[float] = mapped_column(Double)
+    dose_unit: Mapped[str] = mapped_column(String(16))
+    lower_level: Mapped[str] = mapped_column(String(8))
+    upper_level: Mapped[str] = mapped_column(String(8))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("escalation_decisions.id"), unique=True)

@@ -45,6 +45,7 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "eligibility_decisions": APPEND,
     "dlt_adjudications": APPEND,
     "escalation_decisions": APPEND,
+    "intermediate_dose_levels": APPEND,
     "export_jobs": CHANGE,
     "queries": CHANGE,
     "query_messages": APPEND,

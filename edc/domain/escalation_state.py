@@ -12,6 +12,9 @@ Pure assembly over the stored records; the clinical rules are in
   escalation never moves on an undecided proposal, DLT or not.
 - A subject assigned to a level but not yet infused occupies a place in the
   cohort and counts as pending, so no one is assigned over them.
+- The order of the levels (intermediate levels included) says where a
+  committee's escalate or step_back goes: above or below the highest level
+  a subject is assigned to (`highest_treated`, `direction`).
 - Events starting after `as_of` are not seen, so the state on a past day can
   be asked for.
 - An event the definition refers to the committee (it started after the DLT
@@ -40,7 +43,7 @@ from edc.domain.dlt import (
     window_state,
 )
 from edc.domain.dlt.decision import Awaiting, decided_outcome
-from edc.domain.escalation import DltStatus, LevelCohort, Recommendation, recommend
+from edc.domain.escalation import Action, DltStatus, LevelCohort, Recommendation, recommend
 
 Values = Mapping[str, object]
 _SYNDROMES = {"CRS": EventClass.CRS, "ICANS": EventClass.ICANS}
@@ -123,6 +126,19 @@ def escalation_state(dose_levels: Sequence[DoseLevel], escalation: Escalation,
     cohorts = [state.cohort for state in levels if state.cohort.evaluable]
     recommendation = recommend(dose_levels, escalation, cohorts, enrolled=len(subjects))
     return EscalationState(as_of, tuple(levels), len(subjects), recommendation)
+
+
+def highest_treated(state: EscalationState) -> DoseLevel | None:
+    """The highest level in the order (intermediate levels included) a subject is assigned to; None before any."""
+    treated = [s.level for s in state.levels if s.subjects]
+    return max(treated, key=lambda found: found.order) if treated else None
+
+
+def direction(highest: DoseLevel, level: DoseLevel) -> Action | None:
+    """ESCALATE to a level above the highest treated, STEP_BACK to one below; None for that level itself."""
+    if level.order == highest.order:
+        return None
+    return Action.ESCALATE if level.order > highest.order else Action.STEP_BACK
 
 
 def event_class(record: Values) -> EventClass:

@@ -45,6 +45,8 @@ ROUTES: list[tuple[str, str, object, str]] = [
     ("GET", f"/api/v1/studies/{STUDY}/escalation", None, "escalation.read"),
     ("POST", f"/api/v1/studies/{STUDY}/escalation/decisions", {"action": "stop", "reason": "safety signal"},
      "committee.decide"),
+    ("POST", f"/api/v1/studies/{STUDY}/escalation/intermediate-levels",
+     {"dose": {"value": 20, "unit": "10^6 cells"}, "reason": "SRC decision"}, "committee.decide"),
     ("POST", SUBJECT + "/adverse-events/1/adjudication", {"verdict": "DLT", "reason": "grade 4"}, "dlt.adjudicate"),
     ("GET", f"/api/v1/studies/{STUDY}/queries", None, "record.read"),
     ("POST", f"/api/v1/studies/{STUDY}/queries", {"subject": "01-001", "visit": "SCR", "text": "date?"}, "query.open"),

@@ -176,6 +176,7 @@ def _body(op: Operation, subject: str) -> object:
         "/signatures": {"scope": "casebook", "password": PASSWORD, "meaning": "I approve"},
         "/adjudication": {"verdict": "NOT_DLT", "reason": "grade 1"},
         "/escalation/decisions": {"action": "stop", "reason": "safety signal"},
+        "/escalation/intermediate-levels": {"dose": {"value": 20, "unit": "10^6 cells"}, "reason": "SRC decision"},
         "/queries": {"subject": subject, "visit": "SCR", "text": "date?"},
         "/answers": {"text": "checked"},
         "/close": {"text": "accepted"},
@@ -257,7 +258,7 @@ def cell(world: World, username: str, op: Operation) -> list[str]:
         _undo(world, op, study_lock)
         if study_lock.status_code < 400:
             found.append(f"a site-restricted grant placed a study-wide lock: {study_lock.status_code}")
-    if path.endswith("/escalation/decisions") and answer.status_code < 400:
+    if path.endswith(("/escalation/decisions", "/escalation/intermediate-levels")) and answer.status_code < 400:
         found.append(f"a site-restricted grant decided the study's dose escalation: {answer.status_code}")
     if path.endswith("/subjects") and op.method == "post":
         if answer.status_code < 400:

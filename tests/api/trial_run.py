@@ -15,6 +15,7 @@ from screened import SCREENED_ON, Subject
 from screening_data import screening, shifted
 
 from edc.app.access.service import GrantSpec, create_user
+from edc.definitions.model import Dose, DoseLevel
 from edc.domain.dosing import planned_million_cells
 
 #: An adverse event's class for the DLT rules; CRS and ICANS are categories of their own.
@@ -34,6 +35,7 @@ class TrialRun:
                                 grants=[GrantSpec(role, study_id, None)], now=NOW)
                 api.tokens[username] = api.login(username).json()["token"]
         self.subjects: dict[str, Subject] = {}
+        self.levels = {level.id: level for level in self.study.spec.dose_levels}  # with the levels opened
 
     def screened(self, name: str, cohort: str | None = None, on: str = SCREENED_ON) -> Subject:
         """Subject `name`, screened on `on` (into `cohort`, else the first) and decided eligible on first use."""
@@ -70,7 +72,7 @@ class TrialRun:
         the level's dose for 60 kg, as planned unless `infused` (10^6 cells) says otherwise; returns the record."""
         planned = self.schedule(name, on)
         assert planned.status_code == 200, planned.text
-        dose = planned_million_cells(next(d for d in self.study.spec.dose_levels if d.id == dose_level), 60.0)
+        dose = planned_million_cells(self.levels[dose_level], 60.0)
         assert dose is not None
         return self._post(name, "D0", "cart_infusion", {
             "exdat": given or on, "exsttim": "10:00", "exentim": "10:30", "dose_level": dose_level,
@@ -126,6 +128,19 @@ class TrialRun:
         body: dict[str, Any] = {"action": action, "reason": reason} | ({"level": level} if level else {})
         return self.api.call(user or self.committee, "POST", f"/api/v1/studies/{self.study.id}/escalation/decisions",
                              json=body)
+
+    def open_intermediate(self, value: float, unit: str, reason: str, user: str | None = None,
+                          key: str | None = None) -> Any:
+        """The committee opens an intermediate level at `value` `unit`; once opened, `infuse` knows its dose."""
+        response = self.api.call(user or self.committee, "POST",
+                                 f"/api/v1/studies/{self.study.id}/escalation/intermediate-levels",
+                                 json={"dose": {"value": value, "unit": unit}, "reason": reason},
+                                 headers={"Idempotency-Key": key} if key else None)
+        if response.status_code == 201:
+            body = response.json()
+            self.levels[body["id"]] = DoseLevel(id=body["id"], label=body["label"], dose=Dose(**body["dose"]),
+                                                role="intermediate", order=0)
+        return response
 
     def state(self, as_of: str, user: str | None = None) -> dict[str, Any]:
         response = self.api.call(user or self.committee, "GET", f"/api/v1/studies/{self.study.id}/escalation",

@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from edc.app.kernel.wire import Reason, Strict
+from edc.definitions.model import DoseUnit
 
 
 class ProposalOut(Struct, kw_only=True):
@@ -57,10 +58,17 @@ class CohortOut(Struct, kw_only=True):
     pending: int
 
 
+class DoseOut(Struct, kw_only=True):
+    value: float
+    unit: Annotated[str, Meta(description="cells, 10^6 cells, cells/kg or 10^6 cells/kg, as the level states it.")]
+
+
 class LevelOut(Struct, kw_only=True):
     id: str
     label: str
-    role: str
+    role: Annotated[str, Meta(description="start, escalation, backup, higher or intermediate (declared, or opened "
+                                          "by the committee: POST .../escalation/intermediate-levels).")]
+    dose: DoseOut
     cohort: CohortOut
     subjects: Annotated[list[TreatedSubjectOut], Meta(description="The subjects at sites the caller sees.")]
 
@@ -125,3 +133,26 @@ class EscalationDecisionRequest(Strict):
 class AdjudicationRequest(Strict):
     verdict: Annotated[str, Meta(pattern="^(DLT|NOT_DLT)$")]
     reason: Reason
+
+
+class DoseIn(Strict):
+    value: Annotated[float, Meta(gt=0, le=1e15, description="The dose, in `unit`.")]
+    unit: Annotated[DoseUnit, Meta(
+        description="The unit the study's dose levels state their dose in (RD06-04: cells/kg).")]
+
+
+class IntermediateLevelRequest(Strict):
+    dose: Annotated[DoseIn, Meta(description="Strictly between the doses of two adjacent declared levels.")]
+    reason: Reason
+
+
+class IntermediateLevelOut(Struct, kw_only=True):
+    id: Annotated[str, Meta(description="The new level's id: the lower level's with a letter (DL1 -> DL1A).")]
+    label: str
+    role: str
+    dose: DoseOut
+    lower_level: str
+    upper_level: str
+    decision: Annotated[CommitteeDecisionOut, Meta(description=(
+        "The committee decision that opened it: escalate to it (above the highest level treated) or step_back "
+        "to it (below); it steers enrolment to the new level."))]

@@ -2,7 +2,8 @@
 
 The state is computed on every read from the stored records (infusions,
 adverse events, the investigators' DLT assessments) and the committee's
-verdicts, like eligibility; see `edc.domain.escalation_state`.
+verdicts, like eligibility, over the declared levels and the intermediate
+ones the committee opened (`levels`, `opening`); see `edc.domain.escalation_state`.
 
 Which level is open is the engine's answer, unless the committee's latest
 decision overrode the engine's recommendation: that decision then steers (its
@@ -26,6 +27,7 @@ from sqlalchemy import Connection
 
 from edc import audit
 from edc.app.escalation import store
+from edc.app.escalation.levels import dose_levels
 from edc.app.kernel import lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
@@ -37,7 +39,14 @@ from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 from edc.domain.dlt import DltVerdict
 from edc.domain.dosing import too_close
 from edc.domain.escalation import Action
-from edc.domain.escalation_state import EscalationState, EventOutcome, TreatedSubject, escalation_state
+from edc.domain.escalation_state import (
+    EscalationState,
+    EventOutcome,
+    TreatedSubject,
+    direction,
+    escalation_state,
+    highest_treated,
+)
 from edc.domain.findings import Finding
 
 VERDICTS = (DltVerdict.DLT.value, DltVerdict.NOT_DLT.value)
@@ -82,7 +91,7 @@ class Assignment:
 def study_escalation(conn: Connection, study: StudyDefinition, as_of: date) -> StudyEscalation:
     """The escalation of `study` on `as_of`."""
     subjects = _treated_subjects(conn, study)
-    state = escalation_state(study.spec.dose_levels, study.spec.escalation, subjects, as_of)
+    state = escalation_state(dose_levels(conn, study), study.spec.escalation, subjects, as_of)
     steered = _steered(study, state, _latest_decision(conn, study.id))
     return replace(steered, enrolled_by_cohort=store.enrolled_per_cohort(conn, study.id))
 
@@ -166,47 +175,57 @@ def adjudicate_event(conn: Connection, *, study: StudyDefinition, subject_number
 def decide_escalation(conn: Connection, *, study: StudyDefinition, action: str, level: str | None, reason: str,
                       actor: Actor, now: datetime) -> StudyEscalation:
     """Record the committee's decision; it overrides the engine when it differs from the recommendation."""
-    if actor.site_ids is not None:  # the dose escalation is one for every site, like a study lock
-        raise NotPermitted("a committee decision on the dose escalation covers every site: "
-                           "it needs a study-wide grant")
+    ensure_study_wide(actor)
     try:
         chosen = Action(action)
     except ValueError:
         raise InvalidInput(f"unknown action '{action}'; expected one of {', '.join(a.value for a in Action)}") from None
-    if level is not None and level not in {d.id for d in study.spec.dose_levels}:
+    if level is not None and level not in {d.id for d in dose_levels(conn, study)}:
         raise InvalidInput(f"study '{study.id}' has no dose level '{level}'")
     if chosen.enrols and level is None:
         raise InvalidInput(f"the action {action} needs a dose level")
     store.lock_study(conn, study.id)
     locks.ensure_writable(conn, study_id=study.id)
     current = study_escalation(conn, study, now.date())
-    _check_direction(study, current.state, chosen, level)
-    recommended = current.state.recommendation
-    overrides = (chosen, level) != (recommended.action, recommended.level)
-    store.insert_decision(conn, study_id=study.id, action=chosen.value, level=level,
-                          recommended_action=recommended.action.value, recommended_level=recommended.level,
-                          overrides=overrides, reason=reason, decided_by=actor.user_id, decided_at=now)
-    audit.append(conn, action="escalation.decide", occurred_at=now, user_id=actor.user_id, role=actor.role,
-                 study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
-                 .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
+    _check_direction(current.state, chosen, level)
+    record_decision(conn, study, current.state, chosen, level, reason=reason, actor=actor, now=now)
     return study_escalation(conn, study, now.date())
 
 
-def _check_direction(study: StudyDefinition, state: EscalationState, chosen: Action, level: str | None) -> None:
+def ensure_study_wide(actor: Actor) -> None:
+    """NotPermitted for a site-restricted grant: the dose escalation is one for every site, like a study lock."""
+    if actor.site_ids is not None:
+        raise NotPermitted("a committee decision on the dose escalation covers every site: "
+                           "it needs a study-wide grant")
+
+
+def record_decision(conn: Connection, study: StudyDefinition, state: EscalationState, chosen: Action,
+                    level: str | None, *, reason: str, actor: Actor, now: datetime) -> int:
+    """Store and audit the committee's decision against the engine's recommendation in `state`; its id."""
+    recommended = state.recommendation
+    overrides = (chosen, level) != (recommended.action, recommended.level)
+    decision_id = store.insert_decision(
+        conn, study_id=study.id, action=chosen.value, level=level, recommended_action=recommended.action.value,
+        recommended_level=recommended.level, overrides=overrides, reason=reason, decided_by=actor.user_id,
+        decided_at=now)
+    audit.append(conn, action="escalation.decide", occurred_at=now, user_id=actor.user_id, role=actor.role,
+                 study_id=study.id, item="decision", old_value=f"{recommended.action.value} {recommended.level or ''}"
+                 .strip(), new_value=f"{chosen.value} {level or ''}".strip(), reason=reason)
+    return decision_id
+
+
+def _check_direction(state: EscalationState, chosen: Action, level: str | None) -> None:
     """InvalidInput unless an escalation names a level above the highest one treated, a step back one below."""
     if chosen not in (Action.ESCALATE, Action.STEP_BACK) or level is None:
         return
-    order = {d.id: d.order for d in study.spec.dose_levels}
-    treated = [s.level.id for s in state.levels if s.subjects]
-    if not treated:
+    highest = highest_treated(state)
+    if highest is None:
         raise InvalidInput(f"no subject has been treated yet: there is no level to {chosen.value} from")
-    highest = max(treated, key=lambda found: order[found])
-    if chosen is Action.ESCALATE and order[level] <= order[highest]:
-        raise InvalidInput(f"escalate must name a level above {highest}, the highest level treated; "
-                           f"{level} is not above it")
-    if chosen is Action.STEP_BACK and order[level] >= order[highest]:
-        raise InvalidInput(f"step_back must name a level below {highest}, the highest level treated; "
-                           f"{level} is not below it")
+    named = next(s.level for s in state.levels if s.level.id == level)
+    if direction(highest, named) is not chosen:
+        side = "above" if chosen is Action.ESCALATE else "below"
+        raise InvalidInput(f"{chosen.value} must name a level {side} {highest.id}, the highest level treated; "
+                           f"{level} is not {side} it")
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -256,8 +275,11 @@ def _first_infusions(conn: Connection, study: StudyDefinition, level: str, *,
 
 def _latest_decision(conn: Connection, study_id: str) -> CommitteeDecision | None:
     row = store.latest_decision(conn, study_id)
-    if row is None:
-        return None
+    return None if row is None else committee_decision(row)
+
+
+def committee_decision(row: store.DecisionRow) -> CommitteeDecision:
+    """A stored decision as the service gives it."""
     return CommitteeDecision(row.action, row.level, row.recommended_action, row.recommended_level, row.overrides,
                              row.reason, row.username, stored_utc(row.decided_at))
 

@@ -1,4 +1,5 @@
-"""Storage of the dose escalation: the dosed subjects and their records, the committee's verdicts and decisions.
+"""Storage of the dose escalation: the dosed subjects and their records, the committee's verdicts and decisions,
+the intermediate dose levels it opened.
 
 The store owns the statements; every function works inside the caller's
 transaction and never commits (the request is the transaction boundary).
@@ -9,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, Select, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from edc.app.records import store as records
 from edc.db.core import FormRecord, Study, Subject, User, Visit
-from edc.db.decisions import DltAdjudication, EscalationDecision
+from edc.db.decisions import DltAdjudication, EscalationDecision, IntermediateDoseLevel
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.vocabulary import AE_FORM, DLT_FORM, INFUSION_FORM
 
 Values = Mapping[str, object]
+DecisionRow = Row[str, str | None, str, str | None, bool, str, str, datetime]
 
 
 def lock_study(conn: Connection, study_id: str) -> None:
@@ -106,19 +109,54 @@ def insert_verdict(conn: Connection, *, subject_id: int, aespid: str, verdict: s
 
 def insert_decision(conn: Connection, *, study_id: str, action: str, level: str | None, recommended_action: str,
                     recommended_level: str | None, overrides: bool, reason: str, decided_by: int,
-                    decided_at: datetime) -> None:
-    """Store one committee decision on the escalation, with the recommendation it was taken on."""
-    conn.execute(insert(EscalationDecision).values(
+                    decided_at: datetime) -> int:
+    """Store one committee decision on the escalation, with the recommendation it was taken on; its id."""
+    return int(conn.execute(insert(EscalationDecision).values(
         study_id=study_id, action=action, level=level, recommended_action=recommended_action,
         recommended_level=recommended_level, overrides=overrides, reason=reason, decided_by=decided_by,
-        decided_at=decided_at))
+        decided_at=decided_at).returning(EscalationDecision.id)).scalar_one())
 
 
-def latest_decision(conn: Connection,
-                    study_id: str) -> Row[str, str | None, str, str | None, bool, str, str, datetime] | None:
+def latest_decision(conn: Connection, study_id: str) -> DecisionRow | None:
     """The committee's latest decision on the study's escalation, with the deciding user's name; None without one."""
     d = EscalationDecision
-    return conn.execute(
-        select(d.action, d.level, d.recommended_action, d.recommended_level, d.overrides, d.reason, User.username,
-               d.decided_at).join(User, User.id == d.decided_by)
-        .where(d.study_id == study_id).order_by(d.id.desc()).limit(1)).first()
+    return conn.execute(_decisions().where(d.study_id == study_id).order_by(d.id.desc()).limit(1)).first()
+
+
+def decision(conn: Connection, decision_id: int) -> DecisionRow:
+    """One committee decision, with the deciding user's name."""
+    return conn.execute(_decisions().where(EscalationDecision.id == decision_id)).one()
+
+
+def _decisions() -> Select[str, str | None, str, str | None, bool, str, str, datetime]:
+    d = EscalationDecision
+    return select(d.action, d.level, d.recommended_action, d.recommended_level, d.overrides, d.reason,
+                  User.username, d.decided_at).join(User, User.id == d.decided_by)
+
+
+def intermediate_levels(conn: Connection, study_id: str) -> Sequence[Row[int, str, str, float, str, str, str]]:
+    """The intermediate levels opened in the study (id, level id, label, dose value and unit, lower and upper
+    level), in the order they were opened."""
+    i = IntermediateDoseLevel
+    return conn.execute(select(i.id, i.level_id, i.label, i.dose_value, i.dose_unit, i.lower_level, i.upper_level)
+                        .where(i.study_id == study_id).order_by(i.id)).all()
+
+
+def opening(conn: Connection, study_id: str, row_id: int) -> Row[str, int] | None:
+    """The level id and decision id of one opened level of the study; None when the study has no such row."""
+    i = IntermediateDoseLevel
+    return conn.execute(select(i.level_id, i.decision_id).where(i.id == row_id, i.study_id == study_id)).first()
+
+
+def insert_intermediate_level(conn: Connection, *, study_id: str, level_id: str, label: str, dose_value: float,
+                              dose_unit: str, lower_level: str, upper_level: str, decision_id: int) -> int | None:
+    """Store an opened level; its id, or None when the study has a level with that id or in that interval
+    already (the unique constraints; the savepoint keeps the caller's transaction usable)."""
+    try:
+        with conn.begin_nested():
+            return int(conn.execute(insert(IntermediateDoseLevel).values(
+                study_id=study_id, level_id=level_id, label=label, dose_value=dose_value, dose_unit=dose_unit,
+                lower_level=lower_level, upper_level=upper_level, decision_id=decision_id)
+                .returning(IntermediateDoseLevel.id)).scalar_one())
+    except IntegrityError:
+        return None

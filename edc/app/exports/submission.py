@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from edc.app.coding import service as coding
+from edc.app.escalation.levels import as_run
 from edc.app.exports.store import read_subjects
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.coding import DICTIONARIES
@@ -47,11 +48,12 @@ def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: 
     if specs is None:
         raise DefinitionErrors([Problem("exports", 1, f"study {study.id} has no SDTM specs: the definitions were "
                                         "loaded without an exports folder")])
-    extra = design_datasets(study, ct_version=CT_VERSION)
     with _snapshot(engine) as conn, conn.begin():
         uncoded = [] if allow_uncoded else coding.uncoded_terms(conn, study, site_ids)
         if uncoded:
             raise SubmissionInvalid([uncoded_failure(study, term) for term in uncoded])
+        study = as_run(conn, study)  # the intermediate levels the committee opened are arms of their own
+        extra = design_datasets(study, ct_version=CT_VERSION)
         return export_submission(
             study, specs, lambda forms: read_subjects(conn, study, forms, site_ids), out, formats=formats,
             created=created or datetime.now(UTC), extra=extra, progress=progress,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from edc import audit
 from edc.app.escalation import service as escalation
+from edc.app.escalation.levels import dose_levels
 from edc.app.kernel import idempotency, lookups
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import (
@@ -239,7 +240,7 @@ def _design_findings(conn: Connection, study: StudyDefinition, form: Form, subje
     if form.id != INFUSION_FORM:
         return []
     assigned = store.dose_level_of(conn, subject_id)
-    return [*dosing.infusion_findings({level.id: level for level in study.spec.dose_levels}, assigned, values),
+    return [*dosing.infusion_findings({level.id: level for level in dose_levels(conn, study)}, assigned, values),
             *escalation.infusion_interval_findings(conn, study, subject_id, values.get("exdat"))]
 
 

@@ -20,7 +20,8 @@ Every trial-specific choice comes from the study's `Escalation` and
   an option once the top level is tolerated.
 - `allow_intermediate_dose`: when a level exceeds the MTD, an intermediate dose
   between it and the level below is offered as an option (an `intermediate`-
-  role level, once subjects are treated at it, takes its place in the order).
+  role level, declared or opened by the committee (`intermediate`), once
+  subjects are treated at it, takes its place in the order).
 - `expansion.allowed`: once the MTD is declared and every DLT window has
   closed, expansion (not DLT-evaluable) opens at the MTD. With
   `expansion.opens: after_sentinel` (a design that seeks no MTD, e.g. one

@@ -8,7 +8,9 @@ data. One module per dataset group: `summary` (TS), `arms` (TE, TA),
 
 Decisions:
 - Arms (TA): one per dose level, ARMCD the dose level id (DL1), ARM its
-  label, as DM derives them; every arm runs through the same elements.
+  label, as DM derives them; every arm runs through the same elements. The
+  export passes the intermediate levels the committee opened among the
+  study's levels (`edc.app.escalation.levels.as_run`), so each is an arm too.
 - Elements (TE), in order: screening SCRN (SCREENING), leukapheresis LEUK
   (TREATMENT, only when a visit collects the leukapheresis form: autologous
   products; the visits put it in TREATMENT), lymphodepletion LD and CAR-T
