@@ -160,3 +160,27 @@ def _rows(out: Path, name: str) -> list[dict[str, object]]:
     document = json.loads((out / f"{name.lower()}.json").read_text())
     columns = [column["name"] for column in document["columns"]]
     return [dict(zip(columns, row, strict=True)) for row in document["rows"]]
+
+
+@pytest.fixture(scope="module")
+def cnct19_export(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sdtm-cnct19-instruments")
+    result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", "cnct19", "--out", str(out),
+                                           "--url", demo_url])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_cnct19_exports_each_indications_instruments_to_rs(cnct19_export: Path) -> None:
+    """BVAS v3 (AAV), MMT-8 and MDAAT (DM) reach RS with their categories and derived totals, and each subject's
+    activity instruments are those of their cohort: no SLEDAI for the vasculitis or myositis subjects."""
+    rs = _rows(cnct19_export, "RS")
+    by_cat: dict[str, set[str]] = {}
+    for row in rs:
+        by_cat.setdefault(str(row["RSCAT"]), set()).add(str(row["USUBJID"]))
+    assert {"BVAS V3", "MMT-8", "MDAAT", "SLEDAI"} <= by_cat.keys()
+    assert not by_cat["BVAS V3"] & by_cat["SLEDAI"] and not by_cat["MMT-8"] & by_cat["SLEDAI"]
+    totals = {row["RSTESTCD"]: row for row in rs if row["RSTESTCD"] in ("BVASTOT", "MMT8TOT", "MYOACTOT")}
+    assert totals.keys() == {"BVASTOT", "MMT8TOT", "MYOACTOT"}
+    assert all(row["RSDRVFL"] == "Y" for row in totals.values())
+    assert next(row for row in rs if row["RSTESTCD"] == "MYOACT05")["RSORRESU"] == "cm"
