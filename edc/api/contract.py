@@ -48,6 +48,7 @@ API = "/api/v1/"
 STUDY = "/api/v1/studies/{study_id}"
 RECORDS = STUDY + "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
 RECORD = RECORDS + "/{seq}"
+WITHDRAWAL = RECORD + "/withdrawal"
 METHODS = ("get", "put", "post", "delete", "patch")
 IF_MATCH_PATTERN = r'^"\d+"$'
 PROBLEM = "Problem"
@@ -81,6 +82,7 @@ _OPERATION_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", STUDY + "/exports/{job_id}/files/{name}"): ("file",),
     ("get", STUDY + "/audit/checkpoints"): ("anchors",),
     ("patch", RECORD): ("versioned",),
+    ("post", WITHDRAWAL): ("versioned",),
 }
 
 #: The response headers a successful answer sets, per operation.
@@ -88,6 +90,7 @@ _RESPONSE_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", RECORDS): ("Location", "ETag"),
     ("get", RECORD): ("ETag",),
     ("patch", RECORD): ("ETag",),
+    ("post", WITHDRAWAL): ("ETag",),
     ("post", STUDY + "/subjects"): ("Location",),
     ("post", STUDY + "/exports"): ("Location",),
 }

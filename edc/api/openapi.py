@@ -15,6 +15,7 @@ import copy
 from litestar import Litestar
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
     Operation,
@@ -28,6 +29,7 @@ from edc.api.contract import complete
 from edc.api.form_schemas import form_title, input_name, input_schema, study_components, values_name
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
+from edc.definitions.vocabulary import ENTERED, WITHDRAWN
 
 PREFIX = "/api/v1/studies/{study_id}"
 RECORDS_TAIL = "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
@@ -125,6 +127,12 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
         "references": Schema(type=OpenAPIType.OBJECT, additional_properties=Schema(one_of=[link, Schema(
             type=OpenAPIType.NULL)]), description="The record each reference item with a value names, by item "
             "(null: it names none, e.g. a record stored before references were checked)."),
+        "status": Schema(type=OpenAPIType.STRING, enum=[ENTERED, WITHDRAWN], description="withdrawn: entered in "
+                         "error, kept and shown, counted nowhere (POST .../withdrawal)."),
+        "withdrawal": Schema(one_of=[Schema(type=OpenAPIType.NULL), Schema(
+            type=OpenAPIType.OBJECT, required=["withdrawn_by", "withdrawn_at", "reason"], properties={
+                "withdrawn_by": text, "withdrawn_at": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+                "reason": text})], description="Who withdrew the record, when and why (null while entered)."),
     })
 
 

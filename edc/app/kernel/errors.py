@@ -35,6 +35,10 @@ class KeyReferenced(ItemConflict):
     """A correction would change a key other records refer to, e.g. an AE number a DLT assessment names (409)."""
 
 
+class Withdrawn(Conflict):
+    """The record was withdrawn (entered in error): it is not corrected, withdrawn again, signed or verified (409)."""
+
+
 class Locked(ServiceError):
     """The data are frozen or locked by data management (409, problem type locked)."""
 

@@ -35,6 +35,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.Locked, 409, "locked", "The data are frozen or locked"),
     (svc.DuplicateKey, 409, "duplicate-key", "Another record of the subject has this key"),
     (svc.KeyReferenced, 409, "key-referenced", "Other records refer to this key"),
+    (svc.Withdrawn, 409, "withdrawn", "The record was withdrawn (entered in error)"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),
