@@ -49,6 +49,7 @@ STUDY = "/api/v1/studies/{study_id}"
 RECORDS = STUDY + "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
 RECORD = RECORDS + "/{seq}"
 TERM = STUDY + "/coding/terms/{term_id}"
+WITHDRAWAL = RECORD + "/withdrawal"
 METHODS = ("get", "put", "post", "delete", "patch")
 IF_MATCH_PATTERN = r'^"\d+"$'
 PROBLEM = "Problem"
@@ -83,6 +84,7 @@ _OPERATION_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", STUDY + "/audit/checkpoints"): ("anchors",),
     ("patch", RECORD): ("versioned",),
     ("post", TERM + "/decision"): ("versioned",),
+    ("post", WITHDRAWAL): ("versioned",),
 }
 
 #: The response headers a successful answer sets, per operation.
@@ -92,6 +94,7 @@ _RESPONSE_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("patch", RECORD): ("ETag",),
     ("get", TERM): ("ETag",),
     ("post", TERM + "/decision"): ("ETag",),
+    ("post", WITHDRAWAL): ("ETag",),
     ("post", STUDY + "/subjects"): ("Location",),
     ("post", STUDY + "/exports"): ("Location",),
 }

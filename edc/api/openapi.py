@@ -15,6 +15,7 @@ import copy
 from litestar import Litestar
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
     Operation,
@@ -28,10 +29,12 @@ from edc.api.contract import complete
 from edc.api.form_schemas import form_title, input_name, input_schema, study_components, values_name
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Form
+from edc.definitions.vocabulary import ENTERED, WITHDRAWN
 
 PREFIX = "/api/v1/studies/{study_id}"
 RECORDS_TAIL = "/subjects/{subject_number}/visits/{visit_code}/{occurrence}/forms/{form_id}"
 RECORD_TAIL = RECORDS_TAIL + "/{seq}"
+WITHDRAWAL_TAIL = RECORD_TAIL + "/withdrawal"
 _GENERIC = ("study_id", "form_id")
 
 
@@ -45,7 +48,8 @@ def publish_forms(openapi: OpenAPI, catalog: Catalog) -> None:
     """Add every form's schemas and typed record paths to `openapi`, dropping the generic record paths."""
     paths = openapi.paths if openapi.paths is not None else {}
     records, record = paths.pop(PREFIX + RECORDS_TAIL, None), paths.pop(PREFIX + RECORD_TAIL, None)
-    if records is None or record is None:
+    withdrawal = paths.pop(PREFIX + WITHDRAWAL_TAIL, None)
+    if records is None or record is None or withdrawal is None:
         raise RuntimeError("the generic record routes are missing from the OpenAPI document")
     schemas = openapi.components.schemas if openapi.components.schemas is not None else {}
     for study in catalog.studies.values():
@@ -56,24 +60,26 @@ def publish_forms(openapi: OpenAPI, catalog: Catalog) -> None:
             base = f"/api/v1/studies/{study.id}" + RECORDS_TAIL.replace("{form_id}", form.id)
             paths[base] = _typed(records, study, form)
             paths[base + "/{seq}"] = _typed(record, study, form)
+            paths[base + "/{seq}/withdrawal"] = _typed(withdrawal, study, form, withdraws=True)
     openapi.paths = paths
     openapi.components.schemas = schemas
 
 
-def _typed(generic: PathItem, study: StudyDefinition, form: Form) -> PathItem:
+def _typed(generic: PathItem, study: StudyDefinition, form: Form, *, withdraws: bool = False) -> PathItem:
+    """A per-form copy of a generic record path; `withdraws`: the withdrawal's, whose body (a reason) is generic."""
     item = copy.deepcopy(generic)
     item.parameters = _concrete(item.parameters)
     for method in ("get", "post", "patch"):
         operation: Operation | None = getattr(item, method)
         if operation is not None:
-            _retype(operation, method, study, form)
+            _retype(operation, "withdraw" if withdraws else method, study, form)
     return item
 
 
 def _retype(operation: Operation, method: str, study: StudyDefinition, form: Form) -> None:
     operation.parameters = _concrete(operation.parameters)
     operation.tags = [f"{study.id} records"]
-    kind = {"get": "read", "post": "create", "patch": "correct"}[method]
+    kind = {"get": "read", "post": "create", "patch": "correct", "withdraw": "withdraw"}[method]
     many = method == "get" and operation.operation_id is not None and "List" in operation.operation_id
     operation.operation_id = f"{'list' if many else kind}_{study.id}_{form.id}"
     operation.summary = f"{'List' if many else kind.capitalize()} {form.title} ({study.id})"
@@ -143,6 +149,12 @@ def _record_schema(study_id: str, form_id: str) -> Schema:
         "references": Schema(type=OpenAPIType.OBJECT, additional_properties=Schema(one_of=[link, Schema(
             type=OpenAPIType.NULL)]), description="The record each reference item with a value names, by item "
             "(null: it names none, e.g. a record stored before references were checked)."),
+        "status": Schema(type=OpenAPIType.STRING, enum=[ENTERED, WITHDRAWN], description="withdrawn: entered in "
+                         "error, kept and shown, counted nowhere (POST .../withdrawal)."),
+        "withdrawal": Schema(one_of=[Schema(type=OpenAPIType.NULL), Schema(
+            type=OpenAPIType.OBJECT, required=["withdrawn_by", "withdrawn_at", "reason"], properties={
+                "withdrawn_by": text, "withdrawn_at": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+                "reason": text})], description="Who withdrew the record, when and why (null while entered)."),
     })
 
 

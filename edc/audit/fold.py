@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from edc.audit.chain import value_text
-from edc.definitions.vocabulary import DONE, LOGS_VISIT, PLANNED, SCREENING, UNSCHEDULED_VISIT
+from edc.definitions.vocabulary import DONE, ENTERED, LOGS_VISIT, PLANNED, SCREENING, UNSCHEDULED_VISIT
 
 #: The subject columns the trail carries, as event items.
 SUBJECT_ITEMS = ("subject_number", "cohort", "screened_on", "status", "enrolled_on", "dose_level", "dlt_evaluable")
@@ -48,6 +48,7 @@ class Folded:
     changes: int = 0  # change transactions, at most (one per distinct event time)
     most_per_item: int = 0  # change transactions, at least (each changes an item once)
     gaps: list[Gap] = field(default_factory=list)
+    withdrawn: Any = None  # a form record's withdrawing event (`record.withdraw`), None while it counts
 
     def set(self, event: Mapping[str, Any], item: str, checked_old: bool = True) -> None:
         """Apply `event`'s new value to `item`, checking its old value against the one folded so far."""
@@ -59,21 +60,33 @@ class Folded:
 
 
 def fold_record(events: Iterable[Mapping[str, Any]]) -> Folded:
-    """A form record's item values from its `record.create` and `record.correct` events."""
+    """A form record's item values from its `record.create` and `record.correct` events, and its withdrawal
+    (`record.withdraw`, a change of its own, after which nothing changes it)."""
     folded, per_item, times = Folded(), dict[str, int](), set[Any]()
     for event in events:
-        item = event["item"]
-        if event["action"] == "record.create":
+        item, action = event["item"], event["action"]
+        if action == "record.create":
             if folded.created is None:
                 folded.created = event
             if item is not None:
                 folded.set(event, item, checked_old=False)
-        elif event["action"] == "record.correct" and item is not None:
+            continue
+        if folded.withdrawn is not None:
+            folded.gaps.append(Gap(int(event["id"]), item, f"event {event['id']} ({action}) changes the record "
+                                                         f"after its withdrawal (event {folded.withdrawn['id']})"))
+        if action == "record.withdraw":
+            if event["old_value"] != value_text(ENTERED):
+                folded.gaps.append(Gap(int(event["id"]), item, f"event {event['id']} withdraws a record whose "
+                                                             f"status was {event['old_value']}, not entered"))
+            folded.withdrawn = folded.updated = event
+            times.add(event["occurred_at"])
+        elif action == "record.correct" and item is not None:
             folded.set(event, item)
             per_item[item] = per_item.get(item, 0) + 1
             times.add(event["occurred_at"])
             folded.updated = event
-    folded.changes, folded.most_per_item = len(times), max(per_item.values(), default=0)
+    withdrawals = int(folded.withdrawn is not None)  # a transaction of its own, never a correction's
+    folded.changes, folded.most_per_item = len(times), max(per_item.values(), default=0) + withdrawals
     if folded.updated is None:
         folded.updated = folded.created
     return folded

@@ -8,9 +8,10 @@ the trail had left are each reported with the table, the row and the item.
 
 What the trail rebuilds (the events' canonical text, `value_text`):
 - form tables `crf_<study>_<form>`: every item, from `record.create` and
-  `record.correct`; `form_records`: the subject, status (always `entered`),
-  created and last updated (time, user) and the version, which must lie
-  between 1 + the most corrections of one item and 1 + the corrections'
+  `record.correct`; `form_records`: the subject, the status (entered, or
+  withdrawn by a `record.withdraw` with its time, user and reason), created
+  and last updated (time, user) and the version, which must lie between 1 +
+  the most corrections of one item (+ 1 once withdrawn) and 1 + the changes'
   distinct times (a correction's events do not mark where it ends);
 - `subjects`: study, site, number, cohort, screening date, status, enrolment
   date, dose level and DLT-evaluability (`subject.screen`,
@@ -46,8 +47,9 @@ from edc.db.core import Base, FormRecord, Subject, Visit
 from edc.db.formtables import form_table
 from edc.db.trail import AuditEvent
 from edc.definitions.catalog import Catalog
+from edc.definitions.vocabulary import ENTERED, WITHDRAWN
 
-RECORD_ACTIONS = ("record.create", "record.correct")
+RECORD_ACTIONS = ("record.create", "record.correct", "record.withdraw")
 SUBJECT_ACTIONS = ("subject.screen", "eligibility.decide", "subject.enrol")
 VISIT_ACTIONS = ("visit.create", "visit.reschedule", "visit.date", "visit.missed")
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -109,6 +111,7 @@ def _form(conn: Connection, study_id: str, table: Table, form_id: str, report: R
     items = [c.name for c in table.columns if c.name != "record_id"]
     rows = (select(FormRecord.id, FormRecord.subject_id, FormRecord.status, FormRecord.version,
                    FormRecord.created_at, FormRecord.created_by, FormRecord.updated_at, FormRecord.updated_by,
+                   FormRecord.withdrawn_at, FormRecord.withdrawn_by, FormRecord.withdrawal_reason,
                    Subject.subject_number, table.c.record_id.label("typed_row"),
                    *[table.c[name] for name in items])
             .join(Subject, Subject.id == FormRecord.subject_id)
@@ -149,17 +152,28 @@ def _record(table: str, form_id: str, row: Mapping[str, Any], items: Sequence[st
 
 
 def _record_identity(where: str, row: Mapping[str, Any], folded: fold.Folded, report: Report) -> None:
-    """The `form_records` columns the events carry: subject, status, creation, last update, version bounds."""
-    created, updated = folded.created, folded.updated
-    expected = {"subject_id": value_text(created["subject_id"]), "status": value_text("entered"),
+    """The `form_records` columns the events carry: subject, status and withdrawal, creation, last update, version
+    bounds."""
+    created, updated, withdrawn = folded.created, folded.updated, folded.withdrawn
+    expected = {"subject_id": value_text(created["subject_id"]),
+                "status": value_text(ENTERED if withdrawn is None else WITHDRAWN),
                 "created_at": value_text(created["occurred_at"]), "created_by": value_text(created["user_id"]),
-                "updated_at": value_text(updated["occurred_at"]), "updated_by": value_text(updated["user_id"])}
+                "updated_at": value_text(updated["occurred_at"]), "updated_by": value_text(updated["user_id"]),
+                **_withdrawal(withdrawn)}
     for item, trail, found in fold.differences(expected, {name: row[name] for name in expected}):
         report.differs("form_records", where, item, trail, found)
     least, most = 1 + folded.most_per_item, 1 + folded.changes
     if not least <= row["version"] <= most:
         span = str(least) if least == most else f"{least}-{most}"
         report.add("form_records", where, "version", f"the table holds {row['version']}, the trail says {span}")
+
+
+def _withdrawal(event: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """The withdrawal columns a `record.withdraw` event says (all null without one)."""
+    if event is None:
+        return dict.fromkeys(("withdrawn_at", "withdrawn_by", "withdrawal_reason"))
+    return {"withdrawn_at": value_text(event["occurred_at"]), "withdrawn_by": value_text(event["user_id"]),
+            "withdrawal_reason": value_text(event["reason"])}
 
 
 def _subjects(conn: Connection, report: Report) -> None:

@@ -201,7 +201,11 @@ class Visit(Base):
 
 
 class FormRecord(Base):
-    """The identity of one captured form; its values are the row of the form's own table."""
+    """The identity of one captured form; its values are the row of the form's own table.
+
+    `status` is entered, or withdrawn (entered in error, `edc.definitions.vocabulary`): who withdrew it,
+    when and why are kept with it (set exactly when it is withdrawn); the values row stays.
+    """
 
     __tablename__ = "form_records"
     __table_args__ = (
@@ -221,6 +225,9 @@ class FormRecord(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SubjectCounter(Base):

@@ -40,7 +40,8 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "form_records": CHANGE,
     "subject_counters": CHANGE,
     "record_counters": CHANGE,
-    "record_findings": ("SELECT", "INSERT", "DELETE"),  # a record's findings are replaced on each save
+    # a record's findings are replaced on each save, and kept as withdrawn with their record
+    "record_findings": ("SELECT", "INSERT", "DELETE", "UPDATE (status)"),
     "idempotency_keys": CHANGE,
     "eligibility_decisions": APPEND,
     "dlt_adjudications": APPEND,

@@ -1,7 +1,7 @@
 """The words the system itself gives meaning to, whatever the trial: one home for each.
 
-Visit codes the server allocates, the subject and visit statuses it moves
-through, and the ids of the standard library forms that its use cases read
+Visit codes the server allocates, the subject, visit and record statuses it
+moves through, and the ids of the standard library forms that its use cases read
 (eligibility confirmation, the dated steps of treatment that edit checks read,
 adverse events, DLT assessment), and the
 codes the DLT screening reads: DLT event classes and relatedness. Trial
@@ -33,6 +33,11 @@ PLANNED: Final = "planned"
 DONE: Final = "done"
 MISSED: Final = "missed"
 """Visit statuses: planned from the infusion date, done when its date is recorded, or missed with a reason."""
+
+ENTERED: Final = "entered"
+WITHDRAWN: Final = "withdrawn"
+"""Form record statuses: entered, then withdrawn (entered in error) by site staff with a reason: the record is
+kept, read alone and in the trail, and counts nowhere (`edc.app.records.store.COUNTING`)."""
 
 IE_CONFIRM_FORM: Final = "ie_confirm"
 CONSENT_FORM: Final = "informed_consent"

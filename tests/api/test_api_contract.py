@@ -137,7 +137,11 @@ def test_headers_are_documented(document: dict[str, Any]) -> None:
             assert re.fullmatch(if_match["schema"]["pattern"], '"12"')
             assert not re.fullmatch(if_match["schema"]["pattern"], 'W/"12"')
             assert "ETag" in operation["responses"]["200"]["headers"]
-        if method == "post" and "/forms/" in path:
+        if method == "post" and path.endswith("/withdrawal"):
+            assert parameters["If-Match"]["required"] is True and "Idempotency-Key" in parameters
+            assert "ETag" in operation["responses"]["200"]["headers"]
+            assert {"409", "412", "428"} <= set(operation["responses"])
+        elif method == "post" and "/forms/" in path:
             assert {"ETag", "Location"} <= set(operation["responses"]["201"]["headers"])
         if method == "get" and re.search(r"/forms/[a-z0-9_]+/\{seq\}$", path):
             assert "ETag" in operation["responses"]["200"]["headers"]

@@ -34,6 +34,12 @@ def test_every_form_of_every_study_has_typed_paths_and_schemas(api: Api, catalog
                 f"{study.id}.{form.id}.Input")
             assert create["operationId"] == f"create_{study.id}_{form.id}"
             assert "patch" in paths[f"{base}/forms/{form.id}/{{seq}}"]
+            withdraw = paths[f"{base}/forms/{form.id}/{{seq}}/withdrawal"]["post"]
+            assert withdraw["operationId"] == f"withdraw_{study.id}_{form.id}"
+            assert withdraw["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+                "WithdrawalRequest")
+            assert withdraw["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+                f"{study.id}.{form.id}.Record")
     assert not any("{form_id}" in path for path in paths)
 
 

@@ -4,8 +4,8 @@ The operations are those of the document for study `relmacel` (the per-form copi
 collapsed to two representative forms, `vital_signs` and `adverse_events`; `DELETE /auth/token`, which
 would log the caller out, and `POST /auth/token`, which has no caller, are left out). Each is called by
 each of the six roles with a grant restricted to site 01 and, for the four roles that may be study-wide,
-with a study-wide grant: 10 grants. The matrix is 50 operations (46 once the two forms are collapsed)
-× 10 grants = 500 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
+with a study-wide grant: 10 grants. The matrix is 52 operations (47 once the two forms are collapsed)
+× 10 grants = 520 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
 A cell of a site-01 grant naming an object makes two requests (the other site's, a missing one).
 
 Fixture data, created once per module and backend through the API: at each of sites 01 and 02 a subject
@@ -164,6 +164,8 @@ def _body(op: Operation, subject: str) -> object:
         form = re.search(r"/forms/(\w+)", op.path)
         assert form is not None
         values = vitals() if form.group(1) == "vital_signs" else adverse_event()
+        if op.path.endswith("/withdrawal"):
+            return {"reason": "entered in error"}
         return {"reason": "typo", "changes": {"pulse": 72}} if op.method == "patch" else values
     bodies: dict[str, object] = {
         "/subjects": {"site": "02", "cohort": "SLE", "screened_on": "2026-03-03"},
@@ -202,7 +204,7 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
               "job_id": str(world.jobs["all"] if other else MISSING_ID), "name": "dm.csv",
               "event_id": str(world.events["02"] if other else MISSING_ID)}
     path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], op.path)
-    headers = {"If-Match": '"1"'} if op.method == "patch" else {}
+    headers = {"If-Match": '"1"'} if op.method == "patch" or op.path.endswith("/withdrawal") else {}
     if op.path.endswith("/exports") and op.method == "post":
         headers["Idempotency-Key"] = EXPORT_KEY
     query = {"site": "02", "subject": subject} if op.method == "get" and path.endswith(
@@ -285,7 +287,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 50 and len(keys) == 46, sorted(keys)
+    assert len(world.operations) == 52 and len(keys) == 47, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")

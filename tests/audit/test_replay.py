@@ -3,7 +3,7 @@
 One database per backend holds a realistic mix written through the services:
 the CNCT19 demo (screening, eligibility, enrolment, infusion, visits, every
 form, corrections) and then SDV, signatures, a correction that invalidates
-and clears them, locks placed and released, a DLT adjudication, an
+and clears them, a record withdrawn, locks placed and released, a DLT adjudication, an
 escalation decision and a query. Each tampering runs in a transaction that is
 rolled back, so the database stays clean for the next.
 """
@@ -29,6 +29,7 @@ from edc.app.kernel.actor import Actor
 from edc.app.locks.service import LockTarget, place_lock, release_lock
 from edc.app.queries.service import Target, open_query
 from edc.app.records.service import correct_record, read_record
+from edc.app.records.withdrawal import withdraw_record
 from edc.app.sdv.service import SdvTarget
 from edc.app.sdv.service import verify as verify_sdv
 from edc.app.signatures.service import SignTarget, sign
@@ -58,6 +59,7 @@ class Mixed:
     subject_id: int
     subject_number: str
     record_id: int  # the screening vital signs, signed, verified and corrected
+    withdrawn_id: int  # a later vital signs record of the subject, withdrawn (entered in error)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -101,6 +103,11 @@ def _build(url: str, engine: Engine, catalog: Catalog) -> Mixed:
         assert isinstance(pulse, int)
         correct_record(conn, study=study, record_id=record_id, changes={"pulse": pulse + 1},
                        expected_version=current.version, reason="transcription error", actor=actor, now=NOW)
+        withdrawn_id = int(conn.execute(select(func.max(FormRecord.id)).where(
+            FormRecord.subject_id == subject.id, FormRecord.form_id == "vital_signs")).scalar_one())
+        assert withdrawn_id != record_id
+        withdraw_record(conn, study=study, record_id=withdrawn_id, expected_version=1, reason="another subject's",
+                        actor=actor, now=NOW)
         lock = place_lock(conn, study=study, target=LockTarget("visit", number, "SCR"), state="frozen",
                           actor=actor, now=NOW)
         release_lock(conn, study=study, lock_id=lock.lock_id, reason="frozen by mistake", actor=actor, now=NOW)
@@ -109,7 +116,7 @@ def _build(url: str, engine: Engine, catalog: Catalog) -> Mixed:
         open_query(conn, study=study, target=Target(number, "SCR", form_id="ecg", item=None), text="please check",
                    actor=actor, now=NOW)
         _committee(conn, catalog, user_id)
-    return Mixed(url, engine, catalog, int(subject.id), number, record_id)
+    return Mixed(url, engine, catalog, int(subject.id), number, record_id, withdrawn_id)
 
 
 def _committee(conn: Connection, catalog: Catalog, user_id: int) -> None:
@@ -164,6 +171,34 @@ def test_a_subject_status_changed(mixed: Mixed) -> None:
     found = _found(mixed, f"UPDATE subjects SET status = 'withdrawn' WHERE id = {mixed.subject_id}")
     assert found == [("subjects", f"subject {mixed.subject_id} ({mixed.subject_number})", "status",
                       'the table holds "withdrawn", the trail says "enrolled"')]
+
+
+def test_a_withdrawal_undone_or_changed_without_its_event(mixed: Mixed) -> None:
+    where = f"record {mixed.withdrawn_id} (subject {mixed.subject_number})"
+    undone = _found(mixed, "UPDATE form_records SET status = 'entered', withdrawn_at = NULL, withdrawn_by = NULL, "
+                           f"withdrawal_reason = NULL WHERE id = {mixed.withdrawn_id}")
+    assert {(t, r, i) for t, r, i, _p in undone} == {("form_records", where, item) for item in (
+        "status", "withdrawn_at", "withdrawn_by", "withdrawal_reason")}, undone
+    reworded = _found(mixed, f"UPDATE form_records SET withdrawal_reason = 'typo' WHERE id = {mixed.withdrawn_id}")
+    assert reworded == [("form_records", where, "withdrawal_reason",
+                         'the table holds "typo", the trail says "another subject\'s"')]
+
+
+def test_a_record_withdrawn_without_its_event(mixed: Mixed) -> None:
+    found = _found(mixed, "UPDATE form_records SET status = 'withdrawn', withdrawn_at = created_at, "
+                          f"withdrawn_by = created_by, withdrawal_reason = 'x' WHERE id = {mixed.record_id}")
+    assert {(t, i) for t, _r, i, _p in found} == {("form_records", item) for item in (
+        "status", "withdrawn_at", "withdrawn_by", "withdrawal_reason")}, found
+
+
+def test_a_change_after_the_withdrawal_is_named(mixed: Mixed) -> None:
+    """The corrected record's last creating event made a withdrawal: the correction after it gives it away."""
+    with mixed.engine.connect() as conn:
+        said = conn.execute(text("SELECT max(id) FROM audit_events WHERE record_id = :r "
+                                 "AND action = 'record.create'"), {"r": mixed.record_id}).scalar_one()
+    found = _found(mixed, audit=f"UPDATE audit_events SET action = 'record.withdraw', item = 'status', "
+                                f"old_value = '\"entered\"' WHERE id = {said}")
+    assert any(f"after its withdrawal (event {said})" in p for _t, _r, _i, p in found), found
 
 
 def test_a_record_inserted_without_events(mixed: Mixed) -> None:

@@ -10,16 +10,17 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, Subject, User, Visit
 from edc.db.decisions import EligibilityDecision
 
 
 def screening_record_ids(conn: Connection, subject_id: int, visit_code: str) -> list[tuple[int, str]]:
-    """(record id, form id) of the records at the subject's visit `visit_code` #1, by form and seq."""
+    """(record id, form id) of the records that count at the subject's visit `visit_code` #1, by form and seq."""
     rows = conn.execute(
         select(FormRecord.id, FormRecord.form_id).join(Visit, Visit.id == FormRecord.visit_id)
         .where(Visit.subject_id == subject_id, Visit.visit_code == visit_code,
-               Visit.occurrence == 1).order_by(FormRecord.form_id, FormRecord.seq)).all()
+               Visit.occurrence == 1, COUNTING).order_by(FormRecord.form_id, FormRecord.seq)).all()
     return [(int(record_id), str(form_id)) for record_id, form_id in rows]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from edc.app.records import store as records
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, Study, Subject, User, Visit
 from edc.db.decisions import DltAdjudication, EscalationDecision, IntermediateDoseLevel
 from edc.definitions.catalog import StudyDefinition
@@ -66,13 +67,13 @@ def planned_infusions(conn: Connection, subject_ids: Sequence[int],
 def dlt_records(conn: Connection, study: StudyDefinition,
                 subject_ids: Sequence[int]) -> dict[tuple[int, str], list[tuple[int, Values]]]:
     """(subject id, form id) -> (record id, values) of the subjects' infusion, adverse event and DLT assessment
-    records.
+    records that count (a withdrawn one is no event, no assessment, no infusion).
 
     In record order; forms the study lacks are not read.
     """
     forms = [f for f in (INFUSION_FORM, AE_FORM, DLT_FORM) if f in study.forms]
     rows = conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.form_id)
-                        .where(FormRecord.subject_id.in_(subject_ids), FormRecord.form_id.in_(forms))
+                        .where(FormRecord.subject_id.in_(subject_ids), FormRecord.form_id.in_(forms), COUNTING)
                         .order_by(FormRecord.id)).all() if subject_ids else []
     found: dict[tuple[int, str], list[tuple[int, Values]]] = {}
     for form_id in forms:

@@ -16,9 +16,9 @@ ever sent.
 Decisions:
 - records are the current values (`form_records` keeps one typed row per
   record, replaced by a correction); empty items are left out and calculated
-  items are in, as stored. Every record is read: records are never deleted
-  or voided (their only status is "entered"), and one without a typed row
-  has nothing to export.
+  items are in, as stored. Every record that counts is read: records are
+  never deleted, a withdrawn one (entered in error) is left out
+  (`store.COUNTING`), and one without a typed row has nothing to export.
 - a record's verbatim terms carry their coding (`CapturedRecord.coded`, from
   `edc.app.coding.service.record_codings`); an uncoded term has none.
 - a subject's records of a form are in visit order (as `visits`), then seq,
@@ -128,7 +128,7 @@ def _form_records(conn: Connection, study: StudyDefinition, form_id: str,
     """subject id -> the subject's records of `form_id` with their values, in visit order then seq."""
     r = db.FormRecord
     rows = conn.execute(select(r.id, r.subject_id, r.visit_id, r.seq).join(db.Subject, db.Subject.id == r.subject_id)
-                        .where(db.Subject.study_id == study.id, r.form_id == form_id)).all()
+                        .where(db.Subject.study_id == study.id, r.form_id == form_id, store.COUNTING)).all()
     values = dict(_values(conn, study, form_id, [int(row.id) for row in rows]))
     codings = coding.record_codings(conn, study.id, form_id) if coded_items(study.forms[form_id]) else {}
     found: dict[int, list[tuple[tuple[bool, date, str, int], int, CapturedRecord]]] = defaultdict(list)

@@ -39,6 +39,10 @@ class UncodedTerms(ItemConflict):
     """An export would leave verbatim terms uncoded, each named in `errors`, and was not asked to (409)."""
 
 
+class Withdrawn(Conflict):
+    """The record was withdrawn (entered in error): it is not corrected, withdrawn again, signed or verified (409)."""
+
+
 class Locked(ServiceError):
     """The data are frozen or locked by data management (409, problem type locked)."""
 

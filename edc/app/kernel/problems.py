@@ -37,6 +37,7 @@ _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.KeyReferenced, 409, "key-referenced", "Other records refer to this key"),
     (svc.UncodedTerms, 409, "uncoded-terms", "Verbatim terms are not coded"),
     (svc.FormNotForCohort, 409, "form-not-for-cohort", "The form is not collected for the subject's cohort"),
+    (svc.Withdrawn, 409, "withdrawn", "The record was withdrawn (entered in error)"),
     (svc.Conflict, 409, "conflict", "Conflict with the stored state"),
     (svc.EntryNotPermitted, 403, "entry-not-permitted", "Reserved to another role"),
     (svc.NotPermitted, 403, "forbidden", "Not allowed"),

@@ -10,7 +10,8 @@ transaction):
 - An edit-check finding on a record opens a query on its item (origin
   `edit_check`), once per record and check while the finding stands; a
   correction that makes the finding go away closes the query with a system
-  message naming the new record version.
+  message naming the new record version. Withdrawing the record closes every
+  query on it, with a system message giving the withdrawal's reason.
 - Monitors and data managers (`query.open`) raise manual queries on an item,
   a record or a visit, and close or re-open any query; site staff
   (`query.answer`) answer. A closed query takes no answer.
@@ -120,6 +121,16 @@ def sync_edit_check_queries(conn: Connection, *, place: RecordPlace, record_vers
             opened_by=None, now=now)
         _audit(conn, "query.open", None, now, study_id, site_id, subject_id, record_id, finding.item, None, OPEN,
                f"query {query_id} ({finding.severity}, {finding.check_id}): {finding.message}")
+
+
+def close_record_queries(conn: Connection, *, place: RecordPlace, text: str, now: datetime) -> int:
+    """Close every open or answered query on the record (edit-check and manual), the system saying why in `text`
+    (the record was withdrawn); returns how many."""
+    live = store.record_queries(conn, place.record_id, origin=None, statuses=_LIVE)
+    for row in live:
+        _step(conn, row.id, "close", CLOSED, text, None, now, study_id=place.study_id, site_id=place.site_id,
+              subject_id=place.subject_id, record_id=place.record_id, item=row.item, old_status=row.status)
+    return len(live)
 
 
 # --- manual queries and the life-cycle ----------------------------------------------------------

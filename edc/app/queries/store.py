@@ -35,10 +35,14 @@ class QueryFilter:
     limit: int
 
 
-def record_queries(conn: Connection, record_id: int, *, origin: str, statuses: Sequence[str]) -> list[AnyRow]:
-    """(id, check_id, item, status) of the record's queries of `origin` in one of `statuses`."""
-    return list(conn.execute(select(Query.id, Query.check_id, Query.item, Query.status).where(
-        Query.record_id == record_id, Query.origin == origin, Query.status.in_(statuses))).all())
+def record_queries(conn: Connection, record_id: int, *, origin: str | None,
+                   statuses: Sequence[str]) -> list[AnyRow]:
+    """(id, check_id, item, status) of the record's queries of `origin` (None: of any) in one of `statuses`."""
+    statement = select(Query.id, Query.check_id, Query.item, Query.status).where(
+        Query.record_id == record_id, Query.status.in_(statuses)).order_by(Query.id)
+    if origin is not None:
+        statement = statement.where(Query.origin == origin)
+    return list(conn.execute(statement).all())
 
 
 def insert_query(conn: Connection, *, study_id: str, site_id: int, subject_id: int, visit_id: int | None,

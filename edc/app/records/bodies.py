@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from msgspec import Struct
@@ -26,6 +27,14 @@ class RecordLinkOut(Struct, kw_only=True):
     href: str
 
 
+class WithdrawalOut(Struct, kw_only=True):
+    """Who withdrew a record (username), when (UTC) and why."""
+
+    withdrawn_by: str
+    withdrawn_at: datetime
+    reason: str
+
+
 class RecordOut(Struct, kw_only=True):
     study_id: str
     subject_number: str
@@ -37,8 +46,16 @@ class RecordOut(Struct, kw_only=True):
     values: dict[str, Any]
     findings: list[FindingOut]
     references: dict[str, RecordLinkOut | None] = {}
+    status: str = "entered"
+    withdrawal: WithdrawalOut | None = None
 
 
 class CorrectionRequest(Strict):
     reason: Reason
     changes: dict[str, Any]
+
+
+class WithdrawalRequest(Strict):
+    """Withdraw a record entered in error: why (kept with it and in the audit trail)."""
+
+    reason: Reason

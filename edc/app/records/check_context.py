@@ -7,9 +7,10 @@ took place) and from the standard library forms that record them (consent,
 leukapheresis, lymphodepletion, infusion), each a scalar subquery of one
 SELECT, so a submission costs one statement more, and none when its form's
 checks read no context. A date not recorded yet is null: the checks reading
-it are undecidable. What is read is what is stored: a record being corrected
-sees its own stored values among the subject's, so a form's checks compare
-its own items, not the context its record feeds.
+it are undecidable; a withdrawn record (entered in error) records none. What
+is read is what is stored: a record being corrected sees its own stored
+values among the subject's, so a form's checks compare its own items, not the
+context its record feeds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from edc.app.kernel.clock import latest_calendar_date
-from edc.app.records.store import table_of
+from edc.app.records.store import COUNTING, table_of
 from edc.db.core import FormRecord, Subject, Visit
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Form
@@ -53,7 +54,7 @@ def check_context(conn: Connection, study: StudyDefinition, form: Form, *, subje
             continue
         column = table_of(study, form_id).c[item]
         columns.append(select(first_or_last(column)).join(FormRecord, FormRecord.id == column.table.c.record_id)
-                       .where(FormRecord.subject_id == subject_id).scalar_subquery().label(field))
+                       .where(FormRecord.subject_id == subject_id, COUNTING).scalar_subquery().label(field))
     row = conn.execute(select(*columns).join(Visit, Visit.subject_id == Subject.id)
                        .where(Subject.id == subject_id, Visit.id == visit_id)).one()._mapping
     read = dict(row)

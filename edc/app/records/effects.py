@@ -6,7 +6,10 @@ the change is the same and is written here once, in the caller's transaction:
 one audit event per changed item, the record's edit-check queries opened or
 closed to match its findings, the signatures covering it invalidated, the
 source data verification of the items it changed cleared (a new record has
-none), and its verbatim terms coded or re-opened (`edc.app.coding.sync`).
+none), and its verbatim terms coded or re-opened (`edc.app.coding.sync`). A
+withdrawal (entered in error) is audited with its reason and leaves nothing of
+the record open, signed or verified: every query on it closed by the system,
+the signatures covering it invalidated, every mark cleared.
 """
 
 from __future__ import annotations
@@ -51,10 +54,7 @@ def record_changed(conn: Connection, study: StudyDefinition, change: RecordChang
                    now: datetime) -> None:
     """Write everything that follows from `change` (the record and its findings are stored already)."""
     place = change.place
-    audit.append_items(conn, change.items, action=change.action, occurred_at=now, user_id=actor.user_id,
-                       role=actor.role, site_id=place.site_id, study_id=place.study_id,
-                       subject_id=place.subject_id, record_id=place.record_id, form_id=place.form_id,
-                       reason=change.reason)
+    _audited(conn, change, actor, now)
     queries.sync_edit_check_queries(conn, place=place, record_version=change.version, findings=change.findings,
                                     now=now)
     signatures.invalidate_covering(conn, place=place, now=now, reason=change.summary)
@@ -62,5 +62,24 @@ def record_changed(conn: Connection, study: StudyDefinition, change: RecordChang
         items = change.source_items
         if items is None:
             items = [c.item for c in change.items if c.item is not None]
-        sdv.clear_changed(conn, place=place, items=items, version=change.version, now=now)
+        sdv.clear_verification(conn, place=place, items=items,
+                               reason=f"changed by the correction to version {change.version}", now=now)
     coding.record_terms(conn, study, place, change.items, now)
+
+
+def record_withdrawn(conn: Connection, change: RecordChange, *, actor: Actor, now: datetime) -> None:
+    """Write everything that follows from a withdrawal (`change`: its status change, its reason; stored already)."""
+    place = change.place
+    _audited(conn, change, actor, now)
+    why = f"the record was withdrawn at version {change.version}: {change.reason}"
+    queries.close_record_queries(conn, place=place, text=f"Closed: {why}", now=now)
+    signatures.invalidate_covering(conn, place=place, now=now, reason=change.summary)
+    sdv.clear_verification(conn, place=place, items=None, reason=why, now=now)
+
+
+def _audited(conn: Connection, change: RecordChange, actor: Actor, now: datetime) -> None:
+    place = change.place
+    audit.append_items(conn, change.items, action=change.action, occurred_at=now, user_id=actor.user_id,
+                       role=actor.role, site_id=place.site_id, study_id=place.study_id,
+                       subject_id=place.subject_id, record_id=place.record_id, form_id=place.form_id,
+                       reason=change.reason)

@@ -6,8 +6,10 @@ refused as DuplicateKey (409) naming the item. A reference item
 (`item.refers_to`, e.g. the DLT assessment's AE number) must name the key of
 an existing record of that form of the same subject; any other value, also
 the key of another subject's record, is refused as a missing one
-(ValidationFailed, 422). A key other records refer to is not renumbered
-(KeyReferenced, 409). Concurrent writers queue on the keyed form's record
+(ValidationFailed, 422). A key other records refer to is not renumbered,
+nor is its record withdrawn (KeyReferenced, 409). Only records that count
+hold keys and are referred to (`store.records_holding`): a withdrawn
+record's key is free again, and a reference naming it is refused. Concurrent writers queue on the keyed form's record
 counters (`store.take_seq`, `store.lock_counters`): keyed forms are log forms
 (check_links), so the subject's counter row of the form is one row.
 """
@@ -55,9 +57,21 @@ def check_correction(conn: Connection, study: StudyDefinition, form: Form, subje
     if key is not None and old.get(key) != new.get(key):
         store.lock_counters(conn, subject_id, form.id)
         ensure_key_free(conn, study, form, subject_id, new, record_id=record_id)
-        _ensure_unreferenced(conn, study, form, subject_id, old[key])
+        _ensure_unreferenced(conn, study, form, subject_id, old[key], "correct those first")
     changed = {item.name for item in form.items if old.get(item.name) != new.get(item.name)}
     return resolved(conn, study, form, subject_id, new, check=changed)
+
+
+def ensure_withdrawable(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
+                        record_id: int) -> None:
+    """KeyReferenced when records that count refer to the key of the record to withdraw."""
+    key = form.key
+    if key is None:
+        return
+    store.lock_counters(conn, subject_id, form.id)  # a referring create in flight commits first, then is seen
+    value = store.read_values(conn, store.table_of(study, form.id), record_id).get(key)
+    if value is not None:
+        _ensure_unreferenced(conn, study, form, subject_id, value, "withdraw or correct those first")
 
 
 def resolved(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
@@ -89,7 +103,7 @@ def resolved(conn: Connection, study: StudyDefinition, form: Form, subject_id: i
 
 
 def _ensure_unreferenced(conn: Connection, study: StudyDefinition, form: Form, subject_id: int,
-                         key_value: object) -> None:
+                         key_value: object, then: str) -> None:
     """KeyReferenced when a record of the subject refers to `key_value` of `form`.
 
     Referring creates lock the form's counters before they check (`resolved`), as the caller has.
@@ -101,7 +115,7 @@ def _ensure_unreferenced(conn: Connection, study: StudyDefinition, form: Form, s
     if referring:
         key = str(form.key)
         raise KeyReferenced(f"{_label(form, key)} {key_value} is referred to by {', '.join(referring)}; "
-                            "correct those first", [ItemError(key, f"referred to by {', '.join(referring)}",
+                            f"{then}", [ItemError(key, f"referred to by {', '.join(referring)}",
                                                               key_value)])
 
 

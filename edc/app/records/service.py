@@ -4,17 +4,19 @@ Every service runs inside the caller's transaction and never commits: the
 record identity, its typed row, its findings, its idempotency key and what
 the change also does (`effects`: audit, queries, signatures, SDV) are
 written together or not at all. A frozen or locked record, visit, subject or
-study is refused (`locks`); an infusion record is also checked against the
-subject's dose level (`edc.domain.dosing`) and the stagger of the level's
-first infusions; keys and references of log forms are kept by `links`. The
-visit is resolved once by the caller (`edc.app.kernel.lookups.find_visit`)
-and every result names the record's seq, so nothing is read twice.
+study is refused (`locks`), and so is a withdrawn record (`withdrawal`; a
+visit form whose record was withdrawn takes a new one); an infusion record
+is also checked against the subject's dose level (`edc.domain.dosing`) and
+the stagger of the level's first infusions; keys and references of log forms
+are kept by `links`. The visit is resolved once by the caller
+(`edc.app.kernel.lookups.find_visit`) and every result names the record's
+seq, so nothing is read twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,7 @@ from edc.app.kernel.errors import (
     EntryNotPermitted,
     FormNotForCohort,
     FormNotInVisit,
+    InvalidInput,
     ReasonRequired,
     VersionMismatch,
     VersionRequired,
@@ -47,7 +50,14 @@ from edc.db.registry import current_version_id
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.conversions import owner, stored_names
 from edc.definitions.model import Form
-from edc.definitions.vocabulary import IE_CONFIRM_FORM, INFUSION_FORM
+from edc.definitions.vocabulary import (
+    ENTERED,
+    IE_CONFIRM_FORM,
+    INFUSION_FORM,
+    LOGS_VISIT,
+    UNSCHEDULED_VISIT,
+    WITHDRAWN,
+)
 from edc.domain import dosing
 from edc.domain.findings import Finding
 
@@ -65,7 +75,8 @@ class StoredFinding:
 @dataclass(frozen=True)
 class RecordResult:
     """A record as the API returns it: its seq and version, every item's typed value (calculated ones too),
-    its findings, and the record each of its reference items names (`references`)."""
+    its findings, the record each of its reference items names (`references`), its status and, once withdrawn,
+    who withdrew it, when and why."""
 
     record_id: int
     seq: int
@@ -73,6 +84,8 @@ class RecordResult:
     values: dict[str, object]
     findings: tuple[StoredFinding, ...]
     references: links.Links = field(default_factory=dict)
+    status: str = ENTERED
+    withdrawal: store.Withdrawal | None = None
 
 
 def submit_record(conn: Connection, *, study: StudyDefinition, visit: VisitContext, form_id: str,
@@ -98,13 +111,7 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
         raise VersionRequired("send the version you read (If-Match) to correct a record")
     if not reason or not reason.strip():
         raise ReasonRequired("a correction needs a reason")
-    # Locked: under READ COMMITTED a correction committed between reading the version and reading the
-    # values would otherwise make this one look like a no-op and be answered as a success.
-    record = store.stored_record(conn, study.id, record_id, actor, for_update=True)
-    locks.ensure_writable(conn, study_id=study.id, subject_id=record.subject_id, visit_id=record.visit_id,
-                          record_id=record_id)
-    if record.version != expected_version:
-        raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
+    record = writable_record(conn, study, record_id, expected_version, actor, doing="correction")
     form = study.forms[record.form_id]
     ensure_entry_allowed(form, actor, ())  # the form's own reservation, before any work; items once known
     table = store.table_of(study, form.id)
@@ -131,20 +138,42 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
     return RecordResult(record_id, record.seq, version, values, _stored(findings), linked)
 
 
+def writable_record(conn: Connection, study: StudyDefinition, record_id: int, expected_version: int, actor: Actor,
+                    *, doing: str) -> store.StoredRecord:
+    """The record, locked, for a change (`doing`): Locked when its data are, Withdrawn when it was withdrawn,
+    VersionMismatch when it is no longer at `expected_version`."""
+    # Locked: under READ COMMITTED a change committed between reading the version and reading the values
+    # would otherwise make this one look like a no-op and be answered as a success.
+    record = store.stored_record(conn, study.id, record_id, actor, for_update=True)
+    locks.ensure_writable(conn, study_id=study.id, subject_id=record.subject_id, visit_id=record.visit_id,
+                          record_id=record_id)
+    store.ensure_counts(conn, record_id, doing, status=record.status)
+    if record.version != expected_version:
+        raise VersionMismatch(f"record {record_id} is at version {record.version}, not {expected_version}")
+    return record
+
+
 def read_record(conn: Connection, *, study: StudyDefinition, record_id: int, actor: Actor) -> RecordResult:
-    """The record's current version, typed values and stored findings (NotFound at a site the actor cannot see)."""
+    """The record's current version, typed values, open findings and status, withdrawn ones too (NotFound at a site
+    the actor cannot see)."""
     record = store.stored_record(conn, study.id, record_id, actor)
     form = study.forms[record.form_id]
     values = store.read_values(conn, store.table_of(study, form.id), record_id)
     linked = links.resolved(conn, study, form, record.subject_id, values, check=set())
-    return _result(record_id, record.seq, record.version, values, store.read_findings(conn, record_id), linked)
+    withdrawal = store.withdrawal_of(conn, record_id) if record.status == WITHDRAWN else None
+    return replace(_result(record_id, record.seq, record.version, values, store.read_findings(conn, record_id),
+                           linked), status=record.status, withdrawal=withdrawal)
 
 
 def records_at(conn: Connection, *, study: StudyDefinition, visit: VisitContext, form_id: str,
-               actor: Actor) -> list[RecordResult]:
-    """Every record of the form at the visit, in seq order (one for a visit form, the entries of a log form)."""
-    return [read_record(conn, study=study, record_id=record_id, actor=actor)
-            for _seq, record_id in lookups.record_ids(conn, visit_id=visit.visit_id, form_id=form_id)]
+               actor: Actor, status: str | None = None) -> list[RecordResult]:
+    """Every record of the form at the visit, in seq order (one for a visit form, the entries of a log form),
+    withdrawn ones too unless `status` names the one wanted."""
+    if status is not None and status not in (ENTERED, WITHDRAWN):
+        raise InvalidInput(f"status must be {ENTERED} or {WITHDRAWN}")
+    found = [read_record(conn, study=study, record_id=record_id, actor=actor)
+             for _seq, record_id in lookups.record_ids(conn, visit_id=visit.visit_id, form_id=form_id)]
+    return [result for result in found if status is None or result.status == status]
 
 
 def forms_at_visit(study: StudyDefinition, visit_code: str, cohort: str | None = None) -> tuple[str, ...]:
@@ -252,7 +281,7 @@ def _store_new(conn: Connection, study: StudyDefinition, form: Form, visit: Visi
     a second record of a visit form is seen (and refused) even when both requests arrive together.
     """
     seq = store.take_seq(conn, visit.visit_id, form.id)
-    if seq > 1 and not form.repeating:
+    if seq > 1 and not form.repeating and store.counted_at(conn, visit.visit_id, form.id):
         raise Conflict(f"form '{form.id}' already has a record at this visit; correct it instead")
     links.ensure_key_free(conn, study, form, visit.subject_id, values)  # under the counter just taken
     try:  # no savepoint: the Conflict ends the request, and the caller's transaction rolls back whole

@@ -1,6 +1,9 @@
 """Storage of form records: the `form_records` identity row, the form's typed row and its findings.
 
 Every function works inside the caller's transaction and never commits.
+`COUNTING` is the one home of which records count: every reader of derived
+data filters with it, so a withdrawn record (entered in error) stays stored,
+and shown when read, but counts nowhere.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edc.app.kernel.actor import Actor
-from edc.app.kernel.errors import NotFound
+from edc.app.kernel.clock import stored_utc
+from edc.app.kernel.errors import NotFound, Withdrawn
 from edc.app.kernel.lookups import VisitContext
-from edc.db.core import Base, FormRecord, RecordCounter, RecordFinding, Subject, Visit
+from edc.db.core import Base, FormRecord, RecordCounter, RecordFinding, Subject, User, Visit
 from edc.db.formtables import form_table
 from edc.definitions.catalog import StudyDefinition
+from edc.definitions.vocabulary import ENTERED, WITHDRAWN
 from edc.domain.findings import Finding
 
 _TABLES: dict[tuple[str, str, str], Table] = {}
+
+#: The records that count, as a WHERE clause on `form_records`: not withdrawn. Eligibility, scores and
+#: responses, DLT proposals and the escalation, status counts, SDV progress, the SDTM export, the cross-form
+#: context of edit checks, log keys and references, and what a visit or casebook signature covers read these.
+COUNTING = FormRecord.status == ENTERED
+#: A finding of a record that counts; a withdrawn record's findings are kept as `withdrawn`.
+OPEN_FINDING = "open"
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,16 @@ class StoredRecord:
     site_id: int
     seq: int
     version: int
+    status: str = ENTERED
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Who withdrew a record (their username), when, and why."""
+
+    withdrawn_by: str
+    withdrawn_at: datetime
+    reason: str
 
 
 def table_of(study: StudyDefinition, form_id: str) -> Table:
@@ -56,7 +78,7 @@ def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor,
     serialised already), so the version read and the values read afterwards belong together.
     """
     query = (select(FormRecord.id, FormRecord.form_id, FormRecord.visit_id, FormRecord.subject_id,
-                    FormRecord.seq, FormRecord.version, Subject.site_id)
+                    FormRecord.seq, FormRecord.version, FormRecord.status, Subject.site_id)
              .join(Subject, Subject.id == FormRecord.subject_id)
              .where(FormRecord.id == record_id, Subject.study_id == study_id))
     if for_update:
@@ -65,7 +87,15 @@ def stored_record(conn: Connection, study_id: str, record_id: int, actor: Actor,
     if row is None or not actor.sees(int(row.site_id)):  # another site's record looks missing
         raise NotFound(f"record {record_id} not found in study '{study_id}'")
     return StoredRecord(int(row.id), str(row.form_id), int(row.visit_id), int(row.subject_id),
-                        int(row.site_id), int(row.seq), int(row.version))
+                        int(row.site_id), int(row.seq), int(row.version), str(row.status))
+
+
+def ensure_counts(conn: Connection, record_id: int, doing: str, *, status: str | None = None) -> None:
+    """Withdrawn (409) when the record was withdrawn (entered in error): it takes no `doing`; `status` when read."""
+    if status is None:
+        status = str(conn.execute(select(FormRecord.status).where(FormRecord.id == record_id)).scalar_one())
+    if status == WITHDRAWN:
+        raise Withdrawn(f"record {record_id} was withdrawn (entered in error): it takes no {doing}")
 
 
 def take_seq(conn: Connection, visit_id: int, form_id: str) -> int:
@@ -94,11 +124,13 @@ class HoldingRecord:
 
 def records_holding(conn: Connection, table: Table, *, form_id: str, subject_id: int, item: str,
                     value: object) -> list[HoldingRecord]:
-    """The subject's records of `form_id` (whose typed table is `table`) with `value` in `item`, oldest first."""
+    """The subject's records of `form_id` (whose typed table is `table`) that count, with `value` in `item`, oldest
+    first: a withdrawn record holds no key and is referred to by none."""
     rows = conn.execute(
         select(FormRecord.id, Visit.visit_code, Visit.occurrence, FormRecord.seq)
         .join(table, table.c.record_id == FormRecord.id).join(Visit, Visit.id == FormRecord.visit_id)
-        .where(FormRecord.subject_id == subject_id, FormRecord.form_id == form_id, table.c[item] == value)
+        .where(FormRecord.subject_id == subject_id, FormRecord.form_id == form_id, table.c[item] == value,
+               COUNTING)
         .order_by(FormRecord.id))
     return [HoldingRecord(int(r.id), str(r.visit_code), int(r.occurrence), int(r.seq)) for r in rows]
 
@@ -119,11 +151,17 @@ def insert_record(conn: Connection, *, visit: VisitContext, form_id: str, seq: i
     """Insert the `form_records` row (version 1) and return its id."""
     inserted = conn.execute(insert(FormRecord).values(
         subject_id=visit.subject_id, visit_id=visit.visit_id, form_id=form_id, seq=seq,
-        definition_version_id=definition_version_id, form_sha256=form_sha256, status="entered",
+        definition_version_id=definition_version_id, form_sha256=form_sha256, status=ENTERED,
         version=1, created_at=now, created_by=user_id, updated_at=now, updated_by=user_id,
     )).inserted_primary_key
     assert inserted is not None
     return int(inserted[0])
+
+
+def counted_at(conn: Connection, visit_id: int, form_id: str) -> bool:
+    """Whether a record of `form_id` that counts is stored at the visit."""
+    return conn.execute(select(FormRecord.id).where(FormRecord.visit_id == visit_id, FormRecord.form_id == form_id,
+                                                   COUNTING).limit(1)).first() is not None
 
 
 def insert_values(conn: Connection, table: Table, record_id: int, values: Mapping[str, object]) -> None:
@@ -171,6 +209,29 @@ def bump_version(conn: Connection, record_id: int, expected: int, user_id: int, 
     return result.rowcount == 1
 
 
+def withdraw(conn: Connection, record_id: int, expected: int, *, user_id: int, reason: str, now: datetime) -> bool:
+    """Withdraw the record at version `expected` (raising its version), its findings kept as withdrawn; False when
+    another writer came first."""
+    result = conn.execute(
+        update(FormRecord).where(FormRecord.id == record_id, FormRecord.version == expected, COUNTING)
+        .values(status=WITHDRAWN, version=FormRecord.version + 1, updated_at=now, updated_by=user_id,
+                withdrawn_at=now, withdrawn_by=user_id, withdrawal_reason=reason))
+    if result.rowcount != 1:
+        return False
+    conn.execute(update(RecordFinding).where(RecordFinding.record_id == record_id).values(status=WITHDRAWN))
+    return True
+
+
+def withdrawal_of(conn: Connection, record_id: int) -> Withdrawal | None:
+    """Who withdrew the record, when and why; None for a record that counts."""
+    row = conn.execute(select(User.username, FormRecord.withdrawn_at, FormRecord.withdrawal_reason)
+                       .join(User, User.id == FormRecord.withdrawn_by)
+                       .where(FormRecord.id == record_id)).one_or_none()
+    if row is None:
+        return None
+    return Withdrawal(str(row.username), stored_utc(row.withdrawn_at), str(row.withdrawal_reason))
+
+
 def replace_findings(conn: Connection, record_id: int, version: int, findings: Sequence[Finding],
                      now: datetime) -> None:
     """Store `findings` as the record's findings for `version`, dropping earlier ones."""
@@ -179,12 +240,13 @@ def replace_findings(conn: Connection, record_id: int, version: int, findings: S
     if findings:
         conn.execute(insert(RecordFinding), [
             {"record_id": record_id, "record_version": version, "check_id": f.check_id, "severity": f.severity,
-             "item": f.item, "message": f.message, "status": "open", "created_at": now} for f in findings])
+             "item": f.item, "message": f.message, "status": OPEN_FINDING, "created_at": now} for f in findings])
 
 
 def read_findings(conn: Connection, record_id: int) -> list[dict[str, Any]]:
-    """The record's stored findings, in the order they were stored."""
+    """The record's open findings (none once it is withdrawn), in the order they were stored."""
     rows = conn.execute(select(RecordFinding.check_id, RecordFinding.severity, RecordFinding.item,
                                RecordFinding.message, RecordFinding.record_version)
-                        .where(RecordFinding.record_id == record_id).order_by(RecordFinding.id))
+                        .where(RecordFinding.record_id == record_id, RecordFinding.status == OPEN_FINDING)
+                        .order_by(RecordFinding.id))
     return [dict(row) for row in rows.mappings()]

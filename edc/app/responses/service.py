@@ -4,7 +4,8 @@ Computed on every read, like eligibility: the result follows corrections at
 once and is never stored as the truth. The assembly rules (baseline, dates,
 steroid dose) are in `edc.domain.lupus_course`; this module only reads the subject's
 visits, their SLEDAI / BILAG / PGA records, the medication log and the site's
-confirmations that the log is complete (`medication_review`).
+confirmations that the log is complete (`medication_review`): the records that
+count, a withdrawn one (entered in error) left out.
 """
 
 from __future__ import annotations
@@ -68,5 +69,7 @@ def _records(conn: Connection, study: StudyDefinition,
 
 def _single(values: Mapping[tuple[int, str, int], Mapping[str, object]], visit_id: int,
             form_id: str) -> Mapping[str, object] | None:
-    """The values of the visit's record of `form_id` (its first), None when there is none."""
-    return values.get((visit_id, form_id, 1))
+    """The values of the visit's record of `form_id` that counts (the one entered again after a withdrawal has a
+    later seq), None when there is none."""
+    seqs = [seq for (at, form, seq) in values if at == visit_id and form == form_id]
+    return values[(visit_id, form_id, min(seqs))] if seqs else None

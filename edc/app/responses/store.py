@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, Visit
 
 AnyRow = Row[*tuple[Any, ...]]
@@ -22,6 +23,7 @@ def subject_visits(conn: Connection, subject_id: int) -> list[AnyRow]:
 
 
 def subject_records(conn: Connection, subject_id: int, form_ids: Sequence[str]) -> list[AnyRow]:
-    """(id, visit_id, form_id, seq) of the subject's records of `form_ids`."""
+    """(id, visit_id, form_id, seq) of the subject's records of `form_ids` that count."""
     return list(conn.execute(select(FormRecord.id, FormRecord.visit_id, FormRecord.form_id, FormRecord.seq)
-                             .where(FormRecord.subject_id == subject_id, FormRecord.form_id.in_(form_ids))).all())
+                             .where(FormRecord.subject_id == subject_id, FormRecord.form_id.in_(form_ids),
+                                    COUNTING)).all())

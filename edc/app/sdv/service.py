@@ -5,8 +5,10 @@ verified against source). A monitor verifies listed items of a record, a whole
 record (its entered items) or a whole visit (every record's entered items);
 items already verified are left as they are. A correction clears the marks
 of the items it changed, in the same transaction, with the new version as
-reason. A record counts as verified when every entered item has a current
-mark. Locked data take no marks; frozen data may be verified. Audited per item.
+reason; a withdrawal clears them all. A record counts as verified when every
+entered item has a current mark; a withdrawn record is neither verified nor
+counted. Locked data take no marks; frozen data may be verified. Audited per
+item.
 """
 
 from __future__ import annotations
@@ -79,14 +81,16 @@ def verify(conn: Connection, *, study: StudyDefinition, target: SdvTarget, actor
     return made
 
 
-def clear_changed(conn: Connection, *, place: RecordPlace, items: Iterable[str], version: int, now: datetime) -> None:
-    """Clear the current marks of the items a correction changed."""
+def clear_verification(conn: Connection, *, place: RecordPlace, items: Iterable[str] | None, reason: str,
+                       now: datetime) -> None:
+    """Clear the record's current marks of `items` (a correction's changed items; None: every item, as when the
+    record is withdrawn), with the reason."""
     record_id = place.record_id
-    changed = set(items)
-    marked = current_marks(conn, [record_id]).get(record_id, set()) & changed
+    marked = current_marks(conn, [record_id]).get(record_id, set())
+    if items is not None:
+        marked &= set(items)
     if not marked:
         return
-    reason = f"changed by the correction to version {version}"
     store.clear_marks(conn, record_id, marked, reason=reason, now=now)
     audit.append_items(conn, [audit.ItemChange(item, "verified", None) for item in sorted(marked)],
                        action="sdv.clear", occurred_at=now, site_id=place.site_id, study_id=place.study_id,
@@ -127,6 +131,7 @@ def _records(conn: Connection, visit_id: int, target: SdvTarget) -> list[tuple[i
             raise InvalidInput("the visit has no records to verify")
         return found
     record_id = lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)
+    records.ensure_counts(conn, record_id, "verification")
     return [(record_id, target.form_id, store.record_version(conn, record_id))]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, Site, Subject
 from edc.db.monitoring import SdvMark
 
@@ -41,9 +42,9 @@ def clear_marks(conn: Connection, record_id: int, items: Collection[str], *, rea
 
 
 def visit_records(conn: Connection, visit_id: int) -> list[tuple[int, str, int]]:
-    """(record id, form id, version) of every record at the visit, by id."""
+    """(record id, form id, version) of every record that counts at the visit, by id."""
     rows = conn.execute(select(FormRecord.id, FormRecord.form_id, FormRecord.version)
-                        .where(FormRecord.visit_id == visit_id).order_by(FormRecord.id)).all()
+                        .where(FormRecord.visit_id == visit_id, COUNTING).order_by(FormRecord.id)).all()
     return [(int(r.id), str(r.form_id), int(r.version)) for r in rows]
 
 
@@ -53,10 +54,10 @@ def record_version(conn: Connection, record_id: int) -> int:
 
 
 def study_records(conn: Connection, study_id: str, site_code: str | None) -> list[Row[*tuple[Any, ...]]]:
-    """(id, form_id, subject_number, site_id, code) of every record of the study, or of one site."""
+    """(id, form_id, subject_number, site_id, code) of every record that counts of the study, or of one site."""
     statement = (select(FormRecord.id, FormRecord.form_id, Subject.subject_number, Subject.site_id, Site.code)
                  .join(Subject, Subject.id == FormRecord.subject_id).join(Site, Site.id == Subject.site_id)
-                 .where(Subject.study_id == study_id))
+                 .where(Subject.study_id == study_id, COUNTING))
     if site_code is not None:
         statement = statement.where(Site.code == site_code)
     return list(conn.execute(statement).all())

@@ -6,9 +6,11 @@ covered, at its version, with its values in the audit trail's canonical text.
 Reading a signature recomputes that hash, so a signature whose data changed is
 seen as such even if an invalidation were missed.
 
-Any later change to what a signature covers (a correction of a covered
-record, a new record at a signed visit or in a signed casebook) invalidates
-it in the same transaction, with the reason; the investigator signs again.
+Any later change to what a signature covers (a correction or withdrawal of a
+covered record, a new record at a signed visit or in a signed casebook)
+invalidates it in the same transaction, with the reason; the investigator
+signs again. A visit or casebook signature covers the records that count; a
+withdrawn record takes no signature of its own.
 A wrong password refuses the signature and counts as a failed login; the
 caller commits that outcome, then refuses. Locked data take no signature;
 frozen data may be signed (the usual order: freeze, sign, lock).
@@ -197,6 +199,7 @@ def _covered(conn: Connection, subject_id: int, target: SignTarget) -> tuple[int
             if target.form_id is None:
                 raise InvalidInput("a record signature needs its form")
             ids = [lookups.find_record_id(conn, visit_id=visit_id, form_id=target.form_id, seq=target.seq)]
+            records.ensure_counts(conn, ids[0], "signature")
         else:
             ids = store.visit_record_ids(conn, visit_id)
     if not ids:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, User, Visit
 from edc.db.monitoring import Signature
 
@@ -46,14 +47,14 @@ def record_versions(conn: Connection, record_ids: Sequence[int]) -> list[AnyRow]
 
 
 def subject_record_ids(conn: Connection, subject_id: int) -> list[int]:
-    """The ids of every record of the subject (the casebook), in id order."""
-    return [int(i) for i in conn.execute(select(FormRecord.id).where(FormRecord.subject_id == subject_id)
+    """The ids of every record that counts of the subject (the casebook), in id order."""
+    return [int(i) for i in conn.execute(select(FormRecord.id).where(FormRecord.subject_id == subject_id, COUNTING)
                                          .order_by(FormRecord.id)).scalars().all()]
 
 
 def visit_record_ids(conn: Connection, visit_id: int) -> list[int]:
-    """The ids of every record at the visit, in id order."""
-    return [int(i) for i in conn.execute(select(FormRecord.id).where(FormRecord.visit_id == visit_id)
+    """The ids of every record that counts at the visit, in id order."""
+    return [int(i) for i in conn.execute(select(FormRecord.id).where(FormRecord.visit_id == visit_id, COUNTING)
                                          .order_by(FormRecord.id)).scalars().all()]
 
 

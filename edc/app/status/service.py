@@ -4,7 +4,8 @@
   before today, or already dated), missed visits left out; a form counts once
   per visit even when repeating, and only for the cohorts that collect it;
 - entered: the records stored at scheduled and unscheduled visits (the logs
-  are not scheduled, so they are counted as entered only);
+  are not scheduled, so they are counted as entered only), withdrawn ones
+  (entered in error) left out of every count;
 - verified: records whose every entered item is source-verified;
 - signed: records covered by a valid signature (of the record, its visit or
   the casebook); locked: records covered by an active freeze or lock;

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, Site, Subject, Visit
 from edc.db.monitoring import Lock, Query, Signature
 
@@ -34,9 +35,9 @@ def visits(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:
 
 
 def records(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:
-    """(id, subject_id, visit_id, form_id) of the subjects' records."""
+    """(id, subject_id, visit_id, form_id) of the subjects' records that count (a withdrawn one is not entered)."""
     return list(conn.execute(select(FormRecord.id, FormRecord.subject_id, FormRecord.visit_id, FormRecord.form_id)
-                             .where(FormRecord.subject_id.in_(list(subject_ids)))).all())
+                             .where(FormRecord.subject_id.in_(list(subject_ids)), COUNTING)).all())
 
 
 def valid_signatures(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:
