@@ -87,7 +87,8 @@ def records_without_term(conn: Connection, study: StudyDefinition, form_id: str,
         select(FormRecord.id.label("record_id"), FormRecord.subject_id, FormRecord.visit_id, Subject.site_id,
                table.c[item].label("value"))
         .join(table, table.c.record_id == FormRecord.id).join(Subject, Subject.id == FormRecord.subject_id)
-        .where(Subject.study_id == study.id, FormRecord.form_id == form_id, table.c[item].is_not(None), ~known)
+        .where(Subject.study_id == study.id, FormRecord.form_id == form_id, table.c[item].is_not(None), ~known,
+               records.COUNTING)
         .order_by(FormRecord.id)).all())
 
 
@@ -103,7 +104,7 @@ def uncoded_rows(conn: Connection, study: StudyDefinition, form_id: str, item: s
         .join(Site, Site.id == Subject.site_id).join(Visit, Visit.id == FormRecord.visit_id)
         .outerjoin(_T, and_(_T.record_id == FormRecord.id, _T.item == item))
         .where(Subject.study_id == study.id, FormRecord.form_id == form_id, table.c[item].is_not(None),
-               (_T.id.is_(None)) | (_T.status == UNCODED)))
+               (_T.id.is_(None)) | (_T.status == UNCODED), records.COUNTING))
     if site_ids is not None:
         statement = statement.where(Subject.site_id.in_(site_ids))
     return list(conn.execute(statement.order_by(Subject.subject_number, FormRecord.id)).all())
@@ -122,7 +123,8 @@ def term_row(conn: Connection, study_id: str, term_id: int) -> AnyRow | None:
 
 def term_rows(conn: Connection, wanted: TermFilter) -> list[AnyRow]:
     """Up to `limit + 1` terms matching the filter, by id (the extra one says whether a page follows)."""
-    statement = _select().where(_T.study_id == wanted.study_id, _T.id > wanted.after_id)
+    # A withdrawn record's terms (entered in error) leave the queue: nothing of them is exported.
+    statement = _select().where(_T.study_id == wanted.study_id, _T.id > wanted.after_id, records.COUNTING)
     if wanted.site_ids is not None:
         statement = statement.where(_T.site_id.in_(wanted.site_ids))
     for column, value in ((_T.status, wanted.status), (_T.kind, wanted.kind), (Site.code, wanted.site_code),

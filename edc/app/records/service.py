@@ -54,8 +54,6 @@ from edc.definitions.vocabulary import (
     ENTERED,
     IE_CONFIRM_FORM,
     INFUSION_FORM,
-    LOGS_VISIT,
-    UNSCHEDULED_VISIT,
     WITHDRAWN,
 )
 from edc.domain import dosing
