@@ -60,7 +60,9 @@ Group = tuple[Any, list[Mapping[str, Any]]]
 
 def stream(conn: Connection, statement: Executable) -> Iterator[Mapping[str, Any]]:
     """The rows of `statement` as mappings, fetched in batches (never all at once)."""
-    result = conn.execution_options(yield_per=BATCH).execute(statement)
+    # On the statement, not the connection: Connection.execution_options changes the caller's connection in
+    # place, so its next UPDATE would run in a server-side cursor (PostgreSQL refuses that).
+    result = conn.execute(statement.execution_options(yield_per=BATCH))
     yield from cast(Iterator[Mapping[str, Any]], result.mappings())
 
 

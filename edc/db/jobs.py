@@ -13,7 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,4 +61,5 @@ class ExportJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     directory: Mapped[str | None] = mapped_column(Text)
     site_ids: Mapped[list[int] | None] = mapped_column(JSON)
-    allow_uncoded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "false" as text: a literal both SQLite and PostgreSQL read as boolean (false() renders 0 in SQLite's DDL)
+    allow_uncoded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

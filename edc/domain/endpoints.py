@@ -176,6 +176,7 @@ class Proportion:
 
     @property
     def value(self) -> float | None:
+        """The proportion achieved among those evaluated, or None when nobody could be evaluated."""
         return None if self.evaluated == 0 else round(self.achieved / self.evaluated, _PLACES)
 
 

@@ -4,8 +4,8 @@ The operations are those of the document for study `relmacel` (the per-form copi
 collapsed to two representative forms, `vital_signs` and `adverse_events`; `DELETE /auth/token`, which
 would log the caller out, and `POST /auth/token`, which has no caller, are left out). Each is called by
 each of the six roles with a grant restricted to site 01 and, for the four roles that may be study-wide,
-with a study-wide grant: 10 grants. The matrix is 52 operations (47 once the two forms are collapsed)
-× 10 grants = 520 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
+with a study-wide grant: 10 grants. The matrix is 60 operations (55 once the two forms are collapsed)
+× 10 grants = 600 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
 A cell of a site-01 grant naming an object makes two requests (the other site's, a missing one).
 
 Fixture data, created once per module and backend through the API: at each of sites 01 and 02 a subject
@@ -72,6 +72,7 @@ class World:
     locks: dict[str, int] = field(default_factory=dict)  # site -> a lock id
     jobs: dict[str, int] = field(default_factory=dict)  # "all" / "01" -> an export job id
     events: dict[str, int] = field(default_factory=dict)  # site -> an audit event id
+    terms: dict[str, int] = field(default_factory=dict)  # site -> a verbatim term's id in the coding queue
 
 
 def operations_of(document: dict[str, Any]) -> list[Operation]:
@@ -130,14 +131,17 @@ def _populate(api: Api) -> World:
             "subject": number, "visit": "SCR", "form": "vital_signs", "item": "pulse", "text": "pulse?"}))["id"]
         world.locks[site] = ok(api.call("dm", "POST", f"{study}/locks", json={
             "scope": "record", "state": "frozen", "subject": number, "visit": "LOGS", "form": "adverse_events"}))["id"]
-    world.jobs["all"] = ok(api.call("dm", "POST", f"{study}/exports", json={"formats": ["csv"]}), 202)["id"]
-    world.jobs["01"] = ok(api.call("data_manager.01", "POST", f"{study}/exports", json={"formats": ["csv"]},
+    export = {"formats": ["csv"], "allow_uncoded": True}
+    world.jobs["all"] = ok(api.call("dm", "POST", f"{study}/exports", json=export), 202)["id"]
+    world.jobs["01"] = ok(api.call("data_manager.01", "POST", f"{study}/exports", json=export,
                                    headers={"Idempotency-Key": EXPORT_KEY}), 202)["id"]
     for job in world.jobs.values():
         _finished(api, job)
     for site in ("01", "02"):
         world.events[site] = ok(api.call("dm", "GET", f"{study}/audit", params={"site": site, "limit": 1}),
                                 200)["items"][0]["id"]
+        world.terms[site] = ok(api.call("dm", "GET", f"{study}/coding/terms", params={"site": site}),
+                               200)["items"][0]["id"]
     return world
 
 
@@ -167,7 +171,10 @@ def _body(op: Operation, subject: str) -> object:
         if op.path.endswith("/withdrawal"):
             return {"reason": "entered in error"}
         return {"reason": "typo", "changes": {"pulse": 72}} if op.method == "patch" else values
+    if "/coding/terms/" in op.path:
+        return {"code": "10019211", "reason": "coded"} if op.path.endswith("/decision") else {"text": "which?"}
     bodies: dict[str, object] = {
+        "/coding/dictionaries/{dictionary}": {"version": "27.1"},
         "/subjects": {"site": "02", "cohort": "SLE", "screened_on": "2026-03-03"},
         "/schedule": {"infusion_date": "2026-04-20"},
         "/visits": {},
@@ -186,7 +193,7 @@ def _body(op: Operation, subject: str) -> object:
         "/sdv": {"subject": subject, "visit": "SCR"},
         "/locks": {"scope": "subject", "state": "frozen", "subject": subject},
         "/release": {"reason": "re-opened"},
-        "/exports": {"formats": ["csv"]},
+        "/exports": {"formats": ["csv"], "allow_uncoded": True},
     }
     return next((body for end, body in bodies.items() if op.path.endswith(end)), None)
 
@@ -202,9 +209,11 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
               "query_id": str(world.queries["02"] if other else MISSING_ID),
               "lock_id": str(world.locks["02"] if other else MISSING_ID),
               "job_id": str(world.jobs["all"] if other else MISSING_ID), "name": "dm.csv",
-              "event_id": str(world.events["02"] if other else MISSING_ID)}
+              "event_id": str(world.events["02"] if other else MISSING_ID),
+              "term_id": str(world.terms["02"] if other else MISSING_ID), "dictionary": "meddra"}
     path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], op.path)
-    headers = {"If-Match": '"1"'} if op.method == "patch" or op.path.endswith("/withdrawal") else {}
+    headers = {"If-Match": '"1"'} if op.method == "patch" or op.path.endswith(
+        ("/withdrawal", "/terms/{term_id}/decision")) else {}
     if op.path.endswith("/exports") and op.method == "post":
         headers["Idempotency-Key"] = EXPORT_KEY
     query = {"site": "02", "subject": subject} if op.method == "get" and path.endswith(
@@ -220,7 +229,8 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
 
 def names_object(op: Operation, body: object) -> bool:
     """True when the request names an object of one site (path or body): answered like a missing one."""
-    return any(p in op.path for p in ("{subject_number}", "{query_id}", "{lock_id}", "{job_id}", "{event_id}")) or (
+    return any(p in op.path for p in ("{subject_number}", "{query_id}", "{lock_id}", "{job_id}", "{event_id}",
+                                        "{term_id}")) or (
         isinstance(body, dict) and "subject" in body)
 
 
@@ -287,7 +297,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 52 and len(keys) == 47, sorted(keys)
+    assert len(world.operations) == 60 and len(keys) == 55, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")

@@ -10,6 +10,7 @@ from edc.db.core import Base
 from edc.db.engine import make_engine
 from edc.db.formtables import form_table_name
 from edc.definitions.catalog import Catalog
+from edc.definitions.conversions import stored_names
 
 TRIALS = ("cnct19", "ic19", "rd0604", "relmacel")
 EXPECTED_TYPES = {
@@ -44,7 +45,9 @@ def test_each_form_table_has_a_typed_column_per_item(db_url: str, catalog: Catal
         table = form_table_name(study_id, form.id)
         columns = {c["name"]: c for c in inspector.get_columns(table)}
         assert next(iter(columns)) == "record_id"
-        assert set(columns) == {"record_id"} | {i.name for i in form.items}, table
+        # each item, and the as-entered value and unit of an item converted from other units
+        assert set(columns) == {"record_id"} | set(stored_names(form)), table
+        assert {i.name for i in form.items} <= set(columns), table
         for item in form.items:
             reflected = columns[item.name]["type"]
             assert isinstance(reflected, EXPECTED_TYPES[item.type]) or (
