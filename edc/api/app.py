@@ -26,6 +26,7 @@ from edc.app.kernel.context import STATE_KEY, AppState, app_state
 from edc.app.kernel.media import JsonBodiesOnly
 from edc.app.kernel.problems import EXCEPTION_HANDLERS
 from edc.app.locks.routes import LockController
+from edc.app.plots.routes import PlotController
 from edc.app.queries.routes import QueryController
 from edc.app.records.routes import RecordController
 from edc.app.responses.routes import ResponseController
@@ -55,7 +56,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
-                        StatusController, ExportController, CodingController],
+                        StatusController, ExportController, CodingController, PlotController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),
