@@ -49,7 +49,7 @@ def ic19_scenario(api: Api) -> TrialRun:
     trial.adverse_event("A", "1", grade=3, onset="2026-01-22", event_class="CRS", improved="2026-01-24",
                         ended="2026-01-26")
     trial.adverse_event("A", "2", grade=1, onset="2026-01-23", event_class="ICANS", ended="2026-01-24",
-                        times=ICANS_GRADE_1)
+                        times=ICANS_GRADE_1)  # `times` adds any items to the record
     trial.adverse_event("A", "3", grade=2, onset="2026-02-05", ended="2026-02-07")
     assess(api, trial, "A", "BL", "2026-01-14",
            sledai("2026-01-14", "arthritis", "low_complement", "increased_dna_binding", proteinuria="NEW"), "1.5")
