@@ -98,13 +98,13 @@ def codelists_table(study: StudyDefinition) -> Table:
 
 def rules_table(study: StudyDefinition) -> Table:
     """The edit checks of every form, then the eligibility criteria (a CEL rule or the investigator's say)."""
-    checks = [(study.id, "edit_check", form.id, c.id, c.item, c.severity, c.expr, c.message)
-              for form in _forms(study) for c in form.checks]
-    eligibility = study.spec.eligibility
-    criteria = [(study.id, c.kind, None, c.id, None, None,
-                 c.rule if c.rule is not None else f"confirmed by the {c.confirm}",
-                 c.text + (f" (cohorts: {', '.join(c.cohorts)})" if c.cohorts else ""))
-                for c in eligibility.criteria]
+    checks: list[tuple[Cell, ...]] = [
+        (study.id, "edit_check", form.id, c.id, c.item, c.severity, c.expr, c.message)
+        for form in _forms(study) for c in form.checks]
+    criteria: list[tuple[Cell, ...]] = [
+        (study.id, c.kind, None, c.id, None, None, c.rule if c.rule is not None else f"confirmed by the {c.confirm}",
+         c.text + (f" (cohorts: {', '.join(c.cohorts)})" if c.cohorts else ""))
+        for c in study.spec.eligibility.criteria]
     return Table("rules", RULE_COLUMNS, tuple(checks + criteria))
 
 
@@ -135,7 +135,8 @@ def sdtm_mapping(specs: SpecSet) -> dict[tuple[str, str], tuple[str, ...]]:
     item's test code is its own `sdtm` target."""
     found: dict[tuple[str, str], list[str]] = {}
     for name, domain in sorted(specs.domains.items()):
-        sources = [(v.name, v) for v in domain.spec.variables] + [(q.qnam, q) for q in domain.spec.qualifiers]
+        sources: list[tuple[str, Source]] = [(v.name, v) for v in domain.spec.variables]
+        sources += [(q.qnam, q) for q in domain.spec.qualifiers]
         sources += [(var, src) for block in domain.blocks for var, src in block.overrides.items()]
         for variable, source in sources:
             for ref in _item_refs(source):

@@ -115,7 +115,7 @@ def test_a_bundle_holds_the_jobs_files_as_its_manifest_says(api: Api) -> None:
     whole = api.call("dm", "POST", f"{BASE}/exports", json=export).json()["id"]
     own = api.call("dm.01", "POST", f"{BASE}/exports", json=export).json()["id"]
     jobs = {job_id: finished(api, job_id) for job_id in (whole, own)}
-    assert all(job["status"] == "succeeded" for job in jobs.values()), [(j["error"], j["failures"][:3]) for j in jobs.values()]
+    assert all(job["status"] == "succeeded" for job in jobs.values()), [j["error"] for j in jobs.values()]
 
     response = api.call("dm.01", "GET", f"{BASE}/exports/{own}/bundle.zip")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/zip")

@@ -1,4 +1,4 @@
-"""The data dictionary: every item of every trial, with what defines it, as CSV, as a filterable workbook, from the CLI."""
+"""The data dictionary: every item of every trial with what defines it, as CSV, a filterable workbook, the CLI."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def write_bundle(job: JobView, out: IO[bytes], generated_at: datetime) -> list[B
 
 def bundle_file(job: JobView, generated_at: datetime) -> tuple[IO[bytes], int]:
     """The bundle in an anonymous temporary file, rewound, and its size in bytes."""
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it once streamed
     try:
         write_bundle(job, spool, generated_at)
         size = spool.tell()

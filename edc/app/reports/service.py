@@ -1,4 +1,6 @@
-"""The data dictionary's files, and the reports' rows read through the queries and SDV features' own services (their scoping, their SQL).
+"""The data dictionary's files, and the reports' rows read through the queries and SDV features' own services.
+
+The reports use their services' scoping and SQL, nothing of their own.
 
 Every report holds only what the actor sees: the queries feature's listing
 and the SDV feature's progress both filter to the actor's sites, and a
@@ -22,8 +24,8 @@ from edc.app.sdv import service as sdv
 from edc.capture.payload import ItemError
 from edc.definitions.catalog import StudyDefinition
 from edc.export import dictionary
-from edc.export.dictionary_files import xlsx_bytes
 from edc.export.dictionary_files import csv_text as table_csv
+from edc.export.dictionary_files import xlsx_bytes
 
 #: A query still waiting for its resolution: open, or answered by the site and not yet closed.
 UNRESOLVED = (queries.OPEN, queries.ANSWERED)
