@@ -19,6 +19,7 @@ from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.endpoints.routes import EndpointController
 from edc.app.escalation.routes import EscalationController
+from edc.app.exports.bundle_routes import ExportBundleController
 from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
 from edc.app.kernel.admission import admission
@@ -29,6 +30,7 @@ from edc.app.locks.routes import LockController
 from edc.app.plots.routes import PlotController
 from edc.app.queries.routes import QueryController
 from edc.app.records.routes import RecordController
+from edc.app.reports.routes import DictionaryController, ReportController
 from edc.app.responses.routes import ResponseController
 from edc.app.sdv.routes import SdvController
 from edc.app.signatures.routes import SignatureController
@@ -56,7 +58,8 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
-                        StatusController, ExportController, CodingController, PlotController],
+                        StatusController, ExportController, CodingController, PlotController, ExportBundleController,
+                        DictionaryController, ReportController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),

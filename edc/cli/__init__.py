@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from edc.cli import audit, coding, db, definitions, escalation, export, serve, users
+from edc.cli import audit, coding, db, definitions, dictionary, escalation, export, serve, users
 from edc.demo.command import demo_command
 
 
@@ -23,3 +23,4 @@ def main() -> None:
 for _command in (definitions.definitions, db.db, audit.audit, escalation.escalation, export.export, serve.serve,
                  users.users, coding.coding, demo_command):
     main.add_command(_command)
+export.export.add_command(dictionary.export_dictionary)

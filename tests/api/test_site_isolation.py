@@ -4,8 +4,8 @@ The operations are those of the document for study `relmacel` (the per-form copi
 collapsed to two representative forms, `vital_signs` and `adverse_events`; `DELETE /auth/token`, which
 would log the caller out, and `POST /auth/token`, which has no caller, are left out). Each is called by
 each of the six roles with a grant restricted to site 01 and, for the four roles that may be study-wide,
-with a study-wide grant: 10 grants. The matrix is 62 operations (57 once the two forms are collapsed)
-× 10 grants = 620 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
+with a study-wide grant: 10 grants. The matrix is 67 operations (62 once the two forms are collapsed)
+× 10 grants = 670 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
 A cell of a site-01 grant naming an object makes two requests (the other site's, a missing one).
 
 Fixture data, created once per module and backend through the API: at each of sites 01 and 02 a subject
@@ -50,7 +50,8 @@ GRANTS: dict[str, tuple[str, str | None]] = {
 OTHER, MISSING, MISSING_ID = "02-001", "09-999", 999_999
 EXPORT_KEY = "site-isolation-export-01"
 #: Listings that, read by a study-wide grant, must name the other site's subject (the positive control).
-NAMING_SUBJECTS = ("/subjects", "/queries", "/sdv/progress", "/status", "/audit", "/audit/csv")
+REPORTS = ("/reports/open-queries.csv", "/reports/sdv-progress.csv")
+NAMING_SUBJECTS = ("/subjects", "/queries", "/sdv/progress", "/status", "/audit", "/audit/csv", *REPORTS)
 
 @dataclass(frozen=True)
 class Operation:
@@ -217,7 +218,7 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
     if op.path.endswith("/exports") and op.method == "post":
         headers["Idempotency-Key"] = EXPORT_KEY
     query = {"site": "02", "subject": subject} if op.method == "get" and path.endswith(
-        ("/subjects", "/queries", "/audit", "/audit/csv", "/sdv/progress", "/status")) else {}
+        ("/subjects", "/queries", "/audit", "/audit/csv", "/sdv/progress", "/status", *REPORTS)) else {}
     if op.method == "get" and path.endswith("/subjects"):
         query.pop("subject")
     if path.endswith("/proof"):  # a tree that holds the other site's event
@@ -297,7 +298,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 62 and len(keys) == 57, sorted(keys)
+    assert len(world.operations) == 67 and len(keys) == 62, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")
