@@ -19,6 +19,7 @@ from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.endpoints.routes import EndpointController
 from edc.app.escalation.routes import EscalationController
+from edc.app.casebooks.routes import CasebookController
 from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
 from edc.app.kernel.admission import admission
@@ -55,7 +56,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
         route_handlers=[health, AuthController, StudyController, VisitController, EligibilityController,
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
-                        StatusController, ExportController, CodingController],
+                        StatusController, ExportController, CodingController, CasebookController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),
