@@ -15,11 +15,11 @@ from edc import __version__, config
 from edc.api.docs import OfflineSwagger
 from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
+from edc.app.casebooks.routes import CasebookController
 from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.endpoints.routes import EndpointController
 from edc.app.escalation.routes import EscalationController
-from edc.app.casebooks.routes import CasebookController
 from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
 from edc.app.kernel.admission import admission

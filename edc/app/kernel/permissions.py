@@ -37,7 +37,8 @@ code the verbatim terms (MedDRA, WHODrug), never enter clinical data.
 Safety reviewers read and adjudicate DLTs and decide for the escalation
 committee. Investigators, data managers, monitors and safety reviewers review
 a subject's casebook (its audit history included, so a safety reviewer, who
-does not browse the audit trail, reads a subject's through its casebook). Administrators manage users and see the study definition, no
+does not browse the audit trail, reads a subject's through its casebook).
+Administrators manage users and see the study definition, no
 clinical data.
 
 Investigator and coordinator grants always name a site; other roles may. What
