@@ -15,6 +15,7 @@ from edc import __version__, config
 from edc.api.docs import OfflineSwagger
 from edc.api.openapi import publish
 from edc.app.access.routes import AuthController
+from edc.app.casebooks.routes import CasebookController
 from edc.app.coding.routes import CodingController
 from edc.app.eligibility.routes import EligibilityController
 from edc.app.endpoints.routes import EndpointController
@@ -59,7 +60,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
                         StatusController, ExportController, CodingController, PlotController, ExportBundleController,
-                        DictionaryController, ReportController],
+                        DictionaryController, ReportController, CasebookController],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly()],
         openapi_config=_openapi_config(),

@@ -42,6 +42,7 @@ escalation.read     X X X X X .
 dlt.adjudicate      . . . . X .
 committee.decide    . . . . X .
 user.admin          . . . . . X
+casebook.read       X . X X X .
 """
 COLUMNS = ("investigator", "coordinator", "data_manager", "monitor", "safety_reviewer", "administrator")
 

@@ -24,6 +24,7 @@ holds only the permissions listed below, an unknown role none at all.
 | export.run         |              |             | yes          |         |                 |               |
 | coding.manage      |              |             | yes          |         |                 |               |
 | escalation.read    | yes          | yes         | yes          | yes     | yes             |               |
+| casebook.read      | yes          |             | yes          | yes     | yes             |               |
 | dlt.adjudicate     |              |             |              |         | yes             |               |
 | committee.decide   |              |             |              |         | yes             |               |
 | user.admin         |              |             |              |         |                 | yes           |
@@ -34,7 +35,10 @@ eligibility) and sign. Monitors read, verify source data and raise queries,
 never write data. Data managers read, raise queries, lock and export, and
 code the verbatim terms (MedDRA, WHODrug), never enter clinical data.
 Safety reviewers read and adjudicate DLTs and decide for the escalation
-committee. Administrators manage users and see the study definition, no
+committee. Investigators, data managers, monitors and safety reviewers review
+a subject's casebook (its audit history included, so a safety reviewer, who
+does not browse the audit trail, reads a subject's through its casebook).
+Administrators manage users and see the study definition, no
 clinical data.
 
 Investigator and coordinator grants always name a site; other roles may. What
@@ -84,6 +88,7 @@ class Permission(StrEnum):
     DLT_ADJUDICATE = "dlt.adjudicate"
     COMMITTEE_DECIDE = "committee.decide"
     USER_ADMIN = "user.admin"
+    CASEBOOK_READ = "casebook.read"
 
 
 _P = Permission
@@ -92,11 +97,12 @@ _SITE_ENTRY = _READ_CLINICAL | {_P.SUBJECT_SCREEN, _P.VISIT_WRITE, _P.RECORD_WRI
 
 #: Role -> the permissions it holds; anything not listed is refused.
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = MappingProxyType({
-    INVESTIGATOR: _SITE_ENTRY | {_P.ELIGIBILITY_DECIDE, _P.SUBJECT_ENROL, _P.RECORD_SIGN},
+    INVESTIGATOR: _SITE_ENTRY | {_P.ELIGIBILITY_DECIDE, _P.SUBJECT_ENROL, _P.RECORD_SIGN, _P.CASEBOOK_READ},
     COORDINATOR: _SITE_ENTRY,
-    DATA_MANAGER: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.LOCK_MANAGE, _P.EXPORT_RUN, _P.CODING_MANAGE},
-    MONITOR: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.SDV_MARK},
-    SAFETY_REVIEWER: _READ_CLINICAL | {_P.DLT_ADJUDICATE, _P.COMMITTEE_DECIDE},
+    DATA_MANAGER: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.LOCK_MANAGE, _P.EXPORT_RUN, _P.CODING_MANAGE,
+                                     _P.CASEBOOK_READ},
+    MONITOR: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.SDV_MARK, _P.CASEBOOK_READ},
+    SAFETY_REVIEWER: _READ_CLINICAL | {_P.DLT_ADJUDICATE, _P.COMMITTEE_DECIDE, _P.CASEBOOK_READ},
     ADMINISTRATOR: frozenset({_P.STUDY_READ, _P.USER_ADMIN}),
 })
 
