@@ -79,3 +79,44 @@ def test_a_refused_export_lists_every_failure(url: str, tmp_path: Path, monkeypa
 def test_the_format_choices_are_the_exports() -> None:
     option = next(p for p in cli_export.export_sdtm.params if p.name == "formats")
     assert isinstance(option.type, click.Choice) and tuple(option.type.choices) == FORMATS
+
+
+def test_export_casebook_writes_a_subjects_pdf_and_a_sites_zip(url: str, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        number, site = conn.execute(text(
+            "SELECT s.subject_number, t.code FROM subjects s JOIN sites t ON t.id = s.site_id "
+            "WHERE s.study_id = :study ORDER BY s.subject_number"), {"study": STUDY}).first()
+        at_site = conn.execute(text("SELECT count(*) FROM subjects s JOIN sites t ON t.id = s.site_id "
+                                    "WHERE s.study_id = :study AND t.code = :site"),
+                               {"study": STUDY, "site": site}).scalar_one()
+    engine.dispose()
+    pdf = tmp_path / "casebook.pdf"
+    result = CliRunner().invoke(cli.main, ["export", "casebook", "--study", STUDY, "--subject", number,
+                                           "--out", str(pdf), "--url", url])
+    assert result.exit_code == 0, result.output
+    assert number in "".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+    bundle = tmp_path / "site.zip"
+    result = CliRunner().invoke(cli.main, ["export", "casebook", "--study", STUDY, "--site", site,
+                                           "--out", str(bundle), "--url", url])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(io.BytesIO(bundle.read_bytes())) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".pdf")]) == at_site
+
+
+def test_export_casebook_refuses_an_unknown_subject_and_both_choices(url: str, tmp_path: Path) -> None:
+    out = str(tmp_path / "x.pdf")
+    missing = CliRunner().invoke(cli.main, ["export", "casebook", "--study", STUDY, "--subject", "99-999",
+                                            "--out", out, "--url", url])
+    both = CliRunner().invoke(cli.main, ["export", "casebook", "--study", STUDY, "--subject", "1", "--site", "01",
+                                         "--out", out, "--url", url])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert both.exit_code == 2 and "exactly one" in both.output
+    assert not (tmp_path / "x.pdf").exists()

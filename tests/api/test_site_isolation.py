@@ -4,8 +4,8 @@ The operations are those of the document for study `relmacel` (the per-form copi
 collapsed to two representative forms, `vital_signs` and `adverse_events`; `DELETE /auth/token`, which
 would log the caller out, and `POST /auth/token`, which has no caller, are left out). Each is called by
 each of the six roles with a grant restricted to site 01 and, for the four roles that may be study-wide,
-with a study-wide grant: 10 grants. The matrix is 67 operations (62 once the two forms are collapsed)
-× 10 grants = 670 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
+with a study-wide grant: 10 grants. The matrix is 69 operations (64 once the two forms are collapsed)
+× 10 grants = 690 cells per backend; `test_the_matrix_covers_the_document` checks and prints the count.
 A cell of a site-01 grant naming an object makes two requests (the other site's, a missing one).
 
 Fixture data, created once per module and backend through the API: at each of sites 01 and 02 a subject
@@ -211,7 +211,8 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
               "lock_id": str(world.locks["02"] if other else MISSING_ID),
               "job_id": str(world.jobs["all"] if other else MISSING_ID), "name": "dm.csv",
               "event_id": str(world.events["02"] if other else MISSING_ID),
-              "term_id": str(world.terms["02"] if other else MISSING_ID), "dictionary": "meddra"}
+              "term_id": str(world.terms["02"] if other else MISSING_ID), "dictionary": "meddra",
+              "site_code": "02" if other else "99"}
     path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], op.path)
     headers = {"If-Match": '"1"'} if op.method == "patch" or op.path.endswith(
         ("/withdrawal", "/terms/{term_id}/decision")) else {}
@@ -231,7 +232,7 @@ def _request(world: World, op: Operation, which: str) -> tuple[str, object, dict
 def names_object(op: Operation, body: object) -> bool:
     """True when the request names an object of one site (path or body): answered like a missing one."""
     return any(p in op.path for p in ("{subject_number}", "{query_id}", "{lock_id}", "{job_id}", "{event_id}",
-                                        "{term_id}")) or (
+                                        "{term_id}", "{site_code}")) or (
         isinstance(body, dict) and "subject" in body)
 
 
@@ -298,7 +299,7 @@ def _undo(world: World, op: Operation, answer: Any) -> None:
 
 def test_the_matrix_covers_the_document(world: World) -> None:
     keys = {op.key for op in world.operations}
-    assert len(world.operations) == 67 and len(keys) == 62, sorted(keys)
+    assert len(world.operations) == 69 and len(keys) == 64, sorted(keys)
     cells = len(world.operations) * len(GRANTS)
     print(f"\nsite-isolation matrix: {len(world.operations)} operations x {len(ROLES)} roles, "
           f"{len(GRANTS)} grants (6 site-01, 4 study-wide) = {cells} cells")
