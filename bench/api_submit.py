@@ -171,16 +171,21 @@ class Round:
     clients: int
     bare: Result
     submit: Result
+    waits_ms: list[float]
     holds_ms: list[float]
 
     def lines(self) -> list[str]:
-        holds = sorted(self.holds_ms) or [0.0]
-        p99 = holds[min(len(holds) - 1, int(len(holds) * 0.99))]
-        return [self.bare.line(), self.submit.line(),
-                f"   head: held {len(self.holds_ms)} times, mean {statistics.fmean(holds):6.1f} ms, "
-                f"p50 {statistics.median(holds):6.1f} ms, p99 {p99:6.1f} ms; "
-                f"{sum(self.holds_ms) / 1000 / self.submit.seconds:.0%} of the submit phase's wall time",
+        return [self.bare.line(), self.submit.line(), _spread("wait", self.waits_ms), _spread("held", self.holds_ms)
+                + f"; {sum(self.holds_ms) / 1000 / self.submit.seconds:.0%} of the submit phase's wall time",
                 f"  submit/bare throughput: {self.submit.throughput / self.bare.throughput:.2f}"]
+
+
+def _spread(what: str, times_ms: list[float]) -> str:
+    """`what` the chain head: how many times, mean, p50 and p99."""
+    ordered = sorted(times_ms) or [0.0]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (f"   head {what}: {len(times_ms)} times, mean {statistics.fmean(ordered):6.1f} ms, "
+            f"p50 {statistics.median(ordered):6.1f} ms, p99 {p99:6.1f} ms")
 
 
 async def run(address: tuple[str, int], clients: list[int], seconds: float, subjects: int,
@@ -210,8 +215,9 @@ async def run(address: tuple[str, int], clients: list[int], seconds: float, subj
             stale.unlink()
         submit_result = await load("submit", address, count, seconds, submit, limit=subjects - first + 1)
         first += submit_result.requests
-        held = [float(line) for path in holds.glob("*.txt") for line in path.read_text().split()]
-        rounds.append(Round(count, bare_result, submit_result, held))
+        timed = [line.split() for path in holds.glob("*.txt") for line in path.read_text().splitlines()]
+        rounds.append(Round(count, bare_result, submit_result, [float(w) for w, _ in timed],
+                            [float(h) for _, h in timed]))
     return rounds
 
 
