@@ -1,6 +1,6 @@
 """Capture benchmark: full form submissions over HTTP against PostgreSQL, next to a bare one-row endpoint.
 
-    python -m bench.api_submit [--clients 32] [--seconds 15] [--workers 2]
+    python -m bench.api_submit [--clients 8 32 64] [--seconds 10] [--workers 2] [--backends postgresql sqlite]
 
 Creates a scratch database (`edc_bench` on EDC_BENCH_ADMIN_URL, default the
 local server), migrates it, screens enough subjects to never reuse a visit,
@@ -13,8 +13,10 @@ enough not to starve the server it shares the machine with):
   record identity and typed row) as a logged-in investigator;
 - bare: POST to an endpoint on the same stack that inserts one row.
 
-It prints throughput and p50/p99 latency of each and the ratio of the
-throughputs. The load generator shares the machine with the server, so
+It does so at each client count (8, 32 and 64 by default) on PostgreSQL and
+then on SQLite, and prints throughput and p50/p99 latency of each, the ratio
+of the throughputs and how long the submissions held the audit chain's head
+(`bench.bare_app`). The load generator shares the machine with the server, so
 quote ratios from one run, not absolute figures.
 """
 
@@ -28,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -113,12 +116,12 @@ def seed(url: str, subjects: int) -> None:
     engine.dispose()
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+def start_server(url: str, port: int, workers: int, holds: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "EDC_BENCH_HOLDS": str(holds)}
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:bench_app",
                                 "--port", str(port), "--workers", str(workers), "--log-level", "warning",
                                 "--no-access-log", "--timeout-keep-alive", "60"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -130,16 +133,20 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
 
 
 async def load(name: str, address: tuple[str, int], clients: int, seconds: float,
-               request: Callable[[Connection, int], Awaitable[tuple[int, bytes]]]) -> Result:
-    """Run `clients` concurrent loops of `request`, each on its own connection, for `seconds`; each must get 201."""
+               request: Callable[[Connection, int], Awaitable[tuple[int, bytes]]], limit: int | None = None) -> Result:
+    """Run `clients` concurrent loops of `request`, each on its own connection, for `seconds` (or until `limit`
+    requests were sent); each must get 201."""
     counter = itertools.count()
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
     async def client_loop(connection: Connection) -> None:
         while time.monotonic() < deadline:
+            i = next(counter)
+            if limit is not None and i >= limit:
+                return
             started = time.perf_counter()
-            status, body = await request(connection, next(counter))
+            status, body = await request(connection, i)
             latencies.append((time.perf_counter() - started) * 1000)
             if status != 201:
                 raise SystemExit(f"{name}: {status} {body[:300]!r}")
@@ -152,53 +159,104 @@ async def load(name: str, address: tuple[str, int], clients: int, seconds: float
     finally:
         for connection in connections:
             await connection.close()
+    if limit is not None and len(latencies) >= limit:
+        print(f"  ({name}: ran out of screened subjects after {elapsed:.1f} s; raise --subjects)", flush=True)
     return Result(name, len(latencies), elapsed, latencies)
 
 
-async def run(address: tuple[str, int], clients: int, seconds: float, first_subject: int) -> tuple[Result, Result]:
+@dataclass(frozen=True)
+class Round:
+    """One client count's results: the bare endpoint, the submission, and the chain head's hold times."""
+
+    clients: int
+    bare: Result
+    submit: Result
+    waits_ms: list[float]
+    holds_ms: list[float]
+
+    def lines(self) -> list[str]:
+        return [self.bare.line(), self.submit.line(), _spread("wait", self.waits_ms), _spread("held", self.holds_ms)
+                + f"; {sum(self.holds_ms) / 1000 / self.submit.seconds:.0%} of the submit phase's wall time",
+                f"  submit/bare throughput: {self.submit.throughput / self.bare.throughput:.2f}"]
+
+
+def _spread(what: str, times_ms: list[float]) -> str:
+    """`what` the chain head: how many times, mean, p50 and p99."""
+    ordered = sorted(times_ms) or [0.0]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (f"   head {what}: {len(times_ms)} times, mean {statistics.fmean(ordered):6.1f} ms, "
+            f"p50 {statistics.median(ordered):6.1f} ms, p99 {p99:6.1f} ms")
+
+
+async def run(address: tuple[str, int], clients: list[int], seconds: float, subjects: int,
+              holds: Path) -> list[Round]:
+    """For each client count: the bare endpoint, then submissions at subjects not used before."""
     session = await Connection.open(*address)
     status, body = await session.post_json("/api/v1/auth/token", {"username": USER, "password": PASSWORD})
     await session.close()
     if status != 201:
         raise SystemExit(f"login: {status} {body[:300]!r}")
     headers = {"Authorization": f"Bearer {json.loads(body)['token']}"}
-
-    def submit(connection: Connection, i: int) -> Awaitable[tuple[int, bytes]]:
-        number = f"{SITE}-{first_subject + i:03d}"
-        path = f"/api/v1/studies/{STUDY}/subjects/{number}/visits/SCR/1/forms/sledai"
-        return connection.post_json(path, sledai_payload(i), headers)
+    first = 1
 
     def bare(connection: Connection, i: int) -> Awaitable[tuple[int, bytes]]:
         return connection.post_json("/bench/bare", {"n": i})
 
-    await load("warm-up", address, clients, 2, bare)
-    bare_result = await load("bare", address, clients, seconds, bare)
-    submit_result = await load("submit", address, clients, seconds, submit)
-    return bare_result, submit_result
+    await load("warm-up", address, max(clients), 2, bare)
+    rounds = []
+    for count in clients:
+        def submit(connection: Connection, i: int, start: int = first) -> Awaitable[tuple[int, bytes]]:
+            number = f"{SITE}-{start + i:03d}"
+            path = f"/api/v1/studies/{STUDY}/subjects/{number}/visits/SCR/1/forms/sledai"
+            return connection.post_json(path, sledai_payload(i), headers)
+
+        bare_result = await load("bare", address, count, seconds, bare)
+        for stale in holds.glob("*.txt"):
+            stale.unlink()
+        submit_result = await load("submit", address, count, seconds, submit, limit=subjects - first + 1)
+        first += submit_result.requests
+        timed = [line.split() for path in holds.glob("*.txt") for line in path.read_text().splitlines()]
+        rounds.append(Round(count, bare_result, submit_result, [float(w) for w, _ in timed],
+                            [float(h) for _, h in timed]))
+    return rounds
+
+
+def bench_backend(backend: str, url: str, args: argparse.Namespace) -> list[Round]:
+    """Seed the database of `url`, serve it, run every client count against it."""
+    print(f"{backend}: seeding {args.subjects} subjects ...", flush=True)
+    seed(url, args.subjects)
+    with tempfile.TemporaryDirectory(prefix="edc-bench-holds-") as holds:
+        server = start_server(url, args.port, args.workers, Path(holds))
+        try:
+            return asyncio.run(run(("127.0.0.1", args.port), args.clients, args.seconds, args.subjects, Path(holds)))
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--subjects", type=int, default=12000, help="subjects screened up front (one per submit)")
+    parser.add_argument("--subjects", type=int, default=6000, help="subjects screened up front (one per submit)")
+    parser.add_argument("--backends", nargs="+", choices=["postgresql", "sqlite"], default=["postgresql", "sqlite"])
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    admin = os.environ.get("EDC_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = scratch_database(admin)
-    print(f"seeding {args.subjects} subjects ...", flush=True)
-    seed(url, args.subjects)
-    server = start_server(url, args.port, args.workers)
-    try:
-        bare_result, submit_result = asyncio.run(run(("127.0.0.1", args.port), args.clients, args.seconds, 1))
-    finally:
-        server.terminate()
-        server.wait(30)
-    print(f"{args.clients} clients, {args.workers} server workers, PostgreSQL")
-    print(bare_result.line())
-    print(submit_result.line())
-    print(f"submit/bare throughput: {submit_result.throughput / bare_result.throughput:.2f}")
+    results: dict[str, list[Round]] = {}
+    with tempfile.TemporaryDirectory(prefix="edc-bench-") as scratch:
+        for backend in args.backends:
+            if backend == "postgresql":
+                url = scratch_database(os.environ.get("EDC_BENCH_ADMIN_URL",
+                                                      "postgresql://postgres@127.0.0.1:5432/postgres"))
+            else:
+                url = f"sqlite:///{scratch}/edc_bench.db"
+            results[backend] = bench_backend(backend, url, args)
+    print(f"\n{args.workers} server workers, {args.seconds:g} s per phase")
+    for backend, rounds in results.items():
+        for one in rounds:
+            print(f"{backend}, {one.clients} clients:")
+            print("\n".join(one.lines()))
 
 
 if __name__ == "__main__":

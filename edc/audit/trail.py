@@ -11,6 +11,13 @@ then links the new event to the hash stored there, inserts it with id
 `last_id + 1` and moves the head forward; the lock is held until the caller's
 transaction ends, so concurrent writers queue and the chain stays linear.
 
+Inside `chained_at_end(conn)` (every API request's transaction) an append only
+stages its events; they are chained when the block ends, as the last work of
+the transaction before its commit: lock the head, hash, one insert, move the
+head, commit. The lock is then held for the hashing and the commit, not for
+the request, and the chain's order is the commit order (docs/audit-trail.md
+says why that keeps every guarantee).
+
 - PostgreSQL: `SELECT ... FOR UPDATE` on the head row. Under READ COMMITTED a
   waiting writer re-reads the committed head; under REPEATABLE READ or
   SERIALIZABLE it fails with a serialisation error instead of forking.
@@ -26,20 +33,32 @@ nothing is linked to a stale head.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Table, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from edc.audit.chain import ChainedEvent, event_hash, value_text
+from edc.audit.chain import HASHED_FIELDS, ChainedEvent, event_hash, value_text
 from edc.db.trail import AUDIT_HEAD_ID as HEAD_ID
 from edc.db.trail import AuditChainHead, AuditEvent
 
 _HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+#: Where `chained_at_end` keeps the staged events of a connection's transaction.
+_STAGED = "edc.audit.staged"
+_MARKS = "edc.audit.savepoints"
+_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+_ARRAY_TYPES = {"id": "bigint", "occurred_at": "timestamptz", "user_id": "bigint", "site_id": "bigint",
+                "subject_id": "bigint", "record_id": "bigint"}
+# PostgreSQL: every event of a transaction in one statement, one array per column (the statement text never
+# changes with the number of events, so the server plans it once per connection).
+_PG_INSERT = text(
+    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'text')}[])" for name in _COLUMNS) + ")")
 
 
 class ChainHeadMissing(RuntimeError):
@@ -63,16 +82,18 @@ def append(target: Session | Connection, *, action: str, occurred_at: datetime,
            user_id: int | None = None, role: str | None = None, site_id: int | None = None,
            study_id: str | None = None, subject_id: int | None = None, record_id: int | None = None,
            form_id: str | None = None, item: str | None = None, old_value: object = None,
-           new_value: object = None, reason: str | None = None) -> ChainedEvent:
+           new_value: object = None, reason: str | None = None) -> ChainedEvent | None:
     """Write one audit event in the transaction of `target` (a Session or Connection) and return it.
 
     `occurred_at` must be timezone-aware (the server's clock, stored in UTC);
     `old_value` and `new_value` are item values, stored in their canonical text
-    (`edc.audit.chain.value_text`). The caller commits or rolls back.
+    (`edc.audit.chain.value_text`). The caller commits or rolls back. Inside `chained_at_end` the event is
+    staged and chained when the block ends, so None is returned.
     """
-    return append_items(target, [ItemChange(item, old_value, new_value)], action=action, occurred_at=occurred_at,
-                        user_id=user_id, role=role, site_id=site_id, study_id=study_id, subject_id=subject_id,
-                        record_id=record_id, form_id=form_id, reason=reason)[0]
+    events = append_items(target, [ItemChange(item, old_value, new_value)], action=action, occurred_at=occurred_at,
+                          user_id=user_id, role=role, site_id=site_id, study_id=study_id, subject_id=subject_id,
+                          record_id=record_id, form_id=form_id, reason=reason)
+    return events[0] if events else None
 
 
 def append_items(target: Session | Connection, changes: Sequence[ItemChange], *, action: str,
@@ -80,7 +101,10 @@ def append_items(target: Session | Connection, changes: Sequence[ItemChange], *,
                  site_id: int | None = None, study_id: str | None = None, subject_id: int | None = None,
                  record_id: int | None = None, form_id: str | None = None,
                  reason: str | None = None) -> list[ChainedEvent]:
-    """Write one event per item change, all sharing who, when, where and why, chained in the given order."""
+    """Write one event per item change, all sharing who, when, where and why, chained in the given order.
+
+    Inside `chained_at_end` the events are staged and chained when its block ends, so none is returned here.
+    """
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware (UTC)")
     if not action:
@@ -88,22 +112,94 @@ def append_items(target: Session | Connection, changes: Sequence[ItemChange], *,
     if not changes:
         return []
     conn = target.connection() if isinstance(target, Session) else target
+    shared = {"occurred_at": occurred_at.astimezone(UTC), "action": action, "user_id": user_id, "role": role,
+              "site_id": site_id, "study_id": study_id, "subject_id": subject_id, "record_id": record_id,
+              "form_id": form_id, "reason": reason}
+    # The canonical values are taken now, so a value that cannot be audited fails before the head is locked.
+    staged = [{**shared, "item": change.item, "old_value": value_text(change.old_value),
+               "new_value": value_text(change.new_value)} for change in changes]
+    pending: list[dict[str, Any]] | None = conn.info.get(_STAGED)
+    if pending is not None:
+        pending.extend(staged)
+        return []
+    return _chain(conn, staged)
+
+
+@contextmanager
+def chained_at_end(conn: Connection) -> Iterator[None]:
+    """Stage the appends made on `conn` in the block and chain them when it ends normally, the caller committing
+    right after; on an exception they are dropped with the transaction. Nested blocks join the outer one."""
+    if _STAGED in conn.info:
+        yield
+        return
+    conn.info[_STAGED] = []
+    try:
+        yield
+        staged: list[dict[str, Any]] = conn.info[_STAGED]
+        conn.info[_STAGED] = None  # appends from here on (none expected) are written at once
+        if staged:
+            _chain(conn, staged)
+    finally:
+        conn.info.pop(_STAGED, None)  # conn.info outlives the checkout: leave nothing for the next request
+        conn.info.pop(_MARKS, None)
+
+
+@event.listens_for(Engine, "savepoint")
+def _mark_savepoint(conn: Connection, _name: str | None) -> None:
+    """Remember how many events were staged when a savepoint began, so rolling back to it drops the later ones.
+
+    A stack, not a map by name: SQLAlchemy names a savepoint only after this event, and closes savepoints in
+    the reverse order it opens them."""
+    staged = conn.info.get(_STAGED)
+    if staged is not None:
+        conn.info.setdefault(_MARKS, []).append(len(staged))
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _drop_after_savepoint(conn: Connection, _name: str, _context: object) -> None:
+    """Drop what was staged after the savepoint rolled back: its changes are gone, so are their events."""
+    staged, marks = conn.info.get(_STAGED), conn.info.get(_MARKS)
+    if staged is not None and marks:
+        del staged[marks.pop():]
+
+
+@event.listens_for(Engine, "release_savepoint")
+def _keep_after_savepoint(conn: Connection, _name: str, _context: object) -> None:
+    """A released savepoint's events stay staged with the enclosing transaction."""
+    marks = conn.info.get(_MARKS)
+    if conn.info.get(_STAGED) is not None and marks:
+        marks.pop()
+
+
+@event.listens_for(Engine, "rollback")
+def _drop_on_rollback(conn: Connection) -> None:
+    """A transaction rolled back inside a block records nothing of what it staged."""
+    staged = conn.info.get(_STAGED)
+    if staged is not None:
+        staged.clear()
+
+
+def _chain(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[ChainedEvent]:
+    """Link the staged events (hashed fields but the id) to the head, insert them in one statement, move the head."""
     last_id, first_hash = _lock_head(conn)
     last_hash = first_hash
     events: list[ChainedEvent] = []
-    for change in changes:
-        fields: dict[str, Any] = {
-            "id": last_id + 1, "occurred_at": occurred_at.astimezone(UTC), "action": action,
-            "user_id": user_id, "role": role, "site_id": site_id, "study_id": study_id,
-            "subject_id": subject_id, "record_id": record_id, "form_id": form_id, "item": change.item,
-            "old_value": value_text(change.old_value), "new_value": value_text(change.new_value), "reason": reason,
-        }
+    for fields in staged:
+        fields = {**fields, "id": last_id + 1}
         digest = event_hash(last_hash, fields)
         events.append(ChainedEvent(**fields, prev_hash=last_hash, hash=digest))
         last_id, last_hash = fields["id"], digest
-    conn.execute(insert(_EVENTS), [vars(e) for e in events])
+    _insert(conn, events)
     _advance_head(conn, first_hash, last_id, last_hash)
     return events
+
+
+def _insert(conn: Connection, events: Sequence[ChainedEvent]) -> None:
+    """All the events in one statement: arrays unnested on PostgreSQL, one executemany on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_INSERT, {name: [getattr(e, name) for e in events] for name in _COLUMNS})
+    else:
+        conn.execute(insert(_EVENTS), [{name: getattr(e, name) for name in _COLUMNS} for e in events])
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:

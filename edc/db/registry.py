@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, event, insert, select, update
 
 from edc.db.core import DefinitionVersion, Site, Study
 from edc.definitions.catalog import Catalog, StudyDefinition
@@ -61,8 +61,30 @@ def register_study(conn: Connection, study: StudyDefinition, now: datetime) -> R
     return Registered(meta.id, meta.version, int(inserted[0]), new=True)
 
 
+_VERSION_IDS = "edc.definition_version_ids"
+
+
 def current_version_id(conn: Connection, study: StudyDefinition) -> int:
-    """The definitions_versions row of `study` as loaded; fails if it was never registered."""
+    """The definitions_versions row of `study` as loaded; fails if it was never registered.
+
+    Remembered on the pooled database connection (`conn.info`): a registered version's row never changes
+    (its content is its sha256), and the memo dies with the connection, so a database dropped and created
+    again under the same URL is read afresh; a rollback forgets it, in case it registered the version.
+    """
+    memo: dict[tuple[str, str, str], int] = conn.info.setdefault(_VERSION_IDS, {})
+    key = (study.id, study.version, study.sha256)
+    if key not in memo:
+        memo[key] = _version_id(conn, study)
+    return memo[key]
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_version_ids(conn: Connection) -> None:
+    """A rolled-back transaction may have registered (and so remembered) a version that is gone again."""
+    conn.info.pop(_VERSION_IDS, None)
+
+
+def _version_id(conn: Connection, study: StudyDefinition) -> int:
     found = conn.execute(select(DefinitionVersion.id).where(
         DefinitionVersion.study_id == study.id, DefinitionVersion.version == study.version,
         DefinitionVersion.sha256 == study.sha256)).scalar_one_or_none()

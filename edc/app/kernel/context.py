@@ -25,6 +25,7 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.admission import admitted_principal, bearer_token
 from edc.app.kernel.errors import NotFound
 from edc.app.kernel.permissions import Permission, Principal, actor_for
+from edc.audit.trail import chained_at_end
 from edc.db.engine import WRITE
 from edc.definitions.catalog import Catalog, StudyDefinition
 
@@ -60,7 +61,8 @@ def app_state(request: Request[Any, Any, Any]) -> AppState:
 def transaction(request: Request[Any, Any, Any], *, write: bool) -> Iterator[Connection]:
     """A transaction of the request (committed at the end of the block, rolled back on error)."""
     engine = app_state(request).engine
-    with (engine.execution_options(**WRITE) if write else engine).begin() as conn:
+    # The audit events are chained last, just before the commit: the chain head is locked for that, not the request.
+    with (engine.execution_options(**WRITE) if write else engine).begin() as conn, chained_at_end(conn):
         yield conn
 
 
