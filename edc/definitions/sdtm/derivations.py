@@ -20,7 +20,8 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "seq": (frozenset(), frozenset()),
     "iso8601": (frozenset({"date"}), frozenset({"time"})),
     "year": (frozenset({"item"}), frozenset()),
-    "latest_date": (frozenset({"items"}), frozenset({"last_contact"})),
+    "latest_date": (frozenset({"items"}), frozenset({"last_contact", "not_screen_failure"})),
+    "earliest_date": (frozenset({"items"}), frozenset({"times"})),
     "first_of": (frozenset({"items"}), frozenset()),
     "flag": (frozenset({"of"}), frozenset()),
     "study_day": (frozenset({"of"}), frozenset()),
@@ -57,7 +58,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "criterion_result": (frozenset(), frozenset()),
     "eligibility_date": (frozenset(), frozenset()),
 })
-ITEM_ARGS = frozenset({"item", "date", "time", "items"})
+ITEM_ARGS = frozenset({"item", "date", "time", "items", "times"})
 NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"})
 """Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 DATE_OF = NEEDS_REFERENCE_START
@@ -72,5 +73,7 @@ ROW_KIND: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
 })
 """Derivations that only rows of one kind of block can compute (a findings block, visits, criteria)."""
+ALL_RECORDS = frozenset({"earliest_date"})
+"""Derivations that read every record of the forms they name, so they may name repeating forms on any row."""
 GROUP_DERIVATIONS = frozenset({"last_before_reference"})
 """Derivations computed once all of a subject's rows exist, because they compare rows with each other."""
