@@ -7,6 +7,7 @@ dataset and checks the variables CORE asks for.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 
 import pytest
@@ -59,3 +60,27 @@ def test_study_days_of_every_dated_event(study: StudyDefinition, specs: SpecSet)
     assert (mh["MHSTDY"], mh["MHENDY"]) == (-2111, 1)
     assert [(row["ECCAT"], row["ECSTDY"], row["ECENDY"]) for row in ec] == [
         ("LYMPHODEPLETION", -5, -5), ("CAR-T", 1, 1)]
+
+
+def labs(subject: SubjectData) -> SubjectData:
+    """The subject with two blood counts before the infusion and a urinalysis after the second."""
+    return replace(subject, records={
+        **subject.records,
+        "haematology": [
+            CapturedRecord({"lbdat": date(2026, 1, 20), "wbc": 5.0, "wbc_lln": 4.0, "wbc_uln": 10.0,
+                            "lymph": 0.89, "lymph_lln": 1.1, "lymph_uln": 3.2}),
+            CapturedRecord({"lbdat": date(2026, 1, 28), "wbc": 11.5, "wbc_lln": 4.0, "wbc_uln": 10.0})],
+        "urinalysis": [CapturedRecord({"lbdat": date(2026, 2, 1), "wbc": 3})]})
+
+
+def test_lab_reference_range_indicator_and_baseline_per_specimen(study: StudyDefinition, specs: SpecSet) -> None:
+    """LBNRIND from the laboratory's range; LBLOBXFL per test and specimen (urine WBC is not blood WBC)."""
+    rows = map_dataset(study, specs, "LB", [labs(TREATED)])[1]
+    found = {(row["LBTESTCD"], row["LBSPEC"], row["LBDTC"]): row for row in rows}
+
+    assert found[("LYMPH", "BLOOD", "2026-01-20")]["LBNRIND"] == "LOW"
+    assert found[("WBC", "BLOOD", "2026-01-20")]["LBNRIND"] == "NORMAL"
+    assert found[("WBC", "BLOOD", "2026-01-28")]["LBNRIND"] == "HIGH"
+    assert found[("WBC", "URINE", "2026-02-01")]["LBNRIND"] is None  # no range entered
+    assert [key for key, row in found.items() if row["LBLOBXFL"] == "Y"] == [
+        ("LYMPH", "BLOOD", "2026-01-20"), ("WBC", "BLOOD", "2026-01-28"), ("WBC", "URINE", "2026-02-01")]

@@ -51,6 +51,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "standard_range_low": (frozenset(), frozenset()),
     "standard_range_high": (frozenset(), frozenset()),
     "derived_flag": (frozenset(), frozenset()),
+    "range_indicator": (frozenset({"of", "low", "high"}), frozenset()),
     "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
     "criterion_id": (frozenset(), frozenset()),
     "criterion_text": (frozenset(), frozenset()),

@@ -62,6 +62,8 @@ METHODS: Mapping[str, str] = {
                   "entered in",
     "standard_range_low": "The laboratory's lower reference limit entered with the result, in the standard unit",
     "standard_range_high": "The laboratory's upper reference limit entered with the result, in the standard unit",
+    "range_indicator": "LOW when {of} is below {low}, HIGH when above {high}, else NORMAL; null without a "
+                       "numeric result or reference range",
     "derived_flag": "Y when the result is computed from other results, else null",
     "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
                              "{by}; compared as date/times when both have a time, else by date",
