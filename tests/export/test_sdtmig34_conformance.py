@@ -84,3 +84,20 @@ def test_lab_reference_range_indicator_and_baseline_per_specimen(study: StudyDef
     assert found[("WBC", "URINE", "2026-02-01")]["LBNRIND"] is None  # no range entered
     assert [key for key, row in found.items() if row["LBLOBXFL"] == "Y"] == [
         ("LYMPH", "BLOOD", "2026-01-20"), ("WBC", "BLOOD", "2026-01-28"), ("WBC", "URINE", "2026-02-01")]
+
+
+def test_dosing_bsa_is_one_dated_row_and_nyha_has_the_echo_date(study: StudyDefinition, specs: SpecSet) -> None:
+    """CORE-000701: no undated findings. The BSA every lymphodepletion dose repeats is one VS row dated by the
+    first dose; the NYHA class (RS) takes the echocardiography's date."""
+    subject = replace(TREATED, records={
+        **TREATED.records,
+        "lymphodepletion": [
+            CapturedRecord({"exdat": date(2026, 2, 6), "extrt": "FLUDARABINE", "exdose": 30.0, "bsa": 1.8}),
+            CapturedRecord({"exdat": date(2026, 2, 5), "extrt": "FLUDARABINE", "exdose": 30.0, "bsa": 1.8})],
+        "echocardiography": [CapturedRecord({"cvdat": date(2026, 1, 25), "lvef": 60, "nyha": "II"})]})
+    vs = map_dataset(study, specs, "VS", [subject])[1]
+    rs = map_dataset(study, specs, "RS", [subject])[1]
+
+    assert [(row["VSTESTCD"], row["VSDTC"], row["VSCAT"]) for row in vs] == [("BSA", "2026-02-05", "DOSING")]
+    assert [(row["RSTESTCD"], row["RSORRES"], row["RSDTC"], row["RSDY"]) for row in rs] == [
+        ("NYHA101", "II", "2026-01-25", -16)]
