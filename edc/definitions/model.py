@@ -198,6 +198,22 @@ class Product(Strict):
     type: Text
 
 
+class TrialSummaryValue(Strict):
+    """One more TS parameter value, as the protocol or registry states it (INTTYPE, PCLASS, OBJPRIM, ...).
+
+    `value_code` and `reference` (with `version`) name the terminology of a coded value; `source` says where
+    the value was read, for the reviewer.
+    """
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    value: Text
+    value_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    reference: Annotated[str, StringConstraints(max_length=20)] | None = None
+    version: Annotated[str, StringConstraints(max_length=20)] | None = None
+    source: Text
+
+
 class StudyMeta(Strict):
     id: StudyId
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
@@ -212,6 +228,8 @@ class StudyMeta(Strict):
     indication: Text
     age: AgeRange
     product: Product
+    trial_summary: tuple[TrialSummaryValue, ...] = ()
+    """TS parameters beyond those derived from the fields above, each with its source."""
 
 
 class StudySite(Strict):

@@ -192,6 +192,7 @@ def test_ts_parameters_with_the_study_values(study: StudyDefinition) -> None:
         "PLANSUB": [str(meta.planned_enrolment)], "AGEMIN": [f"P{meta.age.min}Y"], "AGEMAX": [f"P{meta.age.max}Y"],
         "SEXPOP": ["BOTH"], "SPONSOR": [meta.sponsor], "TRT": [meta.product.name], "INDIC": [meta.indication],
         "SDTIGVER": ["3.4"], "NARMS": [str(len(study.spec.dose_levels))], "ADDON": ["N"],
+        **{extra.code: [" ".join(extra.value.split())] for extra in meta.trial_summary},
     }
     assert values["REGID"] == sorted(meta.registry.values())
     assert "ACTSUB" not in values
@@ -209,6 +210,12 @@ def test_ts_of_relmacel(catalog: Catalog) -> None:
                                                                       "ClinicalTrials.gov")
     assert (by_code[("PLANSUB", 1)]["TSVAL"], by_code[("NARMS", 1)]["TSVAL"]) == ("24", "5")
     assert (by_code[("AGEMIN", 1)]["TSVAL"], by_code[("AGEMAX", 1)]["TSVAL"]) == ("P18Y", "P70Y")
+    inttype = by_code[("INTTYPE", 1)]  # CORE-000741: INTTYPE and PCLASS from the study definition's trial_summary
+    assert (inttype["TSVAL"], inttype["TSVALCD"], inttype["TSVCDREF"]) == ("BIOLOGIC", "C307", "CDISC CT")
+    assert inttype["TSVCDVER"] == by_code[("TPHASE", 1)]["TSVCDVER"]
+    assert by_code[("PCLASS", 1)]["TSVAL"] == "CD19-directed Genetically Modified Autologous T Cell Immunotherapy"
+    assert (by_code[("SSTDTC", 1)]["TSVAL"], by_code[("SSTDTC", 1)]["TSVCDREF"]) == ("2023-02-24", "ISO 8601")
+    assert {"OBJPRIM", "OUTMSPRI"} <= {code for code, _ in by_code}
     assert [(row["TSPARMCD"], row["TSSEQ"]) for row in rows] == sorted(by_code, key=lambda k: (str(k[0]), k[1]))
 
 

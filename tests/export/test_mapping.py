@@ -62,6 +62,8 @@ TREATED = SubjectData(
         "informed_consent": [CapturedRecord({"icdat": date(2026, 1, 5)})],
         "demographics": [demographics("1980-06", 45, "F", "NHOPI")],
         "cart_infusion": [infusion(date(2026, 2, 10), "DL1")],
+        "lymphodepletion": [CapturedRecord({"exdat": date(2026, 2, 6), "extrt": "FLUDARABINE", "exdose": 30.0}),
+                            CapturedRecord({"exdat": date(2026, 2, 5), "extrt": "FLUDARABINE", "exdose": 30.0})],
         "adverse_events": [
             ae("10", "Fatigue", "2026-02"),
             ae("2", "Cytokine release syndrome", date(2026, 2, 11), grade="3", cat="CRS", end=date(2026, 2, 14),
@@ -117,18 +119,23 @@ def test_dm_one_row_per_subject_with_arms_and_reference_dates(study: StudyDefini
 
     assert [row["USUBJID"] for row in rows] == [
         "JWCAR029012-01-001", "JWCAR029012-01-002", "JWCAR029012-01-003", "JWCAR029012-02-001"]
-    assert {k: dm[("01-001",)][k] for k in ("ARMCD", "ARM", "ACTARMCD", "RFSTDTC", "RFICDTC")} == {
-        "ARMCD": "SCRNFAIL", "ARM": "Screen Failure", "ACTARMCD": "SCRNFAIL", "RFSTDTC": None,
-        "RFICDTC": "2026-01-03"}
+    keys = ("ARMCD", "ARM", "ACTARMCD", "ACTARM", "ARMNRS", "RFSTDTC", "RFENDTC", "RFXSTDTC", "RFICDTC")
+    assert {k: dm[("01-001",)][k] for k in keys} == {
+        "ARMCD": None, "ARM": None, "ACTARMCD": None, "ACTARM": None, "ARMNRS": "SCREEN FAILURE",
+        "RFSTDTC": None, "RFENDTC": None, "RFXSTDTC": None, "RFICDTC": "2026-01-03"}
     treated = dm[("01-002",)]
-    assert treated["RFSTDTC"] == treated["RFXSTDTC"] == "2026-02-10T09:30"
+    assert treated["RFSTDTC"] == "2026-02-10T09:30"
+    assert treated["RFXSTDTC"] == "2026-02-05"  # the first lymphodepletion dose: the first study treatment
     assert treated["RFXENDTC"] == "2026-02-10T09:50"
     assert treated["RFPENDTC"] == "2026-03-20"
     assert (treated["ARMCD"], treated["ARM"], treated["ACTARMCD"]) == ("DL1", "25 x 10^6 CAR+ T cells", "DL1")
     assert (treated["BRTHDTC"], treated["AGE"], treated["AGEU"]) == ("1980", 45, "YEARS")
     assert (treated["RACE"], treated["COUNTRY"], treated["DTHFL"]) == (
         "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "CHN", None)
-    assert (dm[("01-003",)]["ACTARMCD"], dm[("01-003",)]["ACTARM"]) == ("NOTTRT", "Not Treated")
+    assert (treated["ARMNRS"], treated["ACTARMUD"]) == (None, None)
+    not_treated = dm[("01-003",)]
+    assert (not_treated["ARMCD"], not_treated["ACTARMCD"], not_treated["ACTARM"], not_treated["ARMNRS"]) == (
+        "DL1", None, None, "ASSIGNED, NOT TREATED")
     died = dm[("02-001",)]
     assert (died["ARMCD"], died["ACTARMCD"], died["DTHDTC"], died["DTHFL"], died["RFENDTC"]) == (
         "DL2", "DL1", "2026-04-01", "Y", "2026-04-01")

@@ -17,6 +17,7 @@ from edc.definitions.coding import CODED_VARIABLES, DICTIONARIES, LEVELS, coded_
 from edc.definitions.model import Form, Item
 from edc.definitions.problems import Problems
 from edc.definitions.sdtm.derivations import (
+    ALL_RECORDS,
     DATE_OF,
     DERIVATIONS,
     ITEM_ARGS,
@@ -235,8 +236,9 @@ def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_f
             report(problems, at, f"derivation '{source.derive}' takes no argument '{name}'", "args", name)
         elif name in ITEM_ARGS:
             refs = value if isinstance(value, tuple) else (value,)
+            every = frozenset(str(r).partition(".")[0] for r in refs) if source.derive in ALL_RECORDS else frozenset()
             for ref in refs:
-                _resolve_item(ref, at.child("args", name), study, row_form, problems, extra_forms)
+                _resolve_item(ref, at.child("args", name), study, row_form, problems, extra_forms | every)
         elif name == "of" and value not in plain:
             report(problems, at, f"'of: {value}' names no other variable of this spec that is not itself "
                    "derived with 'of'", "args", name)

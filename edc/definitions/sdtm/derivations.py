@@ -20,7 +20,8 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "seq": (frozenset(), frozenset()),
     "iso8601": (frozenset({"date"}), frozenset({"time"})),
     "year": (frozenset({"item"}), frozenset()),
-    "latest_date": (frozenset({"items"}), frozenset({"last_contact"})),
+    "latest_date": (frozenset({"items"}), frozenset({"last_contact", "not_screen_failure"})),
+    "earliest_date": (frozenset({"items"}), frozenset({"times"})),
     "first_of": (frozenset({"items"}), frozenset()),
     "flag": (frozenset({"of"}), frozenset()),
     "study_day": (frozenset({"of"}), frozenset()),
@@ -50,6 +51,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "standard_range_low": (frozenset(), frozenset()),
     "standard_range_high": (frozenset(), frozenset()),
     "derived_flag": (frozenset(), frozenset()),
+    "range_indicator": (frozenset({"of", "low", "high"}), frozenset()),
     "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
     "criterion_id": (frozenset(), frozenset()),
     "criterion_text": (frozenset(), frozenset()),
@@ -57,7 +59,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "criterion_result": (frozenset(), frozenset()),
     "eligibility_date": (frozenset(), frozenset()),
 })
-ITEM_ARGS = frozenset({"item", "date", "time", "items"})
+ITEM_ARGS = frozenset({"item", "date", "time", "items", "times"})
 NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"})
 """Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 DATE_OF = NEEDS_REFERENCE_START
@@ -72,5 +74,7 @@ ROW_KIND: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
 })
 """Derivations that only rows of one kind of block can compute (a findings block, visits, criteria)."""
+ALL_RECORDS = frozenset({"earliest_date"})
+"""Derivations that read every record of the forms they name, so they may name repeating forms on any row."""
 GROUP_DERIVATIONS = frozenset({"last_before_reference"})
 """Derivations computed once all of a subject's rows exist, because they compare rows with each other."""

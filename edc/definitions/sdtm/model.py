@@ -89,7 +89,9 @@ class RowBlock(Strict):
     this dataset (items annotated `sdtm: {testcd}` whose domain is the
     dataset's). `set` replaces variables' sources for these rows only (EXCAT
     LYMPHODEPLETION on the lymphodepletion rows). `optional` skips a form the
-    study does not collect instead of reporting it.
+    study does not collect instead of reporting it. `first_record` takes only
+    the subject's first record in `sort` order (the body surface area every
+    lymphodepletion dose repeats is one measurement, not one per dose).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
@@ -99,6 +101,7 @@ class RowBlock(Strict):
     criteria: Literal["not_met"] | None = None
     findings: bool = False
     optional: bool = False
+    first_record: bool = False
     sort: tuple[SnakeId, ...] = ()
     overrides: dict[str, Source] = Field(default_factory=dict, alias="set")
 

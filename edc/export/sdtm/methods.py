@@ -20,6 +20,8 @@ METHODS: Mapping[str, str] = {
     "iso8601": "ISO 8601 date/time from {date} (and {time} when collected); partial dates right-truncated",
     "year": "The year of {item} (ISO 8601, YYYY)",
     "latest_date": "The latest of the dates {items}",
+    "earliest_date": "The earliest of the dates {items} over all of the subject's records (with {times} where "
+                     "collected): the first exposure to any study treatment",
     "first_of": "The first of {items} that has a value",
     "flag": "Y when {of} has a value, else null",
     "study_day": "study_day of {of}: date - RFSTDTC + 1 on or after RFSTDTC, date - RFSTDTC before; no day 0; "
@@ -29,8 +31,9 @@ METHODS: Mapping[str, str] = {
     "visitnum": "VISITNUM of the record's visit in the trial visits (TV); unscheduled visits numbered from a "
                 "fixed offset plus their occurrence",
     "dose_level_arm": "The arm ({part}) from the subject's dose level: ARMCD/ARM the level assigned, "
-                      "ACTARMCD/ACTARM the level infused ({item}); SCRNFAIL for a screen failure, "
-                      "NOTASSGN/NOTTRT when none",
+                      "ACTARMCD/ACTARM the level infused ({item}); null for a screen failure, a subject not "
+                      "assigned (ACTARMCD/ACTARM also when not treated), with ARMNRS SCREEN FAILURE, "
+                      "NOT ASSIGNED or ASSIGNED, NOT TREATED; ACTARMUD describes an infused level that is no arm",
     "ongoing_rtpt": "ONGOING when {item} is Y (end relative to the reference time point), else null",
     "ongoing_tpt": "The last contact date when {item} is Y, else null",
     "coded": "The {level} of the dictionary entry the verbatim term {item} is coded with (MedDRA: the primary "
@@ -59,6 +62,8 @@ METHODS: Mapping[str, str] = {
                   "entered in",
     "standard_range_low": "The laboratory's lower reference limit entered with the result, in the standard unit",
     "standard_range_high": "The laboratory's upper reference limit entered with the result, in the standard unit",
+    "range_indicator": "LOW when {of} is below {low}, HIGH when above {high}, else NORMAL; null without a "
+                       "numeric result or reference range",
     "derived_flag": "Y when the result is computed from other results, else null",
     "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
                              "{by}; compared as date/times when both have a time, else by date",

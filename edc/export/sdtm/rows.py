@@ -58,7 +58,8 @@ def _row_parts(study: StudyDefinition, domain: DomainSpec, subject: SubjectData,
     """What each row of the subject is made of, block by block, in --SEQ order."""
     for block in domain.blocks:
         if block.form is not None:
-            for record in _in_sort_order(study, subject.records.get(block.form, ()), block.sort):
+            records = _in_sort_order(study, subject.records.get(block.form, ()), block.sort)
+            for record in records[:1] if block.first_record else records:
                 if block.findings:
                     for test in tests[block.form]:
                         if record.values.get(test.name) not in (None, "", [], ()):

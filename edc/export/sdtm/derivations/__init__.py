@@ -13,8 +13,8 @@ Decisions:
   ("01-003"), so this is STUDYID-SITEID-number without repeating the site.
 - Dates stay as captured: partial dates right-truncated ("2026-03"), never
   imputed. Study days need two complete dates and have no day 0.
-- Screen failures: ARMCD and ACTARMCD "SCRNFAIL"; enrolled but never infused:
-  ACTARMCD "NOTTRT" (the SDTMIG 3.2 codes the trials use; 3.4 would use ARMNRS).
+- Screen failures (SDTMIG 3.4): ARMCD/ARM/ACTARMCD/ACTARM null, ARMNRS "SCREEN FAILURE"; assigned but
+  never infused: ACTARMCD/ACTARM null, ARMNRS "ASSIGNED, NOT TREATED" (CORE-000047, 000115, 000208-210).
 - Unscheduled visits: VISIT "UNSCHEDULED n" and VISITNUM 900 + n, so VISITNUM
   stays 1:1 with VISIT across subjects; running-log records have no visit.
 - A findings result (--ORRES) is the captured value as text: coded values as

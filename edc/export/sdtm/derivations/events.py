@@ -12,23 +12,28 @@ from edc.export.sdtm.subjectdata import plain
 # --- arms and treatment -----------------------------------------------------------------------------
 
 def _dose_level_arm(context: RowContext, args: Mapping[str, Any]) -> object:
-    """ARMCD/ARM from the assigned dose level; ACTARMCD/ACTARM from the level infused."""
+    """ARMCD/ARM from the assigned dose level; ACTARMCD/ACTARM from the level infused; ARMNRS why they are null.
+
+    SDTMIG 3.4: a screen failure, a subject never assigned and one assigned but never treated have null arm
+    codes (ACTARMCD/ACTARM only for the last) and ARMNRS says why; ACTARMUD describes an infused level that
+    is none of the trial's arms (TA), whose ACTARMCD stays null.
+    """
     subject, part = context.subject, args["part"]
-    if subject.status == SCREEN_FAILED:
-        return "SCRNFAIL" if part.endswith("cd") else "Screen Failure"
-    if part in ("armcd", "arm"):
-        code = subject.dose_level
-        missing = ("NOTASSGN", "Not Assigned")
-    else:
-        infused = context.item(args["item"]) if "item" in args else None
-        code = str(infused) if infused is not None else None
-        missing = ("NOTTRT", "Not Treated")
-    if code is None:
-        return missing[0] if part.endswith("cd") else missing[1]
-    if part.endswith("cd"):
-        return code
-    level = next((d for d in context.study.spec.dose_levels if d.id == code), None)
-    return level.label if level is not None else code
+    assigned = subject.dose_level if subject.status != SCREEN_FAILED else None
+    infused = context.item(args["item"]) if "item" in args and assigned is not None else None
+    levels = {d.id: d.label for d in context.study.spec.dose_levels}
+    if part == "armnrs":
+        if subject.status == SCREEN_FAILED:
+            return "SCREEN FAILURE"
+        if assigned is None:
+            return "NOT ASSIGNED"
+        return "ASSIGNED, NOT TREATED" if infused is None else None
+    if part == "actarmud":
+        return f"Dose level {infused}" if infused is not None and str(infused) not in levels else None
+    code = assigned if part in ("armcd", "arm") else (str(infused) if infused is not None else None)
+    if code is None or (part.startswith("act") and code not in levels):
+        return None
+    return code if part.endswith("cd") else levels.get(code, code)
 
 
 def _unit(context: RowContext, args: Mapping[str, Any]) -> object:

@@ -176,11 +176,26 @@ def last_before_reference(rows: Sequence[Row], reference: str | None, args: Mapp
             continue
         if "result" in args and row.get(args["result"]) in (None, ""):
             continue
-        key = row.get(args["by"])
+        by = args["by"]
+        key = tuple(row.get(name) for name in (by if isinstance(by, (list, tuple)) else (by,)))
         if key not in latest or str(latest[key][args["of"]]) <= str(when):
             latest[key] = row
     for row in latest.values():
         row[name] = "Y"
+
+
+def _range_indicator(context: RowContext, args: Mapping[str, Any]) -> object:
+    """LOW, HIGH or NORMAL: the numeric result `of` against the limits in the variables `low` and `high`
+    (the same unit); null without a numeric result or without any limit."""
+    value, values = context.values.get(args["of"]), context.values
+    low, high = values.get(args["low"]), values.get(args["high"])
+    if not isinstance(value, (int, float)) or (low is None and high is None):
+        return None
+    if isinstance(low, (int, float)) and value < low:
+        return "LOW"
+    if isinstance(high, (int, float)) and value > high:
+        return "HIGH"
+    return "NORMAL"
 
 
 def _before(when: str, reference: str) -> bool:
@@ -196,6 +211,7 @@ def _group_placeholder(context: RowContext, args: Mapping[str, Any]) -> object:
 
 FINDINGS: dict[str, Derivation] = {
     "test_code": _test_code,
+    "range_indicator": _range_indicator,
     "test_name": _test_name,
     "test_category": _test_category,
     "result": _result,

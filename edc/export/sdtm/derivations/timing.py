@@ -27,11 +27,30 @@ def _date_time(day: object, clock: object) -> object:
 
 
 def _latest_date(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The latest of the dates; null for a screen failure when `not_screen_failure` (DM.RFENDTC, SDTMIG 3.4)."""
+    if args.get("not_screen_failure") and context.subject.status == SCREEN_FAILED:
+        return None
     found = [context.item(ref) for ref in args["items"]]
     if args.get("last_contact"):
         found.append(plain(context.subject.last_contact))
     dates = [value for value in found if isinstance(value, str)]
     return max(dates) if dates else None
+
+
+def _earliest_date(context: RowContext, args: Mapping[str, Any]) -> object:
+    """The earliest date over every record of the `items`' forms (DM.RFXSTDTC: the first exposure to any
+    study treatment, lymphodepletion included), with the time item of the same form in `times` appended;
+    dates compare by their day, a date with a time before the same day without one."""
+    times = {str(ref).partition(".")[0]: str(ref).partition(".")[2] for ref in args.get("times", ())}
+    found: list[str] = []
+    for ref in args["items"]:
+        form_id, _, day_item = str(ref).partition(".")
+        for record in context.subject.records.get(form_id, ()):
+            clock = plain(record.values.get(times[form_id])) if form_id in times else None
+            day = _date_time(plain(record.values.get(day_item)), clock)
+            if isinstance(day, str):
+                found.append(day)
+    return min(found, key=lambda value: (value[:10], len(value) == len("2026-03-01"), value)) if found else None
 
 
 def _first_of(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -140,6 +159,7 @@ TIMING: dict[str, Derivation] = {
     "year": _year,
     "latest_date": _latest_date,
     "first_of": _first_of,
+    "earliest_date": _earliest_date,
     "study_day": _study_day,
     "epoch": _epoch,
     "visitnum": _visitnum,

@@ -89,6 +89,9 @@ def _parameters(study: StudyDefinition, ct_version: str) -> list[_Parameter]:
         coded("ADDON", "Added on to Existing Treatments", "N", _NY_NO),
         *(_Parameter("REGID", "Registry Identifier", number, number, _REGISTRIES.get(key, key.upper()))
           for key, number in sorted(meta.registry.items())),
+        *(_Parameter(p.code, p.name, " ".join(p.value.split()), p.value_code, p.reference,
+                     p.version or (ct_version if p.reference == "CDISC CT" else None))
+          for p in meta.trial_summary),
     ]
 
 
