@@ -70,10 +70,10 @@ class WorkspacePages(Controller):
                  dose_level: FromQuery[str | None] = None) -> Template:
         """The subjects at the user's sites, with status, cohort and dose level; filters on each."""
         with page_scope(request, study_id, Permission("subject.read")) as scope:
-            rows = views.all_subjects(scope.conn, scope.study, scope.actor, site=_short(site), status=_short(status))
-            rows = [r for r in rows if (not cohort or r.cohort == cohort) and (not dose_level or r.dose_level ==
-                                                                                dose_level)]
-            sites = [s.code for s in scope.study.spec.sites if scope.actor.sees(s.id)]
+            every = views.all_subjects(scope.conn, scope.study, scope.actor, site=None, status=None)
+            sites = sorted({r.site_code for r in every})  # the actor's sites, as the lookup scoped them
+            wanted = {"site_code": site, "status": status, "cohort": cohort, "dose_level": dose_level}
+            rows = [r for r in every if all(not v or getattr(r, k) == v for k, v in wanted.items())]
             return page("subjects.html", scope.principal, study=scope.study, subjects=rows, sites=sites,
                         filters={"site": site or "", "status": status or "", "cohort": cohort or "",
                                  "dose_level": dose_level or ""})

@@ -68,6 +68,9 @@ def test_sdv_and_a_query_raised_answered_and_closed_through_the_pages(api: Api) 
     number = screen(api)
     assert api.call("inv01", "POST", records_path(number, "SCR", "vital_signs"), json=vitals()).status_code == 201
     monitor = browser(api.client.app, "monitor", PASSWORD)
+    listing = monitor.get(f"{W}/subjects", site="01")
+    assert listing.status_code == 200 and number in listing.text
+    assert number not in monitor.get(f"{W}/subjects", site="02").text
     book = monitor.get(f"{W}/subjects/{number}")
     assert book.status_code == 200 and "mmHg" in book.text  # values with their units
     sdv = {"visit": "SCR", "occurrence": "1", "form": "vital_signs", "seq": "1", "item": "sysbp"}
