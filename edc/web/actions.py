@@ -23,9 +23,9 @@ from edc.app.kernel.permissions import Permission, may
 from edc.app.queries import service as queries
 from edc.app.sdv import service as sdv
 from edc.web import views
+from edc.web.pages import STUDY, _safe_next, demo_accounts
 from edc.web.render import field_errors, http_error_page, page, service_error_page, status_of
 from edc.web.session import PREFIX, cleared, page_scope, session_cookie, session_token
-from edc.web.pages import STUDY, _safe_next, demo_accounts
 
 Form = URLEncodedBody[dict[str, str]]
 MAX_TEXT = 4000  # a query message or a reason is a few sentences
@@ -59,7 +59,7 @@ class WorkspaceActions(Controller):
     exception_handlers = {ServiceError: service_error_page, HTTPException: http_error_page}  # noqa: RUF012
 
     @get("/login", sync_to_thread=False)
-    def login_form(self, next: FromQuery[str | None] = None) -> Template:  # noqa: A002 - the redirect target
+    def login_form(self, next: FromQuery[str | None] = None) -> Template:
         """The login form; on a server started with `edc serve --demo`, the demo accounts and their password."""
         return page("login.html", None, next=_safe_next(next), errors={}, username="", demo=demo_accounts())
 

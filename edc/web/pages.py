@@ -108,7 +108,7 @@ class WorkspacePages(Controller):
             found = queries.list_queries(scope.conn, study=scope.study, actor=scope.actor, now=scope.now,
                                          status=_short(status) or None, limit=500)
             return page("queries.html", scope.principal, study=scope.study, queries=found.queries,
-                        status=status or "", statuses=queries.STATUSES)
+                        status_filter=status or "", statuses=queries.STATUSES)
 
     @get(STUDY + "/queries/{query_id:int}", sync_to_thread=True)
     def query(self, request: Request[Any, Any, Any], study_id: FromPath[str], query_id: FromPath[int]) -> Template:

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "api"))
 
-from api_env import Api, start_api  # noqa: E402
+from api_env import Api, start_api
 
-from edc.definitions.catalog import Catalog  # noqa: E402
+from edc.definitions.catalog import Catalog
 
 
 @pytest.fixture(autouse=True)
