@@ -64,6 +64,14 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+WORKSPACE_DEMO_ENV = "EDC_WORKSPACE_DEMO"
+
+
+def workspace_demo() -> bool:
+    """Whether the server runs the demo (`edc serve --demo`): its login page then lists the demo accounts."""
+    return os.environ.get(WORKSPACE_DEMO_ENV) == "1"
+
+
 def login_max_failures() -> int:
     """Consecutive failed logins of one account (typed username) before its logins must wait:
     EDC_LOGIN_MAX_FAILURES (default 5). The wait after that failure is 1 second, doubling with each

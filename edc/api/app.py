@@ -41,6 +41,10 @@ from edc.app.trail.routes import AuditController
 from edc.app.visits.routes import VisitController
 from edc.audit.interval import IntervalCheckpoints
 from edc.definitions.catalog import Catalog
+from edc.web.actions import WorkspaceActions
+from edc.web.pages import WorkspacePages, home
+from edc.web.session import PREFIX as WORKSPACE
+from edc.web.templating import csrf_config, static_router, template_config
 
 DOCS_PATH = "/schema"
 CHECKPOINTS_KEY = "edc_audit_checkpoints"
@@ -60,12 +64,15 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
                         StatusController, ExportController, CodingController, PlotController, ExportBundleController,
-                        DictionaryController, ReportController, CasebookController],
+                        DictionaryController, ReportController, CasebookController,
+                        home, WorkspacePages, WorkspaceActions, static_router()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[JsonBodiesOnly()],
+        middleware=[JsonBodiesOnly(exempt_prefix=WORKSPACE)],
+        template_config=template_config(),
+        csrf_config=csrf_config(),
         openapi_config=_openapi_config(),
         request_max_body_size=MAX_BODY,
-        before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH,)),
+        before_request=admission(lambda request: app_state(request).engine, public_prefixes=(DOCS_PATH, WORKSPACE)),
         state=None,
         on_startup=[settle_interrupted_exports, start_checkpoints],
         on_shutdown=[stop_checkpoints],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -29,7 +30,10 @@ def serve(url: str | None, host: str, port: int, workers: int, demo: bool) -> No
 
     target = url or config.database_url()
     run_service(lambda: _prepare(target, demo))
-    click.echo(f"serving {safe_url(target)} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    if demo:
+        os.environ[config.WORKSPACE_DEMO_ENV] = "1"  # the workers' login page lists the demo accounts
+    click.echo(f"serving {safe_url(target)} on http://{host}:{port}  (workspace: http://{host}:{port}/workspace/login, "
+               f"API docs: http://{host}:{port}/schema)")
     service.run(url=target, host=host, port=port, workers=workers)
 
 

@@ -23,8 +23,15 @@ class JsonBodiesOnly(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
+    def __init__(self, exempt_prefix: str | None = None) -> None:
+        """`exempt_prefix`: paths whose forms are HTML forms (the workspace), posted URL-encoded by a browser."""
+        self.exempt_prefix = exempt_prefix
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         headers = dict(scope.get("headers", ()))
+        if self.exempt_prefix is not None and _under(str(scope.get("path", "")), self.exempt_prefix):
+            await next_app(scope, receive, send)
+            return
         if has_body(headers) and media_type(headers.get(b"content-type")) != ACCEPTED_MEDIA_TYPE:
             sent = (headers.get(b"content-type") or b"").decode("latin-1") or "none"
             raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -45,3 +52,7 @@ def media_type(content_type: bytes | None) -> str | None:
     if content_type is None:
         return None
     return content_type.decode("latin-1").partition(";")[0].strip().lower() or None
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")

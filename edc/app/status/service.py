@@ -3,12 +3,14 @@
 - expected: the forms of every scheduled visit that is due (planned on or
   before today, or already dated), missed visits left out; a form counts once
   per visit even when repeating, and only for the cohorts that collect it;
-- entered: the records stored at scheduled and unscheduled visits (the logs
-  are not scheduled, so they are counted as entered only), withdrawn ones
-  (entered in error) left out of every count;
-- verified: records whose every entered item is source-verified;
-- signed: records covered by a valid signature (of the record, its visit or
-  the casebook); locked: records covered by an active freeze or lock;
+- entered: the expected forms that have a record, so never more than
+  expected (withdrawn records, entered in error, are left out of every
+  count); the records outside them (logs, unscheduled visits, the further
+  entries of a repeating form, visits not yet due) are `additional`;
+- verified: entered forms whose every record has every entered item
+  source-verified; signed: those whose records are all covered by a valid
+  signature (of the record, its visit or the casebook); locked: those whose
+  records are all covered by an active freeze or lock;
 - queries: open ones by age in days (0-7, 8-30, over 30) and answered ones;
 - overdue visits: scheduled visits neither dated nor missed whose window closed
   before today.
@@ -44,6 +46,7 @@ class SiteStatus:
     subjects: int = 0
     expected: int = 0
     entered: int = 0
+    additional: int = 0
     verified: int = 0
     signed: int = 0
     locked: int = 0
@@ -61,8 +64,8 @@ def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
     subjects = {int(r.id): int(r.site_id) for r in listed}
     for site_id in subjects.values():
         rows[site_id].subjects += 1
-    _visits(conn, study, subjects, {int(r.id): r.cohort for r in listed}, rows, today)
-    _records(conn, study, subjects, rows)
+    expected = _visits(conn, study, subjects, {int(r.id): r.cohort for r in listed}, rows, today)
+    _records(conn, study, subjects, rows, expected)
     _queries(conn, study.id, rows, now)
     total = SiteStatus("all")
     for row in rows.values():
@@ -71,8 +74,10 @@ def study_status(conn: Connection, *, study: StudyDefinition, actor: Actor, now:
 
 
 def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], cohorts: dict[int, str | None],
-            rows: dict[int, SiteStatus], today: date) -> None:
-    """Count the forms expected at due visits (those of the subject's cohort) and the overdue visits."""
+            rows: dict[int, SiteStatus], today: date) -> set[tuple[int, str]]:
+    """Count the forms expected at due visits (those of the subject's cohort) and the overdue visits; return the
+    expected (visit id, form) pairs."""
+    expected: set[tuple[int, str]] = set()
     for visit in store.visits(conn, list(subjects)):
         definition = study.visit(str(visit.visit_code))
         if definition is None or visit.status == MISSED:
@@ -80,25 +85,36 @@ def _visits(conn: Connection, study: StudyDefinition, subjects: dict[int, int], 
         row = rows[subjects[int(visit.subject_id)]]
         due = visit.visit_date is not None or (visit.planned_date is not None and visit.planned_date <= today)
         if due:
-            row.expected += len(definition.forms_for(cohorts[int(visit.subject_id)]))
+            forms = set(definition.forms_for(cohorts[int(visit.subject_id)]))
+            row.expected += len(forms)
+            expected.update((int(visit.id), form_id) for form_id in forms)
         closes = None if visit.planned_date is None else visit.planned_date + timedelta(days=definition.window.after)
         if visit.visit_date is None and closes is not None and closes < today:
             row.overdue_visits += 1
+    return expected
 
 
 def _records(conn: Connection, study: StudyDefinition, subjects: dict[int, int],
-             rows: dict[int, SiteStatus]) -> None:
-    """Count the records entered, verified, signed and locked."""
+             rows: dict[int, SiteStatus], expected: set[tuple[int, str]]) -> None:
+    """Count the expected forms entered, verified, signed and locked (all of a form's records must be), and the
+    records entered outside the expected forms."""
     records = store.records(conn, list(subjects))
     verified = _verified(conn, study, records)
     signatures = store.valid_signatures(conn, list(subjects))
     locks = store.active_locks(conn, study.id)
+    slots: dict[tuple[int, str], list[AnyRow]] = {}
     for record in records:
-        row = rows[subjects[int(record.subject_id)]]
+        slot = (int(record.visit_id), str(record.form_id))
+        if slot in expected:
+            slots.setdefault(slot, []).append(record)
+        else:
+            rows[subjects[int(record.subject_id)]].additional += 1
+    for found in slots.values():
+        row = rows[subjects[int(found[0].subject_id)]]
         row.entered += 1
-        row.verified += int(record.id) in verified
-        row.signed += any(_covers(s, record) for s in signatures)
-        row.locked += any(lock.scope == "study" or _covers(lock, record) for lock in locks)
+        row.verified += all(int(r.id) in verified for r in found)
+        row.signed += all(any(_covers(s, r) for s in signatures) for r in found)
+        row.locked += all(any(lock.scope == "study" or _covers(lock, r) for lock in locks) for r in found)
 
 
 def _covers(mark: AnyRow, record: AnyRow) -> bool:
@@ -141,7 +157,7 @@ def _queries(conn: Connection, study_id: str, rows: dict[int, SiteStatus], now: 
 
 def _add(total: SiteStatus, row: SiteStatus) -> None:
     """Add a site's counts to the total."""
-    for name in ("subjects", "expected", "entered", "verified", "signed", "locked", "answered_queries",
+    for name in ("subjects", "expected", "entered", "additional", "verified", "signed", "locked", "answered_queries",
                  "overdue_visits"):
         setattr(total, name, getattr(total, name) + getattr(row, name))
     for label, count in row.open_queries.items():

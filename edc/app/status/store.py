@@ -29,8 +29,8 @@ def subjects(conn: Connection, study_id: str) -> list[AnyRow]:
 
 
 def visits(conn: Connection, subject_ids: Sequence[int]) -> list[AnyRow]:
-    """(subject_id, visit_code, status, planned_date, visit_date) of the subjects' visits."""
-    return list(conn.execute(select(Visit.subject_id, Visit.visit_code, Visit.status, Visit.planned_date,
+    """(id, subject_id, visit_code, status, planned_date, visit_date) of the subjects' visits."""
+    return list(conn.execute(select(Visit.id, Visit.subject_id, Visit.visit_code, Visit.status, Visit.planned_date,
                                     Visit.visit_date).where(Visit.subject_id.in_(list(subject_ids)))).all())
 
 
