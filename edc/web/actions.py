@@ -22,7 +22,7 @@ from edc.app.kernel.errors import InvalidInput, ServiceError, Unauthenticated
 from edc.app.kernel.permissions import Permission, may
 from edc.app.queries import service as queries
 from edc.app.sdv import service as sdv
-from edc.web import views
+from edc.web import figures, views
 from edc.web.pages import STUDY, _safe_next, demo_accounts
 from edc.web.render import field_errors, http_error_page, page, service_error_page, status_of
 from edc.web.session import PREFIX, cleared, page_scope, session_cookie, session_token
@@ -190,7 +190,9 @@ def _casebook_refused(request: Request[Any, Any, Any], study_id: str, subject_nu
             return page("casebook.html", scope.principal, status=status_of(exc), study=scope.study, book=book,
                         errors={"at": target_key(data), **field_errors(exc, field)},
                         may_sdv=may(scope.actor.role, Permission("sdv.mark")),
-                        may_query=may(scope.actor.role, Permission("query.open")), trajectory_svg=None)
+                        may_query=may(scope.actor.role, Permission("query.open")),
+                        trajectory_svg=figures.trajectory(scope.conn, scope.study, scope.actor, subject_number,
+                                                          scope.now.date()))
     except ServiceError:
         return service_error_page(request, exc)
 
@@ -214,7 +216,8 @@ def _escalation_refused(request: Request[Any, Any, Any], study_id: str, exc: Ser
             found = escalation_out(scope.study, study_escalation(scope.conn, scope.study, scope.now.date()),
                                    scope.actor)
             return page("escalation.html", scope.principal, status=status_of(exc), study=scope.study, esc=found,
-                        errors={key: str(exc)}, timeline=views.timeline(found), swimmer_svg=None,
+                        errors={key: str(exc)}, timeline=views.timeline(found),
+                        swimmer_svg=figures.swimmer(scope.conn, scope.study, scope.actor, scope.now.date()),
                         may_adjudicate=may(scope.actor.role, Permission("dlt.adjudicate")),
                         may_decide=may(scope.actor.role, Permission("committee.decide")))
     except ServiceError:

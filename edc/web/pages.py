@@ -20,7 +20,7 @@ from edc.app.status.service import AGE_BUCKETS, study_status
 from edc.app.trail import service as trail
 from edc.app.trail.store import AuditFilter
 from edc.demo.accounts import DEMO_ACCOUNTS
-from edc.web import views
+from edc.web import figures, views
 from edc.web.render import http_error_page, page, service_error_page, to_login
 from edc.web.session import PREFIX, page_principal, page_scope
 
@@ -87,7 +87,8 @@ class WorkspacePages(Controller):
             return page("casebook.html", scope.principal, study=scope.study, book=book, errors={},
                         may_sdv=may(scope.actor.role, Permission("sdv.mark")),
                         may_query=may(scope.actor.role, Permission("query.open")),
-                        trajectory_svg=None)
+                        trajectory_svg=figures.trajectory(scope.conn, scope.study, scope.actor, subject_number,
+                                                          scope.now.date()))
 
     @get(STUDY + "/audit", sync_to_thread=True)
     def audit(self, request: Request[Any, Any, Any], study_id: FromPath[str], subject: FromQuery[str | None] = None,
@@ -126,7 +127,8 @@ class WorkspacePages(Controller):
             found = escalation_out(scope.study, study_escalation(scope.conn, scope.study, scope.now.date()),
                                    scope.actor)
             return page("escalation.html", scope.principal, study=scope.study, esc=found, errors={},
-                        timeline=views.timeline(found), swimmer_svg=None,
+                        timeline=views.timeline(found),
+                        swimmer_svg=figures.swimmer(scope.conn, scope.study, scope.actor, scope.now.date()),
                         may_adjudicate=may(scope.actor.role, Permission("dlt.adjudicate")),
                         may_decide=may(scope.actor.role, Permission("committee.decide")))
 

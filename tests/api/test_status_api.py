@@ -25,7 +25,7 @@ def test_counts_follow_entry_verification_signature_locks_and_queries(api: Api) 
     first = numbers[0]
     before = status(api)
     assert before["01"] | {"open_queries": None} == {
-        "site": "01", "subjects": 1, "expected": screening_forms, "entered": 0, "verified": 0, "signed": 0,
+        "site": "01", "subjects": 1, "expected": screening_forms, "entered": 0, "additional": 0, "verified": 0, "signed": 0,
         "locked": 0, "open_queries": None, "answered_queries": 0, "overdue_visits": 1}  # screening window closed
     assert before["all"]["expected"] == 2 * screening_forms and before["all"]["overdue_visits"] == 2
 
@@ -53,3 +53,16 @@ def test_counts_follow_entry_verification_signature_locks_and_queries(api: Api) 
     assert [site for site in status(api, "inv02")] == ["02", "all"]  # site staff: their sites only
     assert status(api, "inv02")["all"]["entered"] == 0
     assert api.call("admin", "GET", STATUS).status_code == 403
+
+
+def test_log_entries_and_repeats_are_additional_and_entered_never_exceeds_expected(api: Api) -> None:
+    from api_env import adverse_event, screen
+
+    number = screen(api)
+    assert api.call("inv01", "POST", records_path(number, "SCR", "vital_signs"), json=vitals()).status_code == 201
+    for aespid in ("1", "2", "3"):
+        assert api.call("inv01", "POST", records_path(number, "LOGS", "adverse_events"),
+                        json=adverse_event(aespid)).status_code == 201
+    row = status(api)["01"]
+    assert row["entered"] == 1 and row["additional"] == 3  # three log entries: no expected slot of their own
+    assert row["entered"] <= row["expected"]

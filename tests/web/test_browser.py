@@ -63,6 +63,9 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():  # a failure that says what to do, never a skip
+        pytest.fail(f"the browser tests drive Debian's chromium at {CHROMIUM}: `apt-get install chromium` "
+                    "(.ci/run installs it)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield launched

@@ -96,3 +96,16 @@ def test_sdv_and_a_query_raised_answered_and_closed_through_the_pages(api: Api) 
     assert again.status_code == 403  # a monitor never answers: the service's refusal, as the API's
     history = monitor.get(f"{W}/audit", subject=number)
     assert "sdv.mark" in history.text and "query" in history.text
+
+
+def test_the_escalation_page_embeds_the_swimmer_plot_and_a_casebook_without_assessments_has_no_trajectory(
+        api: Api) -> None:
+    number = screen(api)
+    safety = browser(api.client.app, "safety", PASSWORD)
+    page = safety.get(f"{W}/escalation")
+    assert page.status_code == 200
+    figure = page.text.split('<figure class="plot" id="swimmer">', 1)
+    assert len(figure) == 2 and figure[1].lstrip().startswith(("<?xml", "<svg"))  # the plots feature's SVG
+    monitor = browser(api.client.app, "monitor", PASSWORD)
+    book = monitor.get(f"{W}/subjects/{number}")
+    assert book.status_code == 200 and 'id="trajectory"' not in book.text  # nothing assessed: nothing to draw

@@ -23,6 +23,7 @@ class StatusController(Controller):
         """One row per site the caller sees, then their total (site 'all')."""
         with acting(request, study_id, Permission("subject.read")) as scope:
             return [SiteStatusOut(site=r.site, subjects=r.subjects, expected=r.expected, entered=r.entered,
+                                  additional=r.additional,
                                   verified=r.verified, signed=r.signed, locked=r.locked,
                                   open_queries=dict(r.open_queries), answered_queries=r.answered_queries,
                                   overdue_visits=r.overdue_visits)
