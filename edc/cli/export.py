@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from edc import config
+from edc.cli import odm
 from edc.cli.common import catalog_study, run_service, url_option
 from edc.export.formats import FORMATS
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 def export() -> None:
     """Submission exports of a study's data."""
 
+
+export.add_command(odm.export_odm_command)
 
 
 

@@ -25,8 +25,9 @@ def test_counts_follow_entry_verification_signature_locks_and_queries(api: Api) 
     first = numbers[0]
     before = status(api)
     assert before["01"] | {"open_queries": None} == {
-        "site": "01", "subjects": 1, "expected": screening_forms, "entered": 0, "additional": 0, "verified": 0,
-        "signed": 0, "locked": 0, "open_queries": None, "answered_queries": 0, "overdue_visits": 1}  # screening window closed
+        "site": "01", "subjects": 1, "expected": screening_forms, "entered": 0, "additional": 0,
+        "verified": 0, "signed": 0, "locked": 0, "open_queries": None, "answered_queries": 0,
+        "overdue_visits": 1}  # screening window closed
     assert before["all"]["expected"] == 2 * screening_forms and before["all"]["overdue_visits"] == 2
 
     assert api.call("inv01", "POST", records_path(first, "SCR", "vital_signs"), json=vitals()).status_code == 201
