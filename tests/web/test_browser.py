@@ -29,6 +29,21 @@ _URLS: dict[str, str] = {}
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent || '').trim())
   .map(e => e.outerHTML.slice(0, 120))"""
+#: Text below WCAG 2.1 AA contrast (4.5:1; 3:1 for large text) against the first opaque background behind it.
+LOW_CONTRAST = """() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const behind = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  return [...document.querySelectorAll('body *')].filter(e => e.offsetParent !== null && [...e.childNodes]
+      .some(n => n.nodeType === 3 && n.textContent.trim()) && !e.closest('svg'))
+    .map(e => { const st = getComputedStyle(e), a = lum(rgb(st.color)), b = lum(behind(e));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), size = parseFloat(st.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+      return [ratio, large, e.tagName + ': ' + e.textContent.trim().slice(0, 40)]; })
+    .filter(([ratio, large]) => ratio < (large ? 3 : 4.5)).map(([ratio, , what]) => ratio.toFixed(2) + ' ' + what);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +93,7 @@ def snap(page: Page, shots: Path, name: str) -> None:
     page.screenshot(path=str(path), full_page=False)
     print(f"screenshot: {path}")
     assert page.evaluate(UNLABELLED) == [], name
+    assert page.evaluate(LOW_CONTRAST) == [], name
 
 
 def log_in(browser: Browser, base: str, username: str, password: str = DEMO_PASSWORD) -> Page:
@@ -115,6 +131,15 @@ def test_monitor_coordinator_and_safety_reviewer_work_through_the_workspace(serv
     login.goto(f"{server}/")
     expect(login.get_by_role("heading", name="Demo accounts")).to_be_visible()  # `edc serve --demo` opens here
     snap(login, shots, "01-login")
+
+    # the keyboard alone logs in: the username field, Tab to the password, Enter submits
+    login.get_by_label("Username").focus()
+    login.keyboard.type("monitor")
+    login.keyboard.press("Tab")
+    assert login.evaluate("document.activeElement.type") == "password"
+    login.keyboard.type(DEMO_PASSWORD)
+    login.keyboard.press("Enter")
+    expect(login.get_by_role("button", name="Log out")).to_be_visible()
 
     monitor = log_in(browser, server, "monitor")
     snap(monitor, shots, "02-studies")
