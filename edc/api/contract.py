@@ -81,6 +81,7 @@ KIND_PROBLEMS: dict[str, dict[int, str]] = {
 #: Operations of a kind that their path and method do not tell.
 _OPERATION_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", STUDY + "/exports/{job_id}/files/{name}"): ("file",),
+    ("get", STUDY + "/exports/{job_id}/bundle.zip"): ("file",),
     ("get", STUDY + "/audit/checkpoints"): ("anchors",),
     ("patch", RECORD): ("versioned",),
     ("post", TERM + "/decision"): ("versioned",),
