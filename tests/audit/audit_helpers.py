@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +33,27 @@ def tamper(conn: Connection, statement: str, **params: Any) -> None:
     for _name, sql in triggers:
         conn.execute(text(sql))
 
+
+def race(threads_n: int, per_thread: int, transaction: Callable[[int, int], None]) -> None:
+    """Run `transaction(thread, i)` `per_thread` times in each of `threads_n` threads started together (a
+    barrier), so that they race for the chain head; any exception of a thread fails the caller."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_n)
+
+    def worker(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                transaction(n, i)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads_n)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert not errors, errors
 
 
 def rechain(conn: Connection, events: list[dict[str, Any]], *, from_id: int) -> None:

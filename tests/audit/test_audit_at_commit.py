@@ -3,12 +3,11 @@ append at once, and the chain head is not held while the transaction does its wo
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from audit_helpers import NOW
+from audit_helpers import NOW, race
 from backends import POSTGRES_ONLY
 from sqlalchemy import Engine, func, select
 
@@ -72,25 +71,13 @@ def test_concurrent_blocks_keep_one_linear_chain_each_transaction_contiguous(eng
                                                                              core: dict[str, Any]) -> None:
     """4 threads x 10 transactions of 3 events each, racing: every transaction's events follow one another."""
     threads_n, per_thread = 4, 10
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads_n)
 
-    def worker(n: int) -> None:
-        try:
-            start.wait()
-            for i in range(per_thread):
-                with engine.begin() as conn, chained_at_end(conn):
-                    append_items(conn, [ItemChange(f"item{k}", None, f"t{n}-{i}") for k in range(3)],
-                                 action="record.create", occurred_at=datetime.now(UTC))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+    def transaction(n: int, i: int) -> None:
+        with engine.begin() as conn, chained_at_end(conn):
+            append_items(conn, [ItemChange(f"item{k}", None, f"t{n}-{i}") for k in range(3)],
+                         action="record.create", occurred_at=datetime.now(UTC))
 
-    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads_n)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    assert not errors, errors
+    race(threads_n, per_thread, transaction)
     with engine.connect() as conn:
         result = verify(conn)
         values = conn.execute(select(AuditEvent.new_value).order_by(AuditEvent.id)).scalars().all()

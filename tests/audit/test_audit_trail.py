@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from audit_helpers import NOW, tamper
+from audit_helpers import NOW, race, tamper
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -177,24 +176,12 @@ def test_a_deleted_last_event_is_found(engine: Engine, core: dict[str, Any]) -> 
 def test_concurrent_appends_keep_one_linear_chain(engine: Engine) -> None:
     """4 threads x 25 appends, each in a transaction of its own connection, racing for the head."""
     threads_n, per_thread = 4, 25
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads_n)
 
-    def worker(n: int) -> None:
-        try:
-            start.wait()
-            for i in range(per_thread):
-                with engine.begin() as conn:
-                    append(conn, action="login", occurred_at=datetime.now(UTC), new_value=f"t{n}-{i}")
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+    def transaction(n: int, i: int) -> None:
+        with engine.begin() as conn:
+            append(conn, action="login", occurred_at=datetime.now(UTC), new_value=f"t{n}-{i}")
 
-    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads_n)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    assert not errors, errors
+    race(threads_n, per_thread, transaction)
     with engine.connect() as conn:
         result = verify(conn)
         prev_hashes = conn.execute(select(AuditEvent.prev_hash)).scalars().all()
