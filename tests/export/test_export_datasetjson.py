@@ -11,7 +11,7 @@ import pytest
 from export_samples import AE, AE_ROWS, CREATED, DB_LAST_MODIFIED, DM, DM_ROWS, SAMPLES, STUDY, char
 from jsonschema import Draft202012Validator
 
-from edc.export.formats.datasetjson import schema, write_dataset_json
+from edc.export.formats.datasetjson import dataset_json, schema, schema_problems, write_dataset_json
 from edc.export.formats.metadata import Dataset, DatasetClass
 from edc.export.formats.study import StudyInfo
 from edc.export.formats.table import ExportError, build_table
@@ -111,3 +111,23 @@ def test_an_empty_dataset_is_metadata_only(tmp_path: Path) -> None:
     dataset = Dataset("AE", "Adverse Events", DatasetClass.EVENTS, "x", (char("AETERM", "Term", 4),))
     document = write(tmp_path, dataset, [])
     assert (document["records"], document["rows"]) == (0, [])
+
+
+def test_row_check_refuses_what_the_schema_refuses() -> None:
+    """The rows are checked by a loop, not the validator: the same documents fail, each bad cell located."""
+    good = json.loads(json.dumps(write_document_of(DM, DM_ROWS)))
+    bad = {**good, "rows": [good["rows"][0], {"not": "a row"}, [{"nested": 1}, *good["rows"][0][1:]],
+                            good["rows"][0][:-1]]}
+    validator = Draft202012Validator(schema())
+    assert not list(validator.iter_errors(good)) and schema_problems(good) == []
+    assert list(validator.iter_errors({**bad, "rows": bad["rows"][:3]}))  # the schema refuses them too
+    assert schema_problems(bad) == [
+        "$.rows[1]: {'not': 'a row'} is not of type 'array'",
+        "$.rows[2][0]: {'nested': 1} is not of type 'string', 'number', 'boolean', 'null'",
+        f"$.rows[3]: {len(DM.variables) - 1} values for {len(DM.variables)} columns",
+    ]
+    assert schema_problems({**good, "studyOID": ""}) == ["$.studyOID: '' should be non-empty"]
+
+
+def write_document_of(dataset: Dataset, rows: list[dict[str, object]]) -> dict[str, Any]:
+    return dataset_json(build_table(dataset, rows, target="x"), study=STUDY, created=CREATED)
