@@ -137,7 +137,7 @@ def _form_records(conn: Connection, study: StudyDefinition, form_id: str,
             continue
         visit = visits[row.visit_id]
         record = CapturedRecord(values[row.id], visit.data.visit, visit.data.occurrence,
-                                codings.get(int(row.id), {}))
+                                codings.get(int(row.id), {}), int(row.id))
         found[int(row.subject_id)].append((visit.order, int(row.seq), record))
     return {subject_id: tuple(record for _, _, record in sorted(these, key=lambda t: t[:2]))
             for subject_id, these in found.items()}

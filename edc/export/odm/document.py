@@ -23,6 +23,7 @@ from edc.export.odm import oids
 from edc.export.odm.clinical import clinical_data
 from edc.export.odm.metadata import q, study_element, sub
 from edc.export.odm.oids import ODM_NS
+from edc.export.odm.provenance import Provenance, signature_defs, users
 from edc.export.sdtm.subjectdata import SubjectData
 
 ODM_VERSION = "1.3.2"
@@ -52,19 +53,23 @@ def validate(document: etree._ElementTree | etree._Element) -> None:
 
 
 def odm_document(study: StudyDefinition, subjects: Sequence[SubjectData], *, created: datetime,
-                 file_oid: str) -> etree._Element:
-    """The ODM root of `study`: its Study metadata, its sites (AdminData) and the clinical data of `subjects`."""
+                 file_oid: str, provenance: Provenance | None = None) -> etree._Element:
+    """The ODM root of `study`: its Study metadata, its users, sites and signature meanings (AdminData) and the
+    clinical data of `subjects` (with their audit records and signatures, given `provenance`)."""
+    facts = provenance or Provenance()
     root = etree.Element(q("ODM"), nsmap={None: ODM_NS},  # type: ignore[dict-item]  # the default namespace
                          FileOID=file_oid, FileType="Snapshot",
                          CreationDateTime=created.isoformat(timespec="seconds"), ODMVersion=ODM_VERSION,
                          Granularity="All", Originator="edc", SourceSystem="edc")
     root.append(study_element(study))
     admin = sub(root, "AdminData", StudyOID=oids.study(study.id))
+    users(admin, facts.users.values())
     for site in study.spec.sites:
         location = sub(admin, "Location", OID=oids.site(site.id), Name=site.name, LocationType="Site")
         sub(location, "MetaDataVersionRef", StudyOID=oids.study(study.id),
             MetaDataVersionOID=oids.metadata_version(study.version), EffectiveDate=created.date().isoformat())
-    root.append(clinical_data(study, subjects))
+    signature_defs(admin, facts.meanings())
+    root.append(clinical_data(study, subjects, facts))
     return root
 
 

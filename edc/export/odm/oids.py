@@ -55,6 +55,21 @@ def site(code: str) -> str:
     return f"LOC.{code}"
 
 
+def subject_key(site: str, number: str) -> str:
+    """The SubjectKey: site code and subject number, unique in the study."""
+    return f"{site}-{number}"
+
+
+def user(username: str) -> str:
+    """The UserOID of a username (characters an OID should not hold become '_')."""
+    return "USR." + _UNSAFE.sub("_", username)
+
+
+def signature_def(number: int) -> str:
+    """The SignatureOID of the document's n-th signature meaning."""
+    return f"SD.{number}"
+
+
 def strip(prefix: str, oid: str) -> str | None:
     """The name inside `oid` when it has `prefix` (e.g. strip("F.", "F.ae") == "ae"), else None."""
     return oid[len(prefix):] if oid.startswith(prefix) and len(oid) > len(prefix) else None

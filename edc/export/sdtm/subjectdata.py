@@ -29,12 +29,14 @@ class CapturedRecord:
     `visit` is the visit code ("SCR", "D28", "UNS" for unscheduled, "LOGS" for the
     subject's running logs), `occurrence` numbers repeated unscheduled visits.
     `coded` holds the coding of its verbatim-term items that are coded, by item name.
+    `record_id` is the stored record's id (the ODM export finds its audit records and signatures by it).
     """
 
     values: Mapping[str, object]
     visit: str | None = None
     occurrence: int = 1
     coded: Mapping[str, Coded] = field(default_factory=dict)
+    record_id: int | None = None
 
 
 @dataclass(frozen=True)
