@@ -1,4 +1,4 @@
-"""The table of background jobs: data managers' SDTM exports, their progress and outcome."""
+"""The table of background jobs: data managers' SDTM and ODM exports, their progress and outcome."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from edc.db.core import Base, UtcDateTime
 
 
 class ExportJob(Base):
-    """A data manager's SDTM export, run in the background: its status, progress and outcome.
+    """A data manager's SDTM and/or ODM export, run in the background: its status, progress and outcome.
 
     Status: queued -> running -> succeeded or failed. `runner` names the
     server process running it and `heartbeat_at` when it last said so, so a
@@ -33,7 +33,9 @@ class ExportJob(Base):
     (None: the whole study): only their subjects are exported, and only
     data managers who see all of them see the job. `allow_uncoded`: the data
     manager asked to export although verbatim terms are not coded yet
-    (otherwise such a job fails, listing them).
+    (otherwise such a job fails, listing them). `changed_since` (inclusive) and
+    `changed_until` (exclusive) bound an ODM export to the records changed
+    within them (None: unbounded).
     """
 
     __tablename__ = "export_jobs"
@@ -63,3 +65,5 @@ class ExportJob(Base):
     site_ids: Mapped[list[int] | None] = mapped_column(JSON)
     # "false" as text: a literal both SQLite and PostgreSQL read as boolean (false() renders 0 in SQLite's DDL)
     allow_uncoded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    changed_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    changed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

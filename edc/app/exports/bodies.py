@@ -13,8 +13,13 @@ from edc.app.kernel.wire import Strict
 
 class ExportRequest(Strict):
     formats: Annotated[list[Annotated[str, Meta(max_length=10)]], Meta(
-        max_length=10, description="Any of xpt, json, csv (define.xml is always written); all three when absent.",
+        max_length=10, description="Any of xpt, json, csv (SDTM datasets; define.xml is always written with them) "
+                                   "and odm (the study's ODM 1.3.2 file); xpt, json and csv when absent.",
     )] | None = None
+    changed_since: Annotated[datetime | None, Meta(
+        description="ODM only: the records created or corrected at or after this time (with its offset).")] = None
+    changed_until: Annotated[datetime | None, Meta(
+        description="ODM only: the records created or corrected before this time (with its offset).")] = None
     allow_uncoded: Annotated[bool, Meta(
         description="Export although verbatim terms (AETERM, MHTERM, CMTRT) are not coded yet: their dictionary "
                     "variables stay null. Without it such an export is refused (409 listing the terms).")] = False
@@ -47,6 +52,8 @@ class ExportJobOut(Struct, kw_only=True):
     status: Annotated[str, Meta(description="queued, running, succeeded or failed.")]
     formats: list[str]
     allow_uncoded: bool
+    changed_since: datetime | None = None
+    changed_until: datetime | None = None
     requested_by: str
     requested_at: datetime
     started_at: datetime | None

@@ -17,18 +17,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from edc.app.exports.jobs import FAILED, INSTANCE, INTERRUPTED, QUEUED, RUNNING, UNFINISHED
+from edc.app.exports.jobs import FAILED, INSTANCE, INTERRUPTED, QUEUED, RUNNING, UNFINISHED, window_of
+from edc.app.exports.odm_store import UNBOUNDED, Window
 from edc.app.kernel.actor import Actor
 from edc.db.core import User
 from edc.db.jobs import ExportJob
 
 
 def insert_job(conn: Connection, *, study_id: str, actor: Actor, formats: Sequence[str], now: datetime,
-               allow_uncoded: bool = False) -> int:
+               allow_uncoded: bool = False, window: Window = UNBOUNDED) -> int:
     """Store a queued job; its id."""
     return int(conn.execute(insert(ExportJob).values(
         study_id=study_id, requested_by=actor.user_id, requested_role=actor.role, requested_at=now, status=QUEUED,
-        formats=list(formats), progress_done=0, allow_uncoded=allow_uncoded,
+        formats=list(formats), progress_done=0, allow_uncoded=allow_uncoded, changed_since=window.since,
+        changed_until=window.until,
         site_ids=None if actor.site_ids is None else sorted(actor.site_ids)).returning(ExportJob.id)).scalar_one())
 
 
@@ -55,11 +57,13 @@ def unfinished_rows(conn: Connection, *, job_id: int | None = None) -> Sequence[
 
 @dataclass(frozen=True)
 class Claimed:
-    """What a job claimed asks of its run: the formats, the sites (None: the whole study), uncoded terms allowed."""
+    """What a job claimed asks of its run: the formats, the sites (None: the whole study), uncoded terms allowed,
+    the window of an ODM export."""
 
     formats: tuple[str, ...]
     site_ids: frozenset[int] | None
     allow_uncoded: bool
+    window: Window = UNBOUNDED
 
 
 def claim(conn: Connection, *, job_id: int, directory: str, now: datetime) -> Claimed | None:
@@ -67,11 +71,12 @@ def claim(conn: Connection, *, job_id: int, directory: str, now: datetime) -> Cl
     claimed = conn.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == QUEUED)
                            .values(status=RUNNING, runner=INSTANCE, started_at=now, heartbeat_at=now,
                                    directory=directory)
-                           .returning(ExportJob.formats, ExportJob.site_ids, ExportJob.allow_uncoded)).first()
+                           .returning(ExportJob.formats, ExportJob.site_ids, ExportJob.allow_uncoded,
+                                      ExportJob.changed_since, ExportJob.changed_until)).first()
     if claimed is None:
         return None
     return Claimed(tuple(claimed.formats), None if claimed.site_ids is None else frozenset(claimed.site_ids),
-                   bool(claimed.allow_uncoded))
+                   bool(claimed.allow_uncoded), window_of(claimed))
 
 
 def beat(conn: Connection, *, job_id: int, now: datetime, **values: object) -> None:
@@ -116,5 +121,6 @@ def _select() -> Any:
                    ExportJob.finished_at, ExportJob.progress_dataset, ExportJob.progress_step,
                    ExportJob.progress_done, ExportJob.progress_total, ExportJob.rows, ExportJob.files,
                    ExportJob.failures, ExportJob.error, ExportJob.directory, ExportJob.site_ids,
-                   ExportJob.allow_uncoded)
+                   ExportJob.allow_uncoded, ExportJob.changed_since, ExportJob.changed_until)
             .join(User, User.id == ExportJob.requested_by))
+

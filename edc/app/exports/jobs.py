@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from edc.app.exports.odm_store import UNBOUNDED, Window
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
 
@@ -69,6 +70,7 @@ class JobView:
     site_ids: frozenset[int] | None = None
     stale: bool = False
     allow_uncoded: bool = False
+    window: Window = UNBOUNDED
 
     def seen_by(self, actor: Actor) -> bool:
         """Whether the actor sees every subject the job exports (a study-wide job needs a study-wide grant)."""
@@ -126,7 +128,8 @@ def job_view(row: Row[Any], now: datetime) -> JobView:
         rows=row.rows, files=tuple(row.files or ()), failures=tuple(row.failures or ()),
         error=INTERRUPTED if stale else row.error, directory=Path(row.directory) if row.directory else None,
         site_ids=None if row.site_ids is None else frozenset(row.site_ids), stale=stale,
-        allow_uncoded=bool(row.allow_uncoded))
+        allow_uncoded=bool(row.allow_uncoded),
+        window=window_of(row))
 
 
 def _alive(pid: int) -> bool:
@@ -137,6 +140,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def window_of(row: Any) -> Window:
+    """The window of a job's row (changed_since, changed_until) as aware UTC."""
+    return Window(_utc(row.changed_since), _utc(row.changed_until))
 
 
 def _utc(moment: datetime | None) -> datetime | None:

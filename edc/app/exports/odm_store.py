@@ -34,6 +34,10 @@ class Window:
     until: datetime | None = None
 
 
+UNBOUNDED = Window()
+"""No window: every record."""
+
+
 def changed_records(conn: Connection, study_id: str, window: Window,
                     site_ids: Collection[int] | None) -> set[int]:
     """The ids of the study's records with a value set (created or corrected) within the window."""

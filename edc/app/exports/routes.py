@@ -1,4 +1,4 @@
-"""SDTM export jobs over HTTP: data managers start one (202 and its location), poll it, download its files."""
+"""Export jobs (SDTM, ODM) over HTTP: data managers start one (202 and its location), poll it, download its files."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from edc.app.exports.bodies import (
     ExportRequest,
 )
 from edc.app.exports.jobs import QUEUED, SUCCEEDED, JobView
+from edc.app.exports.odm_store import Window
 from edc.app.kernel.context import acting, app_state
 from edc.app.kernel.permissions import Permission
 
@@ -37,14 +38,16 @@ class ExportController(Controller):
               data: JSONBody[ExportRequest | None] = None,
               idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
               ) -> Response[ExportJobOut]:
-        """Start an SDTM export of the study (xpt, json and/or csv, with define.xml) as a background job: 202
-        with the job's location, to poll. A retry with the same Idempotency-Key returns the first job. Verbatim
-        terms not coded refuse it (409, each in `errors`) unless `allow_uncoded`."""
-        formats = data.formats if data is not None else None
+        """Start an export of the study as a background job: SDTM (xpt, json and/or csv, with define.xml) and/or
+        the ODM 1.3.2 file (odm, optionally only the records changed in a window): 202 with the job's location,
+        to poll. A retry with the same Idempotency-Key returns the first job. Verbatim terms not coded refuse an
+        SDTM export (409, each in `errors`) unless `allow_uncoded`."""
+        body = data or ExportRequest()
         with acting(request, study_id, _RUN, write=True) as scope:
-            job = exports.request_export(scope.conn, study=scope.study, actor=scope.actor, formats=formats,
+            job = exports.request_export(scope.conn, study=scope.study, actor=scope.actor, formats=body.formats,
                                          now=scope.now, idempotency_key=idempotency_key,
-                                         allow_uncoded=data is not None and data.allow_uncoded)
+                                         allow_uncoded=body.allow_uncoded,
+                                         window=Window(body.changed_since, body.changed_until))
         if job.status == QUEUED:  # committed: the worker's own connection sees it
             worker.launch(app_state(request).engine, study=scope.study, job_id=job.job_id)
         location = f"/api/v1/studies/{study_id}/exports/{job.job_id}"
@@ -84,7 +87,7 @@ def job_out(job: JobView) -> ExportJobOut:
         job.status == SUCCEEDED) else []
     return ExportJobOut(
         id=job.job_id, status=job.status, formats=list(job.formats), allow_uncoded=job.allow_uncoded,
-        requested_by=job.requested_by,
+        changed_since=job.window.since, changed_until=job.window.until, requested_by=job.requested_by,
         requested_at=job.requested_at, started_at=job.started_at, finished_at=job.finished_at,
         progress=ExportProgressOut(dataset=job.progress.dataset, step=job.progress.step, done=job.progress.done,
                                    total=job.progress.total),

@@ -1,4 +1,8 @@
-"""SDTM export jobs, the use cases: a data manager requests an export, anyone allowed reads and lists the jobs.
+"""Export jobs, the use cases: a data manager requests an export, anyone allowed reads and lists the jobs.
+
+A job writes the SDTM formats asked for (with define.xml) and, with the
+format `odm`, the study's ODM 1.3.2 file; a window (changed since / until)
+bounds the ODM file only, so it is refused beside an SDTM format.
 
 `request_export` stores a queued job and audits `export.start` in the
 caller's transaction; once that is committed, the route launches it
@@ -20,7 +24,10 @@ from sqlalchemy import Connection
 from edc import audit
 from edc.app.coding import service as coding
 from edc.app.exports import job_store
+from edc.app.exports.job_export import JOB_FORMATS
 from edc.app.exports.jobs import FAILED, QUEUED, SUCCEEDED, JobPage, JobView, job_view
+from edc.app.exports.odm import check_window
+from edc.app.exports.odm_store import UNBOUNDED, Window
 from edc.app.kernel import cursors, idempotency
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.errors import Conflict, NotFound, UncodedTerms, ValidationFailed
@@ -33,35 +40,44 @@ MEDIA_TYPES = {".xpt": "application/octet-stream", ".json": "application/json", 
                ".xml": "application/xml"}
 
 
-def checked_formats(formats: Sequence[str] | None) -> tuple[str, ...]:
-    """The formats asked for (all of FORMATS when None); ValidationFailed naming each bad entry."""
-    if formats is None:
-        return FORMATS
-    errors = [ItemError(f"formats[{i}]", f"not a format; one of {', '.join(FORMATS)}", value)
-              for i, value in enumerate(formats) if value not in FORMATS]
+def checked_formats(formats: Sequence[str] | None, window: Window = UNBOUNDED) -> tuple[str, ...]:
+    """The formats asked for (the SDTM FORMATS when None); ValidationFailed naming each bad entry, and a window
+    asked for beside an SDTM format."""
+    chosen = FORMATS if formats is None else tuple(formats)
+    errors = [ItemError(f"formats[{i}]", f"not a format; one of {', '.join(JOB_FORMATS)}", value)
+              for i, value in enumerate(chosen) if value not in JOB_FORMATS]
     errors += [ItemError(f"formats[{i}]", "given twice", value)
-               for i, value in enumerate(formats) if value in FORMATS and value in formats[:i]]
-    if not formats:
-        errors.append(ItemError("formats", f"name at least one format of {', '.join(FORMATS)}", []))
+               for i, value in enumerate(chosen) if value in JOB_FORMATS and value in chosen[:i]]
+    if not chosen:
+        errors.append(ItemError("formats", f"name at least one format of {', '.join(JOB_FORMATS)}", []))
+    bounded = [(name, moment) for name, moment in (("changed_since", window.since), ("changed_until", window.until))
+               if moment is not None]
+    if bounded and set(chosen) & set(FORMATS):
+        errors += [ItemError(name, 'bounds the ODM export only: ask for the formats ["odm"] alone',
+                             moment.isoformat()) for name, moment in bounded]
     if errors:
         raise ValidationFailed(errors)
-    return tuple(formats)
+    check_window(window)
+    return chosen
 
 
 def request_export(conn: Connection, *, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
-                   now: datetime, idempotency_key: str | None = None, allow_uncoded: bool = False) -> JobView:
+                   now: datetime, idempotency_key: str | None = None, allow_uncoded: bool = False,
+                   window: Window = UNBOUNDED) -> JobView:
     """Store a queued export job of `study` and audit `export.start`; launch it once this is committed. A retry
     with the same Idempotency-Key returns the first job.
 
     A site-restricted data manager's job exports the subjects of their sites only (the trial design datasets
-    are the study's); a study-wide grant exports every subject. Verbatim terms not coded refuse the request
-    (UncodedTerms naming each) unless `allow_uncoded`; the job checks again when it runs.
+    are the study's); a study-wide grant exports every subject. Verbatim terms not coded refuse an SDTM
+    request (UncodedTerms naming each) unless `allow_uncoded`; the job checks again when it runs (ODM carries
+    the verbatim terms only, so an ODM-only job does not ask).
     """
     return idempotency.once(
         conn, actor=actor, key=idempotency_key, resource="export", now=now,
         request={"study": study.id, "formats": None if formats is None else list(formats),
-                 "allow_uncoded": allow_uncoded},
-        create=lambda: _queue(conn, study, actor, formats, now, allow_uncoded), ident=lambda job: job.job_id,
+                 "allow_uncoded": allow_uncoded, "changed_since": _iso(window.since),
+                 "changed_until": _iso(window.until)},
+        create=lambda: _queue(conn, study, actor, formats, now, allow_uncoded, window), ident=lambda job: job.job_id,
         read=lambda job_id: read_job(conn, study_id=study.id, job_id=job_id, actor=actor, now=now))
 
 
@@ -69,10 +85,15 @@ def request_export(conn: Connection, *, study: StudyDefinition, actor: Actor, fo
 MAX_LISTED = 100
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def _queue(conn: Connection, study: StudyDefinition, actor: Actor, formats: Sequence[str] | None,
-           now: datetime, allow_uncoded: bool) -> JobView:
-    chosen = checked_formats(formats)
-    uncoded = [] if allow_uncoded else coding.uncoded_terms(conn, study, actor.site_ids)
+           now: datetime, allow_uncoded: bool, window: Window) -> JobView:
+    chosen = checked_formats(formats, window)
+    sdtm = set(chosen) & set(FORMATS)
+    uncoded = [] if allow_uncoded or not sdtm else coding.uncoded_terms(conn, study, actor.site_ids)
     if uncoded:
         raise UncodedTerms(
             f"{len(uncoded)} verbatim term(s) are not coded: code them in the coding queue, or export with "
@@ -80,7 +101,7 @@ def _queue(conn: Connection, study: StudyDefinition, actor: Actor, formats: Sequ
             [ItemError(_path(t.place), f"not coded with {DICTIONARIES[t.dictionary]}", t.verbatim)
              for t in uncoded[:MAX_LISTED]])
     job_id = job_store.insert_job(conn, study_id=study.id, actor=actor, formats=chosen, now=now,
-                                  allow_uncoded=allow_uncoded)
+                                  allow_uncoded=allow_uncoded, window=window)
     audit.append(conn, action="export.start", occurred_at=now, user_id=actor.user_id, role=actor.role,
                  study_id=study.id, item="export", old_value=None, new_value=QUEUED,
                  reason=f"export {job_id}: {', '.join(chosen)}" + ("; uncoded terms allowed" if allow_uncoded else ""))

@@ -34,11 +34,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edc import audit, config
 from edc.app.exports import job_store
+from edc.app.exports.job_export import export_job
 from edc.app.exports.jobs import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, runner_gone, running_here
+from edc.app.exports.odm_store import Window
 from edc.app.exports.outcome import file_names, refused
-from edc.app.exports.submission import export_study
 from edc.db.engine import WRITE
 from edc.definitions.catalog import StudyDefinition
+from edc.export.odm.document import OdmInvalid
 from edc.export.sdtm.failures import SubmissionInvalid
 
 HEARTBEAT_SECONDS = 10.0
@@ -71,11 +73,11 @@ class ExportOutcome(Protocol):
 
 
 class ExportFunction(Protocol):
-    """`edc.app.exports.submission.export_study`, or a stand-in with its signature."""
+    """`edc.app.exports.job_export.export_job`, or a stand-in with its signature."""
 
     def __call__(self, engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str],
                  created: datetime | None, progress: Callable[[Any], None] | None,
-                 site_ids: frozenset[int] | None, allow_uncoded: bool) -> ExportOutcome: ...
+                 site_ids: frozenset[int] | None, allow_uncoded: bool, window: Window) -> ExportOutcome: ...
 
 
 def export_root(engine: Engine) -> Path:
@@ -85,8 +87,8 @@ def export_root(engine: Engine) -> Path:
 
 
 def default_export() -> ExportFunction:
-    """The export a job runs unless told otherwise: `edc.app.exports.submission.export_study`."""
-    return cast(ExportFunction, export_study)
+    """The export a job runs unless told otherwise: `edc.app.exports.job_export.export_job`."""
+    return cast(ExportFunction, export_job)
 
 
 def launch(engine: Engine, *, study: StudyDefinition, job_id: int, export: ExportFunction | None = None,
@@ -169,11 +171,14 @@ class _Worker:
         try:
             result = self.export(self.engine, self.study, self.directory, formats=claimed.formats,
                                  created=datetime.now(UTC), progress=self.progress, site_ids=claimed.site_ids,
-                                 allow_uncoded=claimed.allow_uncoded)
+                                 allow_uncoded=claimed.allow_uncoded, window=claimed.window)
             return {"status": SUCCEEDED, "rows": {str(k): int(v) for k, v in result.rows.items()},
                     "files": file_names(Path(result.directory), result.files), "directory": str(result.directory)}
         except SubmissionInvalid as invalid:
             return refused(invalid.failures)
+        except OdmInvalid as invalid:
+            log.error("export job %s: the ODM document fails the ODM 1.3.2 schema: %s", self.job_id, invalid)
+            return {"status": FAILED, "error": f"the ODM document fails the ODM 1.3.2 schema: {invalid}"}
         except Exception as exc:
             log.exception("export job %s failed", self.job_id)
             return {"status": FAILED, "error": f"the export failed unexpectedly ({type(exc).__name__}); "
