@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -258,3 +259,22 @@ def test_writers_accept_the_design_datasets(catalog: Catalog, tmp_path: Path) ->
         assert records["name"] == dataset.name and records["records"] == len(rows)
     ts = pd.DataFrame(pyreadstat.read_xport(str(tmp_path / "ts.xpt"))[0])
     assert "NCT05765006" in set(ts["TSVAL"])
+
+
+#: CORE-000594's reading of title case (SDTMIG 3.4 2.6): every word capitalised but articles, prepositions and
+#: conjunctions; its regex, so that a label it would flag fails here first.
+TITLE_CASE = re.compile(r"^\s*[A-Z]\S*\s*((a|an|the|as|and|per|to|but|or|for|in|is|of|on|with|and\/or|is|within|"
+                        r"from|([A-Z]\S*))\s*)*$")
+
+
+def test_every_variable_label_is_in_title_case(catalog: Catalog) -> None:
+    relmacel = catalog.study("relmacel")
+    dataset, _ = trial_summary(relmacel)
+    assert next(v.label for v in dataset.variables if v.name == "TSVAL1") == "Parameter Value Part Two"
+    for study in catalog.studies.values():
+        labels = [(dataset.name, v.name, v.label) for dataset, _ in design_datasets(study)
+                  for v in dataset.variables]
+        assert study.sdtm is not None
+        labels += [(name, v.name, v.label) for name, domain in study.sdtm.domains.items()
+                   for v in domain.spec.variables]
+        assert [entry for entry in labels if not TITLE_CASE.match(entry[2])] == [], study.id

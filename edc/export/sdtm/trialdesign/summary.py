@@ -129,10 +129,19 @@ def _split_words(text: str, limit: int) -> list[str | None]:
     return pieces
 
 
+#: The parts of a split TSVAL by number, in words: a label is in title case (SDTMIG 3.4 2.6, CORE-000594), and
+#: CORE's check of it takes a word starting with a digit for one not capitalised.
+_PART = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
 def _ts_metadata(parts: int) -> Dataset:
-    """TS with TSVAL1..TSVAL(parts-1) declared only when some value needs them."""
-    extra = [text_variable(f"TSVAL{index}", f"Parameter Value {index}", Role.RESULT_QUALIFIER, MAX_TEXT)
-             for index in range(1, parts)]
+    """TS with TSVAL1..TSVAL(parts-1) declared only when some value needs them (TSVAL1 "Parameter Value Part
+    Two": TSVAL holds part one)."""
+    if parts > len(_PART):
+        raise DesignError(f"a trial summary value needs {parts} parts of {MAX_TEXT} characters; at most "
+                          f"{len(_PART)} are written: shorten it")
+    extra = [text_variable(f"TSVAL{index}", f"Parameter Value Part {_PART[index]}", Role.RESULT_QUALIFIER,
+                           MAX_TEXT) for index in range(1, parts)]
     variables = [
         *identifier_variables(),
         number_variable("TSSEQ", "Sequence Number", Role.IDENTIFIER, mandatory=True, key=3, origin=ASSIGNED_ORIGIN),
