@@ -3,6 +3,10 @@ audit record), a window keeps the records changed within it, and a site data man
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,6 +54,13 @@ def test_an_odm_job_writes_the_audited_study_and_a_window_bounds_it(api: Api) ->
     assert values and all(v.find(f"{ODM}AuditRecord/{ODM}UserRef") is not None for v in values)
     users = {u.findtext(f"{ODM}LoginName") for u in root.iter(f"{ODM}User")}
     assert {"inv01", "inv02"} <= users
+    bundle = api.call("dm", "GET", f"{EXPORTS}/{job['id']}/bundle.zip")
+    assert bundle.status_code == 200, bundle.text
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        listed = json.loads(archive.read("manifest.json"))["files"]
+        odm = archive.read("relmacel-odm.xml")
+    assert [(f["name"], f["size"], f["sha256"]) for f in listed] == [
+        ("relmacel-odm.xml", len(odm), hashlib.sha256(odm).hexdigest())]
 
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     job, root = odm_of(api, "dm", {"formats": ["odm"], "changed_since": later})
