@@ -10,15 +10,25 @@ laboratory range typical of the test.
 from __future__ import annotations
 
 import shutil
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 
 from edc.config import project_root
+from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.problems import Problems
+from edc.definitions.sdtm.loader import check_specs, load_specs
+from edc.definitions.sdtm.model import SpecSet
 from edc.definitions.sdtm.terminology import load_terminology
 from edc.definitions.sdtm.toxicity import GRADING_FILE, Criterion
+from edc.export.formats.metadata import DataType
+from edc.export.formats.table import build_table
+from edc.export.sdtm.codelists import export_codelists
 from edc.export.sdtm.derivations.toxicity import toxicity_grade
+from edc.export.sdtm.mapping import map_dataset
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData
+from edc.export.sdtm.validation import validate_dataset
 
 EXPORTS = project_root() / "exports"
 
@@ -216,3 +226,106 @@ def test_a_test_code_the_terminology_does_not_list_is_reported(tmp_path: Path) -
     line = text.splitlines().index("    - testcd: FIBRINOG") + 1
     assert [(p.line, p.message) for p in problems.items] == [
         (line, "test code 'FIBRINOG' is not a LB test of the terminology file")]
+
+
+# --- on a small export: relmacel, one subject treated at DL1 ---------------------------------------------------
+
+TREATED = SubjectData(
+    "01-002", "01", "treated", dose_level="DL1", last_contact=date(2026, 3, 20),
+    records={
+        "informed_consent": [CapturedRecord({"icdat": date(2026, 1, 5)})],
+        "cart_infusion": [CapturedRecord({"exdat": date(2026, 2, 10), "exsttim": time(9, 30), "dose_level": "DL1",
+                                          "dose_planned": 25.0, "weight_kg": 60.0, "cells_infused": 25.0})],
+        "haematology": [
+            CapturedRecord({"lbdat": date(2026, 2, 17), "wbc": 5.0, "wbc_lln": 4.0, "wbc_uln": 10.0,
+                            "lymph": 0.4, "lymph_lln": 1.1, "lymph_uln": 3.2, "neut": 1.2,
+                            "hgb": 75, "hgb_lln": 120, "hgb_uln": 160})],
+        "chemistry": [CapturedRecord({"lbdat": date(2026, 2, 17), "alt": 130, "alt_uln": 40, "crp": 12.0,
+                                      "crp_uln": 5.0})],
+        "urinalysis": [CapturedRecord({"lbdat": date(2026, 2, 17), "wbc": 3})],
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def study(catalog: Catalog) -> StudyDefinition:
+    return catalog.study("relmacel")
+
+
+@pytest.fixture(scope="module")
+def specs(study: StudyDefinition) -> SpecSet:
+    return load_specs(EXPORTS, study)
+
+
+def test_lb_rows_carry_the_grade_and_the_term(study: StudyDefinition, specs: SpecSet) -> None:
+    rows = map_dataset(study, specs, "LB", [TREATED])[1]
+    found = {(row["LBTESTCD"], row["LBSPEC"]): (row["LBSTRESN"], row["LBTOX"], row["LBTOXGR"]) for row in rows}
+
+    assert found == {
+        ("LYMPH", "BLOOD"): (0.4, "Lymphocyte count decreased", "3"),  # <0.5 - 0.2 x 10e9 /L
+        ("WBC", "BLOOD"): (5.0, "White blood cell decreased", "0"),  # within 4.0 - 10.0
+        ("NEUT", "BLOOD"): (1.2, None, None),  # no LLN entered: grade 1 is "<LLN"
+        ("HGB", "BLOOD"): (75.0, "Anemia", "3"),  # <80 g/L
+        ("ALT", "BLOOD"): (130.0, "Alanine aminotransferase increased", "2"),  # >3.0 - 5.0 x ULN 40
+        ("CRP", "BLOOD"): (12.0, None, None),  # no CTCAE laboratory term
+        ("WBC", "URINE"): (3.0, None, None),  # the urine sediment count is not the blood count
+    }
+
+
+def test_the_grades_pass_the_table_checks(study: StudyDefinition, specs: SpecSet) -> None:
+    dataset, rows = map_dataset(study, specs, "LB", [TREATED])
+
+    assert validate_dataset(dataset, rows, export_codelists(study, specs)) == []
+    build_table(dataset, rows, target="lb.xpt")
+
+    [tox] = [v for v in dataset.variables if v.name == "LBTOX"]
+    [grade] = [v for v in dataset.variables if v.name == "LBTOXGR"]
+    assert (tox.data_type, tox.length, grade.data_type, grade.length) == (DataType.TEXT, 50, DataType.TEXT, 1)
+
+
+def _exports_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    shutil.copytree(EXPORTS, tmp_path / "exports")
+    path = tmp_path / "exports" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return tmp_path / "exports"
+
+
+def test_a_graded_test_collected_in_another_unit_is_reported(catalog: Catalog, tmp_path: Path) -> None:
+    lymph = 'unit: "10^9/L"\n      grades:\n        1: {lln: 1, ctcae: "<LLN - 800'
+    root = _exports_with(tmp_path, str(GRADING_FILE), lymph, lymph.replace("10^9/L", "10^3/uL"))
+
+    _, problems = check_specs(root, catalog.study("relmacel"))
+
+    lines = (root / "lb.yaml").read_text(encoding="utf-8").splitlines()
+    haematology = next(n for n, line in enumerate(lines, start=1) if "form: haematology" in line)
+    assert [(p.file, p.line, p.message) for p in problems] == [
+        (str(root / "lb.yaml"), haematology, f"test LYMPH (haematology.lymph) is in 10^9/L; its criterion in "
+                                             f"exports/{GRADING_FILE} is in 10^3/uL")]
+
+
+def test_a_grade_needs_criteria_and_the_term_must_fit(catalog: Catalog, tmp_path: Path) -> None:
+    root = _exports_with(tmp_path, "lb.yaml", "type: text, length: 50, role: Variable Qualifier",
+                         "type: text, length: 20, role: Variable Qualifier")
+    (root / GRADING_FILE).unlink()
+
+    _, without = check_specs(root, catalog.study("relmacel"))
+    shutil.copy(EXPORTS / GRADING_FILE, root / GRADING_FILE)
+    _, short = check_specs(root, catalog.study("relmacel"))
+
+    assert sorted({p.message for p in without}) == [
+        f"derivation 'toxicity_grade' needs criteria for LB in exports/{GRADING_FILE}",
+        f"derivation 'toxicity_term' needs criteria for LB in exports/{GRADING_FILE}"]
+    assert {p.message for p in short} == {
+        f"length 20 is shorter than the longest term of exports/{GRADING_FILE} (47)"}
+
+
+def test_the_variables_a_grade_reads_must_be_variables_of_the_spec(catalog: Catalog, tmp_path: Path) -> None:
+    root = _exports_with(tmp_path, "lb.yaml", "derive: toxicity_term,\n     args: {of: LBSTRESN, low: LBSTNRLO",
+                         "derive: toxicity_term,\n     args: {of: LBSTRESN, low: LBNRIND")
+
+    _, problems = check_specs(root, catalog.study("relmacel"))
+
+    assert {p.message for p in problems} == {
+        "'low: LBNRIND' names no other variable of this spec that is not itself derived with 'of'"}
