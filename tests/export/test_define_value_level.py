@@ -124,6 +124,29 @@ def test_aetoxgr_scale_by_category(define: etree._Element, study: StudyDefinitio
             "CL.CTCAE_GRADE")
 
 
+def test_lbtoxgr_names_the_ctcae_criterion_of_each_graded_test(define: etree._Element) -> None:
+    """One definition per graded test code (where LBTESTCD EQ code), its method the CTCAE v5.0 criterion."""
+    clauses = where_clauses(define, "VL.LB.LBTOXGR")
+
+    assert sorted(clauses) == [f"IT.LB.LBTOXGR.{code}" for code in (
+        "ALB", "ALT", "APTT", "AST", "BILI", "CREAT", "FIBRINO", "HGB", "INR", "LYMPH", "NEUT", "PLAT", "WBC")]
+    assert all((comparator, tested) == ("EQ", "IT.LB.LBTESTCD") for _, comparator, tested, _ in clauses.values())
+    lymph = define.find(".//odm:ItemDef[@OID='IT.LB.LBTOXGR.LYMPH']", NS)
+    assert (lymph.get("DataType"), lymph.get("Length")) == ("text", "1")
+    assert lymph.findtext("odm:Description/odm:TranslatedText", namespaces=NS) == (
+        "NCI CTCAE v5.0 grade of Lymphocyte count decreased")
+    ref = define.find(".//def:ValueListDef[@OID='VL.LB.LBTOXGR']/odm:ItemRef[@ItemOID='IT.LB.LBTOXGR.LYMPH']", NS)
+    method = define.findtext(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']/odm:Description/odm:TranslatedText",
+                             namespaces=NS)
+    assert method.startswith("NCI CTCAE v5.0 Lymphocyte count decreased, on LBSTRESN in 10^9/L, LBSPEC BLOOD: "
+                             "0 when not below LBSTNRLO; grade 1 below 1.0 x LBSTNRLO (CTCAE: <LLN - 800/mm3")
+    assert "grade 3 below 0.5 10^9/L (CTCAE: <500 - 200/mm3; <0.5 - 0.2 x 10e9 /L)" in method
+    variable = define.find(".//odm:ItemGroupDef[@OID='IG.LB']/odm:ItemRef[@ItemOID='IT.LB.LBTOXGR']", NS)
+    overall = define.findtext(f".//odm:MethodDef[@OID='{variable.get('MethodOID')}']/odm:Description/"
+                              "odm:TranslatedText", namespaces=NS)
+    assert overall.startswith("NCI CTCAE v5.0 grade, 0 to 4, of LBSTRESN")
+
+
 @pytest.mark.parametrize("name", ["LB", "RS", "VS", "QS"])
 def test_findings_results_have_one_definition_per_test_code(define: etree._Element, name: str,
                                                              datasets: dict[str, Dataset]) -> None:

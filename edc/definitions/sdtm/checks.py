@@ -24,6 +24,8 @@ from edc.definitions.sdtm.derivations import (
     NEEDS_REFERENCE_START,
     PER_RECORD,
     ROW_KIND,
+    TOXICITY,
+    VARIABLE_ARGS,
 )
 from edc.definitions.sdtm.model import (
     MAX_LABEL,
@@ -37,6 +39,7 @@ from edc.definitions.sdtm.model import (
     findings_items,
 )
 from edc.definitions.sdtm.terminology import TERMINOLOGY_FILE, Terminology
+from edc.definitions.sdtm.toxicity import GRADING_FILE
 from edc.definitions.sources import Located, report
 
 # Which item types a variable of each type may take its value from.
@@ -75,6 +78,8 @@ def check_spec(domain: DomainSpec, where: Located, study: StudyDefinition,
             _check_source(source, variable.type, variable.length, place, study, block.form,
                           _plain(spec, variable), problems)
             _check_row_kind(source, block, place, problems)
+            if source.derive in TOXICITY:
+                _check_toxicity(domain, source, variable, block, (at, place), study, terminology, problems)
             if source.derive in NEEDS_REFERENCE_START and not _dm_defines_rfstdtc(loaded):
                 report(problems, place, f"derivation '{source.derive}' needs RFSTDTC from a DM spec", "derive")
     _check_keys(spec, where, problems)
@@ -239,12 +244,43 @@ def _check_derivation(source: Source, at: Located, study: StudyDefinition, row_f
             every = frozenset(str(r).partition(".")[0] for r in refs) if source.derive in ALL_RECORDS else frozenset()
             for ref in refs:
                 _resolve_item(ref, at.child("args", name), study, row_form, problems, extra_forms | every)
-        elif name == "of" and value not in plain:
-            report(problems, at, f"'of: {value}' names no other variable of this spec that is not itself "
+        elif (name == "of" or name in VARIABLE_ARGS) and value not in plain:
+            report(problems, at, f"'{name}: {value}' names no other variable of this spec that is not itself "
                    "derived with 'of'", "args", name)
         elif name == "of" and source.derive in DATE_OF and plain[value] not in ("date", "datetime"):
             report(problems, at, f"'{source.derive}' needs a date or datetime variable; {value} is {plain[value]}",
                    "args", name)
+
+
+def _check_toxicity(domain: DomainSpec, source: Source, variable: VariableSpec, block: RowBlock,
+                    places: tuple[Located, Located], study: StudyDefinition, terminology: Terminology,
+                    problems: Problems) -> None:
+    """A grade needs the domain's criteria; the term must fit its variable; every test of the block the
+    criteria grade must be collected in the criterion's unit (its bounds' unit), unless the block's
+    specimen, where it is a constant, is not the criterion's."""
+    at, place = places
+    criteria = terminology.grading.criteria.get(domain.name)
+    if not criteria:
+        report(problems, place, f"derivation '{source.derive}' needs criteria for {domain.name} in "
+               f"exports/{GRADING_FILE}", "derive")
+        return
+    longest = max(len(c.term) for c in criteria.values())
+    if source.derive == "toxicity_term" and variable.length is not None and variable.length < longest:
+        report(problems, place, f"length {variable.length} is shorter than the longest term of "
+               f"exports/{GRADING_FILE} ({longest})", "name")
+    form = study.forms.get(block.form or "")
+    if not block.findings or form is None:
+        return
+    specimen = domain.variable(str(source.args.get("specimen", "")))
+    fixed = domain.source(specimen, block).value if specimen is not None else None
+    for item in findings_items(form, domain.name):
+        criterion = criteria.get(str(item.sdtm.testcd)) if item.sdtm is not None else None
+        if criterion is None or (fixed is not None and fixed != criterion.specimen):
+            continue
+        unit = (item.sdtm.unit if item.sdtm is not None else None) or item.unit
+        if unit != criterion.unit:
+            report(problems, at, f"test {criterion.testcd} ({form.id}.{item.name}) is in {unit}; its criterion in "
+                   f"exports/{GRADING_FILE} is in {criterion.unit}", "form")
 
 
 def _check_coded(source: Source, var_type: str, at: Located, study: StudyDefinition, problems: Problems) -> None:

@@ -53,6 +53,8 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "derived_flag": (frozenset(), frozenset()),
     "range_indicator": (frozenset({"of", "low", "high"}), frozenset()),
     "last_before_reference": (frozenset({"of", "by"}), frozenset({"result"})),
+    "toxicity_grade": (frozenset({"of", "low", "high", "unit"}), frozenset({"specimen"})),
+    "toxicity_term": (frozenset({"of", "low", "high", "unit"}), frozenset({"specimen"})),
     "criterion_id": (frozenset(), frozenset()),
     "criterion_text": (frozenset(), frozenset()),
     "criterion_category": (frozenset(), frozenset()),
@@ -60,6 +62,10 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "eligibility_date": (frozenset(), frozenset()),
 })
 ITEM_ARGS = frozenset({"item", "date", "time", "items", "times"})
+VARIABLE_ARGS = frozenset({"low", "high", "unit", "specimen"})
+"""Args besides `of` that name another variable of the same spec, which the mapping computes first."""
+TOXICITY = frozenset({"toxicity_grade", "toxicity_term"})
+"""Derivations that grade a findings result on the criteria of `exports/terminology/ctcae_lab.yaml`."""
 NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"})
 """Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 DATE_OF = NEEDS_REFERENCE_START
@@ -69,7 +75,7 @@ PER_RECORD = frozenset({"seq", "visitnum", "visit"})
 ROW_KIND: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("test_code", "test_name", "test_category", "result", "standard_result", "result_number",
                      "result_unit", "standard_unit", "range_low", "range_high", "standard_range_low",
-                     "standard_range_high", "derived_flag"), "findings"),
+                     "standard_range_high", "derived_flag", "toxicity_grade", "toxicity_term"), "findings"),
     "visit_date": "visits",
     **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
 })

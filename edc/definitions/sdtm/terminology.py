@@ -7,6 +7,10 @@ marks sponsor-defined codes (SLEDAI-2K, BILAG-2004 and PGA items have no
 CDISC terms). The export turns it into the --TESTCD and --TEST codelists of
 define.xml, so the datasets are validated against the same terms define.xml
 declares.
+
+Beside it, `ctcae_lab.yaml` holds the laboratory toxicity grading criteria
+(`edc.definitions.sdtm.toxicity`), loaded with it and checked against its
+test codes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pydantic import Field
 
 from edc.definitions.model import Strict, Text
 from edc.definitions.problems import Problems
+from edc.definitions.sdtm.toxicity import NO_GRADING, Grading, load_grading
 from edc.definitions.sources import DocLocator, Located, Locator, report, validate
 from edc.definitions.yamlsrc import PathKey, read_yaml
 
@@ -48,10 +53,11 @@ class DomainTerms(Strict):
 
 @dataclass(frozen=True)
 class Terminology:
-    """Test terms by domain and test code, and each domain's --TESTCD codelist."""
+    """Test terms by domain and test code, each domain's --TESTCD codelist, and the toxicity grading criteria."""
 
     codelists: Mapping[str, CodelistInfo]
     tests: Mapping[str, Mapping[str, TestTerm]]
+    grading: Grading = NO_GRADING
 
     def term(self, domain: str, testcd: str) -> TestTerm | None:
         return self.tests.get(domain, {}).get(testcd)
@@ -61,7 +67,8 @@ EMPTY = Terminology(MappingProxyType({}), MappingProxyType({}))
 
 
 def load_terminology(exports_root: Path, problems: Problems) -> Terminology:
-    """The terminology file under `exports_root`, or EMPTY when there is none; problems go to `problems`."""
+    """The terminology file under `exports_root`, or EMPTY when there is none, with the grading criteria beside
+    it; problems go to `problems`."""
     file = exports_root / TERMINOLOGY_FILE
     if not file.exists():
         return EMPTY
@@ -80,7 +87,8 @@ def load_terminology(exports_root: Path, problems: Problems) -> Terminology:
             continue
         codelists[str(domain)] = parsed.codelist
         tests[str(domain)] = _by_code(parsed, where.child(str(domain)), problems)
-    return Terminology(MappingProxyType(codelists), MappingProxyType(tests))
+    grading = load_grading(exports_root, tests, problems)
+    return Terminology(MappingProxyType(codelists), MappingProxyType(tests), grading)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.coding import coded_items
 from edc.definitions.sdtm.model import DomainSpec, VariableSpec, findings_items
 from edc.definitions.sdtm.terminology import Terminology
+from edc.definitions.sdtm.toxicity import Criterion
 from edc.export.formats.metadata import (
     Comparator,
     Dataset,
@@ -38,8 +40,9 @@ def dataset_metadata(domain: DomainSpec, study: StudyDefinition | None = None,
     """The `Dataset` the writers need, from the spec's declarations.
 
     Given the study (and the terminology), the value-level metadata too:
-    one --ORRES definition per test code a findings dataset collects, and
-    --TOXGR's grading scale by --CAT. Derived variables carry the text of
+    one --ORRES definition per test code a findings dataset collects,
+    --TOXGR's grading scale by --CAT (AE), and a laboratory --TOXGR's CTCAE
+    criterion per graded test code (LB). Derived variables carry the text of
     their derivation (`edc.export.sdtm.methods`). A coded variable names the
     external codelist of its dictionary when the study has a release of it
     (`dictionaries`: kind -> version).
@@ -66,6 +69,8 @@ def _value_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
                  terminology: Terminology | None) -> tuple[ValueItem, ...]:
     if variable.derive == "result" and variable.name.endswith("ORRES"):
         return _result_items(domain, variable, study, terminology)
+    if variable.derive == "toxicity_grade":
+        return _lab_grade_items(domain, variable, study, terminology)
     if variable.name == f"{domain.name}TOXGR":
         return _grade_items(domain, variable, study)
     return ()
@@ -95,6 +100,47 @@ def _result_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefini
             WhereClause(testcd, Comparator.EQ, (code,)), length=None if numeric[code] else variable.length,
         ))
     return tuple(items)
+
+
+def _lab_grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
+                     terminology: Terminology | None) -> tuple[ValueItem, ...]:
+    """One definition per graded test code the study's forms collect (where --TESTCD EQ code): the CTCAE
+    term, and as its method the criterion's bounds with the published wording of each grade."""
+    testcd = next((v.name for v in domain.spec.variables if v.derive == "test_code"), None)
+    if testcd is None or terminology is None:
+        return ()
+    codes = {item.sdtm.testcd for block in domain.blocks if block.findings and block.form is not None
+             for item in findings_items(study.forms[block.form], domain.name) if item.sdtm and item.sdtm.testcd}
+    scale = terminology.grading.scales.get(domain.name, "")
+    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+    items = []
+    for code in sorted(codes):
+        criterion = terminology.grading.criterion(domain.name, code)
+        if criterion is None:
+            continue
+        items.append(ValueItem(
+            code, f"{scale} grade of {criterion.term}", DataType(variable.type), origin,
+            WhereClause(testcd, Comparator.EQ, (code,)), length=variable.length,
+            method=_criterion_text(scale, criterion, variable.args),
+        ))
+    return tuple(items)
+
+
+def _criterion_text(scale: str, criterion: Criterion, args: Mapping[str, Any]) -> str:
+    """The criterion in words: per grade its bound, in the dataset's variables, and the CTCAE wording."""
+    below = criterion.direction == "decreased"
+    limits = {"lln": str(args.get("low", "LLN")), "uln": str(args.get("high", "ULN"))}
+    side = "below" if below else "above"
+    grades = []
+    for grade, bound in sorted(criterion.grades.items()):
+        unit = "" if criterion.unit == "1" else f" {criterion.unit}"  # a ratio (INR) has no unit to name
+        limit = f"{bound.number} x {limits[bound.limit]}" if bound.limit is not None else f"{bound.number}{unit}"
+        grades.append(f"grade {grade} {side} {limit} (CTCAE: {bound.ctcae})")
+    specimen = f", {args['specimen']} {criterion.specimen}" if "specimen" in args else ""
+    normal = limits[criterion.normal_limit]
+    text = (f"{scale} {criterion.term}, on {args.get('of')} in {criterion.unit}{specimen}: 0 when not {side} "
+            f"{normal}; " + "; ".join(grades))
+    return f"{text}. {criterion.note}" if criterion.note else text
 
 
 def _grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition) -> tuple[ValueItem, ...]:

@@ -67,6 +67,15 @@ METHODS: Mapping[str, str] = {
     "derived_flag": "Y when the result is computed from other results, else null",
     "last_before_reference": "Y on the subject's last record with a result dated ({of}) before RFSTDTC, per "
                              "{by}; compared as date/times when both have a time, else by date",
+    "toxicity_grade": "NCI CTCAE v5.0 grade, 0 to 4, of {of} by the criterion of its test code in "
+                      "exports/terminology/ctcae_lab.yaml (see the value-level metadata): 0 when the result is not "
+                      "beyond the laboratory's limit of normal ({low} for a decreased term, {high} for an increased "
+                      "one), else the highest grade whose bound, an absolute value in {unit} or a multiple of that "
+                      "limit, it passes; where CTCAE grades against an abnormal baseline, the rule for a normal "
+                      "baseline; null for a test, unit ({unit}) or specimen ({specimen}) without a criterion, "
+                      "without a result, or without a limit a bound is a multiple of",
+    "toxicity_term": "The NCI CTCAE v5.0 term the criterion of the test code grades (exports/terminology/"
+                     "ctcae_lab.yaml), on the rows {of} has a grade, else null",
     "criterion_id": "The identifier of the eligibility criterion not met",
     "criterion_text": "The text of the eligibility criterion not met, cut at a word to 200 characters with "
                       "'...' when longer (the protocol has the full text)",

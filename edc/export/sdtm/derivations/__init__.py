@@ -6,7 +6,8 @@ findings record, a visit, or an eligibility criterion not met), plus the
 values of the row's variables computed so far. `edc.definitions.sdtm.derivations`
 lists the names and arguments the spec loader accepts; `registry.DERIVATIONS`
 gathers the families' implementations (`identifiers`, `timing`, `events`,
-`findings`, `criteria`) and checks at import that they are exactly those.
+`findings`, `criteria`, `coding`, `toxicity`) and checks at import that they
+are exactly those.
 
 Decisions:
 - USUBJID is STUDYID-SUBJID. The subject number already starts with the site
@@ -26,4 +27,9 @@ Decisions:
 - IETEST holds at most 200 characters (SDTM and SAS XPORT): a longer
   criterion is cut at a word and ends with "..."; define.xml and the
   protocol keep the full text.
+- LBTOXGR/LBTOX: NCI CTCAE v5.0 grade 0-4 of a laboratory result and its
+  term, from the criteria of `exports/terminology/ctcae_lab.yaml`; a result
+  within the laboratory's range is grade 0; where CTCAE grades against an
+  abnormal baseline, the rule for a normal baseline (multiples of the limit
+  of normal) is applied (`toxicity`).
 """

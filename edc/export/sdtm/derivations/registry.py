@@ -1,8 +1,8 @@
 """The implemented derivations by name, exactly those `edc.definitions.sdtm.derivations` declares.
 
-Each family module (identifiers, timing, events, findings, criteria, coding) lists
-its own; this module gathers them and checks at import that the spec loader
-accepts exactly the names implemented here.
+Each family module (identifiers, timing, events, findings, criteria, coding,
+toxicity) lists its own; this module gathers them and checks at import that
+the spec loader accepts exactly the names implemented here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from edc.export.sdtm.derivations.events import EVENTS
 from edc.export.sdtm.derivations.findings import FINDINGS
 from edc.export.sdtm.derivations.identifiers import IDENTIFIERS
 from edc.export.sdtm.derivations.timing import TIMING
+from edc.export.sdtm.derivations.toxicity import TOXICITY
 
 DERIVATIONS: dict[str, Derivation] = {
     **IDENTIFIERS,
@@ -23,6 +24,7 @@ DERIVATIONS: dict[str, Derivation] = {
     **FINDINGS,
     **CRITERIA,
     **CODING,
+    **TOXICITY,
     "flag": lambda c, a: "Y" if c.values.get(a["of"]) not in (None, "") else None,
 }
 if set(DERIVATIONS) != set(DECLARED):  # the spec loader accepts exactly the names implemented here
