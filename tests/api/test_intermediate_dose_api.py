@@ -127,9 +127,13 @@ def test_rd0604_opens_dl1a_between_dl1_and_dl2_enrols_counts_and_exports_it(api:
     assert arms[trial.subjects["A"].number]["ARMCD"] == "DL1"
     assert {r["ARMCD"] for r in rows(out / "ta.csv")} == {"DL1", "DL1A", "DL2"}
     assert [r["TSVAL"] for r in rows(out / "ts.csv") if r["TSPARMCD"] == "NARMS"] == ["3"]
-    doses = {r["USUBJID"]: float(r["EXDOSE"]) for r in rows(out / "ex.csv") if r["EXCAT"] == "CAR-T"}
-    assert sorted(doses.values()) == [6.0, 6.0, 6.0, 15.0, 15.0, 15.0]  # x 10^6 cells: DL1 and DL1A at 60 kg
-    assert {float(r["ECDOSE"]) for r in rows(out / "ec.csv") if r["USUBJID"] == d["USUBJID"]} == {15.0}
+    # EX: the dose as administered in the protocol's unit, per kg here (DL1 1 x 10^5/kg, DL1A 2.5 x 10^5/kg)
+    doses = {r["USUBJID"]: (float(r["EXDOSE"]), r["EXDOSU"]) for r in rows(out / "ex.csv") if r["EXCAT"] == "CAR-T"}
+    assert sorted(doses.values()) == [(0.1, "10^6 cells/kg")] * 3 + [(0.25, "10^6 cells/kg")] * 3
+    # EC: as collected, the total cells infused at 60 kg and the dose planned for the subject
+    collected = {(r["ECMOOD"], float(r["ECDOSE"]), r["ECDOSU"]) for r in rows(out / "ec.csv")
+                 if r["USUBJID"] == d["USUBJID"] and r["ECCAT"] == "CAR-T"}
+    assert collected == {("PERFORMED", 15.0, "10^6 cells"), ("SCHEDULED", 15.0, "10^6 cells")}
 
 
 def test_an_opening_is_refused_outside_the_interval_the_design_and_the_committee(api: Api) -> None:

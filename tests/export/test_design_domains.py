@@ -9,20 +9,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pyreadstat
 import pytest
 
+from edc.config import project_root
 from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.model import Criterion
+from edc.definitions.sdtm.loader import load_specs
 from edc.export.formats.datasetjson import write_dataset_json
 from edc.export.formats.metadata import DatasetClass
 from edc.export.formats.study import StudyInfo
 from edc.export.formats.xpt import write_xpt
 from edc.export.sdtm.derivations.criteria import criterion_test
+from edc.export.sdtm.mapping import map_dataset
+from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData
 from edc.export.sdtm.trialdesign.arms import trial_arms, trial_elements
 from edc.export.sdtm.trialdesign.common import DesignError
 from edc.export.sdtm.trialdesign.criteria import trial_criteria
@@ -97,7 +101,11 @@ def test_ta_one_arm_per_dose_level_with_the_visit_epochs(study: StudyDefinition)
     _, elements = trial_elements(study)
 
     arms = {row["ARMCD"]: row["ARM"] for row in rows}
-    assert arms == {level.id: level.label for level in study.spec.dose_levels}
+    if len(study.spec.cohorts) > 1:  # one arm per indication cohort and level (CNCT19)
+        assert arms == {f"{c.id}-{level.id}": f"{c.name}, {level.label}"
+                        for c in study.spec.cohorts for level in study.spec.dose_levels}
+    else:
+        assert arms == {level.id: level.label for level in study.spec.dose_levels}
     assert {row["EPOCH"] for row in rows} <= {visit.epoch for visit in study.visits}
     assert {row["ETCD"] for row in rows} == {row["ETCD"] for row in elements}
     for armcd in arms:
@@ -105,6 +113,24 @@ def test_ta_one_arm_per_dose_level_with_the_visit_epochs(study: StudyDefinition)
         assert [row["TAETORD"] for row in arm] == list(range(1, len(arm) + 1))
         assert (arm[0]["ETCD"], arm[0]["EPOCH"], arm[-1]["ETCD"]) == ("SCRN", "SCREENING", "FU")
     assert all(row["TABRANCH"] is None and row["TATRANS"] is None for row in rows)
+
+
+def test_cnct19_indication_cohorts_are_arms_in_ta_ts_and_dm(catalog: Catalog) -> None:
+    """Each indication cohort at each level is an arm: TA lists it, TS counts it, DM places the subject in it."""
+    cnct19 = catalog.study("cnct19")
+    _, rows = trial_arms(cnct19)
+    assert sorted({row["ARMCD"] for row in rows}) == ["AAV-DL1", "DM-DL1", "ITP-DL1", "LN-DL1"]
+    _, summary = trial_summary(cnct19)
+    assert [row["TSVAL"] for row in summary if row["TSPARMCD"] == "NARMS"] == ["4"]
+    infused = CapturedRecord({"exdat": date(2026, 2, 10), "dose_level": "DL1"})
+    subjects = [SubjectData("01-001", "01", "treated", dose_level="DL1", cohort="ITP",
+                            records={"cart_infusion": [infused]}),
+                SubjectData("01-002", "01", "treated", dose_level="DL1", cohort="LN", records={
+                    "cart_infusion": [CapturedRecord({"exdat": date(2026, 2, 10), "dose_level": "DL2"})]})]
+    dm = map_dataset(cnct19, load_specs(project_root() / "exports", cnct19), "DM", subjects)[1]
+    assert [(r["ARMCD"], r["ARM"], r["ACTARMCD"], r["ACTARMUD"]) for r in dm] == [
+        ("ITP-DL1", "Refractory SLE with immune thrombocytopenia, 1 x 10^6 CAR+ T cells/kg", "ITP-DL1", None),
+        ("LN-DL1", "Refractory SLE with lupus nephritis, 1 x 10^6 CAR+ T cells/kg", None, "Dose level DL2")]
 
 
 def test_ta_and_te_elements_in_order(catalog: Catalog) -> None:
@@ -132,7 +158,7 @@ def test_long_term_follow_up_only_when_the_visits_have_it(catalog: Catalog) -> N
 
     assert "LONG-TERM FOLLOW-UP" not in {row["EPOCH"] for row in trial_arms(study)[1]}
     dataset, rows = trial_arms(extended)
-    assert [r["EPOCH"] for r in rows if r["ARMCD"] == "DL1"][-2:] == ["FOLLOW-UP", "LONG-TERM FOLLOW-UP"]
+    assert [r["EPOCH"] for r in rows if r["ARMCD"] == "LN-DL1"][-2:] == ["FOLLOW-UP", "LONG-TERM FOLLOW-UP"]
     assert validate_dataset(dataset, rows, []) == []
 
 
@@ -192,7 +218,8 @@ def test_ts_parameters_with_the_study_values(study: StudyDefinition) -> None:
         "TTYPE": ["SAFETY"], "RANDOM": ["N"], "TBLIND": ["OPEN LABEL"], "INTMODEL": ["SINGLE GROUP"],
         "PLANSUB": [str(meta.planned_enrolment)], "AGEMIN": [f"P{meta.age.min}Y"], "AGEMAX": [f"P{meta.age.max}Y"],
         "SEXPOP": ["BOTH"], "SPONSOR": [meta.sponsor], "TRT": [meta.product.name], "INDIC": [meta.indication],
-        "SDTIGVER": ["3.4"], "NARMS": [str(len(study.spec.dose_levels))], "ADDON": ["N"],
+        "SDTIGVER": ["3.4"], "ADDON": ["N"],
+        "NARMS": [str(len(study.spec.dose_levels) * max(1, len(study.spec.cohorts)))],  # CNCT19: 4 cohorts
         **{extra.code: [" ".join(extra.value.split())] for extra in meta.trial_summary},
     }
     assert values["REGID"] == sorted(meta.registry.values())

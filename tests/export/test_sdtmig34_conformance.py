@@ -58,8 +58,32 @@ def test_study_days_of_every_dated_event(study: StudyDefinition, specs: SpecSet)
 
     assert (cm["CMSTDY"], cm["CMENDY"]) == (-1, 3)
     assert (mh["MHSTDY"], mh["MHENDY"]) == (-2111, 1)
-    assert [(row["ECCAT"], row["ECSTDY"], row["ECENDY"]) for row in ec] == [
-        ("LYMPHODEPLETION", -5, -5), ("CAR-T", 1, 1)]
+    assert [(row["ECCAT"], row["ECMOOD"], row["ECSTDY"], row["ECENDY"]) for row in ec] == [
+        ("LYMPHODEPLETION", "PERFORMED", -5, -5), ("CAR-T", "PERFORMED", 1, 1), ("CAR-T", "SCHEDULED", 1, 1)]
+
+
+def test_ex_holds_the_dose_administered_and_ec_what_was_collected(study: StudyDefinition, specs: SpecSet) -> None:
+    """SDTMIG 3.4 EX/EC: EX the treatment as given in the protocol's unit; EC as collected, planned dose SCHEDULED."""
+    short = replace(TREATED, records={**TREATED.records, "cart_infusion": [CapturedRecord({
+        **TREATED.records["cart_infusion"][0].values, "cells_infused": 22.5})]})
+    ex = map_dataset(study, specs, "EX", [short])[1]
+    ec = map_dataset(study, specs, "EC", [short])[1]
+
+    assert [(r["EXCAT"], r["EXDOSE"], r["EXDOSU"]) for r in ex] == [
+        ("LYMPHODEPLETION", 30.0, "mg/m2"), ("CAR-T", 22.5, "10^6 cells")]  # given, not the 25 planned
+    assert [(r["ECCAT"], r["ECMOOD"], r["ECDOSE"], r["ECDOSU"]) for r in ec] == [
+        ("LYMPHODEPLETION", "PERFORMED", 54.0, "mg"), ("CAR-T", "PERFORMED", 22.5, "10^6 cells"),
+        ("CAR-T", "SCHEDULED", 25.0, "10^6 cells")]
+
+
+def test_ex_states_a_per_kg_dose_per_kg(catalog: Catalog) -> None:
+    """A study dosed per kg (RD06-04, 10^5 cells/kg levels) writes EXDOSE per kg: 6 x 10^6 cells at 60 kg = 0.1."""
+    rd0604 = catalog.study("rd0604")
+    subject = replace(TREATED, records={"cart_infusion": [CapturedRecord({
+        **TREATED.records["cart_infusion"][0].values, "dose_planned": 6.0, "cells_infused": 6.0,
+        "dose_per_kg": 0.1})]})
+    [ex] = map_dataset(rd0604, load_specs(project_root() / "exports", rd0604), "EX", [subject])[1]
+    assert (ex["EXDOSE"], ex["EXDOSU"]) == (0.1, "10^6 cells/kg")
 
 
 def labs(subject: SubjectData) -> SubjectData:

@@ -81,11 +81,13 @@ def read_subjects(conn: Connection, study: StudyDefinition, forms: Collection[st
         by_subject[visit.subject_id].append(visit)
     return [
         SubjectData(subject_number=row.subject_number, site=row.code, status=row.status, dose_level=row.dose_level,
+                    cohort=row.cohort,
                     last_contact=_last_contact(by_subject[row.id]), records=records.get(row.id, {}),
                     committee_dlt=committee.get(row.id, {}), eligibility=eligibility.get(row.id, {}),
                     visits=_listed(by_subject[row.id]))
         for row in conn.execute(
-            select(db.Subject.id, db.Subject.subject_number, db.Site.code, db.Subject.status, db.Subject.dose_level)
+            select(db.Subject.id, db.Subject.subject_number, db.Site.code, db.Subject.status, db.Subject.dose_level,
+                   db.Subject.cohort)
             .join(db.Site, db.Site.id == db.Subject.site_id).where(db.Subject.study_id == study.id, *(
                 () if site_ids is None else (db.Subject.site_id.in_(sorted(site_ids)),)))
             .order_by(db.Subject.subject_number))

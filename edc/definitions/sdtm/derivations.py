@@ -36,6 +36,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "collected": (frozenset({"variable"}), frozenset()),
     "unit": (frozenset({"item"}), frozenset()),
     "product": (frozenset(), frozenset()),
+    "protocol_dose": (frozenset({"item", "per_kg"}), frozenset({"part"})),
     "visit": (frozenset(), frozenset()),
     "visit_date": (frozenset(), frozenset()),
     "test_code": (frozenset(), frozenset()),
@@ -61,7 +62,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "criterion_result": (frozenset(), frozenset()),
     "eligibility_date": (frozenset(), frozenset()),
 })
-ITEM_ARGS = frozenset({"item", "date", "time", "items", "times"})
+ITEM_ARGS = frozenset({"item", "date", "time", "items", "times", "per_kg"})
 VARIABLE_ARGS = frozenset({"low", "high", "unit", "specimen"})
 """Args besides `of` that name another variable of the same spec, which the mapping computes first."""
 TOXICITY = frozenset({"toxicity_grade", "toxicity_term"})

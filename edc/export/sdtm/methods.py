@@ -30,7 +30,8 @@ METHODS: Mapping[str, str] = {
              "SCREENING for a screen failure, null when either date is partial",
     "visitnum": "VISITNUM of the record's visit in the trial visits (TV); unscheduled visits numbered from a "
                 "fixed offset plus their occurrence",
-    "dose_level_arm": "The arm ({part}) from the subject's dose level: ARMCD/ARM the level assigned, "
+    "dose_level_arm": "The arm ({part}) from the subject's dose level (and indication cohort, where the study "
+                      "has cohorts: ARMCD <cohort>-<level>): ARMCD/ARM the level assigned, "
                       "ACTARMCD/ACTARM the level infused ({item}); null for a screen failure, a subject not "
                       "assigned (ACTARMCD/ACTARM also when not treated), with ARMNRS SCREEN FAILURE, "
                       "NOT ASSIGNED or ASSIGNED, NOT TREATED; ACTARMUD describes an infused level that is no arm",
@@ -45,6 +46,10 @@ METHODS: Mapping[str, str] = {
                  "when both are complete",
     "unit": "The unit of {item} in the study definition",
     "product": "The investigational product's name",
+    "protocol_dose": "The dose as administered in the protocol's dose unit (EX): {item} for dose levels in "
+                     "cells, {per_kg} for dose levels per kg of body weight; lymphodepletion doses as given in "
+                     "mg/m2. EC holds the doses as collected: the total given (ECMOOD PERFORMED) and the CAR-T "
+                     "dose planned for the subject (ECMOOD SCHEDULED)",
     "visit": "The visit's name in the trial visits (TV)",
     "visit_date": "The date of the visit",
     "test_code": "The test code of the item in the terminology file (exports/terminology/tests.yaml)",

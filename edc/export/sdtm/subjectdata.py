@@ -54,7 +54,8 @@ class VisitData:
 class SubjectData:
     """What the export needs of one subject; a database reader fills it, the mapping only reads it.
 
-    `dose_level` is the level assigned at enrolment (the planned arm).
+    `dose_level` is the level assigned at enrolment (the planned arm); `cohort`
+    the indication cohort of a study that has them (part of the arm).
     `committee_dlt` holds the safety review committee's verdicts from the
     escalation service, by AE number ("Y"/"N", or the codes DLT/NOT_DLT); they
     take precedence over the committee item of the DLT assessment form.
@@ -73,6 +74,7 @@ class SubjectData:
     committee_dlt: Mapping[str, object] = field(default_factory=dict)
     eligibility: Mapping[str, str] = field(default_factory=dict)
     visits: Sequence[VisitData] = ()
+    cohort: str | None = None
 
     def first(self, form_id: str) -> CapturedRecord | None:
         found = self.records.get(form_id, ())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import ScheduledVisit
 from edc.export.formats.metadata import Role
+from edc.export.sdtm.arms import planned_arms
 from edc.export.sdtm.trialdesign.common import (
     MAX_TEXT,
     Design,
@@ -102,12 +103,12 @@ def trial_elements(study: StudyDefinition) -> Design:
 
 
 def trial_arms(study: StudyDefinition) -> Design:
-    """TA: one row per arm (dose level) and element, by ARMCD and TAETORD."""
+    """TA: one row per arm (dose level, or cohort and dose level: `planned_arms`) and element, by ARMCD, TAETORD."""
     elements = _elements(study)
     rows: list[Row] = [
-        {**row_start(study, "TA"), "ARMCD": level.id, "ARM": level.label, "TAETORD": order, "ETCD": element.etcd,
+        {**row_start(study, "TA"), "ARMCD": arm.armcd, "ARM": arm.arm, "TAETORD": order, "ETCD": element.etcd,
          "ELEMENT": element.element, "TABRANCH": None, "TATRANS": None, "EPOCH": element.epoch}
-        for level in sorted(study.spec.dose_levels, key=lambda level: level.id)
+        for arm in sorted(planned_arms(study), key=lambda arm: arm.armcd)
         for order, element in enumerate(elements, start=1)
     ]
     variables = [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from edc.definitions.catalog import StudyDefinition
 from edc.export.formats.metadata import Dataset, Role
+from edc.export.sdtm.arms import planned_arms
 from edc.export.sdtm.trialdesign.common import (
     ASSIGNED_ORIGIN,
     CT_VERSION,
@@ -85,7 +86,7 @@ def _parameters(study: StudyDefinition, ct_version: str) -> list[_Parameter]:
         _Parameter("TRT", "Investigational Therapy or Treatment", meta.product.name),
         _Parameter("INDIC", "Trial Disease/Condition Indication", meta.indication),
         _Parameter("SDTIGVER", "SDTM IG Version", SDTMIG_VERSION),
-        _Parameter("NARMS", "Planned Number of Arms", str(len(study.spec.dose_levels))),
+        _Parameter("NARMS", "Planned Number of Arms", str(len(planned_arms(study)))),
         coded("ADDON", "Added on to Existing Treatments", "N", _NY_NO),
         *(_Parameter("REGID", "Registry Identifier", number, number, _REGISTRIES.get(key, key.upper()))
           for key, number in sorted(meta.registry.items())),
