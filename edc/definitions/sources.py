@@ -9,13 +9,14 @@ and located through a `CompositeLocator`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from edc.definitions.problems import Problems
-from edc.definitions.yamlsrc import PathKey, SourceDoc
+from edc.definitions.yamlsrc import PathKey, SourceDoc, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -136,3 +137,32 @@ def _dotted(path: PathKey) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
+
+
+@dataclass(frozen=True)
+class Within:
+    """Locates the paths of one entry of a file, validated on its own, in the whole file."""
+
+    locator: Locator
+    prefix: PathKey
+
+    def locate(self, path: PathKey) -> tuple[str, int]:
+        return self.locator.locate(self.prefix + tuple(path))
+
+
+def per_domain(file: Path, model: type[M], shape: str, problems: Problems) -> tuple[Located, dict[str, M]] | None:
+    """A YAML file mapping SDTM domain -> entry, each entry validated as `model` with its file:line problems.
+
+    None when the file does not parse or is not a mapping (`shape` names what was expected); an entry that
+    does not validate is left out, its problems reported.
+    """
+    doc = read_yaml(file, problems)
+    if doc is None:
+        return None
+    where = Located(DocLocator(doc), ())
+    if not isinstance(doc.data, dict):
+        report(problems, where, f"expected a mapping of domain -> {shape}")
+        return None
+    entries = {str(domain): parsed for domain, data in doc.data.items()
+               if (parsed := validate(model, data, Within(where.locator, (str(domain),)), problems)) is not None}
+    return where, entries

@@ -25,8 +25,7 @@ from pydantic import Field
 from edc.definitions.model import Strict, Text
 from edc.definitions.problems import Problems
 from edc.definitions.sdtm.toxicity import NO_GRADING, Grading, load_grading
-from edc.definitions.sources import DocLocator, Located, Locator, report, validate
-from edc.definitions.yamlsrc import PathKey, read_yaml
+from edc.definitions.sources import Located, per_domain, report
 
 TERMINOLOGY_FILE = Path("terminology") / "tests.yaml"
 """Where the file lives, relative to the exports folder."""
@@ -72,34 +71,14 @@ def load_terminology(exports_root: Path, problems: Problems) -> Terminology:
     file = exports_root / TERMINOLOGY_FILE
     if not file.exists():
         return EMPTY
-    doc = read_yaml(file, problems)
-    if doc is None:
+    found = per_domain(file, DomainTerms, "{codelist, tests}", problems)
+    if found is None:
         return EMPTY
-    where = Located(DocLocator(doc), ())
-    if not isinstance(doc.data, dict):
-        report(problems, where, "expected a mapping of domain -> {codelist, tests}")
-        return EMPTY
-    codelists: dict[str, CodelistInfo] = {}
-    tests: dict[str, Mapping[str, TestTerm]] = {}
-    for domain, data in doc.data.items():
-        parsed = validate(DomainTerms, data, _Within(where.locator, (str(domain),)), problems)
-        if parsed is None:
-            continue
-        codelists[str(domain)] = parsed.codelist
-        tests[str(domain)] = _by_code(parsed, where.child(str(domain)), problems)
+    where, entries = found
+    codelists = {domain: parsed.codelist for domain, parsed in entries.items()}
+    tests = {domain: _by_code(parsed, where.child(domain), problems) for domain, parsed in entries.items()}
     grading = load_grading(exports_root, tests, problems)
     return Terminology(MappingProxyType(codelists), MappingProxyType(tests), grading)
-
-
-@dataclass(frozen=True)
-class _Within:
-    """Locates paths of one domain's entry, which is validated on its own, in the whole file."""
-
-    locator: Locator
-    prefix: PathKey
-
-    def locate(self, path: PathKey) -> tuple[str, int]:
-        return self.locator.locate(self.prefix + tuple(path))
 
 
 def _by_code(terms: DomainTerms, where: Located, problems: Problems) -> Mapping[str, TestTerm]:

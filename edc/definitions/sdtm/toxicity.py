@@ -27,8 +27,7 @@ from pydantic import Field, model_validator
 
 from edc.definitions.model import Strict, Text
 from edc.definitions.problems import Problems
-from edc.definitions.sources import DocLocator, Located, Locator, report, validate
-from edc.definitions.yamlsrc import PathKey, read_yaml
+from edc.definitions.sources import Located, Within, per_domain, report, validate
 
 GRADING_FILE = Path("terminology") / "ctcae_lab.yaml"
 """Where the file lives, relative to the exports folder."""
@@ -114,33 +113,13 @@ def load_grading(exports_root: Path, tests: Mapping[str, Mapping[str, object]], 
     file = exports_root / GRADING_FILE
     if not file.exists():
         return NO_GRADING
-    doc = read_yaml(file, problems)
-    if doc is None:
+    found = per_domain(file, DomainCriteria, "{scale, tests}", problems)
+    if found is None:
         return NO_GRADING
-    where = Located(DocLocator(doc), ())
-    if not isinstance(doc.data, dict):
-        report(problems, where, "expected a mapping of domain -> {scale, tests}")
-        return NO_GRADING
-    scales: dict[str, str] = {}
-    criteria: dict[str, Mapping[str, Criterion]] = {}
-    for domain, data in doc.data.items():
-        parsed = validate(DomainCriteria, data, _Within(where.locator, (str(domain),)), problems)
-        if parsed is None:
-            continue
-        scales[str(domain)] = parsed.scale
-        criteria[str(domain)] = _by_code(str(domain), parsed, where, tests, problems)
+    where, entries = found
+    scales = {domain: parsed.scale for domain, parsed in entries.items()}
+    criteria = {domain: _by_code(domain, parsed, where, tests, problems) for domain, parsed in entries.items()}
     return Grading(MappingProxyType(scales), MappingProxyType(criteria))
-
-
-@dataclass(frozen=True)
-class _Within:
-    """Locates paths of one domain's entry, which is validated on its own, in the whole file."""
-
-    locator: Locator
-    prefix: PathKey
-
-    def locate(self, path: PathKey) -> tuple[str, int]:
-        return self.locator.locate(self.prefix + tuple(path))
 
 
 def _by_code(domain: str, parsed: DomainCriteria, where: Located, tests: Mapping[str, Mapping[str, object]],
@@ -148,7 +127,7 @@ def _by_code(domain: str, parsed: DomainCriteria, where: Located, tests: Mapping
     found: dict[str, Criterion] = {}
     for index, data in enumerate(parsed.tests):
         at = where.child(domain, "tests", index)
-        criterion = validate(Criterion, data, _Within(where.locator, at.path), problems)
+        criterion = validate(Criterion, data, Within(where.locator, at.path), problems)
         if criterion is None:
             continue
         if criterion.testcd in found:
