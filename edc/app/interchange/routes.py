@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -29,7 +30,8 @@ class ImportController(Controller):
     tags = ("imports",)
 
     @post("/{study_id:str}/imports/odm", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          request_max_body_size=MAX_IMPORT_BODY)
+          request_max_body_size=MAX_IMPORT_BODY, responses={HTTP_200_OK: ResponseSpec(
+              data_container=ImportOut, description="The file's data were all stored already: nothing changed.")})
     def import_odm_file(self, request: Request[Any, Any, Any], study_id: FromPath[str], body: RawBody,
                         file_name: Annotated[str, QueryParameter(
                             min_length=1, max_length=200, description="The file's name, for the audit trail.")]
