@@ -23,6 +23,7 @@ from edc.app.escalation.routes import EscalationController
 from edc.app.exports.bundle_routes import ExportBundleController
 from edc.app.exports.routes import ExportController
 from edc.app.exports.worker import sweep_quietly
+from edc.app.interchange.routes import ImportController
 from edc.app.kernel.admission import admission
 from edc.app.kernel.context import STATE_KEY, AppState, app_state
 from edc.app.kernel.media import JsonBodiesOnly
@@ -64,7 +65,7 @@ def create_app(engine: Engine, catalog: Catalog, *, debug: bool = False) -> Lite
                         RecordController, AuditController, ResponseController, EndpointController,
                         EscalationController, QueryController, LockController, SignatureController, SdvController,
                         StatusController, ExportController, CodingController, PlotController, ExportBundleController,
-                        DictionaryController, ReportController, CasebookController,
+                        DictionaryController, ReportController, CasebookController, ImportController,
                         home, WorkspacePages, WorkspaceActions, static_router()],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[JsonBodiesOnly(exempt_prefix=WORKSPACE)],

@@ -2,7 +2,8 @@
 
 `main` is the entry point (`edc = "edc.cli:main"`, `python -m edc`); each
 command group lives in its own module: `definitions`, `db`, `audit`,
-`escalation`, `export` (with `casebook`), `serve`, `users`, `coding`, and `demo` from `edc.demo.command`.
+`escalation`, `export` (with `casebook`), `interchange` (`edc import`), `serve`,
+`users`, `coding`, and `demo` from `edc.demo.command`.
 Every command exits non-zero with a readable message on failure; a Python
 traceback reaching the user is a bug.
 """
@@ -11,7 +12,19 @@ from __future__ import annotations
 
 import click
 
-from edc.cli import audit, casebook, coding, db, definitions, dictionary, escalation, export, serve, users
+from edc.cli import (
+    audit,
+    casebook,
+    coding,
+    db,
+    definitions,
+    dictionary,
+    escalation,
+    export,
+    interchange,
+    serve,
+    users,
+)
 from edc.demo.command import demo_command
 
 
@@ -21,7 +34,7 @@ def main() -> None:
 
 
 for _command in (definitions.definitions, db.db, audit.audit, escalation.escalation, export.export, serve.serve,
-                 users.users, coding.coding, demo_command):
+                 users.users, coding.coding, interchange.import_group, demo_command):
     main.add_command(_command)
 export.export.add_command(dictionary.export_dictionary)
 export.export.add_command(casebook.casebook)

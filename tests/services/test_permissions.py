@@ -37,6 +37,7 @@ sdv.mark            . . . X . .
 record.sign         X . . . . .
 lock.manage         . . X . . .
 export.run          . . X . . .
+record.import       . . X . . .
 coding.manage       . . X . . .
 escalation.read     X X X X X .
 dlt.adjudicate      . . . . X .

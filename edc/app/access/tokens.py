@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from edc.app.access import store
 from edc.app.access.clock import aware
 from edc.app.kernel.clock import stored_utc
-from edc.app.kernel.errors import Unauthenticated
+from edc.app.kernel.errors import NotFound, Unauthenticated
 from edc.app.kernel.permissions import SITE_ROLES, Grant, Principal
 
 
@@ -39,6 +39,16 @@ def authenticate(conn: Connection, token: str, now: datetime) -> Principal:
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
     if not row.is_active:
         raise Unauthenticated("the account is inactive")
+    return Principal(user_id=int(row.id), username=row.username, full_name=row.full_name,
+                     grants=_grants(conn, int(row.id)))
+
+
+def principal_named(conn: Connection, username: str) -> Principal:
+    """The principal of an active user by name, for the command line (whoever runs it holds the database URL and
+    acts as that user, with that user's grants); NotFound for an unknown or inactive user."""
+    row = store.user_by_name(conn, username)
+    if row is None or not row.is_active:
+        raise NotFound(f"no active user '{username}'")
     return Principal(user_id=int(row.id), username=row.username, full_name=row.full_name,
                      grants=_grants(conn, int(row.id)))
 

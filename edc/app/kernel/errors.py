@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from edc.capture.payload import ItemError
+
+if TYPE_CHECKING:
+    from edc.export.odm.document import LineError
 
 
 class ServiceError(Exception):
@@ -110,3 +114,11 @@ class NotEligible(ServiceError):
 
 class Unavailable(ServiceError):
     """What the request needs outside the database cannot be read now (the anchor log damaged or missing)."""
+
+
+class ImportRefused(ServiceError):
+    """An import file with problems, every one with its line in `problems`; nothing of it was stored (422)."""
+
+    def __init__(self, problems: Sequence[LineError]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"import refused: {len(self.problems)} problem(s) in the file, nothing stored")

@@ -1,5 +1,8 @@
 """Request bodies are JSON, said so: a body of another content type, or of none, is refused (415).
 
+One exception: an import of a file in its own format (`XML_BODIES`: the ODM import takes the file's raw
+XML, application/xml or text/xml), whose route refuses any other type the same way.
+
 Litestar would parse a JSON body whatever its Content-Type said (text/plain,
 or none at all); a client sending a form or a file by mistake must hear so
 instead of a confusing 400 or a silently accepted request. The check runs
@@ -16,6 +19,9 @@ from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 ACCEPTED_MEDIA_TYPE = "application/json"
+XML_MEDIA_TYPES = ("application/xml", "text/xml")
+XML_BODIES = "/imports/odm"
+"""The path ending of the routes whose body is an XML file."""
 
 
 class JsonBodiesOnly(ASGIMiddleware):
@@ -32,10 +38,11 @@ class JsonBodiesOnly(ASGIMiddleware):
         if self.exempt_prefix is not None and _under(str(scope.get("path", "")), self.exempt_prefix):
             await next_app(scope, receive, send)
             return
-        if has_body(headers) and media_type(headers.get(b"content-type")) != ACCEPTED_MEDIA_TYPE:
+        accepted = XML_MEDIA_TYPES if str(scope.get("path", "")).endswith(XML_BODIES) else (ACCEPTED_MEDIA_TYPE,)
+        if has_body(headers) and media_type(headers.get(b"content-type")) not in accepted:
             sent = (headers.get(b"content-type") or b"").decode("latin-1") or "none"
             raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                                detail=f"send the body as {ACCEPTED_MEDIA_TYPE} (Content-Type: {sent})")
+                                detail=f"send the body as {' or '.join(accepted)} (Content-Type: {sent})")
         await next_app(scope, receive, send)
 
 

@@ -22,6 +22,7 @@ holds only the permissions listed below, an unknown role none at all.
 | record.sign        | yes          |             |              |         |                 |               |
 | lock.manage        |              |             | yes          |         |                 |               |
 | export.run         |              |             | yes          |         |                 |               |
+| record.import      |              |             | yes          |         |                 |               |
 | coding.manage      |              |             | yes          |         |                 |               |
 | escalation.read    | yes          | yes         | yes          | yes     | yes             |               |
 | casebook.read      | yes          |             | yes          | yes     | yes             |               |
@@ -33,7 +34,9 @@ Site staff (investigators, coordinators) enter data at their sites and answer
 queries; only investigators decide eligibility, enrol (enrolment confirms
 eligibility) and sign. Monitors read, verify source data and raise queries,
 never write data. Data managers read, raise queries, lock and export, and
-code the verbatim terms (MedDRA, WHODrug), never enter clinical data.
+code the verbatim terms (MedDRA, WHODrug), never enter clinical data; they
+import it from another system's ODM file (each value attributed to them and
+the file in the audit trail), within their sites.
 Safety reviewers read and adjudicate DLTs and decide for the escalation
 committee. Investigators, data managers, monitors and safety reviewers review
 a subject's casebook (its audit history included, so a safety reviewer, who
@@ -83,6 +86,7 @@ class Permission(StrEnum):
     RECORD_SIGN = "record.sign"
     LOCK_MANAGE = "lock.manage"
     EXPORT_RUN = "export.run"
+    RECORD_IMPORT = "record.import"
     CODING_MANAGE = "coding.manage"
     ESCALATION_READ = "escalation.read"
     DLT_ADJUDICATE = "dlt.adjudicate"
@@ -100,7 +104,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = MappingProxyType({
     INVESTIGATOR: _SITE_ENTRY | {_P.ELIGIBILITY_DECIDE, _P.SUBJECT_ENROL, _P.RECORD_SIGN, _P.CASEBOOK_READ},
     COORDINATOR: _SITE_ENTRY,
     DATA_MANAGER: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.LOCK_MANAGE, _P.EXPORT_RUN, _P.CODING_MANAGE,
-                                     _P.CASEBOOK_READ},
+                                     _P.CASEBOOK_READ, _P.RECORD_IMPORT},
     MONITOR: _READ_CLINICAL | {_P.AUDIT_READ, _P.QUERY_OPEN, _P.SDV_MARK, _P.CASEBOOK_READ},
     SAFETY_REVIEWER: _READ_CLINICAL | {_P.DLT_ADJUDICATE, _P.COMMITTEE_DECIDE, _P.CASEBOOK_READ},
     ADMINISTRATOR: frozenset({_P.STUDY_READ, _P.USER_ADMIN}),

@@ -25,6 +25,7 @@ log = logging.getLogger("edc.api")
 #: Service error -> (status, problem type slug, title); the first matching class in order wins.
 _SERVICE_STATUS: tuple[tuple[type[svc.ServiceError], int, str, str], ...] = (
     (svc.ValidationFailed, 422, "validation", "The submitted data is not valid"),
+    (svc.ImportRefused, 422, "import-refused", "The import file has problems; nothing was stored"),
     (svc.ReasonRequired, 422, "reason-required", "A reason for change is required"),
     (svc.InvalidInput, 422, "invalid-input", "The request is not valid"),
     (svc.IdempotencyMismatch, 422, "idempotency-key-reused", "Idempotency-Key reused with another request"),
@@ -71,6 +72,9 @@ def service_error(_: Request[Any, Any, Any], exc: svc.ServiceError) -> Response[
 def _item_errors(exc: svc.ServiceError) -> list[dict[str, object]] | None:
     if isinstance(exc, svc.ValidationFailed | svc.EntryNotPermitted | svc.ItemConflict):
         return [{"item": e.item, "message": e.message, "value": _jsonable(e.value)} for e in exc.errors]
+    if isinstance(exc, svc.ImportRefused):  # "item" names the place, as in every other problem's errors
+        return [{"item": f"line {p.line}", "line": p.line, "message": p.message, "value": None}
+                for p in exc.problems]
     if isinstance(exc, svc.ReasonRequired):
         return [{"item": "reason", "message": str(exc), "value": None}]
     return None

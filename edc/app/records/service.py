@@ -88,10 +88,16 @@ class RecordResult:
 
 def submit_record(conn: Connection, *, study: StudyDefinition, visit: VisitContext, form_id: str,
                   payload: Mapping[str, object], actor: Actor, now: datetime,
-                  idempotency_key: str | None = None) -> RecordResult:
-    """Capture a new record of `form_id` at the visit; with a key, a retry returns the first result."""
+                  idempotency_key: str | None = None, reason: str | None = None,
+                  transferred: bool = False) -> RecordResult:
+    """Capture a new record of `form_id` at the visit; with a key, a retry returns the first result.
+
+    `reason` is kept with the creation's audit event (an import names its file); `transferred` values come from
+    another system (`edc.app.interchange`), where each role entered its part: the forms and items reserved to a
+    role are not refused for the actor then, everything else (validation, checks, calculations, audit) applies.
+    """
     def create() -> RecordResult:
-        return _create(conn, study, visit, form_id, payload, actor, now)
+        return _create(conn, study, visit, form_id, payload, actor, now, reason=reason, transferred=transferred)
 
     request = {"study": study.id, "visit": visit.visit_id, "form": form_id, "payload": dict(payload)}
     return idempotency.once(conn, actor=actor, key=idempotency_key, resource="form_record", request=request,
@@ -100,10 +106,12 @@ def submit_record(conn: Connection, *, study: StudyDefinition, visit: VisitConte
 
 
 def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, changes: Mapping[str, object],
-                   expected_version: int | None, reason: str, actor: Actor, now: datetime) -> RecordResult:
+                   expected_version: int | None, reason: str, actor: Actor, now: datetime,
+                   transferred: bool = False) -> RecordResult:
     """Correct a record: `changes` merged over its values, revalidated, audited item by item with `reason`.
 
     A correction that leaves every value as stored writes nothing and returns the record at its current version.
+    `transferred`: as for `submit_record`, the role reservations are not applied to values from another system.
     """
     if expected_version is None:
         raise VersionRequired("send the version you read (If-Match) to correct a record")
@@ -111,17 +119,20 @@ def correct_record(conn: Connection, *, study: StudyDefinition, record_id: int, 
         raise ReasonRequired("a correction needs a reason")
     record = writable_record(conn, study, record_id, expected_version, actor, doing="correction")
     form = study.forms[record.form_id]
-    ensure_entry_allowed(form, actor, ())  # the form's own reservation, before any work; items once known
+    if not transferred:
+        ensure_entry_allowed(form, actor, ())  # the form's own reservation, before any work; items once known
     table = store.table_of(study, form.id)
     old = store.read_values(conn, table, record_id)
     context = check_context(conn, study, form, subject_id=record.subject_id, visit_id=record.visit_id, now=now)
-    values, findings = validated(study, entry_form(form, actor), {**as_payload(form, old), **changes}, context)
+    values, findings = validated(study, form if transferred else entry_form(form, actor),
+                                 {**as_payload(form, old), **changes}, context)
     findings += _design_findings(conn, study, form, record.subject_id, values)
     linked = links.check_correction(conn, study, form, record.subject_id, record_id=record_id, old=old, new=values)
     corrected = [audit.ItemChange(name, old.get(name), values.get(name)) for name in stored_names(form)
                  if audit.value_text(old.get(name)) != audit.value_text(values.get(name))]
     sources = _source_items(form, corrected)
-    ensure_entry_allowed(form, actor, sources)
+    if not transferred:
+        ensure_entry_allowed(form, actor, sources)
     if not corrected:  # every value as stored: nothing to write, so no new version without an audit event
         return _result(record_id, record.seq, record.version, old, store.read_findings(conn, record_id), linked)
     if not store.bump_version(conn, record_id, expected_version, actor.user_id, now):
@@ -185,12 +196,14 @@ def forms_at_visit(study: StudyDefinition, visit_code: str, cohort: str | None =
 
 
 def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_id: str,
-            payload: Mapping[str, object], actor: Actor, now: datetime) -> RecordResult:
+            payload: Mapping[str, object], actor: Actor, now: datetime, *, reason: str | None,
+            transferred: bool) -> RecordResult:
     locks.ensure_writable(conn, study_id=study.id, subject_id=visit.subject_id, visit_id=visit.visit_id)
     form = _form_at_visit(study, visit, form_id)
-    ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
+    if not transferred:
+        ensure_entry_allowed(form, actor, [name for name, value in payload.items() if value is not None])
     context = check_context(conn, study, form, subject_id=visit.subject_id, visit_id=visit.visit_id, now=now)
-    values, findings = validated(study, entry_form(form, actor), payload, context)
+    values, findings = validated(study, form if transferred else entry_form(form, actor), payload, context)
     findings += _design_findings(conn, study, form, visit.subject_id, values)
     linked = links.resolved(conn, study, form, visit.subject_id, values)
     record_id, seq = _store_new(conn, study, form, visit, values, actor.user_id, now)
@@ -198,7 +211,7 @@ def _create(conn: Connection, study: StudyDefinition, visit: VisitContext, form_
     created = [audit.ItemChange(name, None, values[name]) for name in stored_names(form)
                if values.get(name) is not None]
     place = RecordPlace(study.id, visit.site_id, visit.subject_id, visit.visit_id, record_id, form.id)
-    record_changed(conn, study, RecordChange(place, "record.create", 1, created, findings,
+    record_changed(conn, study, RecordChange(place, "record.create", 1, created, findings, reason=reason,
                                              summary=f"{form.id} record {record_id} added to what was signed"),
                    actor=actor, now=now)
     return RecordResult(record_id, seq, 1, values, _stored(findings), linked)

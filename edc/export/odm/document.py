@@ -3,7 +3,8 @@
 `odm_document` builds it from the definition and plain subject values;
 `validate` checks any ODM document against the ODM 1.3.2 schema that
 `defineutils` ships (CDISC's XSDs, MIT) and raises `OdmInvalid` listing every
-schema error with its line; `write_odm` validates, then writes (never a file
+schema error with its line (`schema_errors` lists them as `LineError`s, which
+the import reports too); `write_odm` validates, then writes (never a file
 that does not validate).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -29,12 +31,24 @@ from edc.export.sdtm.subjectdata import SubjectData
 ODM_VERSION = "1.3.2"
 
 
+@dataclass(frozen=True, order=True)
+class LineError:
+    """One problem of an ODM file, at its line."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
 class OdmInvalid(Exception):
     """The document does not validate against the ODM 1.3.2 schema: each error as "line N: message"."""
 
-    def __init__(self, errors: Sequence[str]) -> None:
+    def __init__(self, errors: Sequence[str], problems: Sequence[LineError] = ()) -> None:
         super().__init__(f"{len(errors)} ODM schema error(s): " + "; ".join(errors[:5]))
         self.errors = tuple(errors)
+        self.problems = tuple(problems)
 
 
 @cache
@@ -45,11 +59,19 @@ def odm_schema() -> etree.XMLSchema:
         return etree.XMLSchema(etree.parse(str(path)))
 
 
+def schema_errors(document: etree._ElementTree | etree._Element) -> list[LineError]:
+    """Every error of `document` against the ODM 1.3.2 schema, with its line (none when it validates)."""
+    schema = odm_schema()
+    if schema.validate(document):
+        return []
+    return [LineError(e.line, e.message) for e in schema.error_log]  # type: ignore[attr-defined]  # the stubs lack __iter__
+
+
 def validate(document: etree._ElementTree | etree._Element) -> None:
     """Raise `OdmInvalid` unless `document` validates against the ODM 1.3.2 schema."""
-    schema = odm_schema()
-    if not schema.validate(document):
-        raise OdmInvalid([f"line {e.line}: {e.message}" for e in schema.error_log])  # type: ignore[attr-defined]  # the stubs lack __iter__
+    problems = schema_errors(document)
+    if problems:
+        raise OdmInvalid([str(p) for p in problems], problems)
 
 
 def odm_document(study: StudyDefinition, subjects: Sequence[SubjectData], *, created: datetime,
