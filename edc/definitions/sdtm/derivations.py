@@ -22,7 +22,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "year": (frozenset({"item"}), frozenset()),
     "latest_date": (frozenset({"items"}), frozenset({"last_contact", "not_screen_failure"})),
     "earliest_date": (frozenset({"items"}), frozenset({"times"})),
-    "first_of": (frozenset({"items"}), frozenset()),
+    "first_of": (frozenset({"items"}), frozenset({"times"})),
     "flag": (frozenset({"of"}), frozenset()),
     "study_day": (frozenset({"of"}), frozenset()),
     "epoch": (frozenset({"of"}), frozenset()),
