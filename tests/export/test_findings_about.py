@@ -172,6 +172,18 @@ def test_export_writes_fa_and_relrec_and_define_agrees_with_the_data(
     assert {code for code, kind in types.items() if kind == "float"} == {
         "CRSTMAX", "CRSO2FLW", "CRSGRADE", "ICESCORE", "ICANSGRD"}
     assert all(_is_number(row["FAORRES"]) for row in data if types[row["FATESTCD"]] == "float")
+    # collected components name their CRF form and item; computed ones are Derived, the calculation their method
+    tmax = items["IT.FA.FAORRES.CRSTMAX"].find("def:Origin", NS)
+    assert (tmax.get("Type"), tmax.get("Source")) == ("Collected", "Investigator")
+    assert tmax.findtext("odm:Description/odm:TranslatedText", namespaces=NS) == (
+        "CRF form 'Adverse events', item 'Highest temperature during the event'")
+    refs = {ref.get("ItemOID"): ref for ref in value_list.iterfind("odm:ItemRef", NS)}
+    derived = {oid.rsplit(".", 1)[1] for oid in oids if items[oid].find("def:Origin", NS).get("Type") == "Derived"}
+    assert derived == {"CRSFEVER", "CRSHYPOX", "CRSGRADE", "ICESCORE", "ICANSGRD"}
+    assert {row["FATESTCD"] for row in data if row["FADRVFL"] == "Y"} == derived
+    method = define.find(f".//odm:MethodDef[@OID='{refs['IT.FA.FAORRES.CRSGRADE'].get('MethodOID')}']", NS)
+    assert "score crs_grade_astct" in method.findtext("odm:Description/odm:TranslatedText", namespaces=NS)
+    assert refs["IT.FA.FAORRES.CRSTMAX"].get("MethodOID") is None
 
 
 def _is_number(text: str) -> bool:
