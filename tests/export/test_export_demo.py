@@ -149,7 +149,7 @@ def test_fa_components_belong_to_crs_and_icans_aes_each_group_tied_to_it_by_relr
     fa = _rows(exported, "FA")
     groups = {(row["USUBJID"], row["FASPID"]) for row in fa}
     assert groups and groups <= set(ae)
-    assert all(row["FAOBJ"] == ae[(row["USUBJID"], row["FASPID"])]["AETERM"] for row in fa)
+    assert all(row["FAOBJ"] == ae[(row["USUBJID"], row["FASPID"])]["AEDECOD"] for row in fa)
     assert all(row["FACAT"] == ae[(row["USUBJID"], row["FASPID"])]["AECAT"] for row in fa)
     assert {ae[key]["AECAT"] for key in groups} <= {"CRS", "ICANS"}
     relations: dict[tuple[object, object], set[tuple[object, object, object]]] = {}

@@ -1,8 +1,10 @@
 """FA and RELREC: the ASTCT 2019 components of CRS and ICANS AEs as findings about the event, tied to the AE.
 
 One relmacel subject (test_mapping's treated one, infused 2026-02-10) with a
-grade 3 CRS (worst point dated and timed), a grade 1 ICANS (no worst-point
-date on the form: FADTC is the AE start) and a headache without components.
+grade 3 CRS reported as "CRS" and coded to the MedDRA PT Cytokine release
+syndrome (worst point dated and timed), a grade 1 ICANS not coded yet (no
+worst-point date on the form: FADTC is the AE start) and a headache without
+components.
 """
 
 from __future__ import annotations
@@ -26,17 +28,20 @@ from edc.export.run import export_submission
 from edc.export.sdtm.derivations.context import Row
 from edc.export.sdtm.links import validate_links
 from edc.export.sdtm.mapping import map_dataset
-from edc.export.sdtm.subjectdata import SubjectData
+from edc.export.sdtm.subjectdata import Coded, SubjectData
 from edc.export.sdtm.validation import as_frame
 
 EXPORTS = project_root() / "exports"
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1"}
 USUBJID = "JWCAR029012-01-002"
-CRS = ae("3", "Cytokine release syndrome", date(2026, 2, 11), grade="3", cat="CRS", end=date(2026, 2, 14),
+CRS_PT = Coded("meddra", "27.1-TEST", {"llt": "CRS", "llt_code": 99500001, "pt": "Cytokine release syndrome",
+                                       "pt_code": 99400001})
+CRS = ae("3", "CRS", date(2026, 2, 11), grade="3", cat="CRS", end=date(2026, 2, 14),
          aesttim=time(8, 30), aewrsdat=date(2026, 2, 12), aewrstim=time(14, 0), aeimpdat=date(2026, 2, 13),
          aebasdat=date(2026, 2, 14), crs_tmax=39.4, crs_fever_masked=True, crs_fever=True,
          crs_hypotension="ONE_VASOPRESSOR", crs_o2_device="NASAL_CANNULA_HIGH_FLOW", crs_o2_flow=8.0,
          crs_hypoxia="HIGH_FLOW", crs_death=False, crs_grade_calc=3)
+CRS = replace(CRS, coded={"aeterm": CRS_PT})
 ICE_POINTS = ("ice_orient_year", "ice_orient_month", "ice_orient_city", "ice_orient_hospital", "ice_name_object_1",
               "ice_name_object_2", "ice_name_object_3", "ice_follow_commands", "ice_write_sentence",
               "ice_count_backwards")
@@ -68,6 +73,10 @@ def test_one_fa_row_per_component_with_its_value_unit_and_event(study: StudyDefi
     rows = mapped(study, specs, "FA")
     crs = {row["FATESTCD"]: row for row in rows if row["FASPID"] == "3"}
 
+    # the event by its coded term, as AEDECOD (SDTMIG 3.4 6.4.3), not the verbatim "CRS"
+    ae_row = next(row for row in mapped(study, specs, "AE") if row["AESPID"] == "3")
+    assert (ae_row["AETERM"], ae_row["AEDECOD"]) == ("CRS", "Cytokine release syndrome")
+    assert {row["FAOBJ"] for row in crs.values()} == {ae_row["AEDECOD"]}
     assert list(crs) == ["CRSTMAX", "CRSFVMSK", "CRSFEVER", "CRSHYPOT", "CRSO2DEV", "CRSO2FLW", "CRSHYPOX",
                          "CRSDEATH", "CRSGRADE"]
     assert {k: crs["CRSTMAX"][k] for k in ("FATEST", "FAOBJ", "FACAT", "FAORRES", "FAORRESU", "FASTRESC",
@@ -90,6 +99,7 @@ def test_icans_components_are_dated_by_the_ae_start_when_the_worst_point_is_not(
         study: StudyDefinition, specs: SpecSet) -> None:
     rows = mapped(study, specs, "FA")
     icans = {row["FATESTCD"]: row for row in rows if row["FASPID"] == "12"}
+    # not coded yet (an export allowing uncoded terms): FAOBJ, required, is the reported term meanwhile
 
     assert list(icans) == [f"ICE{n:02d}" for n in range(1, 11)] + [
         "ICESCORE", "ICANSLOC", "ICANSSZ", "ICANSMOT", "ICANSICP", "ICANSDTH", "ICANSGRD"]
@@ -157,6 +167,11 @@ def test_export_writes_fa_and_relrec_and_define_agrees_with_the_data(
     assert groups["RELREC"].find("def:Class", NS).get("Name") == "RELATIONSHIP"
     items = {i.get("OID"): i for i in define.iterfind(".//odm:ItemDef", NS)}
     assert [items[r.get("ItemOID")].get("Name") for r in groups["FA"].iterfind("odm:ItemRef", NS)] == list(data[0])
+    # FAOBJ may hold a verbatim term while it is not coded: no MedDRA codelist, and its origin says so
+    faobj = items["IT.FA.FAOBJ"]
+    assert faobj.find("odm:CodeListRef", NS) is None
+    assert faobj.findtext("def:Origin/odm:Description/odm:TranslatedText", namespaces=NS) == (
+        "The MedDRA preferred term of the AE (AEDECOD); the reported term (AETERM) while not coded")
     testcd = define.find(".//odm:CodeList[@OID='CL.FATESTCD']", NS)
     assert sorted(i.get("CodedValue") for i in testcd.iterfind("odm:CodeListItem", NS)) == codes
     assert testcd.find("odm:Alias", NS) is None  # sponsor-defined: no NCI code
@@ -222,3 +237,16 @@ def test_a_relationship_naming_an_unknown_variable_is_reported_at_its_line(
     found = {(p.line, p.message) for p in raised.value.problems}
     assert found == {(line, "'XX' is not a domain specified here (a spec with 'variables')"),
                      (line + 1, "'FAGRPID' is not a variable of FA")}
+
+
+def test_a_verbatim_fallback_is_true_or_absent(catalog: Catalog, tmp_path: Path) -> None:
+    shutil.copytree(EXPORTS, tmp_path / "exports")
+    spec = tmp_path / "exports" / "fa.yaml"
+    broken = spec.read_text().replace("verbatim: true", "verbatim: Y")
+    spec.write_text(broken)
+
+    with pytest.raises(DefinitionErrors) as raised:
+        load_specs(tmp_path / "exports", catalog.study("relmacel"))
+
+    assert {p.message for p in raised.value.problems if p.file == str(spec)} == {
+        "'verbatim' takes true (the verbatim term while the term is not coded), on a text level"}

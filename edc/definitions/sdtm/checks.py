@@ -306,6 +306,9 @@ def _check_coded(source: Source, var_type: str, at: Located, study: StudyDefinit
     elif LEVELS[kind][level] != var_type:
         report(problems, at, f"{DICTIONARIES[kind]} {level} is {LEVELS[kind][level]}; this variable is {var_type}",
                "type")
+    elif "verbatim" in source.args and (source.args["verbatim"] is not True or var_type != "text"):
+        report(problems, at, "'verbatim' takes true (the verbatim term while the term is not coded), on a text level",
+               "args", "verbatim")
 
 
 def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,

@@ -30,7 +30,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "dose_level_arm": (frozenset({"part"}), frozenset({"item"})),
     "ongoing_rtpt": (frozenset({"item"}), frozenset()),
     "ongoing_tpt": (frozenset({"item"}), frozenset()),
-    "coded": (frozenset({"item", "level"}), frozenset()),
+    "coded": (frozenset({"item", "level"}), frozenset({"verbatim"})),
     "toxicity_scale": (frozenset({"item"}), frozenset()),
     "committee_dlt": (frozenset(), frozenset({"item"})),
     "collected": (frozenset({"variable"}), frozenset()),

@@ -190,7 +190,8 @@ def _variable_codelist(domain: DomainSpec, variable: VariableSpec, study: StudyD
         return codelist_oid(variable.codelist)
     if variable.derive in TEST_DERIVATIONS:
         return test_codelist_oid(domain.name, TEST_DERIVATIONS[variable.derive])
-    if variable.derive == "coded" and study is not None:
+    if variable.derive == "coded" and study is not None and not variable.args.get("verbatim"):
+        # a variable falling back to the verbatim term holds values outside the dictionary
         form_id, _, item = str(variable.args["item"]).partition(".")
         kind = coded_items(study.forms[form_id]).get(item)
         return dictionary_codelist_oid(kind, variable.type) if kind is not None and kind in dictionaries else None

@@ -86,6 +86,7 @@ METHODS: Mapping[str, str] = {
 
 
 OPTIONAL_PARTS: Mapping[str, Mapping[str, str]] = {
+    "coded": {"verbatim": " (here instead of null: the verbatim term {item} itself)"},
     "first_of": {"times": ", with the time of day of {times} (the item at the same position) appended where "
                           "collected"},
 }
