@@ -35,8 +35,8 @@ TRIALS = ("relmacel", "rd0604", "ic19", "cnct19")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 DEF = "{http://www.cdisc.org/ns/def/v2.1}"
 # Every dataset the export makes: the demo of every trial has data for each (IE from its screen failures).
-EVERY_TRIAL = {"DM", "DS", "IE", "EX", "EC", "AE", "SUPPAE", "LB", "VS", "EG", "CV", "IS", "RS", "QS", "CM", "MH",
-               "SV", "TS", "TA", "TE", "TV", "TI"}
+EVERY_TRIAL = {"DM", "DS", "IE", "EX", "EC", "AE", "SUPPAE", "FA", "RELREC", "LB", "VS", "EG", "CV", "IS", "RS", "QS",
+               "CM", "MH", "SV", "TS", "TA", "TE", "TV", "TI"}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_value_level_metadata_covers_the_test_codes_and_qualifiers_written(expor
     define = etree.parse(str(exported / "define.xml"))
     value_lists = {vl.get("OID"): {ref.get("ItemOID") for ref in vl.iter(f"{ODM}ItemRef")}
                    for vl in define.iter(f"{DEF}ValueListDef")}
-    for name in ("LB", "RS", "VS", "QS"):
+    for name in ("LB", "RS", "VS", "QS", "FA"):
         written = {row[f"{name}TESTCD"] for row in _rows(exported, name)}
         assert {f"IT.{name}.{name}ORRES.{code}" for code in written} <= value_lists[f"VL.{name}.{name}ORRES"], name
     qnams = {row["QNAM"] for row in _rows(exported, "SUPPAE")}
@@ -142,6 +142,21 @@ def test_findings_have_tests_baseline_flags_and_study_days(exported: Path) -> No
     assert all(row["LBDY"] != 0 for row in lb)
     rs = _rows(exported, "RS")
     assert any(row["RSDRVFL"] == "Y" for row in rs) and any(row["RSDRVFL"] in ("", None) for row in rs)
+
+
+def test_fa_components_belong_to_crs_and_icans_aes_each_group_tied_to_it_by_relrec(exported: Path) -> None:
+    ae = {(row["USUBJID"], row["AESPID"]): row for row in _rows(exported, "AE")}
+    fa = _rows(exported, "FA")
+    groups = {(row["USUBJID"], row["FASPID"]) for row in fa}
+    assert groups and groups <= set(ae)
+    assert all(row["FAOBJ"] == ae[(row["USUBJID"], row["FASPID"])]["AEDECOD"] for row in fa)
+    assert all(row["FACAT"] == ae[(row["USUBJID"], row["FASPID"])]["AECAT"] for row in fa)
+    assert {ae[key]["AECAT"] for key in groups} <= {"CRS", "ICANS"}
+    relations: dict[tuple[object, object], set[tuple[object, object, object]]] = {}
+    for row in _rows(exported, "RELREC"):
+        relations.setdefault((row["USUBJID"], row["RELID"]), set()).add((row["RDOMAIN"], row["IDVAR"], row["IDVARVAL"]))
+    expected = {frozenset({("AE", "AESEQ", str(ae[key]["AESEQ"])), ("FA", "FASPID", key[1])}) for key in groups}
+    assert {frozenset(related) for related in relations.values()} == expected
 
 
 def test_subjects_dates_and_visits_are_consistent_across_domains(exported: Path) -> None:

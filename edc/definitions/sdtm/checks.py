@@ -3,7 +3,8 @@
 Names and labels within SDTM's limits, item references that exist and fit
 the variable's type and length, derivations that exist and get the
 arguments they need, row blocks whose forms the study has, SUPP-- qualifiers
-whose parent is specified. Every problem goes to the `Problems` collector
+whose parent is specified, RELREC relationships between specified domains
+(`edc.definitions.sdtm.relationships`). Every problem goes to the `Problems` collector
 with the file and line it was written at.
 """
 
@@ -38,6 +39,7 @@ from edc.definitions.sdtm.model import (
     VariableSpec,
     findings_items,
 )
+from edc.definitions.sdtm.relationships import check_relationships
 from edc.definitions.sdtm.terminology import TERMINOLOGY_FILE, Terminology
 from edc.definitions.sdtm.toxicity import GRADING_FILE
 from edc.definitions.sources import Located, report
@@ -62,6 +64,9 @@ def check_spec(domain: DomainSpec, where: Located, study: StudyDefinition,
     if spec.qualifiers:
         _check_block_form(domain.blocks[0], where.child("dataset"), study, problems)
         _check_supp(spec, where, study, loaded, problems)
+        return
+    if spec.relationships:
+        check_relationships(spec, where, loaded, problems)
         return
     _check_variables(spec, where, problems)
     for block, at in _located_blocks(domain, where):
@@ -301,6 +306,9 @@ def _check_coded(source: Source, var_type: str, at: Located, study: StudyDefinit
     elif LEVELS[kind][level] != var_type:
         report(problems, at, f"{DICTIONARIES[kind]} {level} is {LEVELS[kind][level]}; this variable is {var_type}",
                "type")
+    elif "verbatim" in source.args and (source.args["verbatim"] is not True or var_type != "text"):
+        report(problems, at, "'verbatim' takes true (the verbatim term while the term is not coded), on a text level",
+               "args", "verbatim")
 
 
 def _check_supp(spec: SpecFile, where: Located, study: StudyDefinition,

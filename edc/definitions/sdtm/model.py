@@ -6,7 +6,8 @@ its value comes from: a form item (`item: adverse_events.aeterm`), a
 constant (`value: AE`) or one of a fixed set of named derivations
 (`derive: study_day`, declared in `edc.definitions.sdtm.derivations`). A
 SUPP-- spec declares qualifiers (QNAM, QLABEL, QORIG, QEVAL) instead of
-variables. Loading and checking: `edc.definitions.sdtm.loader`.
+variables, a RELREC spec the relationships between the records of two
+datasets. Loading and checking: `edc.definitions.sdtm.loader`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,27 @@ class QualifierSpec(Source):
     join: Join | None = None
 
 
+class RelatedRecords(Strict):
+    """One side of a relationship: the records of `domain` named by `idvar` (IDVAR), matched on `key`."""
+
+    domain: Text
+    idvar: Text
+    key: Text
+
+
+class RelationshipSpec(Strict):
+    """RELREC records relating each record of `one` to the records of `many` whose key equals its key.
+
+    Per subject and `one` record with related records: a RELREC record for it (IDVAR `one.idvar`) and one per
+    distinct `many.idvar` value of the related records (one for the whole group when that is their key),
+    all with RELID `<relid>-<the one record's IDVARVAL>`.
+    """
+
+    relid: Text = Field(max_length=20, pattern=r"^[A-Z][A-Z0-9]*$")
+    one: RelatedRecords
+    many: RelatedRecords
+
+
 class RowBlock(Strict):
     """One source of a dataset's rows: a form's records, the subject's visits, or the criteria not met.
 
@@ -150,11 +172,13 @@ class SpecFile(Strict):
     dataset: DatasetSpec
     variables: tuple[VariableSpec, ...] = ()
     qualifiers: tuple[QualifierSpec, ...] = ()
+    relationships: tuple[RelationshipSpec, ...] = ()
 
     @model_validator(mode="after")
     def _variables_or_qualifiers(self) -> SpecFile:
-        if bool(self.variables) == bool(self.qualifiers):
-            raise ValueError("a spec declares either 'variables' (a domain) or 'qualifiers' (a SUPP-- dataset)")
+        if sum(map(bool, (self.variables, self.qualifiers, self.relationships))) != 1:
+            raise ValueError("a spec declares one of 'variables' (a domain), 'qualifiers' (a SUPP-- dataset) or "
+                             "'relationships' (RELREC)")
         return self
 
 
@@ -216,6 +240,9 @@ class SpecSet:
         dataset with study days or epochs, the forms DM's RFSTDTC reads; a SUPP-- dataset adds its parent's."""
         domain = self.domains[name]
         forms = set(domain.forms)
+        for relationship in domain.spec.relationships:
+            for side in (relationship.one, relationship.many):
+                forms |= self.forms_of(side.domain) if side.domain in self.domains else set()
         if domain.spec.dataset.parent:
             forms |= self.forms_of(domain.spec.dataset.parent)
         if derives(domain, NEEDS_REFERENCE_START) and "DM" in self.domains:

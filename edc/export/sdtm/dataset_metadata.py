@@ -7,6 +7,7 @@ from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.coding import coded_items
+from edc.definitions.model import Form, Item
 from edc.definitions.sdtm.model import DomainSpec, VariableSpec, findings_items
 from edc.definitions.sdtm.terminology import Terminology
 from edc.definitions.sdtm.toxicity import Criterion
@@ -79,27 +80,48 @@ def _value_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinit
 def _result_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
                   terminology: Terminology | None) -> tuple[ValueItem, ...]:
     """One definition per test code the study's forms collect for the dataset (where --TESTCD EQ code):
-    float when every item of the code is numeric, else text of the variable's length."""
+    float when every item of the code is numeric, else text of the variable's length; its origin names the
+    CRF forms and items collecting it, or is Derived, with the calculation as method, when all are computed."""
     testcd = next((v.name for v in domain.spec.variables if v.derive == "test_code"), None)
     if testcd is None:
         return ()
-    numeric: dict[str, bool] = {}
+    tests: dict[str, list[tuple[Form, Item]]] = {}
     for block in domain.blocks:
         if block.findings and block.form is not None:
-            for item in findings_items(study.forms[block.form], domain.name):
+            form = study.forms[block.form]
+            for item in findings_items(form, domain.name):
                 if item.sdtm is not None and item.sdtm.testcd:
-                    code = item.sdtm.testcd
-                    numeric[code] = numeric.get(code, True) and item.type in ("integer", "decimal")
-    origin = Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None)
+                    tests.setdefault(item.sdtm.testcd, []).append((form, item))
     items = []
-    for code in sorted(numeric):
+    for code in sorted(tests):
         term = terminology.term(domain.name, code) if terminology is not None else None
+        numeric = all(item.type in ("integer", "decimal") for _, item in tests[code])
+        origin, method = _result_origin(variable, tests[code])
         items.append(ValueItem(
             code, f"{term.test if term is not None else code}: result in original units",
-            DataType.FLOAT if numeric[code] else DataType.TEXT, origin,
-            WhereClause(testcd, Comparator.EQ, (code,)), length=None if numeric[code] else variable.length,
+            DataType.FLOAT if numeric else DataType.TEXT, origin,
+            WhereClause(testcd, Comparator.EQ, (code,)), length=None if numeric else variable.length, method=method,
         ))
     return tuple(items)
+
+
+def _result_origin(variable: VariableSpec, collected_by: list[tuple[Form, Item]]) -> tuple[Origin, str | None]:
+    """Collected on the CRF (the forms and items named), or Derived when every item is computed by the EDC."""
+    if all(item.is_calculated for _, item in collected_by):
+        how = "; ".join(f"{item.label} ({_calculation(item)}), form '{form.title}'" for form, item in collected_by)
+        return Origin(OriginType.DERIVED, OriginSource.SPONSOR), f"Computed by the EDC from the record's items: {how}"
+    where = "; ".join(f"form '{form.title}', item '{item.label}'" for form, item in collected_by)
+    return Origin(OriginType(variable.origin), OriginSource(variable.source) if variable.source else None,
+                  f"CRF {where}"), None
+
+
+def _calculation(item: Item) -> str:
+    calc = item.calc
+    if isinstance(calc, str):
+        return f"= {calc}"
+    assert calc is not None
+    params = ", ".join(f"{name} {value}" for name, value in sorted(calc.params.items()))
+    return f"score {calc.score}" + (f" with {params}" if params else "")
 
 
 def _lab_grade_items(domain: DomainSpec, variable: VariableSpec, study: StudyDefinition,
@@ -168,7 +190,8 @@ def _variable_codelist(domain: DomainSpec, variable: VariableSpec, study: StudyD
         return codelist_oid(variable.codelist)
     if variable.derive in TEST_DERIVATIONS:
         return test_codelist_oid(domain.name, TEST_DERIVATIONS[variable.derive])
-    if variable.derive == "coded" and study is not None:
+    if variable.derive == "coded" and study is not None and not variable.args.get("verbatim"):
+        # a variable falling back to the verbatim term holds values outside the dictionary
         form_id, _, item = str(variable.args["item"]).partition(".")
         kind = coded_items(study.forms[form_id]).get(item)
         return dictionary_codelist_oid(kind, variable.type) if kind is not None and kind in dictionaries else None

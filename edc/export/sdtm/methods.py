@@ -90,11 +90,20 @@ METHODS: Mapping[str, str] = {
 }
 
 
+OPTIONAL_PARTS: Mapping[str, Mapping[str, str]] = {
+    "coded": {"verbatim": " (here instead of null: the verbatim term {item} itself)"},
+    "first_of": {"times": ", with the time of day of {times} (the item at the same position) appended where "
+                          "collected"},
+}
+"""Words appended to a derivation's text when the spec gives the optional argument."""
+
+
 def method_text(derive: str | None, args: Mapping[str, Any], fallback: str | None = None) -> str | None:
     """The description of the derivation `derive` with these arguments, else `fallback`."""
     text = METHODS.get(derive or "")
     if text is None:
         return fallback
+    text += "".join(part for name, part in OPTIONAL_PARTS.get(derive or "", {}).items() if name in args)
     filled = {name: ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
               for name, value in args.items()}
     return text.format_map(_Blank(filled))

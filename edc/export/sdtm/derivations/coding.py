@@ -2,7 +2,9 @@
 
 `coded {item, level}` reads the coding the export reader attached to the
 row's record (`CapturedRecord.coded`); a term not coded gives null, which
-an export allows only when the data manager asked for it.
+an export allows only when the data manager asked for it, or, with
+`verbatim: true`, the verbatim term itself (FAOBJ: required, and the coded
+term where there is one).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from edc.export.sdtm.derivations.context import Derivation, RowContext
+from edc.export.sdtm.subjectdata import plain
 
 
 def _coded(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -18,7 +21,10 @@ def _coded(context: RowContext, args: Mapping[str, Any]) -> object:
     if context.record is None or form_id != context.row_form:
         return None
     coded = context.record.coded.get(item)
-    return None if coded is None else coded.levels.get(args["level"])
+    if coded is None:
+        # FAOBJ names the event by its coded term (SDTMIG 3.4 6.4.3), by the verbatim one while it is not coded
+        return plain(context.record.values.get(item)) if args.get("verbatim") else None
+    return coded.levels.get(args["level"])
 
 
 CODING: dict[str, Derivation] = {"coded": _coded}

@@ -54,8 +54,14 @@ def _earliest_date(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _first_of(context: RowContext, args: Mapping[str, Any]) -> object:
-    """The first of the items with a value (a verbatim term, else the coded one)."""
-    return next((value for value in map(context.item, args["items"]) if value not in (None, "")), None)
+    """The first of the items with a value (a verbatim term, else the coded one); with `times`, the time item at
+    the same position appended to a complete date (FADTC: the worst grade's date and time, else the start's)."""
+    times = list(args.get("times", ()))
+    for index, ref in enumerate(args["items"]):
+        value = context.item(ref)
+        if value not in (None, ""):
+            return _date_time(value, context.item(times[index])) if index < len(times) else value
+    return None
 
 
 def _year(context: RowContext, args: Mapping[str, Any]) -> object:
