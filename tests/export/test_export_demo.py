@@ -35,8 +35,9 @@ TRIALS = ("relmacel", "rd0604", "ic19", "cnct19")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 DEF = "{http://www.cdisc.org/ns/def/v2.1}"
 # Every dataset the export makes: the demo of every trial has data for each (IE from its screen failures).
+# The demo has no deaths, so no DD.
 EVERY_TRIAL = {"DM", "DS", "IE", "EX", "EC", "AE", "SUPPAE", "LB", "VS", "EG", "CV", "IS", "RS", "QS", "CM", "MH",
-               "SV", "TS", "TA", "TE", "TV", "TI"}
+               "SC", "SV", "TS", "TA", "TE", "TV", "TI"}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def define_schema() -> etree.XMLSchema:
 
 @pytest.fixture(scope="module", params=TRIALS)
 def exported(request: pytest.FixtureRequest, demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp(f"sdtm-{request.param}")
+    out = tmp_path_factory.mktemp(f"sdtm-{request.param}-")
     result = CliRunner().invoke(cli.main, ["export", "sdtm", "--study", request.param, "--out", str(out),
                                            "--url", demo_url])
     assert result.exit_code == 0, result.output
@@ -124,7 +125,7 @@ def test_value_level_metadata_covers_the_test_codes_and_qualifiers_written(expor
     define = etree.parse(str(exported / "define.xml"))
     value_lists = {vl.get("OID"): {ref.get("ItemOID") for ref in vl.iter(f"{ODM}ItemRef")}
                    for vl in define.iter(f"{DEF}ValueListDef")}
-    for name in ("LB", "RS", "VS", "QS"):
+    for name in ("LB", "RS", "VS", "QS", "SC"):
         written = {row[f"{name}TESTCD"] for row in _rows(exported, name)}
         assert {f"IT.{name}.{name}ORRES.{code}" for code in written} <= value_lists[f"VL.{name}.{name}ORRES"], name
     qnams = {row["QNAM"] for row in _rows(exported, "SUPPAE")}
