@@ -172,3 +172,40 @@ def test_sc_of_cnct19_has_its_own_diagnosis_item_and_skips_the_sle_items_not_ask
     assert next(row["SCORRES"] for row in sc if row["SCTESTCD"] == "SLEDX") == "N"
     assert not {"SLECLASS", "SLEDUR", "LNBIOPSY", "LNCLASS"} & set(codes)
     assert codes[-1] == "ANCAHIST" and len(codes) == 16
+
+
+# --- DD -----------------------------------------------------------------------------------------------
+
+def test_dd_one_row_per_death_detail_dated_by_the_death(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    result = export(relmacel, ["DD"], [TREATED, DIED], tmp_path)
+
+    dd = rows(tmp_path, "DD")
+    assert result.rows["DD"] == 5  # the living subject has none
+    assert [(row["DDSEQ"], row["DDTESTCD"], row["DDTEST"], row["DDORRES"], row["DDSTRESC"]) for row in dd] == [
+        ("1", "PRCDTH", "Primary Cause of Death", "Refractory septic shock", "Refractory septic shock"),
+        ("2", "AUTOPIND", "Autopsy Performed", "N", "N"),
+        ("3", "DTHCRS", "Death Related to CRS", "N", "N"),
+        ("4", "DTHICANS", "Death Related to ICANS", "Y", "Y"),
+        ("5", "DTHREL", "Death Related to CAR-T Cell Product", "POSSIBLY RELATED", "POSSIBLY RELATED"),
+    ]
+    assert {(row["USUBJID"], row["DDEVAL"], row["DDDTC"], row["DDDY"]) for row in dd} == {
+        ("JWCAR029012-02-001", "INVESTIGATOR", "2026-04-01", "32")}
+    assert rows(tmp_path, "DM")[1]["DTHDTC"] == "2026-04-01"  # the same date as DM's
+
+
+def test_dd_in_define_xml(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    export(relmacel, ["DD"], [DIED], tmp_path)
+    root = define(tmp_path)
+
+    assert group_variables(root, "DD") == [
+        "STUDYID", "DOMAIN", "USUBJID", "DDSEQ", "DDTESTCD", "DDTEST", "DDORRES", "DDSTRESC", "DDEVAL", "DDDTC",
+        "DDDY"]
+    assert codelist_terms(root, "CL.DDTESTCD") == ["AUTOPIND", "DTHCRS", "DTHICANS", "DTHREL", "PRCDTH"]
+    assert value_list_tests(root, "DDORRES") == ["AUTOPIND", "DTHCRS", "DTHICANS", "DTHREL", "PRCDTH"]
+
+
+def test_no_death_no_dd_dataset(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    result = export(relmacel, ["DD"], [TREATED], tmp_path)
+
+    assert result.rows["DD"] == 0
+    assert not (tmp_path / "dd.csv").exists() and "DD" not in group_names(define(tmp_path))
