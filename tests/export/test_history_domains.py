@@ -209,3 +209,27 @@ def test_no_death_no_dd_dataset(relmacel: StudyDefinition, tmp_path: Path) -> No
 
     assert result.rows["DD"] == 0
     assert not (tmp_path / "dd.csv").exists() and "DD" not in group_names(define(tmp_path))
+
+
+# --- PR -----------------------------------------------------------------------------------------------
+
+def test_pr_one_row_per_leukapheresis(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    result = export(relmacel, ["PR"], [TREATED, DIED], tmp_path)
+
+    assert result.rows["PR"] == 1
+    [pr] = rows(tmp_path, "PR")
+    assert {k: v for k, v in pr.items() if k not in ("STUDYID", "DOMAIN")} == {
+        "USUBJID": "JWCAR029012-01-002", "PRSEQ": "1", "PRTRT": "LEUKAPHERESIS", "PRDECOD": "LEUKAPHERESIS",
+        "PRINDC": "AUTOLOGOUS CAR-T CELL MANUFACTURING", "VISITNUM": "2.0", "VISIT": "Leukapheresis",
+        "EPOCH": "TREATMENT", "PRSTDTC": "2026-01-13", "PRENDTC": "2026-01-13", "PRSTDY": "-28", "PRENDY": "-28"}
+    assert group_variables(define(tmp_path), "PR") == list(pr)
+
+
+def test_a_trial_without_leukapheresis_writes_no_pr(catalog: Catalog, tmp_path: Path) -> None:
+    ic19 = catalog.study("ic19")
+    assert "leukapheresis" not in ic19.forms  # an allogeneic product: nothing to collect
+    assert only(ic19, "PR")["PR"].blocks == ()
+
+    result = export(ic19, ["PR"], [TREATED], tmp_path)
+    assert result.rows["PR"] == 0
+    assert not (tmp_path / "pr.csv").exists() and "PR" not in group_names(define(tmp_path))
