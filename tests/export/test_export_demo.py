@@ -38,7 +38,7 @@ DEF = "{http://www.cdisc.org/ns/def/v2.1}"
 # PR where the trial collects a leukapheresis (IC19's allogeneic product needs none). The demo has no
 # deaths, so no DD.
 EVERY_TRIAL = {"DM", "DS", "IE", "EX", "EC", "AE", "SUPPAE", "LB", "VS", "EG", "CV", "IS", "RS", "QS", "CM", "MH",
-               "SC", "SV", "TS", "TA", "TE", "TV", "TI"}
+               "SC", "RP", "SV", "TS", "TA", "TE", "TV", "TI"}
 LEUKAPHERESIS = {"relmacel", "rd0604", "cnct19"}
 
 
@@ -128,7 +128,7 @@ def test_value_level_metadata_covers_the_test_codes_and_qualifiers_written(expor
     define = etree.parse(str(exported / "define.xml"))
     value_lists = {vl.get("OID"): {ref.get("ItemOID") for ref in vl.iter(f"{ODM}ItemRef")}
                    for vl in define.iter(f"{DEF}ValueListDef")}
-    for name in ("LB", "RS", "VS", "QS", "SC"):
+    for name in ("LB", "RS", "VS", "QS", "SC", "RP"):
         written = {row[f"{name}TESTCD"] for row in _rows(exported, name)}
         assert {f"IT.{name}.{name}ORRES.{code}" for code in written} <= value_lists[f"VL.{name}.{name}ORRES"], name
     qnams = {row["QNAM"] for row in _rows(exported, "SUPPAE")}

@@ -233,3 +233,38 @@ def test_a_trial_without_leukapheresis_writes_no_pr(catalog: Catalog, tmp_path: 
     result = export(ic19, ["PR"], [TREATED], tmp_path)
     assert result.rows["PR"] == 0
     assert not (tmp_path / "pr.csv").exists() and "PR" not in group_names(define(tmp_path))
+
+
+# --- RP -----------------------------------------------------------------------------------------------
+
+def test_rp_childbearing_potential_and_lactation_per_visit(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    result = export(relmacel, ["RP"], [TREATED, DIED], tmp_path)
+
+    rp = [(row["USUBJID"][-6:], row["RPSEQ"], row["RPTESTCD"], row["RPTEST"], row["RPORRES"], row["RPSTRESC"],
+           row["VISIT"].split(" (")[0], row["EPOCH"], row["RPDTC"], row["RPDY"]) for row in rows(tmp_path, "RP")]
+    assert result.rows["RP"] == 5
+    assert rp == [
+        ("01-002", "1", "CHILDPOT", "Childbearing Potential", "Y", "Y", "Screening", "SCREENING", "2026-01-02", "-39"),
+        ("01-002", "2", "LACTSTAT", "Currently Breastfeeding", "N", "N", "Screening", "SCREENING", "2026-01-02",
+         "-39"),
+        ("01-002", "3", "CHILDPOT", "Childbearing Potential", "Y", "Y", "Baseline", "TREATMENT", "2026-02-04", "-6"),
+        ("01-002", "4", "LACTSTAT", "Currently Breastfeeding", "N", "N", "Baseline", "TREATMENT", "2026-02-04", "-6"),
+        ("02-001", "1", "CHILDPOT", "Childbearing Potential", "N", "N", "Screening", "", "", ""),
+    ]
+
+
+def test_rp_in_define_xml_names_the_cdisc_and_the_sponsor_code(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    export(relmacel, ["RP"], [TREATED], tmp_path)
+    root = define(tmp_path)
+
+    assert group_variables(root, "RP") == [
+        "STUDYID", "DOMAIN", "USUBJID", "RPSEQ", "RPTESTCD", "RPTEST", "RPORRES", "RPSTRESC", "VISITNUM", "VISIT",
+        "EPOCH", "RPDTC", "RPDY"]
+    codelist = next(c for c in root.iter(f"{ODM}CodeList") if c.get("OID") == "CL.RPTESTCD")
+    aliases = {item.get("CodedValue"): (item.get(f"{DEF}ExtendedValue"),
+                                        [alias.get("Name") for alias in item.iter(f"{ODM}Alias")])
+               for item in codelist if item.get("CodedValue") is not None}
+    assert aliases == {"CHILDPOT": (None, ["C106508"]), "LACTSTAT": ("Yes", [])}
+    assert [a.get("Name") for a in codelist.findall(f"{ODM}Alias")] == ["C106479"]
+    assert value_list_tests(root, "RPORRES") == ["CHILDPOT", "LACTSTAT"]
+    assert "HCG" not in codelist_terms(root, "CL.RPTESTCD")  # the pregnancy test is LB's
