@@ -71,13 +71,12 @@ NEEDS_REFERENCE_START = frozenset({"study_day", "epoch", "last_before_reference"
 """Derivations that read the subject's RFSTDTC, which only the DM spec defines."""
 DATE_OF = NEEDS_REFERENCE_START
 """Derivations whose `of` variable must hold a date."""
-PER_RECORD = frozenset({"seq", "visitnum", "visit"})
+PER_RECORD = frozenset({"seq", "visitnum", "visit", "visit_date"})
 """Derivations that number or place rows: meaningless on a one-row-per-subject dataset."""
 ROW_KIND: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("test_code", "test_name", "test_category", "result", "standard_result", "result_number",
                      "result_unit", "standard_unit", "range_low", "range_high", "standard_range_low",
                      "standard_range_high", "derived_flag", "toxicity_grade", "toxicity_term"), "findings"),
-    "visit_date": "visits",
     **dict.fromkeys(("criterion_id", "criterion_text", "criterion_category", "criterion_result"), "criteria"),
 })
 """Derivations that only rows of one kind of block can compute (a findings block, visits, criteria)."""

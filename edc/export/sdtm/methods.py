@@ -51,7 +51,7 @@ METHODS: Mapping[str, str] = {
                      "mg/m2. EC holds the doses as collected: the total given (ECMOOD PERFORMED) and the CAR-T "
                      "dose planned for the subject (ECMOOD SCHEDULED)",
     "visit": "The visit's name in the trial visits (TV)",
-    "visit_date": "The date of the visit",
+    "visit_date": "The date of the visit (on a form's rows: of the visit the record was entered at)",
     "test_code": "The test code of the item in the terminology file (exports/terminology/tests.yaml)",
     "test_name": "The test name of the test code in the terminology file",
     "test_category": "The test's category in the form definition, else {default}",

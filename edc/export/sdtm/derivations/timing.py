@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from edc.definitions.vocabulary import SCREEN_FAILED, UNSCHEDULED_VISIT
+from edc.definitions.vocabulary import DONE, SCREEN_FAILED, UNSCHEDULED_VISIT
 from edc.export.formats.table import in_calendar
 from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, RowContext
 from edc.export.sdtm.subjectdata import plain
@@ -157,7 +157,15 @@ def _visit(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _visit_date(context: RowContext, args: Mapping[str, Any]) -> object:
-    return plain(context.visit.visit_date) if context.visit is not None else None
+    """The date of the row's visit: the visit of a visits row, else the visit the row's record belongs to
+    (null for a running-log record, or a visit not done or undated)."""
+    if context.visit is not None:
+        return plain(context.visit.visit_date)
+    found = _row_visit(context)
+    if found is None:
+        return None
+    visit = next((v for v in context.subject.visits if (v.visit, v.occurrence) == found), None)
+    return plain(visit.visit_date) if visit is not None and visit.status == DONE else None
 
 
 TIMING: dict[str, Derivation] = {
