@@ -8,7 +8,9 @@ its range, codes of its codelist, dates on the visit day counted from a
 per-subject infusion date, times, booleans) and a few adverse events and
 concomitant medications in the logs. It is a `SubjectReader`: each call
 builds only the forms asked for, deterministically from the subject's
-number, so the generator never holds more than the export asks for.
+number, and each subject only when the export asks for it (a lazy
+sequence), so the generator never holds more than the export asks for and
+the memory measured is the export's.
 
 `export_submission` runs into a temporary directory (the trial design
 datasets as `extra`, as `edc.app.exports.submission` does), timed per
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import overload
 
 import pyreadstat
 
@@ -71,10 +74,7 @@ class SyntheticStudy:
         self.log_forms = frozenset(logs.forms) if logs else frozenset()
 
     def __call__(self, forms: frozenset[str]) -> Sequence[SubjectData]:
-        started = time.perf_counter()
-        subjects = [self.subject(index, forms) for index in range(self.subjects)]
-        self.generation_seconds += time.perf_counter() - started
-        return subjects
+        return _Subjects(self, forms)
 
     def subject(self, index: int, forms: frozenset[str]) -> SubjectData:
         rng = random.Random(self.seed * 1_000_003 + index)
@@ -156,6 +156,33 @@ class SyntheticStudy:
             codes = self.study.codelists[item.codelist].codes() if item.codelist else ("X",)
             return rng.choice(codes) if kind == "choice" else [rng.choice(codes)]
         return f"{item.label[:20]} {rng.randrange(1000)}"[: item.max_length or 200]
+
+
+class _Subjects(Sequence[SubjectData]):
+    """The subjects of one read, each built when the export asks for it (and again if asked again)."""
+
+    def __init__(self, study: SyntheticStudy, forms: frozenset[str]) -> None:
+        self.study = study
+        self.forms = forms
+
+    def __len__(self) -> int:
+        return self.study.subjects
+
+    @overload
+    def __getitem__(self, index: int) -> SubjectData: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubjectData]: ...
+
+    def __getitem__(self, index: int | slice) -> SubjectData | Sequence[SubjectData]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        started = time.perf_counter()
+        subject = self.study.subject(index % len(self), self.forms)
+        self.study.generation_seconds += time.perf_counter() - started
+        return subject
 
 
 def _without(values: dict[str, object], study: StudyDefinition, form_id: str, *controls: str) -> dict[str, object]:
