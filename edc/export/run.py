@@ -54,7 +54,7 @@ from edc.export.formats.codelist import SubmissionCodelist
 from edc.export.formats.define import write_define
 from edc.export.formats.metadata import Dataset
 from edc.export.formats.study import StudyInfo
-from edc.export.formats.table import ExportError, Rows, build_table
+from edc.export.formats.table import ExportError, Rows, checked_table
 from edc.export.sdtm.codelists import NO_DICTIONARIES, export_codelists
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 from edc.export.sdtm.links import validate_links
@@ -229,7 +229,7 @@ class _Run:
             if not refused:
                 streams = streams or DatasetStreams(self.staging, dataset, self.formats, study=self.info,
                                                     created=self.created)
-                refused = not self._write(dataset, streams, rows, frame, count)
+                refused = not self._write(dataset, streams, frame, count)
                 self._progress(dataset, "written", done)
             count += len(rows)
             step = step if done != finished else ""
@@ -262,15 +262,10 @@ class _Run:
             failures = [writer_failure(problem, "define.xml", None) for problem in error.problems]
             raise SubmissionInvalid(failures) from error
 
-    def _write(self, dataset: Dataset, streams: DatasetStreams, rows: Rows, frame: pd.DataFrame, offset: int) -> bool:
+    def _write(self, dataset: Dataset, streams: DatasetStreams, frame: pd.DataFrame, offset: int) -> bool:
         """One chunk in every format from one normalised table (checked and converted once, not per writer);
         False when refused."""
-        try:
-            table = build_table(dataset, rows, target=dataset.name)
-        except ExportError as error:
-            self.failures += shifted([writer_failure(problem, self.formats[0], frame)
-                                       for problem in error.problems], offset)
-            return False
+        table = checked_table(dataset, frame)  # validated: converted, not checked again
         refusals = streams.append(table)
         self.failures += shifted([writer_failure(problem, name, frame) for name, error in refusals
                                    for problem in error.problems], offset)

@@ -1,21 +1,25 @@
 """The streaming writers: a dataset written a chunk of rows at a time gives the bytes of the whole table written
-at once, in XPT, Dataset-JSON and CSV; a chunk's refusal names its rows from the chunk's first row."""
+at once, in XPT, Dataset-JSON and CSV; a chunk's refusal names its rows from the chunk's first row. And the
+table of a validated frame, converted without a second check, is the one `build_table` gives."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from export_samples import AE, AE_ROWS, CREATED, DM, DM_ROWS, STUDY, VS, VS_ROWS
+from export_samples import AE, AE_ROWS, CODELISTS, CREATED, DM, DM_ROWS, STUDY, VS, VS_ROWS
 
 from edc.export.formats.csvfile import CsvStream, write_csv
 from edc.export.formats.datasetjson import DatasetJsonStream, write_dataset_json
 from edc.export.formats.metadata import Dataset
-from edc.export.formats.table import ExportError, Table, build_table
+from edc.export.formats.table import ExportError, Table, build_table, checked_table
 from edc.export.formats.xpt import XptStream, write_xpt
+from edc.export.sdtm.validation import as_frame, validate_dataset
 
 # floats Python writes with an exponent (msgspec spells them otherwise) and one it does not
-EXPONENTS = [{**VS_ROWS[0], "VSSEQ": 10 + n, "VSSTRESN": value} for n, value in enumerate((1e-05, 1.5e16, 0.1))]
+EXPONENTS = [{**VS_ROWS[0], "VSSEQ": 10 + n, "VSSTRESN": value, "VSDTC": f"2026-04-0{n + 1}"}
+             for n, value in enumerate((1e-05, 1.5e16, 0.1))]
 
 
 def _streamed(stream: XptStream | DatasetJsonStream | CsvStream, dataset: Dataset, rows: list[dict[str, object]],
@@ -64,3 +68,23 @@ def test_an_xpt_stream_without_rows_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="has no rows"):
         stream.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("dataset", "rows"), [(DM, DM_ROWS), (AE, AE_ROWS), (VS, VS_ROWS + EXPONENTS)])
+def test_a_validated_frame_converts_to_the_table_normalising_its_rows_gives(
+        dataset: Dataset, rows: list[dict[str, object]]) -> None:
+    frame = as_frame(rows)
+    assert validate_dataset(dataset, frame, CODELISTS) == []
+    # the frame as pandas infers it too: NaN for a missing number, floats for whole ones
+    inferred = pd.DataFrame(rows)
+
+    expected = build_table(dataset, rows, target=dataset.name)
+    assert checked_table(dataset, frame) == expected
+    assert checked_table(dataset, inferred) == expected
+    assert all(type(a) is type(b) for got, want in zip(checked_table(dataset, inferred).rows, expected.rows,
+                                                       strict=True) for a, b in zip(got, want, strict=True))
+
+
+def test_a_frame_of_other_columns_is_no_checked_table() -> None:
+    with pytest.raises(ValueError, match="given as DM"):
+        checked_table(DM, as_frame(AE_ROWS))
