@@ -1,6 +1,7 @@
 """Export benchmark: a synthetic study through the whole SDTM export, next to pyreadstat writing the same frames.
 
     python -m bench.export_sdtm [--subjects 10000] [--study relmacel] [--formats xpt] [--memory-check]
+                                [--memory-only]
 
 A synthetic generator makes every subject treated, with one record of every
 form of every scheduled visit (values of the item's type: decimals inside
@@ -8,7 +9,9 @@ its range, codes of its codelist, dates on the visit day counted from a
 per-subject infusion date, times, booleans) and a few adverse events and
 concomitant medications in the logs. It is a `SubjectReader`: each call
 builds only the forms asked for, deterministically from the subject's
-number, so the generator never holds more than the export asks for.
+number, and each subject only when the export asks for it (a lazy
+sequence), so the generator never holds more than the export asks for and
+the memory measured is the export's.
 
 `export_submission` runs into a temporary directory (the trial design
 datasets as `extra`, as `edc.app.exports.submission` does), timed per
@@ -19,12 +22,17 @@ pyreadstat and times only `pyreadstat.write_xport` re-writing those frames.
 Target: the export, validation included, within 3 times the bare write.
 
 With `--memory-check` the export runs again under tracemalloc for N/4 and N
-subjects and prints both peaks next to the largest dataset's rows.
+subjects and prints both peaks next to the largest dataset's rows;
+`--memory-only` runs only those two (for 10,000 subjects, where the timed
+run would double a long wait). The baseline, with json or csv chosen, adds
+the bare libraries writing the same rows: msgspec encoding them, the csv
+module writing them.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import platform
 import random
 import tempfile
@@ -35,7 +43,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import overload
 
+import msgspec
 import pyreadstat
 
 from edc.config import forms_dir
@@ -71,10 +81,7 @@ class SyntheticStudy:
         self.log_forms = frozenset(logs.forms) if logs else frozenset()
 
     def __call__(self, forms: frozenset[str]) -> Sequence[SubjectData]:
-        started = time.perf_counter()
-        subjects = [self.subject(index, forms) for index in range(self.subjects)]
-        self.generation_seconds += time.perf_counter() - started
-        return subjects
+        return _Subjects(self, forms)
 
     def subject(self, index: int, forms: frozenset[str]) -> SubjectData:
         rng = random.Random(self.seed * 1_000_003 + index)
@@ -158,6 +165,33 @@ class SyntheticStudy:
         return f"{item.label[:20]} {rng.randrange(1000)}"[: item.max_length or 200]
 
 
+class _Subjects(Sequence[SubjectData]):
+    """The subjects of one read, each built when the export asks for it (and again if asked again)."""
+
+    def __init__(self, study: SyntheticStudy, forms: frozenset[str]) -> None:
+        self.study = study
+        self.forms = forms
+
+    def __len__(self) -> int:
+        return self.study.subjects
+
+    @overload
+    def __getitem__(self, index: int) -> SubjectData: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubjectData]: ...
+
+    def __getitem__(self, index: int | slice) -> SubjectData | Sequence[SubjectData]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        started = time.perf_counter()
+        subject = self.study.subject(index % len(self), self.forms)
+        self.study.generation_seconds += time.perf_counter() - started
+        return subject
+
+
 def _without(values: dict[str, object], study: StudyDefinition, form_id: str, *controls: str) -> dict[str, object]:
     """Drop the items whose `when` depends on the controlling items (CRS/ICANS/grade-3 details)."""
     for item in study.forms[form_id].items:
@@ -222,7 +256,8 @@ class Report:
                   "and not counted in 'mapped'; 'finish' is the cross-dataset checks, define.xml and publishing)",
                   "",
                   f"export total {self.export_seconds:.3f} s for {total_rows} rows; "
-                  f"pyreadstat.write_xport alone {self.bare_seconds:.3f} s",
+                  f"the bare writes alone (pyreadstat.write_xport; msgspec, csv for json, csv) "
+                  f"{self.bare_seconds:.3f} s",
                   f"ratio export / bare write: {self.ratio:.2f} "
                   f"({'meets' if self.ratio <= TARGET else 'misses'} the {TARGET:g}x target)"]
         if self.peaks:
@@ -241,8 +276,10 @@ def run_export(study: StudyDefinition, specs: SpecSet, reader: SyntheticStudy, o
                              progress=progress)
 
 
-def bare_writes(result: ExportResult, scratch: Path) -> dict[str, float]:
-    """Seconds pyreadstat alone needs to write each exported XPT's frame again (reading back is not timed)."""
+def bare_writes(result: ExportResult, scratch: Path, formats: Sequence[str] = ("xpt",)) -> dict[str, float]:
+    """Seconds the bare libraries need to write each exported dataset again in the chosen formats (reading
+    back is not timed): pyreadstat.write_xport the XPT's frame; for json, msgspec encoding its rows (as
+    lists) into a file; for csv, the csv module writing them."""
     seconds = {}
     scratch.mkdir()
     for path in result.files:
@@ -251,9 +288,17 @@ def bare_writes(result: ExportResult, scratch: Path) -> dict[str, float]:
         frame, meta = pyreadstat.read_xport(str(path))
         name = str(meta.table_name or path.stem.upper())
         labels = list(meta.column_labels)
+        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist() if set(formats) - {"xpt"} else []
         started = time.perf_counter()
         pyreadstat.write_xport(frame, str(scratch / path.name), file_format_version=5, table_name=name,
                                column_labels=labels)
+        if "json" in formats:
+            (scratch / f"{path.stem}.json").write_bytes(msgspec.json.encode({"rows": rows}))
+        if "csv" in formats:
+            with (scratch / f"{path.stem}.csv").open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(list(frame.columns))
+                writer.writerows(rows)
         seconds[name] = time.perf_counter() - started
     return seconds
 
@@ -266,6 +311,20 @@ def peak_memory(study: StudyDefinition, specs: SpecSet, subjects: int, formats: 
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def memory_peaks(subjects: int, study_id: str, formats: Sequence[str]) -> dict[int, int]:
+    """The tracemalloc peaks of the export of N/4 and N subjects, each printed as soon as measured."""
+    study = load_catalog(forms_dir()).study(study_id)
+    assert study.sdtm is not None, "the definitions were loaded without their exports/ folder"
+    peaks = {}
+    with tempfile.TemporaryDirectory(prefix="edc-bench-export-") as tmp:
+        # one subject first, not counted: the caches filled once per process (schemas, codelists) would
+        # otherwise weigh on the first peak only
+        run_export(study, study.sdtm, SyntheticStudy(study, 1), Path(tmp) / "warm", formats)
+        for count in sorted({max(1, subjects // 4), subjects}):
+            peaks[count] = peak_memory(study, study.sdtm, count, formats, Path(tmp))
+    return peaks
 
 
 def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = ("xpt",),
@@ -283,7 +342,7 @@ def measure(subjects: int, study_id: str = "relmacel", formats: Sequence[str] = 
                             clock_)
         clock_.stop()
         export_seconds = time.perf_counter() - started - reader.generation_seconds
-        bare = bare_writes(result, root / "bare")
+        bare = bare_writes(result, root / "bare", formats)
         peaks = {}
         if memory_check:
             for count in sorted({max(1, subjects // 4), subjects}):
@@ -298,7 +357,14 @@ def main(argv: Sequence[str] | None = None) -> Report:
     parser.add_argument("--study", default="relmacel")
     parser.add_argument("--formats", default="xpt", help="comma-separated: xpt,json,csv (xpt is always written)")
     parser.add_argument("--memory-check", action="store_true", help="tracemalloc peaks for N/4 and N subjects")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the tracemalloc peaks for N/4 and N subjects, no timed run (--subjects 10000)")
     args = parser.parse_args(argv)
+    if args.memory_only:
+        peaks = memory_peaks(args.subjects, args.study, [name for name in args.formats.split(",") if name])
+        print("\n".join(f"tracemalloc peak with {count:>6} subjects: {peak / 2**20:8.1f} MiB"
+                        for count, peak in peaks.items()))
+        return Report(args.subjects, {}, {}, 0.0, 0.0, 0.0, {}, peaks)
     report = measure(args.subjects, args.study, [name for name in args.formats.split(",") if name],
                      args.memory_check)
     print(report.text())

@@ -16,3 +16,10 @@ def test_the_export_benchmark_reports_every_step_and_a_ratio(capsys: pytest.Capt
     assert report.bare_seconds > 0 and report.ratio > 0
     printed = capsys.readouterr().out
     assert all(step in printed for step in STEPS) and "ratio export / bare write" in printed
+
+
+def test_the_memory_only_run_reports_both_peaks(capsys: pytest.CaptureFixture[str]) -> None:
+    report = main(["--subjects", "4", "--formats", "csv", "--memory-only"])
+
+    assert sorted(report.peaks) == [1, 4] and all(peak > 0 for peak in report.peaks.values())
+    assert "tracemalloc peak with      4 subjects" in capsys.readouterr().out

@@ -152,6 +152,30 @@ def test_what_a_writer_refuses_is_a_failure_too(study: StudyDefinition, specs: S
     assert str(failures[0]).startswith("AE.AETERM row 1 (JWCAR029012-01-002): cannot be written as XPT: 'è'")
 
 
+def test_failures_in_chunks_of_one_subject_are_those_of_one_chunk_numbered_in_the_dataset(
+        study: StudyDefinition, specs: SpecSet, tmp_path: Path) -> None:
+    broken = with_records(TREATED, informed_consent=[CapturedRecord({"icdat": "2026-02-30"})],
+                          adverse_events=[ae("1", "Fièvre", date(2026, 2, 12), end=date(2026, 2, 13))])
+    subjects = [broken if s is TREATED else s for s in SUBJECTS]
+
+    whole = refused(study, specs, tmp_path / "whole", lambda forms: subjects, formats=["csv", "xpt"])
+    chunked = refused(study, specs, tmp_path / "chunked", lambda forms: subjects, formats=["csv", "xpt"],
+                      chunk_subjects=1)
+
+    assert chunked == whole
+    assert [(f.domain, f.variable, f.row) for f in chunked] == [("DM", "RFICDTC", 2), ("AE", "AETERM", 1)]
+
+
+def test_a_dataset_in_chunks_reports_each_chunk_and_is_done_with_its_last(
+        study: StudyDefinition, specs: SpecSet, tmp_path: Path) -> None:
+    events: list[Progress] = []
+    export(study, specs, tmp_path, formats=["csv"], progress=events.append, chunk_subjects=2)
+
+    dm = [(event.step, event.done) for event in events if event.dataset == "DM"]
+    assert dm == [("mapped", 0), ("validated", 0), ("written", 0), ("mapped", 0), ("validated", 0), ("written", 1)]
+    assert events[-1] == Progress("SUPPAE", "written", 3, 3)
+
+
 def test_dm_comes_first_and_every_supp_after_its_parent(study: StudyDefinition) -> None:
     loaded = load_specs(project_root() / "exports", study)
     order = dataset_order(loaded)

@@ -6,21 +6,32 @@ itemOIDs that are the OIDs define.xml defines. Every document is validated
 against the schema in `schemas/` before it is written; an invalid one is
 refused. Output is compact UTF-8 JSON and deterministic: only
 `datasetJSONCreationDateTime` depends on the `created` argument.
+
+`DatasetJsonStream` writes a large dataset a table (a chunk of its rows) at
+a time: the rows are encoded by msgspec into a scratch file as they come,
+and the document's head, which counts the records, is written before them
+when the dataset is complete. The bytes are those `write_dataset_json`
+writes for the whole table (floats Python writes with an exponent, which
+msgspec spells differently, are encoded by the json module).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from jsonschema import Draft202012Validator
 
-from edc.export.formats.files import write_bytes_atomically
+from edc.export.formats.files import write_atomically, write_bytes_atomically
 from edc.export.formats.metadata import DEFINE_FILE_NAME, Dataset, DataType
 from edc.export.formats.study import StudyInfo
 from edc.export.formats.table import ExportError, Refusal, Rows, Table, build_table
@@ -58,6 +69,72 @@ def write_dataset_json(
         raise ExportError(str(target), [Refusal(dataset.name, message) for message in problems])
     write_bytes_atomically(target, serialise(document))
     return target
+
+
+class DatasetJsonStream:
+    """One dataset's Dataset-JSON file written chunk by chunk; `close` publishes it, `discard` removes the scratch.
+
+    The rows of a `Table` are scalars of the columns' types, one per column (`build_table` made them so),
+    so only the head is checked against the schema, once, at `close`.
+    """
+
+    def __init__(self, directory: Path, dataset: Dataset, *, study: StudyInfo, created: datetime) -> None:
+        self.target = directory / f"{dataset.name.lower()}.json"
+        self.dataset = dataset
+        self.study = study
+        self.created = created
+        self.rows = 0
+        self._floats = [index for index, variable in enumerate(dataset.variables)
+                        if variable.data_type is DataType.FLOAT]
+        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{self.target.name}.", suffix=".rows")
+        self._scratch = Path(name)
+        self._file = os.fdopen(handle, "wb")
+
+    def append(self, table: Table) -> None:
+        if not table.rows:
+            return
+        encoded = encode_rows(table.rows, self._floats)
+        self._file.write(b"," + encoded[1:-1] if self.rows else encoded[1:-1])
+        self.rows += len(table.rows)
+
+    def close(self) -> Path:
+        """The head, counting the records, then the rows; ExportError when the head breaks the schema."""
+        self._file.close()
+        head = dataset_json(Table(self.dataset, ()), study=self.study, created=self.created) | {"records": self.rows}
+        problems = schema_problems(head)
+        if problems:
+            self.discard()
+            raise ExportError(str(self.target), [Refusal(self.dataset.name, message) for message in problems])
+        opening = serialise(head)
+        closing = b"]}\n"
+        assert opening.endswith(b"[" + closing)  # the rows are the document's last member
+
+        def write(path: Path) -> None:
+            with path.open("wb") as out, self._scratch.open("rb") as rows:
+                out.write(opening[:-len(closing)])
+                shutil.copyfileobj(rows, out, 1 << 20)
+                out.write(closing)
+
+        try:
+            write_atomically(self.target, write)
+        finally:
+            self._scratch.unlink(missing_ok=True)
+        return self.target
+
+    def discard(self) -> None:
+        self._file.close()
+        self._scratch.unlink(missing_ok=True)
+
+
+def encode_rows(rows: Sequence[Sequence[object]], floats: Sequence[int]) -> bytes:
+    """The rows as a compact JSON array, as `serialise` writes it: by msgspec, unless a float of the columns
+    `floats` is one Python writes with an exponent (1e-05, 1e+16) and msgspec without, or otherwise."""
+    for index in floats:
+        for row in rows:
+            value = row[index]
+            if value and not 1e-4 <= abs(value) < 1e16:  # type: ignore[arg-type]
+                return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return msgspec.json.encode(rows)
 
 
 def dataset_json(

@@ -17,13 +17,22 @@ Two things pyreadstat cannot be told are done around it:
   declared length.
 - The creation time. pyreadstat stamps the header with the clock; the
   stamps are overwritten with `created`, so the same data give the same bytes.
+
+`XptStream` writes a large dataset a table (a chunk of its rows) at a time:
+each chunk is written by pyreadstat alone, and the file is its first
+chunk's headers followed by every chunk's observations. Version 5 headers
+hold no row count and every value is padded to its variable's length, so
+the bytes are those of the whole table written at once.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyreadstat
@@ -151,6 +160,64 @@ def _stamp_creation_time(path: Path, created: datetime) -> None:
             raise RuntimeError(f"{path}: pyreadstat wrote an XPT header of an unexpected layout")
         data[start:start + len(stamp)] = stamp
     path.write_bytes(bytes(data))
+
+
+_OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
+"""The start of the 80-byte record after which the observations begin."""
+
+
+class XptStream:
+    """One dataset's XPT file written chunk by chunk; `close` publishes it, `discard` removes what was written.
+
+    Each chunk is checked as `write_xpt` checks a whole table (its refusals numbered from the chunk's first
+    row); nothing is written after a refusal, and the caller discards the stream.
+    """
+
+    def __init__(self, directory: Path, dataset: Dataset, *, created: datetime) -> None:
+        self.target = directory / dataset.xpt_file_name
+        self.dataset = dataset
+        self.created = created
+        self.rows = 0
+        self.width = sum(variable.storage_length for variable in dataset.variables)
+        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{self.target.name}.", suffix=".tmp")
+        self._path = Path(name)
+        self._file: BinaryIO = os.fdopen(handle, "wb")
+
+    def append(self, table: Table) -> None:
+        """Write the chunk's observations (with the headers before the first chunk), or raise ExportError."""
+        if not table.rows:
+            return
+        problems = xpt_problems(table)
+        if self.rows:  # the names and labels were checked with the first chunk
+            problems = [problem for problem in problems if problem.row is not None]
+        if problems:
+            raise ExportError(str(self.target), problems)
+        chunk = self._path.with_name(self._path.name + ".chunk")
+        try:
+            _write(chunk, table, self.created)
+            data = chunk.read_bytes()
+        finally:
+            chunk.unlink(missing_ok=True)
+        start = data.index(_OBS_HEADER) + _RECORD
+        if not self.rows:
+            self._file.write(data[:start])
+        self._file.write(data[start:start + len(table.rows) * self.width])
+        self.rows += len(table.rows)
+
+    def close(self) -> Path:
+        """Pad the last record with blanks as XPT does and put the file under its name."""
+        if not self.rows:
+            self.discard()
+            raise ExportError(str(self.target), [Refusal(self.dataset.name, "has no rows: an empty dataset cannot "
+                                                                             "carry its declared lengths")])
+        self._file.write(b" " * (-(self.rows * self.width) % _RECORD))
+        self._file.close()
+        os.replace(self._path, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        self._file.close()
+        self._path.unlink(missing_ok=True)
 
 
 def sas_datetime(moment: datetime) -> str:

@@ -7,11 +7,17 @@ Pure: no database, no clock. The captured data arrive as `SubjectData`
 `edc.export.sdtm.rows` (SUPP-- rows from `edc.export.sdtm.supplemental`, RELREC
 from `edc.export.sdtm.relrec`), the
 metadata from `edc.export.sdtm.dataset_metadata`.
+
+`map_dataset_chunks` gives the same rows a chunk of subjects at a time, in
+the same order: every row depends on its own subject only (--SEQ, the
+reference start, --LOBXFL), so an export holds one chunk's rows, not the
+dataset's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.sdtm.model import SpecSet
@@ -19,6 +25,7 @@ from edc.export.formats.metadata import Dataset
 from edc.export.sdtm.codelists import NO_DICTIONARIES
 from edc.export.sdtm.dataset_metadata import dataset_metadata
 from edc.export.sdtm.derivations.context import Row
+from edc.export.sdtm.derivations.identifiers import usubjid
 from edc.export.sdtm.relrec import relrec_metadata, relrec_rows
 from edc.export.sdtm.rows import domain_rows
 from edc.export.sdtm.subjectdata import SubjectData
@@ -37,3 +44,32 @@ def map_dataset(study: StudyDefinition, specs: SpecSet, name: str, subjects: Ite
         return relrec_metadata(domain), relrec_rows(study, specs, domain, subjects)
     metadata = dataset_metadata(domain, study, specs.terminology, dictionaries)
     return metadata, [row for _, row in domain_rows(study, specs, domain, subjects)]
+
+
+def map_dataset_chunks(study: StudyDefinition, specs: SpecSet, name: str, subjects: Sequence[SubjectData],
+                       dictionaries: Mapping[str, str] = NO_DICTIONARIES, *,
+                       chunk: int) -> tuple[Dataset, list[Callable[[], list[Row]]]]:
+    """The dataset `name` as `map_dataset` gives it, its rows in chunks of `chunk` subjects by USUBJID: one
+    function per chunk, mapping that chunk's rows when called (the rows of all chunks, in turn, are
+    `map_dataset`'s). A dataset whose keys do not include USUBJID is one chunk. Only positions are sorted,
+    so a reader may build each subject when it is asked for."""
+    domain = specs[name]
+    if domain.spec.qualifiers:
+        metadata = supp_metadata(domain, study)
+    elif domain.spec.relationships:
+        metadata = relrec_metadata(domain)
+    else:
+        metadata = dataset_metadata(domain, study, specs.terminology, dictionaries)
+    order = sorted(range(len(subjects)), key=lambda index: usubjid(study, subjects[index]))
+    if "USUBJID" not in {variable.name for variable in metadata.keys}:
+        chunk = len(order)  # its keys may repeat across subjects: checked in one piece
+
+    def rows(positions: Sequence[int]) -> list[Row]:
+        part = [subjects[index] for index in positions]
+        if domain.spec.qualifiers:
+            return supp_rows(study, specs, domain, part)
+        if domain.spec.relationships:
+            return relrec_rows(study, specs, domain, part)
+        return [row for _, row in domain_rows(study, specs, domain, part)]
+
+    return metadata, [partial(rows, order[start:start + chunk]) for start in range(0, len(order), max(1, chunk))]
