@@ -35,7 +35,7 @@ TRIALS = ("relmacel", "rd0604", "ic19", "cnct19")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 DEF = "{http://www.cdisc.org/ns/def/v2.1}"
 # Every dataset the export makes: the demo of every trial has data for each (IE from its screen failures),
-# PR where the trial collects a leukapheresis (IC19's allogeneic product needs none). The demo has no
+# PR and BS where the trial collects a leukapheresis (IC19's allogeneic product needs none). The demo has no
 # deaths, so no DD.
 EVERY_TRIAL = {"DM", "DS", "IE", "EX", "EC", "AE", "SUPPAE", "FA", "RELREC", "LB", "VS", "EG", "CV", "IS", "RS", "QS",
                "CM", "MH", "SC", "RP", "SV", "TS", "TA", "TE", "TV", "TI"}
@@ -70,7 +70,7 @@ def datasets(out: Path) -> set[str]:
 
 def test_every_domain_is_written_in_every_format(exported: Path) -> None:
     written = datasets(exported)
-    expected = EVERY_TRIAL | ({"PR"} if exported.name.split("-")[1] in LEUKAPHERESIS else set())
+    expected = EVERY_TRIAL | ({"PR", "BS"} if exported.name.split("-")[1] in LEUKAPHERESIS else set())
     assert written == expected, sorted(expected ^ written)
     for name in written:
         assert {(exported / f"{name.lower()}.{ext}").is_file() for ext in ("xpt", "csv")} == {True}
@@ -128,7 +128,7 @@ def test_value_level_metadata_covers_the_test_codes_and_qualifiers_written(expor
     define = etree.parse(str(exported / "define.xml"))
     value_lists = {vl.get("OID"): {ref.get("ItemOID") for ref in vl.iter(f"{ODM}ItemRef")}
                    for vl in define.iter(f"{DEF}ValueListDef")}
-    for name in ("LB", "RS", "VS", "QS", "FA", "SC", "RP"):
+    for name in ("LB", "RS", "VS", "QS", "FA", "SC", "RP", *(("BS",) if (exported / "bs.csv").exists() else ())):
         written = {row[f"{name}TESTCD"] for row in _rows(exported, name)}
         assert {f"IT.{name}.{name}ORRES.{code}" for code in written} <= value_lists[f"VL.{name}.{name}ORRES"], name
     qnams = {row["QNAM"] for row in _rows(exported, "SUPPAE")}

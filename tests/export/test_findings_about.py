@@ -223,11 +223,11 @@ def test_every_trial_exports_the_components_its_ae_form_carries(catalog: Catalog
 
 def test_a_relationship_naming_an_unknown_variable_is_reported_at_its_line(
         catalog: Catalog, tmp_path: Path) -> None:
-    for name in ("dm.yaml", "ae.yaml", "fa.yaml"):
+    for name in ("dm.yaml", "ae.yaml", "fa.yaml", "dd.yaml"):
         shutil.copy(EXPORTS / name, tmp_path / name)
     shutil.copytree(EXPORTS / "terminology", tmp_path / "terminology")
     broken = (EXPORTS / "relrec.yaml").read_text().replace("idvar: FASPID", "idvar: FAGRPID").replace(
-        "domain: AE", "domain: XX")
+        "domain: AE", "domain: XX", 1)
     (tmp_path / "relrec.yaml").write_text(broken)
     line = next(n for n, text in enumerate(broken.splitlines(), start=1) if "domain: XX" in text)
 

@@ -1,6 +1,6 @@
-"""SC, DD, PR and RP: small exports of hand-built subjects, their rows, and what define.xml says of them.
+"""SC, DD (with RELREC to the fatal AE), PR, BS and RP: small exports of hand-built subjects and define.xml.
 
-Each test exports DM and one of the four datasets through `export_submission` (pandera validation, every
+Each test exports DM and one or more of these datasets through `export_submission` (pandera validation, every
 writer, define.xml) and reads the CSV and define.xml back. The subjects (relmacel unless said otherwise):
 01-002, a woman screened on 2026-01-02, leukapheresis on 2026-01-13, baseline on 2026-02-04, infused on
 2026-02-10 (SDTM day 1), and 02-001, a man infused on 2026-03-01 who died on 2026-04-01.
@@ -41,6 +41,13 @@ def infusion(day: date) -> CapturedRecord:
                            "dose_planned": 25.0, "weight_kg": 60.0, "cells_infused": 25.0}, "D0")
 
 
+def fatal_ae(aespid: str, term: str) -> CapturedRecord:
+    return CapturedRecord({"aespid": aespid, "aeterm": term, "aecat": "OTHER", "aestdat": date(2026, 3, 20),
+                           "aeongo": "N", "aeendat": date(2026, 4, 1), "aetoxgr": "5", "aeser": "Y",
+                           "aerel": "NOT_RELATED", "aerel_ld": "NOT_RELATED", "aeacn": "NOT APPLICABLE",
+                           "aecontrt": "Y", "aeout": "FATAL"}, "LOGS")
+
+
 TREATED = SubjectData(
     "01-002", "01", "treated", dose_level="DL1", last_contact=date(2026, 3, 20),
     visits=(VisitData("SCR", visit_date=date(2026, 1, 2)), VisitData("LEUK", visit_date=date(2026, 1, 13)),
@@ -51,7 +58,8 @@ TREATED = SubjectData(
         "demographics": [CapturedRecord({"brthdat": "1980-06", "age": 45, "sex": "F", "race": "ASIAN",
                                          "ethnic": "NOT HISPANIC OR LATINO"}, "SCR")],
         "cart_infusion": [infusion(date(2026, 2, 10))],
-        "leukapheresis": [CapturedRecord({"lkdat": date(2026, 1, 13), "lkvol": Decimal(10000), "lkadequate": "Y"},
+        "leukapheresis": [CapturedRecord({"lkdat": date(2026, 1, 13), "lkvol": Decimal(10000),
+                                          "lkcells": Decimal(12000), "lkcd3": Decimal(7000), "lkadequate": "Y"},
                                          "LEUK")],
         "sle_history": [CapturedRecord(SLE_HISTORY, "SCR")],
         "pregnancy_test": [CapturedRecord({"childbearing": "Y", "pregdat": date(2026, 1, 3), "pregtype": "SERUM",
@@ -72,6 +80,7 @@ DIED = SubjectData(
                                          "ethnic": "NOT HISPANIC OR LATINO"}, "SCR")],
         "cart_infusion": [infusion(date(2026, 3, 1))],
         "pregnancy_test": [CapturedRecord({"childbearing": "N"}, "SCR")],  # a man; the screening visit undated
+        "adverse_events": [fatal_ae("1", "Septic shock"), fatal_ae("2", "Febrile neutropenia")],
         "death": [CapturedRecord({"dthdat": date(2026, 4, 1), "dthcause": "Refractory septic shock", "dthaeno": "1",
                                   "autopsy": "N", "dth_crs": "N", "dth_icans": "Y", "dthrel": "POSSIBLY"}, "LOGS")],
     },
@@ -188,8 +197,8 @@ def test_dd_one_row_per_death_detail_dated_by_the_death(relmacel: StudyDefinitio
         ("4", "DTHICANS", "Death Related to ICANS", "Y", "Y"),
         ("5", "DTHREL", "Death Related to CAR-T Cell Product", "POSSIBLY RELATED", "POSSIBLY RELATED"),
     ]
-    assert {(row["USUBJID"], row["DDEVAL"], row["DDDTC"], row["DDDY"]) for row in dd} == {
-        ("JWCAR029012-02-001", "INVESTIGATOR", "2026-04-01", "32")}
+    assert {(row["USUBJID"], row["DDEVAL"], row["DDDTC"], row["DDDY"], row["DDLNKID"]) for row in dd} == {
+        ("JWCAR029012-02-001", "INVESTIGATOR", "2026-04-01", "32", "1")}
     assert rows(tmp_path, "DM")[1]["DTHDTC"] == "2026-04-01"  # the same date as DM's
 
 
@@ -198,8 +207,8 @@ def test_dd_in_define_xml(relmacel: StudyDefinition, tmp_path: Path) -> None:
     root = define(tmp_path)
 
     assert group_variables(root, "DD") == [
-        "STUDYID", "DOMAIN", "USUBJID", "DDSEQ", "DDTESTCD", "DDTEST", "DDORRES", "DDSTRESC", "DDEVAL", "DDDTC",
-        "DDDY"]
+        "STUDYID", "DOMAIN", "USUBJID", "DDSEQ", "DDLNKID", "DDTESTCD", "DDTEST", "DDORRES", "DDSTRESC", "DDEVAL",
+        "DDDTC", "DDDY"]
     assert codelist_terms(root, "CL.DDTESTCD") == ["AUTOPIND", "DTHCRS", "DTHICANS", "DTHREL", "PRCDTH"]
     assert value_list_tests(root, "DDORRES") == ["AUTOPIND", "DTHCRS", "DTHICANS", "DTHREL", "PRCDTH"]
 
@@ -209,6 +218,21 @@ def test_no_death_no_dd_dataset(relmacel: StudyDefinition, tmp_path: Path) -> No
 
     assert result.rows["DD"] == 0
     assert not (tmp_path / "dd.csv").exists() and "DD" not in group_names(define(tmp_path))
+
+
+def test_relrec_relates_the_death_details_to_the_fatal_ae_the_investigator_names(
+        relmacel: StudyDefinition, tmp_path: Path) -> None:
+    unnamed = replace(DIED, records={**DIED.records, "death": [CapturedRecord(
+        {**DIED.records["death"][0].values, "dthaeno": None}, "LOGS")]})
+    export(relmacel, ["AE", "DD", "RELREC"], [DIED], tmp_path)
+
+    septic = next(row for row in rows(tmp_path, "AE") if row["AESPID"] == "1")
+    relid = f"AEDD-{septic['AESEQ']}"
+    assert [(row["RDOMAIN"], row["USUBJID"], row["IDVAR"], row["IDVARVAL"], row["RELID"])
+            for row in rows(tmp_path, "RELREC")] == [
+        ("AE", "JWCAR029012-02-001", "AESEQ", septic["AESEQ"], relid),
+        ("DD", "JWCAR029012-02-001", "DDLNKID", "1", relid)]  # one record for all five details
+    assert map_dataset(relmacel, only(relmacel, "AE", "DD", "RELREC"), "RELREC", [unnamed])[1] == []
 
 
 # --- PR -----------------------------------------------------------------------------------------------
@@ -233,6 +257,33 @@ def test_a_trial_without_leukapheresis_writes_no_pr(catalog: Catalog, tmp_path: 
     result = export(ic19, ["PR"], [TREATED], tmp_path)
     assert result.rows["PR"] == 0
     assert not (tmp_path / "pr.csv").exists() and "PR" not in group_names(define(tmp_path))
+
+
+# --- BS -----------------------------------------------------------------------------------------------
+
+def test_bs_one_row_per_measurement_of_the_leukapheresis_product(relmacel: StudyDefinition, tmp_path: Path) -> None:
+    result = export(relmacel, ["BS"], [TREATED, DIED], tmp_path)
+
+    bs = rows(tmp_path, "BS")
+    assert result.rows["BS"] == 4  # the subject who died had no leukapheresis recorded
+    assert [(row["BSSEQ"], row["BSTESTCD"], row["BSTEST"], row["BSORRES"], row["BSORRESU"], row["BSSTRESN"])
+            for row in bs] == [
+        ("1", "VOLPROC", "Blood Volume Processed", "10000", "mL", "10000.0"),
+        ("2", "TNC", "Total Nucleated Cells Collected", "12000", "10^6 cells", "12000.0"),
+        ("3", "CD3", "CD3+ T Cells Collected", "7000", "10^6 cells", "7000.0"),
+        ("4", "MFGADEQ", "Collection Adequate for Manufacturing", "Y", "", ""),
+    ]
+    assert {(row["USUBJID"], row["BSREFID"], row["BSCAT"], row["VISIT"], row["BSDTC"], row["BSDY"]) for row in bs} == {
+        ("JWCAR029012-01-002", "01-002-LK-2026-01-13", "LEUKAPHERESIS PRODUCT", "Leukapheresis", "2026-01-13", "-28")}
+    root = define(tmp_path)
+    assert group_variables(root, "BS") == list(bs[0])
+    assert codelist_terms(root, "CL.BSTESTCD") == ["CD3", "MFGADEQ", "TNC", "VOLPROC"]
+
+
+def test_a_trial_without_leukapheresis_writes_no_bs(catalog: Catalog, tmp_path: Path) -> None:
+    ic19 = catalog.study("ic19")
+    result = export(ic19, ["BS"], [TREATED], tmp_path)
+    assert result.rows["BS"] == 0 and not (tmp_path / "bs.csv").exists()
 
 
 # --- RP -----------------------------------------------------------------------------------------------

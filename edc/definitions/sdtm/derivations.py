@@ -18,6 +18,7 @@ DERIVATIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyT
     "siteid": (frozenset(), frozenset()),
     "country": (frozenset(), frozenset()),
     "seq": (frozenset(), frozenset()),
+    "specimen_id": (frozenset({"of", "prefix"}), frozenset()),
     "iso8601": (frozenset({"date"}), frozenset({"time"})),
     "year": (frozenset({"item"}), frozenset()),
     "latest_date": (frozenset({"items"}), frozenset({"last_contact", "not_screen_failure"})),

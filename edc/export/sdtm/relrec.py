@@ -61,9 +61,12 @@ _ORIGINS = {
 
 def relrec_rows(study: StudyDefinition, specs: SpecSet, domain: DomainSpec,
                 subjects: Sequence[SubjectData]) -> list[Row]:
-    """The RELREC records of every relationship, per subject, relationship, then `one` record in key order."""
+    """The RELREC records of every relationship, per subject, relationship, then `one` record in key order.
+    A relationship with a dataset the spec set leaves out (an export of some datasets only) relates nothing."""
     rows: list[tuple[str, int, int, Row]] = []
     for index, relationship in enumerate(domain.spec.relationships):
+        if not {relationship.one.domain, relationship.many.domain} <= set(specs.domains):
+            continue
         for position, row in enumerate(_related(study, specs, relationship, subjects)):
             rows.append((str(row["USUBJID"]), index, position, row))
     return [row for *_, row in sorted(rows, key=lambda entry: entry[:3])]

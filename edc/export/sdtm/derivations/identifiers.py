@@ -1,4 +1,4 @@
-"""Identifier derivations: STUDYID, USUBJID (STUDYID-SUBJID), SUBJID, SITEID and COUNTRY."""
+"""Identifier derivations: STUDYID, USUBJID (STUDYID-SUBJID), SUBJID, SITEID, COUNTRY and specimen ids."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ def _site_country(context: RowContext, args: Mapping[str, Any]) -> object:
     return next((s.country for s in context.study.spec.sites if s.id == context.subject.site), None)
 
 
+def _specimen_id(context: RowContext, args: Mapping[str, Any]) -> object:
+    """A specimen the form names no identifier for (the leukapheresis product): SUBJID-<prefix>-<date of the
+    `of` variable>, e.g. 101-001-LK-2026-01-05; stable across exports, as the collection date is."""
+    collected = context.values.get(args["of"])
+    if collected in (None, ""):
+        return None
+    return f"{subjid(context.subject)}-{args['prefix']}-{str(collected)[:10]}"
+
+
 IDENTIFIERS: dict[str, Derivation] = {
     "studyid": lambda c, a: c.study.spec.study.protocol_id,
     "usubjid": lambda c, a: usubjid(c.study, c.subject),
@@ -39,4 +48,5 @@ IDENTIFIERS: dict[str, Derivation] = {
     "siteid": lambda c, a: c.subject.site,
     "country": _site_country,
     "seq": lambda c, a: c.seq,
+    "specimen_id": _specimen_id,
 }
