@@ -60,6 +60,11 @@ def _check_item_keys(item: Item, at: Located, codelists: Mapping[str, Codelist],
             report(problems, at, f"'{key}' does not apply to item '{item.name}' of type {item.type}", key)
     if item.codelist is not None and item.codelist not in codelists:
         report(problems, at, f"item '{item.name}' names unknown codelist '{item.codelist}'", "codelist")
+    elif item.type == "multichoice" and item.codelist is not None:
+        # ODM holds a multichoice value as its codes separated by spaces: a code with one could not be read back
+        for code in (c for c in codelists[item.codelist].codes() if any(ch.isspace() for ch in c)):
+            report(problems, at, f"item '{item.name}' is a multichoice, whose codes are space separated in ODM: "
+                   f"code '{code}' of codelist '{item.codelist}' contains a space", "codelist")
     if item.unit is not None and not units.is_known(item.unit):
         report(problems, at, f"item '{item.name}' has unknown unit '{item.unit}'", "unit")
     if item.identifying is not None and item.type != "partial_date":

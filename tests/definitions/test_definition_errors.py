@@ -234,6 +234,12 @@ def test_choice_without_codelist(tree: Tree) -> None:
     assert_reported(tree.problems(), tree, AE, line - 1, "needs 'codelist'")
 
 
+def test_a_multichoice_code_with_a_space_is_refused(tree: Tree) -> None:
+    tree.edit(CODELISTS, '{code: "M", decode: "Male"}', '{code: "M X", decode: "Male"}')
+    line = tree.edit(DM, "      type: choice\n      codelist: sex", "      type: multichoice\n      codelist: sex")
+    assert_reported(tree.problems(), tree, DM, line + 1, "multichoice", "code 'M X' of codelist 'sex' contains a space")
+
+
 def test_unknown_score_and_missing_score_items(tree: Tree) -> None:
     tree.edit(CHEM, "calc: \"uln_multiple(creat, creat_uln)\"", "calc: {score: sledai_total}")
     line = tree.line_of(CHEM, "calc: {score: sledai_total}")
