@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -39,7 +40,7 @@ import pyreadstat
 
 from edc.export.formats.files import write_atomically
 from edc.export.formats.metadata import Dataset
-from edc.export.formats.table import ExportError, Refusal, Rows, Table, normalise_rows
+from edc.export.formats.table import ExportError, Refusal, Rows, Table, Value, normalise_rows
 
 MAX_NAME = 8
 MAX_LABEL = 40
@@ -74,12 +75,13 @@ def xpt_problems(table: Table) -> list[Refusal]:
         # pyreadstat sizes lengths from the rows: without one every length would be 1 (SDTM submits no empty
         # datasets anyway)
         problems.append(Refusal(dataset.name, "has no rows: an empty dataset cannot carry its declared lengths"))
-    for index in range(len(dataset.variables)):
-        problems += _variable_problems(table, index)
+    columns = list(zip(*table.rows, strict=True)) or [()] * len(dataset.variables)
+    for index, column in enumerate(columns):
+        problems += _variable_problems(table, index, column)
     return problems
 
 
-def _variable_problems(table: Table, index: int) -> list[Refusal]:
+def _variable_problems(table: Table, index: int, column: Sequence[Value]) -> list[Refusal]:
     dataset, variable = table.dataset, table.dataset.variables[index]
     messages = _name_and_label_problems("variable", variable.name, variable.label)
     if not variable.data_type.is_numeric and variable.storage_length > MAX_VALUE_BYTES:
@@ -88,14 +90,25 @@ def _variable_problems(table: Table, index: int) -> list[Refusal]:
     if variable.data_type.is_numeric:
         return problems
     declared = variable.storage_length
-    for number, row in enumerate(table.rows, start=1):
-        value = row[index]
+    if _all_plain(column):
+        return problems
+    for number, value in enumerate(column, start=1):
         # printable ASCII of at most 200 characters is the rule; only the rare other values are looked at
         if isinstance(value, str) and not (value.isascii() and value.isprintable() and len(value) <= MAX_VALUE_BYTES):
             value_message = _value_problem(value, declared)
             if value_message is not None:
                 problems.append(Refusal(dataset.name, value_message, variable=variable.name, row=number))
     return problems
+
+
+def _all_plain(column: Sequence[Value]) -> bool:
+    """Whether every value is text of printable ASCII, at most 200 characters: looked at as one string, the
+    common case costs no Python step per value (joining adds no character that is not printable ASCII)."""
+    try:
+        joined = "".join(column)  # type: ignore[arg-type]
+    except TypeError:  # a value not text: looked at one by one
+        return False
+    return joined.isascii() and joined.isprintable() and max(map(len, column), default=0) <= MAX_VALUE_BYTES  # type: ignore[arg-type]
 
 
 def _name_and_label_problems(kind: str, name: str, label: str) -> list[str]:
