@@ -58,8 +58,16 @@ class StudyDefinition:
         """The code of the scheduled visit that collects the CAR-T infusion record (None without one)."""
         return next((v.id for v in self.visits if INFUSION_FORM in v.forms), None)
 
+    @cached_property
+    def _visits_by_id(self) -> dict[str, ScheduledVisit]:
+        found: dict[str, ScheduledVisit] = {}
+        for visit in self.visits:
+            found.setdefault(visit.id, visit)
+        return found
+
     def visit(self, visit_id: str) -> ScheduledVisit | None:
-        return next((v for v in self.visits if v.id == visit_id), None)
+        """The scheduled visit `visit_id` (looked up by id: the export asks once per row)."""
+        return self._visits_by_id.get(visit_id)
 
     def form_list(self, visit_code: str) -> FormList | None:
         """The forms collected at a visit code: a scheduled visit's, the unscheduled visits' (UNS) or the logs'

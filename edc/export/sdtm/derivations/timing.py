@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.sdtm.model import RowBlock
 from edc.definitions.vocabulary import DONE, SCREEN_FAILED, UNSCHEDULED_VISIT
 from edc.export.formats.table import in_calendar
-from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, RowContext
+from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, Evaluator, Preparer, RowContext
 from edc.export.sdtm.subjectdata import plain
 
 # --- dates and timing -------------------------------------------------------------------------------
@@ -95,35 +97,51 @@ def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _epoch(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _prepare_epoch(context.study, context.block, args)(context)
+
+
+def _prepare_epoch(study: StudyDefinition, block: RowBlock, args: Mapping[str, Any]) -> Evaluator:
     """The epoch of the last scheduled visit on or before the date, counted in protocol days from the infusion.
 
     Protocol days have a day 0 (the infusion, RFSTDTC), as the schedule's visit days do.
     """
-    value = context.values.get(args["of"])
-    if not (full_date(value) and full_date(context.reference_start)):
-        return "SCREENING" if context.subject.status == SCREEN_FAILED else None
-    day = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(context.reference_start)[:10])).days
-    visits = sorted(context.study.visits, key=lambda v: (v.day, v.visitnum))
-    epoch = visits[0].epoch
-    for visit in visits:
-        if visit.day <= day:
-            epoch = visit.epoch
+    of = args["of"]
+    visits = [(visit.day, visit.epoch) for visit in sorted(study.visits, key=lambda v: (v.day, v.visitnum))]
+
+    def epoch(context: RowContext) -> object:
+        value = context.values.get(of)
+        if not (full_date(value) and full_date(context.reference_start)):
+            return "SCREENING" if context.subject.status == SCREEN_FAILED else None
+        day = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(context.reference_start)[:10])).days
+        found = visits[0][1]
+        for visit_day, visit_epoch in visits:
+            if visit_day <= day:
+                found = visit_epoch
+        return found
+
     return epoch
 
 
 def _collected(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _prepare_collected(context.study, context.block, args)(context)
+
+
+def _prepare_collected(study: StudyDefinition, block: RowBlock, args: Mapping[str, Any]) -> Evaluator:
     """The row form's items annotated `sdtm: {variable: X}`: a date, joined with a time item when there is one."""
-    form = context.study.forms.get(context.row_form or "")
-    if form is None or context.record is None:
-        return None
-    found = [i for i in form.items if i.sdtm is not None and i.sdtm.variable == args["variable"]]
-    values = {item.type: context.item(f"{form.id}.{item.name}") for item in found}
-    if not values:
-        return None
-    day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
-    if day is None:
-        return next(iter(values.values()))
-    return _date_time(day, values.get("time"))
+    form = study.forms.get(block.form or "")
+    found = [] if form is None else [(item.type, form.id, item.name) for item in form.items
+                                     if item.sdtm is not None and item.sdtm.variable == args["variable"]]
+
+    def collected(context: RowContext) -> object:
+        if not found or context.record is None:
+            return None
+        values = {kind: context.item_at(form_id=form_id, name=name) for kind, form_id, name in found}
+        day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
+        if day is None:
+            return next(iter(values.values()))
+        return _date_time(day, values.get("time"))
+
+    return collected
 
 
 # --- visits -----------------------------------------------------------------------------------------
@@ -181,3 +199,4 @@ TIMING: dict[str, Derivation] = {
     "visit_date": _visit_date,
     "collected": _collected,
 }
+TIMING_PREPARED: dict[str, Preparer] = {"epoch": _prepare_epoch, "collected": _prepare_collected}
