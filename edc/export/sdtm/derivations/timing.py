@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
@@ -74,9 +75,8 @@ def _year(context: RowContext, args: Mapping[str, Any]) -> object:
 
 def study_day(value: object, reference: object) -> int | None:
     """SDTM study day: date - reference + 1 from the reference on, date - reference before; no day 0."""
-    if not (full_date(value) and full_date(reference)):
-        return None
-    return day_number((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(reference)[:10])).days)
+    days = _days_from(reference, value)
+    return None if days is None else day_number(days)
 
 
 def day_number(days_from_reference: int) -> int:
@@ -89,7 +89,21 @@ def day_number(days_from_reference: int) -> int:
 
 def full_date(value: object) -> bool:
     """A complete calendar date (or date/time); an impossible one (2026-02-30) is left to validation to report."""
-    return isinstance(value, str) and len(value) >= len("2026-03-01") and in_calendar(value)
+    return isinstance(value, str) and _day(value) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(value: str) -> date | None:
+    """The day of a complete calendar date (or date/time), else None; cached, as rows repeat the same dates."""
+    return date.fromisoformat(value[:10]) if len(value) >= len("2026-03-01") and in_calendar(value) else None
+
+
+def _days_from(start: object, value: object) -> int | None:
+    """Days from the day of `start` to that of `value`, when both are complete calendar dates."""
+    if not (isinstance(start, str) and isinstance(value, str)):
+        return None
+    first, last = _day(start), _day(value)
+    return None if first is None or last is None else (last - first).days
 
 
 def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -109,10 +123,9 @@ def _prepare_epoch(study: StudyDefinition, block: RowBlock, args: Mapping[str, A
     visits = [(visit.day, visit.epoch) for visit in sorted(study.visits, key=lambda v: (v.day, v.visitnum))]
 
     def epoch(context: RowContext) -> object:
-        value = context.values.get(of)
-        if not (full_date(value) and full_date(context.reference_start)):
+        day = _days_from(context.reference_start, context.values.get(of))
+        if day is None:
             return "SCREENING" if context.subject.status == SCREEN_FAILED else None
-        day = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(context.reference_start)[:10])).days
         found = visits[0][1]
         for visit_day, visit_epoch in visits:
             if visit_day <= day:
