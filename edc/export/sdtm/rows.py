@@ -16,8 +16,9 @@ records in another order gives the same numbers SUPP-- rows point at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Item
@@ -78,7 +79,8 @@ def _row_parts(study: StudyDefinition, domain: DomainSpec, subject: SubjectData,
             yield block, None, None, None, None
 
 
-_Plan = tuple[tuple[str, ...], tuple[tuple[str, Evaluator], ...]]
+_Step = tuple[str, Callable[[RowContext, Any], object], Any]
+_Plan = tuple[tuple[str, ...], tuple[_Step, ...]]
 
 
 def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
@@ -86,8 +88,19 @@ def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
     them: plain sources first, then those derived `of` another variable."""
     sources = [(v.name, domain.source(v, block)) for v in domain.spec.variables]
     ordered = sorted(sources, key=lambda pair: "of" in pair[1].args)
-    return tuple(name for name, _ in sources), tuple((name, evaluator(study, source, block))
-                                                      for name, source in ordered)
+    return tuple(name for name, _ in sources), tuple(_step(study, name, source, block) for name, source in ordered)
+
+
+def _step(study: StudyDefinition, name: str, source: Source, block: RowBlock) -> _Step:
+    """How the variable is computed, as `function(context, argument)`: a plain derivation called with its args
+    directly, any other source through its evaluator (one call less per cell where most cells are derived)."""
+    if source.item is None and source.derive is not None and source.derive not in PREPARED and source.codelist is None:
+        return name, DERIVATIONS[source.derive], source.args
+    return name, _evaluate, evaluator(study, source, block)
+
+
+def _evaluate(context: RowContext, compute: Evaluator) -> object:
+    return compute(context)
 
 
 def evaluator(study: StudyDefinition, source: Source, block: RowBlock | None = None) -> Evaluator:
@@ -120,8 +133,8 @@ def _row(plan: _Plan, context: RowContext) -> Row:
     """One row's values; the row keeps the spec's variable order."""
     names, ordered = plan
     values = context.values
-    for name, compute in ordered:
-        values[name] = compute(context)
+    for name, compute, argument in ordered:
+        values[name] = compute(context, argument)
     return {name: values[name] for name in names}
 
 
