@@ -80,13 +80,18 @@ def as_frame(rows: Rows) -> pd.DataFrame:
     records = list(rows)
     names: dict[str, None] = {}
     last: tuple[str, ...] = ()
+    sets = 0
     for record in records:
         keys = tuple(record)
         if keys != last:  # mapped rows share their keys: look at each new set once
             names.update(dict.fromkeys(keys))
-            last = keys
-    return pd.DataFrame({name: pd.Series([record.get(name) for record in records], dtype=object)
-                         for name in names}, index=pd.RangeIndex(len(records)))
+            last, sets = keys, sets + 1
+    if sets == 1:  # the same keys in the same order in every row: the columns are the rows transposed
+        columns = zip(names, zip(*(record.values() for record in records), strict=True), strict=True)
+        data = {name: pd.Series(list(column), dtype=object) for name, column in columns}
+    else:
+        data = {name: pd.Series([record.get(name) for record in records], dtype=object) for name in names}
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
 
 def validate_dataset(dataset: Dataset, rows: Rows, codelists: Iterable[SubmissionCodelist]) -> list[Failure]:

@@ -142,13 +142,15 @@ def _collected(context: RowContext, args: Mapping[str, Any]) -> object:
 def _prepare_collected(study: StudyDefinition, block: RowBlock, args: Mapping[str, Any]) -> Evaluator:
     """The row form's items annotated `sdtm: {variable: X}`: a date, joined with a time item when there is one."""
     form = study.forms.get(block.form or "")
-    found = [] if form is None else [(item.type, form.id, item.name) for item in form.items
+    found = [] if form is None else [(item.type, item.name) for item in form.items
                                      if item.sdtm is not None and item.sdtm.variable == args["variable"]]
 
     def collected(context: RowContext) -> object:
-        if not found or context.record is None:
+        record = context.record
+        if not found or record is None:
             return None
-        values = {kind: context.item_at(form_id=form_id, name=name) for kind, form_id, name in found}
+        own = record.values  # the items are the row form's: the row's own record holds them
+        values = {kind: plain(own.get(name)) for kind, name in found}
         day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
         if day is None:
             return next(iter(values.values()))
