@@ -119,6 +119,8 @@ class ChunkedSubjects(Sequence[SubjectData], ABC):
 
 def plain(value: object) -> object:
     """A captured value as export text or number: ISO 8601 dates and times, Y/N for booleans."""
+    if value is None or value.__class__ is str:  # most values: decided before the type tests (once per cell)
+        return value or None
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):
