@@ -138,6 +138,12 @@ def _value_problem(value: object, declared: int) -> str | None:
 
 
 def _write(path: Path, table: Table, created: datetime) -> None:
+    _write_unstamped(path, table)
+    path.write_bytes(_stamped(path.read_bytes(), created, path))
+
+
+def _write_unstamped(path: Path, table: Table) -> None:
+    """The table as pyreadstat writes it, with the time of writing in its headers."""
     dataset = table.dataset
     pyreadstat.write_xport(
         _frame(table),
@@ -147,14 +153,13 @@ def _write(path: Path, table: Table, created: datetime) -> None:
         table_name=dataset.name,
         file_format_version=5,
     )
-    _stamp_creation_time(path, created)
 
 
 def _frame(table: Table) -> pd.DataFrame:
     """The table as pyreadstat needs it: numbers as float64 (NaN missing), text as str padded on row 1."""
     columns: dict[str, pd.Series] = {}
-    for index, variable in enumerate(table.dataset.variables):
-        values = [row[index] for row in table.rows]
+    for variable, column in zip(table.dataset.variables, zip(*table.rows, strict=True), strict=True):
+        values = list(column)
         if variable.data_type.is_numeric:
             columns[variable.name] = pd.Series(values, dtype="float64")
         else:
@@ -164,15 +169,16 @@ def _frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _stamp_creation_time(path: Path, created: datetime) -> None:
-    data = bytearray(path.read_bytes())
+def _stamped(written: bytes, created: datetime, path: Path) -> bytes:
+    """The bytes pyreadstat wrote to `path` (from its start, at least the headers) with `created` in the headers."""
+    data = bytearray(written)
     stamp = sas_datetime(created).encode("ascii")
     for record, offset in _HEADER_STAMPS:
         start = record * _RECORD + offset
         if not _SAS_DATETIME.fullmatch(data[start:start + len(stamp)]):
             raise RuntimeError(f"{path}: pyreadstat wrote an XPT header of an unexpected layout")
         data[start:start + len(stamp)] = stamp
-    path.write_bytes(bytes(data))
+    return bytes(data)
 
 
 _OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
@@ -207,13 +213,13 @@ class XptStream:
             raise ExportError(str(self.target), problems)
         chunk = self._path.with_name(self._path.name + ".chunk")
         try:
-            _write(chunk, table, self.created)
+            _write_unstamped(chunk, table)
             data = chunk.read_bytes()
         finally:
             chunk.unlink(missing_ok=True)
         start = data.index(_OBS_HEADER) + _RECORD
-        if not self.rows:
-            self._file.write(data[:start])
+        if not self.rows:  # only the first chunk's headers are kept: only they are stamped
+            self._file.write(_stamped(data[:start], self.created, chunk))
         self._file.write(data[start:start + len(table.rows) * self.width])
         self.rows += len(table.rows)
 
