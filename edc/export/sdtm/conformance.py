@@ -1,4 +1,8 @@
-"""The pandera schema of one SDTM dataset, derived from its metadata: columns, types, lengths, terms, dates, keys."""
+"""The pandera schema of one SDTM dataset, derived from its metadata: columns, types, lengths, terms, dates, keys.
+
+The checks are defined once (`value_checks`, `unique_rows`): the schema wraps them, and `conforms` runs the
+same ones in a single pass over each column's distinct values, so a frame without failures needs no pandera.
+"""
 
 from __future__ import annotations
 

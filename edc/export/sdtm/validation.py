@@ -20,10 +20,11 @@ written by hand, so the checks cannot drift from what define.xml declares:
 subject is in DM, and every SUPP-- and RELREC record points at an existing
 parent record. Those read only a few columns (`link_columns`), so an export
 that validates and writes one dataset at a time keeps just those and runs
-them at the end (`validate_links`). Every failure is collected (pandera's lazy validation), each
-located by domain, variable, subject and value, so a data manager fixes them
-all in one pass; `check_submission` raises them together, and the export
-calls it before writing its first file.
+them at the end (`validate_links`). A dataset without failures passes in one
+pass over its values (`conforms`); otherwise every failure is collected
+(pandera's lazy validation), each located by domain, variable, subject and
+value, so a data manager fixes them all in one pass; `check_submission`
+raises them together, and the export calls it before writing its first file.
 """
 
 from __future__ import annotations
