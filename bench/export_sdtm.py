@@ -9,9 +9,9 @@ its range, codes of its codelist, dates on the visit day counted from a
 per-subject infusion date, times, booleans) and a few adverse events and
 concomitant medications in the logs. It is a `SubjectReader`: each call
 builds only the forms asked for, deterministically from the subject's
-number, and each subject only when the export asks for it (a lazy
-sequence), so the generator never holds more than the export asks for and
-the memory measured is the export's.
+number, and each subject only when the export asks for its chunk
+(`ChunkedSubjects`, as the database reader), so the generator never holds
+more than the export asks for and the memory measured is the export's.
 
 `export_submission` runs into a temporary directory (the trial design
 datasets as `extra`, as `edc.app.exports.submission` does), timed per
@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from typing import overload
 
 import msgspec
 import pyreadstat
@@ -54,7 +53,7 @@ from edc.definitions.loader import load_catalog
 from edc.definitions.model import Item
 from edc.definitions.sdtm.model import SpecSet
 from edc.export.run import CT_VERSION, ExportResult, Progress, export_submission
-from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData
+from edc.export.sdtm.subjectdata import CapturedRecord, ChunkedSubjects, SubjectData, VisitData
 from edc.export.sdtm.trialdesign.datasets import design_datasets
 
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -83,10 +82,14 @@ class SyntheticStudy:
     def __call__(self, forms: frozenset[str]) -> Sequence[SubjectData]:
         return _Subjects(self, forms)
 
+    def identity(self, index: int) -> tuple[str, str]:
+        """The subject number and site of the subject at `index`."""
+        site = self.sites[index % len(self.sites)]
+        return f"{site}-{index // len(self.sites) + 1:04d}", site
+
     def subject(self, index: int, forms: frozenset[str]) -> SubjectData:
         rng = random.Random(self.seed * 1_000_003 + index)
-        site = self.sites[index % len(self.sites)]
-        number = f"{site}-{index // len(self.sites) + 1:04d}"
+        number, site = self.identity(index)
         infusion = FIRST_INFUSION + timedelta(days=index % 700)
         dose_level = self.dose_levels[1 + index % (len(self.dose_levels) - 1)]
         records: dict[str, list[CapturedRecord]] = {}
@@ -165,31 +168,23 @@ class SyntheticStudy:
         return f"{item.label[:20]} {rng.randrange(1000)}"[: item.max_length or 200]
 
 
-class _Subjects(Sequence[SubjectData]):
-    """The subjects of one read, each built when the export asks for it (and again if asked again)."""
+class _Subjects(ChunkedSubjects):
+    """The subjects of one read, each built when the export asks for its chunk (and again if asked again)."""
 
     def __init__(self, study: SyntheticStudy, forms: frozenset[str]) -> None:
         self.study = study
         self.forms = forms
+        self._identities = [study.identity(index) for index in range(study.subjects)]
 
-    def __len__(self) -> int:
-        return self.study.subjects
+    @property
+    def identities(self) -> Sequence[tuple[str, str]]:
+        return self._identities
 
-    @overload
-    def __getitem__(self, index: int) -> SubjectData: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[SubjectData]: ...
-
-    def __getitem__(self, index: int | slice) -> SubjectData | Sequence[SubjectData]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
+    def chunk(self, positions: Sequence[int]) -> list[SubjectData]:
         started = time.perf_counter()
-        subject = self.study.subject(index % len(self), self.forms)
+        subjects = [self.study.subject(index, self.forms) for index in positions]
         self.study.generation_seconds += time.perf_counter() - started
-        return subject
+        return subjects
 
 
 def _without(values: dict[str, object], study: StudyDefinition, form_id: str, *controls: str) -> dict[str, object]:

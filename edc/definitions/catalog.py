@@ -17,7 +17,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from edc.definitions.model import Codelist, Form, FormList, ScheduledVisit, StudyFile
+from edc.definitions.model import Codelist, Form, FormList, Item, ScheduledVisit, StudyFile
 from edc.definitions.vocabulary import INFUSION_FORM, LOGS_VISIT, UNSCHEDULED_VISIT
 
 if TYPE_CHECKING:
@@ -58,8 +58,29 @@ class StudyDefinition:
         """The code of the scheduled visit that collects the CAR-T infusion record (None without one)."""
         return next((v.id for v in self.visits if INFUSION_FORM in v.forms), None)
 
+    @cached_property
+    def _visits_by_id(self) -> dict[str, ScheduledVisit]:
+        found: dict[str, ScheduledVisit] = {}
+        for visit in self.visits:
+            found.setdefault(visit.id, visit)
+        return found
+
     def visit(self, visit_id: str) -> ScheduledVisit | None:
-        return next((v for v in self.visits if v.id == visit_id), None)
+        """The scheduled visit `visit_id` (looked up by id: the export asks once per row)."""
+        return self._visits_by_id.get(visit_id)
+
+    @cached_property
+    def _items(self) -> dict[tuple[str, str], Item]:
+        found: dict[tuple[str, str], Item] = {}
+        for form_id, form in self.forms.items():
+            for item in form.items:
+                found.setdefault((form_id, item.name), item)
+        return found
+
+    def form_item(self, form_id: str, name: str) -> Item | None:
+        """Item `name` of form `form_id` (None for either unknown), as `Form.item` finds it but by key: the export
+        asks for it once per row and cell."""
+        return self._items.get((form_id, name))
 
     def form_list(self, visit_code: str) -> FormList | None:
         """The forms collected at a visit code: a scheduled visit's, the unscheduled visits' (UNS) or the logs'

@@ -20,11 +20,11 @@ from sqlalchemy import Connection, event, select
 
 from edc.app.escalation.service import adjudicate_event
 from edc.app.exports import store as export_reader
-from edc.app.exports.store import read_subjects
+from edc.app.exports.store import read_subjects, subject_chunks
 from edc.app.kernel.actor import Actor
 from edc.db.core import Subject, Visit
 from edc.db.decisions import EligibilityDecision
-from edc.definitions.catalog import Catalog
+from edc.definitions.catalog import Catalog, StudyDefinition
 from edc.definitions.vocabulary import DONE, LOGS_VISIT
 from edc.demo import populate
 from edc.demo.coding import DEMO_VERSION
@@ -71,6 +71,7 @@ def test_read_subjects_gives_every_subject_with_the_current_values_of_the_forms_
         statements.clear()
         bare = read_subjects(conn, study, ())
         assert len(statements) == 4
+        check_chunks(conn, study, subjects, statements)
         monkeypatch.setattr(export_reader, "BATCH", 10)
         statements.clear()
         assert read_subjects(conn, study, FORMS) == subjects  # values read ten records at a time
@@ -82,6 +83,20 @@ def test_read_subjects_gives_every_subject_with_the_current_values_of_the_forms_
 
 
 # --- checks ---------------------------------------------------------------------------------------
+
+def check_chunks(conn: Connection, study: StudyDefinition, subjects: list[SubjectData],
+                 statements: list[str]) -> None:
+    """`subject_chunks` gives read_subjects's subjects, reading only the subject list until a chunk is asked for,
+    then only that chunk's subjects (by id, one query each as for the whole study)."""
+    statements.clear()
+    chunks = subject_chunks(conn, study, (*FORMS, "no_such_form"))
+    assert len(statements) == 1 and list(chunks.identities) == [(s.subject_number, s.site) for s in subjects]
+    statements.clear()
+    assert chunks.chunk([1, 0]) == [subjects[1], subjects[0]]
+    assert len(statements) == 3 + 2 * len(FORMS) + 3  # the whole read's queries but the subject list's
+    by_id = [s for s in statements if s.startswith(("SELECT visits.", "SELECT form_records.", "SELECT eligibility"))]
+    assert len(by_id) == 2 + len(FORMS) and all("subject_id IN (" in s and " JOIN " not in s for s in by_id)
+    assert list(chunks) == subjects and chunks[-1] == subjects[-1] and chunks[:1] == subjects[:1]
 
 def check_screen_failure(conn: Connection, failure: SubjectData) -> None:
     """Its status, no dose level, and the criteria of its latest eligibility decision (EXC12 not met)."""

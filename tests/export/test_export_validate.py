@@ -20,6 +20,7 @@ from export_samples import (
     DM,
     DM_ROWS,
     SAMPLES,
+    VS,
     VS_ROWS,
     char,
 )
@@ -27,7 +28,7 @@ from export_samples import (
 from edc.export.formats.codelist import SubmissionCodelist, Term
 from edc.export.formats.metadata import Dataset, DatasetClass, Role
 from edc.export.formats.table import Rows
-from edc.export.sdtm.conformance import dataset_schema
+from edc.export.sdtm.conformance import conforms, dataset_schema
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 from edc.export.sdtm.links import link_columns, validate_links
 from edc.export.sdtm.validation import as_frame, check_submission, validate_dataset, validate_submission
@@ -194,6 +195,17 @@ def test_a_sequence_number_is_a_positive_integer(value: object, message: str) ->
     failures = failures_of(VS=edited(VS_ROWS, 3, VSSEQ=value))
     assert (failures[0].domain, failures[0].variable, failures[0].usubjid) == ("VS", "VSSEQ", "IC19-01-002")
     assert message in [f.message for f in failures]
+
+
+def test_the_one_pass_check_passes_only_what_the_schema_passes() -> None:
+    """`conforms` decides alone only that nothing fails; what it refuses the schema checks and names."""
+    assert conforms(AE, pd.DataFrame(AE_ROWS), CODELISTS) and conforms(VS, as_frame(VS_ROWS), CODELISTS)
+    assert not conforms(VS, as_frame(edited(VS_ROWS, 3, VSSEQ=True)), CODELISTS)  # equals row 1's 1, no number
+    assert not conforms(VS, as_frame(edited(VS_ROWS, 1, VSSEQ=1)), CODELISTS)  # USUBJID and VSSEQ twice
+    assert not conforms(VS, as_frame(edited(VS_ROWS, 1, VSSEQ=None)), CODELISTS)  # a Required null
+    odd_null = as_frame(edited(VS_ROWS, 0, VSDTC=pd.NA))
+    assert not conforms(VS, odd_null, CODELISTS) and validate_dataset(VS, odd_null, CODELISTS) == []
+    assert not conforms(VS, as_frame(edited(VS_ROWS, 0, VSDTC=["2026-03"])), CODELISTS)  # unhashable
 
 
 def test_a_number_in_a_character_variable_fails() -> None:

@@ -201,9 +201,11 @@ def uncoded_terms(conn: Connection, study: StudyDefinition, site_ids: Collection
                                         t.place.occurrence, t.place.seq, t.place.item))
 
 
-def record_codings(conn: Connection, study_id: str, form_id: str) -> dict[int, dict[str, Coded]]:
-    """Record id -> item -> its coding, for the coded terms of the study's records of one form (the export's)."""
-    rows = store.coded_of_form(conn, study_id, form_id)
+def record_codings(conn: Connection, study_id: str, form_id: str,
+                   subject_ids: Collection[int] | None = None) -> dict[int, dict[str, Coded]]:
+    """Record id -> item -> its coding, for the coded terms of the study's records of one form (the export's;
+    of the subjects `subject_ids` only, when given)."""
+    rows = store.coded_of_form(conn, study_id, form_id, subject_ids)
     wanted: dict[int, set[str]] = defaultdict(set)
     for row in rows:
         wanted[int(row.dictionary_id)].add(str(row.code))

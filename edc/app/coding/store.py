@@ -110,10 +110,13 @@ def uncoded_rows(conn: Connection, study: StudyDefinition, form_id: str, item: s
     return list(conn.execute(statement.order_by(Subject.subject_number, FormRecord.id)).all())
 
 
-def coded_of_form(conn: Connection, study_id: str, form_id: str) -> list[AnyRow]:
-    """The coded terms of the study's records of one form: record id, item, kind, release, code, ATC code."""
+def coded_of_form(conn: Connection, study_id: str, form_id: str,
+                  subject_ids: Collection[int] | None = None) -> list[AnyRow]:
+    """The coded terms of the study's records of one form (of the subjects `subject_ids` only, when given):
+    record id, item, kind, release, code, ATC code."""
     return list(conn.execute(select(_T.record_id, _T.item, _T.kind, _T.dictionary_id, _T.code, _T.atc_code)
-                             .where(_T.study_id == study_id, _T.form_id == form_id, _T.status == CODED)).all())
+                             .where(_T.study_id == study_id, _T.form_id == form_id, _T.status == CODED, *(
+                                 () if subject_ids is None else (_T.subject_id.in_(subject_ids),)))).all())
 
 
 def term_row(conn: Connection, study_id: str, term_id: int) -> AnyRow | None:

@@ -7,7 +7,7 @@ transaction and never commits (the request is the transaction boundary).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Row, Select, func, insert, select
@@ -85,15 +85,18 @@ def dlt_records(conn: Connection, study: StudyDefinition,
     return found
 
 
-def committee_verdicts(conn: Connection, study_id: str) -> dict[int, dict[str, str]]:
-    """subject id -> AE number -> the committee's latest verdict (DLT / NOT_DLT) in the study.
+def committee_verdicts(conn: Connection, study_id: str,
+                       subject_ids: Collection[int] | None = None) -> dict[int, dict[str, str]]:
+    """subject id -> AE number -> the committee's latest verdict (DLT / NOT_DLT) in the study (of the subjects
+    `subject_ids` only, when given: a chunk of the SDTM export's).
 
-    Scoped by the study through a join, so no list of subject ids is sent (ten thousand subjects need no
-    ten thousand bind parameters). Read by the escalation and by the SDTM export.
+    Scoped by the study through a join, so no list of subject ids is sent unless asked (ten thousand subjects
+    need no ten thousand bind parameters). Read by the escalation and by the SDTM export.
     """
     a = DltAdjudication
     rows = conn.execute(select(a.subject_id, a.aespid, a.verdict).join(Subject, Subject.id == a.subject_id)
-                        .where(Subject.study_id == study_id).order_by(a.id))
+                        .where(Subject.study_id == study_id, *(
+                            () if subject_ids is None else (a.subject_id.in_(subject_ids),))).order_by(a.id))
     verdicts: dict[int, dict[str, str]] = {}
     for row in rows:  # later rows replace earlier ones: the latest verdict counts
         verdicts.setdefault(int(row.subject_id), {})[str(row.aespid)] = str(row.verdict)

@@ -5,7 +5,9 @@ keeps `edc.export` free of storage. Every dataset is read in one read-only
 transaction, so the files agree with each other even while data are being
 entered: on PostgreSQL a REPEATABLE READ READ ONLY transaction (one snapshot
 for every query), on SQLite one deferred transaction (WAL: one snapshot from
-the first read on).
+the first read on). The reader gives the subject list and reads each chunk
+of subjects when the export maps it (`subject_chunks`), inside that
+transaction.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from sqlalchemy import Connection, Engine
 
 from edc.app.coding import service as coding
 from edc.app.escalation.levels import as_run
-from edc.app.exports.store import read_subjects
+from edc.app.exports.store import subject_chunks
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.coding import DICTIONARIES
 from edc.definitions.problems import DefinitionErrors, Problem
 from edc.export.formats import FORMATS
-from edc.export.run import CT_VERSION, ExportResult, Progress, export_submission
+from edc.export.run import CHUNK_SUBJECTS, CT_VERSION, ExportResult, Progress, export_submission
 from edc.export.sdtm.derivations.identifiers import subject_usubjid
 from edc.export.sdtm.failures import Failure, SubmissionInvalid
 from edc.export.sdtm.trialdesign.datasets import design_datasets
@@ -32,7 +34,8 @@ from edc.export.sdtm.trialdesign.datasets import design_datasets
 def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: Sequence[str] = FORMATS,
                  created: datetime | None = None,
                  progress: Callable[[Progress], None] | None = None,
-                 site_ids: Collection[int] | None = None, allow_uncoded: bool = False) -> ExportResult:
+                 site_ids: Collection[int] | None = None, allow_uncoded: bool = False,
+                 chunk_subjects: int = CHUNK_SUBJECTS) -> ExportResult:
     """Export `study` into `out` with the SDTM specs loaded with its definition (`study.sdtm`): every
     subject, or those of `site_ids` only (a site-restricted data manager's export).
 
@@ -55,9 +58,9 @@ def export_study(engine: Engine, study: StudyDefinition, out: Path, *, formats: 
         study = as_run(conn, study)  # the intermediate levels the committee opened are arms of their own
         extra = design_datasets(study, ct_version=CT_VERSION)
         return export_submission(
-            study, specs, lambda forms: read_subjects(conn, study, forms, site_ids), out, formats=formats,
+            study, specs, lambda forms: subject_chunks(conn, study, forms, site_ids), out, formats=formats,
             created=created or datetime.now(UTC), extra=extra, progress=progress,
-            dictionaries=coding.study_dictionaries(conn, study.id))
+            dictionaries=coding.study_dictionaries(conn, study.id), chunk_subjects=chunk_subjects)
 
 
 def uncoded_failure(study: StudyDefinition, term: coding.UncodedTerm) -> Failure:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -75,9 +76,10 @@ class Criterion(Strict):
     grades: dict[int, Bound] = Field(min_length=1)
     note: Text | None = None
 
-    @property
+    @cached_property
     def limits(self) -> frozenset[str]:
-        """The limits of normal the bounds are multiples of: a result cannot be graded without them."""
+        """The limits of normal the bounds are multiples of: a result cannot be graded without them (computed
+        once: the export asks for every graded row)."""
         return frozenset(bound.limit for bound in self.grades.values() if bound.limit is not None)
 
     @property

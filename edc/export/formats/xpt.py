@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -39,7 +40,7 @@ import pyreadstat
 
 from edc.export.formats.files import write_atomically
 from edc.export.formats.metadata import Dataset
-from edc.export.formats.table import ExportError, Refusal, Rows, Table, normalise_rows
+from edc.export.formats.table import ExportError, Refusal, Rows, Table, Value, normalise_rows
 
 MAX_NAME = 8
 MAX_LABEL = 40
@@ -74,12 +75,13 @@ def xpt_problems(table: Table) -> list[Refusal]:
         # pyreadstat sizes lengths from the rows: without one every length would be 1 (SDTM submits no empty
         # datasets anyway)
         problems.append(Refusal(dataset.name, "has no rows: an empty dataset cannot carry its declared lengths"))
-    for index in range(len(dataset.variables)):
-        problems += _variable_problems(table, index)
+    columns = list(zip(*table.rows, strict=True)) or [()] * len(dataset.variables)
+    for index, column in enumerate(columns):
+        problems += _variable_problems(table, index, column)
     return problems
 
 
-def _variable_problems(table: Table, index: int) -> list[Refusal]:
+def _variable_problems(table: Table, index: int, column: Sequence[Value]) -> list[Refusal]:
     dataset, variable = table.dataset, table.dataset.variables[index]
     messages = _name_and_label_problems("variable", variable.name, variable.label)
     if not variable.data_type.is_numeric and variable.storage_length > MAX_VALUE_BYTES:
@@ -88,14 +90,32 @@ def _variable_problems(table: Table, index: int) -> list[Refusal]:
     if variable.data_type.is_numeric:
         return problems
     declared = variable.storage_length
-    for number, row in enumerate(table.rows, start=1):
-        value = row[index]
+    if _all_plain(column):
+        return problems
+    for number, value in enumerate(column, start=1):
         # printable ASCII of at most 200 characters is the rule; only the rare other values are looked at
         if isinstance(value, str) and not (value.isascii() and value.isprintable() and len(value) <= MAX_VALUE_BYTES):
             value_message = _value_problem(value, declared)
             if value_message is not None:
                 problems.append(Refusal(dataset.name, value_message, variable=variable.name, row=number))
     return problems
+
+
+def _joined(values: Sequence[Value]) -> str | None:
+    """The values joined into one string, or None when one is not text: all of a column tested at C speed, not
+    one value at a time (a normalised table's text cells are all text)."""
+    try:
+        return "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _all_plain(column: Sequence[Value]) -> bool:
+    """Whether every value is text of printable ASCII, at most 200 characters (joining adds no character that
+    is not printable ASCII)."""
+    joined = _joined(column)
+    return (joined is not None and joined.isascii() and joined.isprintable()
+            and max(map(len, column), default=0) <= MAX_VALUE_BYTES)  # type: ignore[arg-type]
 
 
 def _name_and_label_problems(kind: str, name: str, label: str) -> list[str]:
@@ -125,6 +145,12 @@ def _value_problem(value: object, declared: int) -> str | None:
 
 
 def _write(path: Path, table: Table, created: datetime) -> None:
+    _write_unstamped(path, table)
+    path.write_bytes(_stamped(path.read_bytes(), created, path))
+
+
+def _write_unstamped(path: Path, table: Table) -> None:
+    """The table as pyreadstat writes it, with the time of writing in its headers."""
     dataset = table.dataset
     pyreadstat.write_xport(
         _frame(table),
@@ -134,32 +160,32 @@ def _write(path: Path, table: Table, created: datetime) -> None:
         table_name=dataset.name,
         file_format_version=5,
     )
-    _stamp_creation_time(path, created)
 
 
 def _frame(table: Table) -> pd.DataFrame:
     """The table as pyreadstat needs it: numbers as float64 (NaN missing), text as str padded on row 1."""
     columns: dict[str, pd.Series] = {}
-    for index, variable in enumerate(table.dataset.variables):
-        values = [row[index] for row in table.rows]
+    for variable, column in zip(table.dataset.variables, zip(*table.rows, strict=True), strict=True):
+        values = list(column)
         if variable.data_type.is_numeric:
             columns[variable.name] = pd.Series(values, dtype="float64")
         else:
-            text = [str(value) for value in values]
+            text = values if _joined(values) is not None else [str(value) for value in values]
             text[0] = text[0].ljust(variable.storage_length)  # sets the stored length (module docstring)
             columns[variable.name] = pd.Series(text, dtype=object)
     return pd.DataFrame(columns)
 
 
-def _stamp_creation_time(path: Path, created: datetime) -> None:
-    data = bytearray(path.read_bytes())
+def _stamped(written: bytes, created: datetime, path: Path) -> bytes:
+    """The bytes pyreadstat wrote to `path` (from its start, at least the headers) with `created` in the headers."""
+    data = bytearray(written)
     stamp = sas_datetime(created).encode("ascii")
     for record, offset in _HEADER_STAMPS:
         start = record * _RECORD + offset
         if not _SAS_DATETIME.fullmatch(data[start:start + len(stamp)]):
             raise RuntimeError(f"{path}: pyreadstat wrote an XPT header of an unexpected layout")
         data[start:start + len(stamp)] = stamp
-    path.write_bytes(bytes(data))
+    return bytes(data)
 
 
 _OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
@@ -194,13 +220,13 @@ class XptStream:
             raise ExportError(str(self.target), problems)
         chunk = self._path.with_name(self._path.name + ".chunk")
         try:
-            _write(chunk, table, self.created)
+            _write_unstamped(chunk, table)
             data = chunk.read_bytes()
         finally:
             chunk.unlink(missing_ok=True)
         start = data.index(_OBS_HEADER) + _RECORD
-        if not self.rows:
-            self._file.write(data[:start])
+        if not self.rows:  # only the first chunk's headers are kept: only they are stamped
+            self._file.write(_stamped(data[:start], self.created, chunk))
         self._file.write(data[start:start + len(table.rows) * self.width])
         self.rows += len(table.rows)
 

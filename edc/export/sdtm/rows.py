@@ -18,15 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from edc.definitions.catalog import StudyDefinition
 from edc.definitions.model import Criterion, Item
 from edc.definitions.sdtm.derivations import GROUP_DERIVATIONS, NEEDS_REFERENCE_START
 from edc.definitions.sdtm.model import DomainSpec, RowBlock, Source, SpecSet, findings_items
-from edc.export.sdtm.derivations.context import Row, RowContext
+from edc.export.sdtm.derivations.context import Evaluator, Row, RowContext
 from edc.export.sdtm.derivations.findings import last_before_reference
 from edc.export.sdtm.derivations.identifiers import subjid, usubjid
-from edc.export.sdtm.derivations.registry import DERIVATIONS
+from edc.export.sdtm.derivations.registry import DERIVATIONS, PREPARED
 from edc.export.sdtm.subjectdata import CapturedRecord, SubjectData, VisitData, plain
 
 
@@ -78,8 +79,8 @@ def _row_parts(study: StudyDefinition, domain: DomainSpec, subject: SubjectData,
             yield block, None, None, None, None
 
 
-Evaluator = Callable[[RowContext], object]
-_Plan = tuple[tuple[str, ...], tuple[tuple[str, Evaluator], ...]]
+_Step = tuple[str, Callable[[RowContext, Any], object], Any]
+_Plan = tuple[tuple[str, ...], tuple[_Step, ...]]
 
 
 def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
@@ -87,15 +88,30 @@ def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
     them: plain sources first, then those derived `of` another variable."""
     sources = [(v.name, domain.source(v, block)) for v in domain.spec.variables]
     ordered = sorted(sources, key=lambda pair: "of" in pair[1].args)
-    return tuple(name for name, _ in sources), tuple((name, evaluator(study, source)) for name, source in ordered)
+    return tuple(name for name, _ in sources), tuple(_step(study, name, source, block) for name, source in ordered)
 
 
-def evaluator(study: StudyDefinition, source: Source) -> Evaluator:
-    """A source compiled once per dataset: the item reference split, the derivation and codelist looked up."""
+def _step(study: StudyDefinition, name: str, source: Source, block: RowBlock) -> _Step:
+    """How the variable is computed, as `function(context, argument)`: a plain derivation called with its args
+    directly, any other source through its evaluator (one call less per cell where most cells are derived)."""
+    if source.item is None and source.derive is not None and source.derive not in PREPARED and source.codelist is None:
+        return name, DERIVATIONS[source.derive], source.args
+    return name, _evaluate, evaluator(study, source, block)
+
+
+def _evaluate(context: RowContext, compute: Evaluator) -> object:
+    return compute(context)
+
+
+def evaluator(study: StudyDefinition, source: Source, block: RowBlock | None = None) -> Evaluator:
+    """A source compiled once per dataset: the item reference split, the derivation and codelist looked up (a
+    derivation with a compiled form compiled for `block`, the block of every row it is given)."""
     compute: Evaluator
     if source.item is not None:
         form_id, _, name = source.item.partition(".")
         compute = partial(RowContext.item_at, form_id=form_id, name=name)
+    elif source.derive in PREPARED and block is not None:
+        compute = PREPARED[source.derive](study, block, source.args)
     elif source.derive is not None:
         derive, args = DERIVATIONS[source.derive], source.args
         compute = lambda context: derive(context, args)  # noqa: E731
@@ -117,8 +133,8 @@ def _row(plan: _Plan, context: RowContext) -> Row:
     """One row's values; the row keeps the spec's variable order."""
     names, ordered = plan
     values = context.values
-    for name, compute in ordered:
-        values[name] = compute(context)
+    for name, compute, argument in ordered:
+        values[name] = compute(context, argument)
     return {name: values[name] for name in names}
 
 

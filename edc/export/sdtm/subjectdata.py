@@ -1,15 +1,18 @@
 """What an export reads of one subject: plain frozen values a database reader fills and the mapping reads.
 
 Nothing here knows SDTM; `plain` turns a captured value into the text or
-number an export cell holds.
+number an export cell holds. `ChunkedSubjects` is the sequence a reader gives
+when it reads its subjects a chunk at a time (the database reader does).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,43 @@ class SubjectData:
         return found[0] if found else None
 
 
+class ChunkedSubjects(Sequence[SubjectData], ABC):
+    """Subjects a reader builds a chunk at a time: who they are is known first (`identities`), their data are
+    read when a chunk of them is asked for (`chunk`), so the mapping holds one chunk's input, not the dataset's.
+
+    Indexing reads a chunk of one subject: the mapping orders by `identities` and asks for chunks.
+    """
+
+    @property
+    @abstractmethod
+    def identities(self) -> Sequence[tuple[str, str]]:
+        """(subject number, site) of the subject at each position."""
+
+    @abstractmethod
+    def chunk(self, positions: Sequence[int]) -> list[SubjectData]:
+        """The subjects at `positions`, in that order."""
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    @overload
+    def __getitem__(self, index: int) -> SubjectData: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubjectData]: ...
+
+    def __getitem__(self, index: int | slice) -> SubjectData | Sequence[SubjectData]:
+        if isinstance(index, slice):
+            return self.chunk(range(*index.indices(len(self))))
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.chunk([index % len(self)])[0]
+
+
 def plain(value: object) -> object:
     """A captured value as export text or number: ISO 8601 dates and times, Y/N for booleans."""
+    if value is None or value.__class__ is str:  # most values: decided before the type tests (once per cell)
+        return value or None
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):

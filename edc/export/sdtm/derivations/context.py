@@ -57,3 +57,8 @@ class RowContext:
 
 
 Derivation = Callable[[RowContext, Mapping[str, Any]], object]
+Evaluator = Callable[[RowContext], object]
+"""One variable's value for a row: a source compiled for a dataset's row block."""
+Preparer = Callable[[StudyDefinition, RowBlock, Mapping[str, Any]], Evaluator]
+"""A derivation compiled for one row block: what does not depend on the row (the annotated items of the block's
+form, the schedule by day) looked up once, not per row."""

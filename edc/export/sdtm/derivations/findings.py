@@ -66,7 +66,7 @@ def _standard_result(context: RowContext, args: Mapping[str, Any]) -> object:
 def _as_entered(context: RowContext, name: str) -> tuple[object, EntryUnit] | None:
     """The value of item `name` of the row's record as entered and the unit it was entered in, for an item
     taking other units; None for any other item, and for a value stored before the item took them."""
-    item = context.study.forms[context.row_form].item(name) if context.row_form is not None else None
+    item = context.study.form_item(context.row_form, name) if context.row_form is not None else None
     if item is None or context.record is None or not is_converted(item):
         return None
     original, unit = (context.record.values.get(column) for column in original_columns(item))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from edc.definitions.catalog import StudyDefinition
+from edc.definitions.sdtm.model import RowBlock
 from edc.definitions.vocabulary import DONE, SCREEN_FAILED, UNSCHEDULED_VISIT
 from edc.export.formats.table import in_calendar
-from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, RowContext
+from edc.export.sdtm.derivations.context import UNSCHEDULED_VISITNUM, Derivation, Evaluator, Preparer, RowContext
 from edc.export.sdtm.subjectdata import plain
 
 # --- dates and timing -------------------------------------------------------------------------------
@@ -72,9 +75,8 @@ def _year(context: RowContext, args: Mapping[str, Any]) -> object:
 
 def study_day(value: object, reference: object) -> int | None:
     """SDTM study day: date - reference + 1 from the reference on, date - reference before; no day 0."""
-    if not (full_date(value) and full_date(reference)):
-        return None
-    return day_number((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(reference)[:10])).days)
+    days = _days_from(reference, value)
+    return None if days is None else day_number(days)
 
 
 def day_number(days_from_reference: int) -> int:
@@ -87,7 +89,21 @@ def day_number(days_from_reference: int) -> int:
 
 def full_date(value: object) -> bool:
     """A complete calendar date (or date/time); an impossible one (2026-02-30) is left to validation to report."""
-    return isinstance(value, str) and len(value) >= len("2026-03-01") and in_calendar(value)
+    return isinstance(value, str) and _day(value) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(value: str) -> date | None:
+    """The day of a complete calendar date (or date/time), else None; cached, as rows repeat the same dates."""
+    return date.fromisoformat(value[:10]) if len(value) >= len("2026-03-01") and in_calendar(value) else None
+
+
+def _days_from(start: object, value: object) -> int | None:
+    """Days from the day of `start` to that of `value`, when both are complete calendar dates."""
+    if not (isinstance(start, str) and isinstance(value, str)):
+        return None
+    first, last = _day(start), _day(value)
+    return None if first is None or last is None else (last - first).days
 
 
 def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
@@ -95,35 +111,52 @@ def _study_day(context: RowContext, args: Mapping[str, Any]) -> object:
 
 
 def _epoch(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _prepare_epoch(context.study, context.block, args)(context)
+
+
+def _prepare_epoch(study: StudyDefinition, block: RowBlock, args: Mapping[str, Any]) -> Evaluator:
     """The epoch of the last scheduled visit on or before the date, counted in protocol days from the infusion.
 
     Protocol days have a day 0 (the infusion, RFSTDTC), as the schedule's visit days do.
     """
-    value = context.values.get(args["of"])
-    if not (full_date(value) and full_date(context.reference_start)):
-        return "SCREENING" if context.subject.status == SCREEN_FAILED else None
-    day = (date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(context.reference_start)[:10])).days
-    visits = sorted(context.study.visits, key=lambda v: (v.day, v.visitnum))
-    epoch = visits[0].epoch
-    for visit in visits:
-        if visit.day <= day:
-            epoch = visit.epoch
+    of = args["of"]
+    visits = [(visit.day, visit.epoch) for visit in sorted(study.visits, key=lambda v: (v.day, v.visitnum))]
+
+    def epoch(context: RowContext) -> object:
+        day = _days_from(context.reference_start, context.values.get(of))
+        if day is None:
+            return "SCREENING" if context.subject.status == SCREEN_FAILED else None
+        found = visits[0][1]
+        for visit_day, visit_epoch in visits:
+            if visit_day <= day:
+                found = visit_epoch
+        return found
+
     return epoch
 
 
 def _collected(context: RowContext, args: Mapping[str, Any]) -> object:
+    return _prepare_collected(context.study, context.block, args)(context)
+
+
+def _prepare_collected(study: StudyDefinition, block: RowBlock, args: Mapping[str, Any]) -> Evaluator:
     """The row form's items annotated `sdtm: {variable: X}`: a date, joined with a time item when there is one."""
-    form = context.study.forms.get(context.row_form or "")
-    if form is None or context.record is None:
-        return None
-    found = [i for i in form.items if i.sdtm is not None and i.sdtm.variable == args["variable"]]
-    values = {item.type: context.item(f"{form.id}.{item.name}") for item in found}
-    if not values:
-        return None
-    day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
-    if day is None:
-        return next(iter(values.values()))
-    return _date_time(day, values.get("time"))
+    form = study.forms.get(block.form or "")
+    found = [] if form is None else [(item.type, item.name) for item in form.items
+                                     if item.sdtm is not None and item.sdtm.variable == args["variable"]]
+
+    def collected(context: RowContext) -> object:
+        record = context.record
+        if not found or record is None:
+            return None
+        own = record.values  # the items are the row form's: the row's own record holds them
+        values = {kind: plain(own.get(name)) for kind, name in found}
+        day = next((values[t] for t in ("datetime", "date", "partial_date") if t in values), None)
+        if day is None:
+            return next(iter(values.values()))
+        return _date_time(day, values.get("time"))
+
+    return collected
 
 
 # --- visits -----------------------------------------------------------------------------------------
@@ -181,3 +214,4 @@ TIMING: dict[str, Derivation] = {
     "visit_date": _visit_date,
     "collected": _collected,
 }
+TIMING_PREPARED: dict[str, Preparer] = {"epoch": _prepare_epoch, "collected": _prepare_collected}

@@ -27,11 +27,9 @@ def toxicity_grade(result: float | None, low: float | None, high: float | None, 
     0 when it passes none. Compared as decimals of the numbers' shortest representation, so 3.0 x ULN 0.1
     is 0.3, not 0.30000000000000004.
     """
-    if result is None:
+    if result is None or not gradable(low, high, criterion):
         return None
     limits = {"lln": low, "uln": high}
-    if any(limits[name] is None for name in criterion.limits):
-        return None
     value = _decimal(result)
     decreased = criterion.direction == "decreased"
     normal = limits[criterion.normal_limit]
@@ -44,6 +42,11 @@ def toxicity_grade(result: float | None, low: float | None, high: float | None, 
         if (value < threshold if decreased else value > threshold) and level > grade:
             grade = level
     return grade
+
+
+def gradable(low: float | None, high: float | None, criterion: Criterion) -> bool:
+    """Whether a result can be graded on `criterion` with these limits: each limit a bound is a multiple of."""
+    return (low is not None or "lln" not in criterion.limits) and (high is not None or "uln" not in criterion.limits)
 
 
 def _decimal(number: float) -> Decimal:
@@ -66,24 +69,25 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _row_grade(context: RowContext, args: Mapping[str, Any]) -> tuple[Criterion, int] | None:
-    criterion = _criterion(context, args)
-    if criterion is None:
-        return None
+def _inputs(context: RowContext, args: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    """The row's result and its limits of normal, as numbers."""
     values = context.values
-    grade = toxicity_grade(_number(values.get(args["of"])), _number(values.get(args["low"])),
-                           _number(values.get(args["high"])), criterion)
-    return None if grade is None else (criterion, grade)
+    return _number(values.get(args["of"])), _number(values.get(args["low"])), _number(values.get(args["high"]))
 
 
 def _grade(context: RowContext, args: Mapping[str, Any]) -> object:
-    graded = _row_grade(context, args)
-    return None if graded is None else str(graded[1])
+    criterion = _criterion(context, args)
+    grade = None if criterion is None else toxicity_grade(*_inputs(context, args), criterion)
+    return None if grade is None else str(grade)
 
 
 def _term(context: RowContext, args: Mapping[str, Any]) -> object:
-    graded = _row_grade(context, args)
-    return None if graded is None else graded[0].term
+    """The criterion's term when the row has a grade (`toxicity_grade` gives one), without grading it again."""
+    criterion = _criterion(context, args)
+    if criterion is None:
+        return None
+    result, low, high = _inputs(context, args)
+    return criterion.term if result is not None and gradable(low, high, criterion) else None
 
 
 TOXICITY: dict[str, Derivation] = {
