@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, select
 
 from edc.app.kernel.actor import Actor
 from edc.db.core import Site, Subject, User
@@ -63,18 +64,22 @@ _COLUMNS = (AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, User.usern
 
 def fetch_events(conn: Connection, criteria: AuditFilter, actor: Actor, after: int,
            limit: int) -> tuple[tuple[AuditEntry, ...], bool]:
-    """Up to `limit` visible events after id `after`, and whether more follow: one query, one extra row.
+    """Up to `limit` visible events after id `after`, and whether more follow: one query, one extra row."""
+    entries = tuple(_entry(row) for row in conn.execute(events_query(criteria, actor, after, limit)).mappings())
+    return entries[:limit], len(entries) > limit
+
+
+def events_query(criteria: AuditFilter, actor: Actor, after: int, limit: int) -> Select[Any]:
+    """The statement `fetch_events` sends (apart, so the benchmark can show its plan): `limit` + 1 rows.
 
     Outer joins fetch the user, site and subject names, any of which an event may lack.
     """
-    query = (select(*_COLUMNS).select_from(AuditEvent)
-             .outerjoin(User, User.id == AuditEvent.user_id)
-             .outerjoin(Site, Site.id == AuditEvent.site_id)
-             .outerjoin(Subject, Subject.id == AuditEvent.subject_id)
-             .where(AuditEvent.id > after, *_conditions(criteria, actor))
-             .order_by(AuditEvent.id).limit(limit + 1))
-    entries = tuple(_entry(row) for row in conn.execute(query).mappings())
-    return entries[:limit], len(entries) > limit
+    return (select(*_COLUMNS).select_from(AuditEvent)
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .outerjoin(Site, Site.id == AuditEvent.site_id)
+            .outerjoin(Subject, Subject.id == AuditEvent.subject_id)
+            .where(AuditEvent.id > after, *_conditions(criteria, actor))
+            .order_by(AuditEvent.id).limit(limit + 1))
 
 
 def _conditions(criteria: AuditFilter, actor: Actor) -> list[ColumnElement[bool]]:
