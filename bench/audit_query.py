@@ -4,7 +4,7 @@
                                 [--requests 200] [--seconds 60] [--url URL] [--compare]
 
 The database is `bench.audit_verify`'s (its bulk builder): relmacel subjects
-at site 01, ~293 chained events each (3,412 subjects at 1M events, 34,129 at
+at site 01, 333 chained events each (3,003 subjects at 1M events, 30,030 at
 10M), all in one study, so a subject's events are a sliver of the study's.
 On PostgreSQL it is the scratch database `edc_bench` (`bench.api_submit`'s,
 on EDC_BENCH_ADMIN_URL), ANALYZEd after the bulk load as autovacuum would;
@@ -24,11 +24,11 @@ share of the sequential run), and the plan of the statement the route sends
 for each (`edc.app.trail.store.events_query`): EXPLAIN ANALYZE on
 PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
 
-With `--compare`, the same database is measured twice in one run, before
-and after the audit trail's indexes of `AFTER_REVISION`: first with its
-downgrade applied (the indexes of `BEFORE_REVISION`; the database is then
-stamped at head, or the service would refuse it), then after its upgrade,
-whose index builds are timed.
+With `--compare`, the same database is measured twice in one run: first
+downgraded to `BEFORE_REVISION` (0027: the audit trail's indexes before
+0028's) and stamped at head, or the service would refuse it; then stamped
+back and upgraded to head, the index builds timed. Both phases run the
+current code.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import inspect, select, text
 
 from bench.api_submit import Result, scratch_database, start_server
@@ -53,11 +54,14 @@ from edc.app.trail.store import AuditFilter, events_query
 from edc.config import forms_dir
 from edc.db.core import Subject, User
 from edc.db.engine import is_postgres, make_engine
+from edc.db.migrate import alembic_config, upgrade
 from edc.db.trail import AuditEvent
 from edc.definitions.loader import load_catalog
 
 USER, PASSWORD = "bench_monitor", "benchmark password 1"
 PAGE = 100
+#: `--compare` measures the database with this revision's audit indexes first (those before migration 0028).
+BEFORE_REVISION = "0027"
 
 
 def prepare(url: str, events: int) -> None:
@@ -154,8 +158,8 @@ async def time_trails(port: int, subjects: list[str], requests: int, seconds: fl
             Result("all", len(every), elapsed, every)]
 
 
-def measure(url: str, args: argparse.Namespace) -> list[str]:
-    """Serve `url` and time the sampled subjects' trails; the lines to print, the plans after."""
+def measure(url: str, args: argparse.Namespace) -> tuple[list[Result], list[str]]:
+    """Serve `url` and time the sampled subjects' trails; then the plans of their statements."""
     subjects = sample_subjects(url)
     with tempfile.TemporaryDirectory(prefix="edc-bench-holds-") as holds:
         server = start_server(url, args.port, 1, Path(holds))
@@ -164,7 +168,27 @@ def measure(url: str, args: argparse.Namespace) -> list[str]:
         finally:
             server.terminate()
             server.wait(30)
-    return [timing.line() for timing in timings] + plans(url, subjects)
+    return timings, plans(url, subjects)
+
+
+def compare(url: str, args: argparse.Namespace) -> list[str]:
+    """`url` measured with BEFORE_REVISION's audit indexes, then at head (AFTER_REVISION's): side by side."""
+    config = alembic_config(url)
+    command.downgrade(config, BEFORE_REVISION)
+    command.stamp(config, "head")  # the service serves only a database at head
+    analyse(url)
+    before, before_plans = measure(url, args)
+    command.stamp(config, BEFORE_REVISION)
+    started = time.perf_counter()
+    upgrade(url)
+    seconds = time.perf_counter() - started
+    analyse(url)
+    after, after_plans = measure(url, args)
+    lines = [f"  upgrade {BEFORE_REVISION} -> head (the index builds): {seconds:.1f} s",
+             f"  {'ms':>9}  {'before: p50':>11} {'p99':>7}  {'after: p50':>10} {'p99':>7}  (requests)"]
+    lines += [f"  {b.name:>9}  {b.percentile(0.5):11.1f} {b.percentile(0.99):7.1f}  {a.percentile(0.5):10.1f} "
+              f"{a.percentile(0.99):7.1f}  ({b.requests}, {a.requests})" for b, a in zip(before, after, strict=True)]
+    return [*lines, f"  before ({BEFORE_REVISION}'s indexes):", *before_plans, "  after:", *after_plans]
 
 
 def database_url(backend: str, scratch: Path, given: str | None) -> str:
@@ -184,6 +208,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="at most this long per measurement")
     parser.add_argument("--url", help="measure this database (one backend), built here only if it has no events")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--compare", action="store_true",
+                        help=f"measure with revision {BEFORE_REVISION}'s audit indexes, then at head")
     args = parser.parse_args()
     events = 10_000_000 if args.ten_million else args.events
     with tempfile.TemporaryDirectory(prefix="edc-bench-") as scratch:
@@ -191,7 +217,11 @@ def main() -> None:
             url = database_url(backend, Path(scratch), args.url)
             print(f"{backend}, {events} events wanted:", flush=True)
             prepare(url, events)
-            print("\n".join(measure(url, args)), flush=True)
+            if args.compare:
+                print("\n".join(compare(url, args)), flush=True)
+                continue
+            timings, lines = measure(url, args)
+            print("\n".join([timing.line() for timing in timings] + lines), flush=True)
 
 
 if __name__ == "__main__":
