@@ -206,14 +206,15 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", choices=["postgresql", "sqlite"], default=["postgresql", "sqlite"])
     parser.add_argument("--requests", type=int, default=200, help="requests per subject")
     parser.add_argument("--seconds", type=float, default=60, help="at most this long per measurement")
-    parser.add_argument("--url", help="measure this database (one backend), built here only if it has no events")
+    parser.add_argument("--url", help="measure this database (its backend only), built here only if it has no events")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--compare", action="store_true",
                         help=f"measure with revision {BEFORE_REVISION}'s audit indexes, then at head")
     args = parser.parse_args()
     events = 10_000_000 if args.ten_million else args.events
     with tempfile.TemporaryDirectory(prefix="edc-bench-") as scratch:
-        for backend in args.backends:
+        backends = [("postgresql" if is_postgres(args.url) else "sqlite")] if args.url else args.backends
+        for backend in backends:
             url = database_url(backend, Path(scratch), args.url)
             print(f"{backend}, {events} events wanted:", flush=True)
             prepare(url, events)
