@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from bench.api_submit import Result, scratch_database, start_server
 from bench.audit_verify import STUDY, build
@@ -74,8 +74,10 @@ def prepare(url: str, events: int) -> None:
         if not built:
             started = time.perf_counter()
             build(url, load_catalog(forms_dir()), events)
-            print(f"  built {events} events in {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"  built for {events} events in {time.perf_counter() - started:.0f} s", flush=True)
         with engine.begin() as conn:
+            count = conn.execute(select(func.max(AuditEvent.id))).scalar_one()
+            print(f"  {count} events in the trail", flush=True)
             if conn.execute(select(User.id).where(User.username == USER)).first() is None:
                 create_user(conn, username=USER, full_name="Bench Monitor", password=PASSWORD,
                             grants=[GrantSpec("monitor", STUDY)], now=datetime.now(UTC))
@@ -216,7 +218,7 @@ def main() -> None:
         backends = [("postgresql" if is_postgres(args.url) else "sqlite")] if args.url else args.backends
         for backend in backends:
             url = database_url(backend, Path(scratch), args.url)
-            print(f"{backend}, {events} events wanted:", flush=True)
+            print(f"{backend} ({url.split('@')[-1]}):", flush=True)
             prepare(url, events)
             if args.compare:
                 print("\n".join(compare(url, args)), flush=True)
