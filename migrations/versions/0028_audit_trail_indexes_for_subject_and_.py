@@ -13,7 +13,8 @@ which they cover, so an append still maintains the same number of indexes.
 
 Plain CREATE INDEX, not a batch operation: on SQLite a batch that recreated audit_events would drop
 its append-only triggers (migration 0002). On PostgreSQL the build holds a SHARE lock on audit_events,
-so appends wait for it: about a second per million events on the benchmark's machine.
+so appends wait for it: both indexes took 3 s at 1M events and 12 s at 10M on the (loaded)
+benchmark machine (`bench.audit_query --compare`); SQLite 3 s at 1M.
 """
 from collections.abc import Sequence
 
