@@ -2,7 +2,7 @@
 
 Names (site, subject, user) are resolved by subqueries, so an unknown one
 matches nothing (the subject's to its one id, so its page is one range of the
-(subject_id, id) index); an actor restricted to some sites sees only events recorded
+(subject_id, study_id, id) index); an actor restricted to some sites sees only events recorded
 at those sites. Reads only.
 """
 
@@ -94,7 +94,8 @@ def _conditions(criteria: AuditFilter, actor: Actor) -> list[ColumnElement[bool]
         terms.append(AuditEvent.site_id.in_(sites))
     if criteria.subject_number is not None:
         # A scalar, not IN: the number is unique in the study, and only a single known id lets the planner read
-        # the page as one range of (subject_id, id) in chain order; with IN it sorts, or walks the study's index.
+        # the page as one range of (subject_id, study_id, id) in chain order; with IN PostgreSQL sorts the
+        # subject's whole trail.
         subject = select(Subject.id).where(Subject.study_id == study,
                                            Subject.subject_number == criteria.subject_number)
         terms.append(AuditEvent.subject_id == subject.scalar_subquery())
