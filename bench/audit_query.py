@@ -24,11 +24,14 @@ share of the sequential run), and the plan of the statement the route sends
 for each (`edc.app.trail.store.events_query`): EXPLAIN ANALYZE on
 PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
 
-With `--compare`, the same database is measured twice in one run: first
-downgraded to `BEFORE_REVISION` (0027: the audit trail's indexes before
-0028's) and stamped at head, or the service would refuse it; then stamped
-back and upgraded to head, the index builds timed. Both phases run the
-current code.
+With `--compare`, the same database is measured twice in one run: first at
+`BEFORE_REVISION` (0027: the audit trail's indexes before 0028's), stamped
+at head or the service would refuse it; then stamped back and upgraded to
+head, the index builds timed. Both phases run the current code. A database
+built by the run is built at 0027, as an installation migrated to it has its
+indexes; a `--url` at head is downgraded, which creates 0027's indexes
+after the others, and SQLite, which has no statistics, took the newest of
+the indexes it weighs as equal: that "before" is not the installations' one.
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ PAGE = 100
 BEFORE_REVISION = "0027"
 
 
-def prepare(url: str, events: int) -> None:
-    """Build `url` unless it holds events, add the monitor unless present, ANALYZE (PostgreSQL)."""
+def prepare(url: str, events: int, revision: str) -> None:
+    """Build `url` at `revision` unless it holds events, add the monitor unless present, ANALYZE (PostgreSQL)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -73,7 +76,7 @@ def prepare(url: str, events: int) -> None:
                 select(AuditEvent.id).limit(1)).first() is not None
         if not built:
             started = time.perf_counter()
-            build(url, load_catalog(forms_dir()), events)
+            build(url, load_catalog(forms_dir()), events, revision)
             print(f"  built for {events} events in {time.perf_counter() - started:.0f} s", flush=True)
         with engine.begin() as conn:
             count = conn.execute(select(func.max(AuditEvent.id))).scalar_one()
@@ -219,7 +222,7 @@ def main() -> None:
         for backend in backends:
             url = database_url(backend, Path(scratch), args.url)
             print(f"{backend} ({url.split('@')[-1]}):", flush=True)
-            prepare(url, events)
+            prepare(url, events, BEFORE_REVISION if args.compare else "head")
             if args.compare:
                 print("\n".join(compare(url, args)), flush=True)
                 continue
