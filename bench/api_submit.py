@@ -71,11 +71,16 @@ class Result:
     def throughput(self) -> float:
         return self.requests / self.seconds
 
-    def line(self) -> str:
+    def percentile(self, share: float) -> float:
+        """The latency (ms) that `share` (0.99: p99) of the requests took at most; the median for 0.5."""
+        if share == 0.5:
+            return statistics.median(self.latencies_ms)
         lat = sorted(self.latencies_ms)
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        return lat[min(len(lat) - 1, int(len(lat) * share))]
+
+    def line(self) -> str:
         return (f"{self.name:>7}: {self.requests:6d} requests in {self.seconds:5.1f} s = {self.throughput:7.1f}/s, "
-                f"p50 {statistics.median(lat):6.1f} ms, p99 {p99:6.1f} ms")
+                f"p50 {self.percentile(0.5):6.1f} ms, p99 {self.percentile(0.99):6.1f} ms")
 
 
 def sledai_payload(i: int) -> dict[str, object]:

@@ -95,9 +95,9 @@ class Chain:
                           .values(last_id=self.last_id, last_hash=self.last_hash))
 
 
-def build(url: str, catalog: Catalog, events: int) -> None:
-    """Migrate `url` and fill it with about `events` chained events consistent with the tables."""
-    upgrade(url, catalog=catalog)
+def build(url: str, catalog: Catalog, events: int, revision: str = "head") -> None:
+    """Migrate `url` (to `revision`) and fill it with about `events` chained events consistent with the tables."""
+    upgrade(url, revision, catalog=catalog)
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

@@ -3,8 +3,8 @@
 The load generator shares the machine with the server it measures, so it must
 cost as little CPU per request as possible: one asyncio stream per simulated
 client, requests written as bytes, responses read by Content-Length. It speaks
-only what the benchmark needs (POST with a JSON body, a sized response) and
-refuses anything else rather than guess.
+only what the benchmarks need (POST with a JSON body, GET, a sized response)
+and refuses anything else rather than guess.
 """
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ class Connection:
     async def post_json(self, path: str, payload: object, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """POST `payload` as JSON; return the status code and the response body."""
         body = json.dumps(payload).encode()
-        head = [f"POST {path} HTTP/1.1", f"Host: {self._host}", "Content-Type: application/json",
-                f"Content-Length: {len(body)}"]
-        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        return await self._request(f"POST {path}", body, {"Content-Type": "application/json", **(headers or {})})
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """GET `path` (with its query string); return the status code and the response body."""
+        return await self._request(f"GET {path}", b"", headers or {})
+
+    async def _request(self, line: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        head = [f"{line} HTTP/1.1", f"Host: {self._host}", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
         self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         await self._writer.drain()
         return await self._response()
