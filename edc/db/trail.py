@@ -24,7 +24,7 @@ class AuditEvent(Base):
     # Monitors page through one study's, one subject's or one record's trail in chain order: each filter's
     # equalities, then the id, so a page is one range of its index however long the rest of the trail. The
     # study is in the subject's and record's indexes because the filter always names it: two equalities beat
-    # the study's index, which SQLite (no statistics) would otherwise pick as often as not (migration 0028).
+    # the study's index, which SQLite (no statistics) would otherwise pick by creation order (migration 0028).
     __table_args__ = (Index("ix_audit_events_study_id_id", "study_id", "id"),
                       Index("ix_audit_events_subject_id_study_id_id", "subject_id", "study_id", "id"),
                       Index("ix_audit_events_record_id_study_id_id", "record_id", "study_id", "id"))

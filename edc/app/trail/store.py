@@ -1,9 +1,9 @@
 """The SQL of the audit trail's reads: one keyset page of a study's events, filtered, as the actor may see them.
 
 Names (site, subject, user) are resolved by subqueries, so an unknown one
-matches nothing (the subject's to its one id, so its page is one range of the
-(subject_id, study_id, id) index); an actor restricted to some sites sees only events recorded
-at those sites. Reads only.
+matches nothing (the subject's to its one id, so its page is one range of
+the (subject_id, study_id, id) index); an actor restricted to some sites sees
+only events recorded at those sites. Reads only.
 """
 
 from __future__ import annotations
