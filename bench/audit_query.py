@@ -14,7 +14,8 @@ has no events.
 
 A monitor (every site) is created with the access service and logs in over
 HTTP. The service is the real application under uvicorn in its own process
-(`bench.api_submit.start_server`, one worker); one keep-alive client
+(`bench.api_submit.start_server`, one worker; the capture benchmark's bare
+endpoint beside it, unused here); one keep-alive client
 (`bench.http_load`) asks, one request at a time, for the first page (100
 events) of the trail of the first-, middle- and last-created subject: once
 each to check the page is that subject's (the warm-up), then in turn,

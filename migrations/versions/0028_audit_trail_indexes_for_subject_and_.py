@@ -16,7 +16,7 @@ single-column indexes, which they cover, so an append still maintains the same n
 Plain CREATE INDEX, not a batch operation: on SQLite a batch that recreated audit_events would drop
 its append-only triggers (migration 0002). On PostgreSQL the build holds a SHARE lock on audit_events,
 so appends wait for it (on SQLite every writer waits): both indexes took 3 s at 1M events on either
-backend and 19 s (PostgreSQL) or 27 s (SQLite) at 10M on the loaded benchmark machine
+backend and 19 s (PostgreSQL) or 18-27 s (SQLite) at 10M on the loaded benchmark machine
 (`bench.audit_query --compare`).
 """
 from collections.abc import Sequence
