@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_mapping import ae
 
 from edc.config import project_root
 from edc.definitions.catalog import Catalog, StudyDefinition
@@ -42,10 +43,9 @@ def infusion(day: date) -> CapturedRecord:
 
 
 def fatal_ae(aespid: str, term: str) -> CapturedRecord:
-    return CapturedRecord({"aespid": aespid, "aeterm": term, "aecat": "OTHER", "aestdat": date(2026, 3, 20),
-                           "aeongo": "N", "aeendat": date(2026, 4, 1), "aetoxgr": "5", "aeser": "Y",
-                           "aerel": "NOT_RELATED", "aerel_ld": "NOT_RELATED", "aeacn": "NOT APPLICABLE",
-                           "aecontrt": "Y", "aeout": "FATAL"}, "LOGS")
+    """A grade 5 AE ending on the day of death (test_mapping's AE record builder)."""
+    return ae(aespid, term, date(2026, 3, 20), grade="5", end=date(2026, 4, 1), aeser="Y", aerel="NOT_RELATED",
+              aecontrt="Y", aeout="FATAL")
 
 
 TREATED = SubjectData(
