@@ -205,7 +205,7 @@ async def run(address: tuple[str, int], clients: list[int], seconds: float, subj
     first = 1
 
     def bare(connection: Connection, i: int) -> Awaitable[tuple[int, bytes]]:
-        return connection.post_json("/bench/bare", {"n": i})
+        return connection.post_json("/api/bench/bare", {"n": i})
 
     await load("warm-up", address, max(clients), 2, bare)
     rounds = []

@@ -36,7 +36,7 @@ BENCH_ROWS = Table("bench_rows", METADATA, Column("id", Integer, primary_key=Tru
 _ASKED_AT, _HELD_SINCE = "bench.head_asked_at", "bench.head_locked_at"
 
 
-@post("/bench/bare", status_code=201, sync_to_thread=True, security=[])  # public: no authentication
+@post("/api/bench/bare", status_code=201, sync_to_thread=True, security=[])  # public: no authentication
 def bare(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> dict[str, int]:
     """Insert one row in the request's transaction."""
     with transaction(request, write=True) as conn:
