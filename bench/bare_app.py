@@ -6,9 +6,9 @@ no authentication, validation, calculation, edit checks or audit.
 
 With `EDC_BENCH_HOLDS` naming a directory, each worker also records, per
 transaction that locked the audit chain's head, how long it waited for the
-head (the locking statement sent until it returned: `SELECT ... FOR UPDATE`
-on PostgreSQL, the no-op UPDATE on SQLite, whose write lock every writer
-holds from `BEGIN IMMEDIATE` on) and how long it then held it (until the
+head (the locking statement sent until it returned: the head's
+`UPDATE ... RETURNING`, on SQLite a formality, every writer holding the
+database's write lock from `BEGIN IMMEDIATE` on) and how long it then held it (until the
 connection went back to the pool after its commit): one line "wait hold" in
 milliseconds in `<dir>/<pid>.txt`. The timing lives here, in the benchmark's
 server, not in the service.

@@ -6,34 +6,37 @@ transaction as the change they record, so both are committed or neither is.
 or corrected) with one head lock, one multi-row insert and one head update,
 instead of three statements per item.
 
-Serialisation: every append first locks the one row of `audit_chain_head`,
-then links the new event to the hash stored there, inserts it with id
-`last_id + 1` and moves the head forward; the lock is held until the caller's
-transaction ends, so concurrent writers queue and the chain stays linear.
+Serialisation: every append first locks the one row of `audit_chain_head`
+and reserves the ids after its `last_id` (one UPDATE ... RETURNING, which
+also reads the head), links the new events to the hash stored there, inserts
+them and gives the head the last one's hash; the lock is held until the
+caller's transaction ends, so concurrent writers queue and the chain stays
+linear.
 
 Inside `chained_at_end(conn)` (every API request's transaction) an append only
 stages its events; they are chained when the block ends, as the last work of
-the transaction before its commit: lock the head, hash, one insert, move the
-head, commit. The lock is then held for the hashing and the commit, not for
-the request, and the chain's order is the commit order (docs/audit-trail.md
-says why that keeps every guarantee).
+the transaction before its commit: reserve (lock), hash, insert and move the
+head (one statement on PostgreSQL), commit. The lock is then held for the
+hashing and three round trips, not for the request, and the chain's order is
+the commit order (docs/audit-trail.md says why that keeps every guarantee).
 
-- PostgreSQL: `SELECT ... FOR UPDATE` on the head row. Under READ COMMITTED a
+- PostgreSQL: the UPDATE takes the head row's lock. Under READ COMMITTED a
   waiting writer re-reads the committed head; under REPEATABLE READ or
   SERIALIZABLE it fails with a serialisation error instead of forking.
-- SQLite: the append opens with a no-op UPDATE of the head, which takes the
-  database's write lock (BEGIN IMMEDIATE semantics; waiting up to the
-  engine's busy timeout) before the head is read, so the head read is the
-  latest committed one.
+- SQLite: the UPDATE takes the database's write lock (a request holds it from
+  BEGIN IMMEDIATE already; elsewhere waiting up to the engine's busy
+  timeout) before the head is read, so the head read is the latest committed
+  one.
 
-Either way the head update is also a compare-and-swap on the previous hash:
-if another writer moved the head in between, `ChainConflict` is raised and
-nothing is linked to a stale head.
+Either way the head's last update is also a compare-and-swap on the
+reservation (last id and previous hash): if the head is not what this
+transaction left it, `ChainConflict` is raised and nothing is linked to a
+stale head.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +53,8 @@ _HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 #: Where `chained_at_end` keeps the staged events of a connection's transaction.
 _STAGED = "edc.audit.staged"
+#: What `chained_at_end(defer=...)` hands a transaction's staged events to, instead of chaining them.
+Defer = Callable[[Connection, list[dict[str, Any]]], object]
 _MARKS = "edc.audit.savepoints"
 _COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 _ARRAY_TYPES = {"id": "bigint", "occurred_at": "timestamptz", "user_id": "bigint", "site_id": "bigint",
@@ -59,6 +64,14 @@ _ARRAY_TYPES = {"id": "bigint", "occurred_at": "timestamptz", "user_id": "bigint
 _PG_INSERT = text(
     f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
     + ", ".join(f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'text')}[])" for name in _COLUMNS) + ")")
+# ... and the head's new hash in the same statement (a data-modifying CTE), so the head is held one round trip
+# less. The WHERE is the compare-and-swap: the head must still be the reservation of this transaction.
+_PG_INSERT_AND_ADVANCE = text(
+    f"WITH appended AS ({_PG_INSERT.text}) UPDATE audit_chain_head SET last_hash = :head_last_hash"
+    " WHERE id = :head AND last_id = :head_last_id AND last_hash = :head_prev_hash")
+# Lock, reserve and read the head in one statement (SQLite 3.35+ and PostgreSQL both have RETURNING).
+_RESERVE = text("UPDATE audit_chain_head SET last_id = last_id + :count WHERE id = :head"
+                " RETURNING last_id - :count AS last_id, last_hash")
 
 
 class ChainHeadMissing(RuntimeError):
@@ -122,13 +135,16 @@ def append_items(target: Session | Connection, changes: Sequence[ItemChange], *,
     if pending is not None:
         pending.extend(staged)
         return []
-    return _chain(conn, staged)
+    return chain_staged(conn, staged)
 
 
 @contextmanager
-def chained_at_end(conn: Connection) -> Iterator[None]:
+def chained_at_end(conn: Connection, *, defer: Defer | None = None) -> Iterator[None]:
     """Stage the appends made on `conn` in the block and chain them when it ends normally, the caller committing
-    right after; on an exception they are dropped with the transaction. Nested blocks join the outer one."""
+    right after; on an exception they are dropped with the transaction. Nested blocks join the outer one.
+
+    With `defer`, the staged events are handed to it instead, to be written for chaining after the commit
+    (`edc.audit.sequencer`)."""
     if _STAGED in conn.info:
         yield
         return
@@ -138,7 +154,7 @@ def chained_at_end(conn: Connection) -> Iterator[None]:
         staged: list[dict[str, Any]] = conn.info[_STAGED]
         conn.info[_STAGED] = None  # appends from here on (none expected) are written at once
         if staged:
-            _chain(conn, staged)
+            (defer or chain_staged)(conn, staged)
     finally:
         conn.info.pop(_STAGED, None)  # conn.info outlives the checkout: leave nothing for the next request
         conn.info.pop(_MARKS, None)
@@ -179,9 +195,13 @@ def _drop_on_rollback(conn: Connection) -> None:
         staged.clear()
 
 
-def _chain(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[ChainedEvent]:
-    """Link the staged events (hashed fields but the id) to the head, insert them in one statement, move the head."""
-    last_id, first_hash = _lock_head(conn)
+def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[ChainedEvent]:
+    """Link the staged events (hashed fields but the id) to the head, insert them in one statement, move the head.
+
+    The head is held from the first statement to the commit, so the chaining takes as few round trips as it
+    can: on PostgreSQL the lock, the ids' reservation and the head's read are one UPDATE ... RETURNING, and the
+    insert and the head's new hash one statement, then the commit; every other writer waits that long."""
+    last_id, first_hash = _reserve_head(conn, len(staged))
     last_hash = first_hash
     events: list[ChainedEvent] = []
     for fields in staged:
@@ -189,37 +209,44 @@ def _chain(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[ChainedEv
         digest = event_hash(last_hash, fields)
         events.append(ChainedEvent(**fields, prev_hash=last_hash, hash=digest))
         last_id, last_hash = fields["id"], digest
-    _insert(conn, events)
-    _advance_head(conn, first_hash, last_id, last_hash)
+    if conn.dialect.name == "postgresql":
+        head = {"head": HEAD_ID, "head_last_id": last_id, "head_prev_hash": first_hash, "head_last_hash": last_hash}
+        moved = conn.execute(_PG_INSERT_AND_ADVANCE, {**_columns(events), **head}).rowcount
+    else:
+        conn.execute(insert(_EVENTS), [{name: getattr(e, name) for name in _COLUMNS} for e in events])
+        moved = _advance_head(conn, first_hash, last_id, last_hash)
+    if moved != 1:
+        raise ChainConflict("the audit chain head moved during the append; retry the transaction")
     return events
 
 
-def _insert(conn: Connection, events: Sequence[ChainedEvent]) -> None:
-    """All the events in one statement: arrays unnested on PostgreSQL, one executemany on SQLite."""
+def _columns(events: Sequence[ChainedEvent]) -> dict[str, list[Any]]:
+    """The events as one array per column, for the unnest insert."""
+    return {name: [getattr(e, name) for e in events] for name in _COLUMNS}
+
+
+def lock_head(conn: Connection) -> None:
+    """Lock the chain head for the rest of the transaction (PostgreSQL; SQLite's writers hold the database)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_PG_INSERT, {name: [getattr(e, name) for e in events] for name in _COLUMNS})
-    else:
-        conn.execute(insert(_EVENTS), [{name: getattr(e, name) for name in _COLUMNS} for e in events])
+        conn.execute(select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).with_for_update())
 
 
-def _lock_head(conn: Connection) -> tuple[int, str]:
-    """Lock the chain head for the rest of the transaction and return its (last_id, last_hash)."""
-    query = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID)
-    if conn.dialect.name == "sqlite":
-        # Take SQLite's write lock before reading, so no other writer can commit in between.
-        conn.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_id=_HEAD.c.last_id))
-    else:
-        query = query.with_for_update()
-    row = conn.execute(query).one_or_none()
+def _reserve_head(conn: Connection, count: int) -> tuple[int, str]:
+    """Lock the chain head for the rest of the transaction, reserve `count` ids after its last one and return
+    the head as it was (last_id, last_hash).
+
+    One UPDATE ... RETURNING: it takes the row's lock (PostgreSQL: a waiting writer re-reads the committed row
+    under READ COMMITTED and fails to serialise under REPEATABLE READ; SQLite: the database's write lock, held
+    from `BEGIN IMMEDIATE` already in a request) and reads the head in the same round trip. The last hash is
+    set once the events are hashed, in the transaction that holds the lock."""
+    row = conn.execute(_RESERVE, {"count": count, "head": HEAD_ID}).one_or_none()
     if row is None:
         raise ChainHeadMissing("audit_chain_head has no row: run 'edc db upgrade'")
     return int(row.last_id), str(row.last_hash)
 
 
-def _advance_head(conn: Connection, prev_hash: str, new_id: int, new_hash: str) -> None:
-    """Move the head to the new event, only if it still points at `prev_hash`."""
-    result = conn.execute(
-        update(_HEAD).where(_HEAD.c.id == HEAD_ID, _HEAD.c.last_hash == prev_hash)
-        .values(last_id=new_id, last_hash=new_hash))
-    if result.rowcount != 1:
-        raise ChainConflict("the audit chain head moved during the append; retry the transaction")
+def _advance_head(conn: Connection, prev_hash: str, new_id: int, new_hash: str) -> int:
+    """Give the head the last event's hash, only if it is still the reservation this transaction made."""
+    return int(conn.execute(
+        update(_HEAD).where(_HEAD.c.id == HEAD_ID, _HEAD.c.last_id == new_id, _HEAD.c.last_hash == prev_hash)
+        .values(last_hash=new_hash)).rowcount)

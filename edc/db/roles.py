@@ -61,6 +61,9 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "coded_terms": CHANGE,
     "audit_events": APPEND,  # never UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER
     "audit_chain_head": ("SELECT", "UPDATE (last_id, last_hash)"),  # each append moves the head
+    # a request's events wait here until its sequencer chains (moves) them; never UPDATE. DELETE lets the
+    # runtime drop an unchained batch, which is no more than it could do already: change data unaudited.
+    "audit_pending": ("SELECT", "INSERT", "DELETE"),
 }
 #: Every form's table (`crf_<study>_<form>`): records are entered and corrected.
 FORM_TABLE_PRIVILEGES = CHANGE

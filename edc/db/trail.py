@@ -63,3 +63,18 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(BigId)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """One committed transaction's audit events, waiting to be chained (PostgreSQL; `edc.audit.sequencer`).
+
+    A request's transaction writes its events here, as one row, instead of locking the chain head; its
+    process's sequencer moves every pending row into `audit_events` under the head's lock right after, so the
+    head is held once per pass over many transactions, not once per transaction. `batch` orders them: it is
+    taken by the transaction's last statement before its commit, so a transaction that saw another's changes
+    has the higher batch. Rows are inserted and deleted (by the sequencer that chains them), never updated.
+    """
+
+    __tablename__ = "audit_pending"
+    batch: Mapped[int] = mapped_column(BigId, primary_key=True)
+    events: Mapped[str] = mapped_column(Text)  # JSON: the staged events' fields, in order

@@ -25,7 +25,7 @@ from edc.app.kernel.actor import Actor
 from edc.app.kernel.admission import admitted_principal, bearer_token
 from edc.app.kernel.errors import NotFound
 from edc.app.kernel.permissions import Permission, Principal, actor_for
-from edc.audit.trail import chained_at_end
+from edc.audit.sequencer import audited_transaction
 from edc.db.engine import WRITE
 from edc.definitions.catalog import Catalog, StudyDefinition
 
@@ -61,8 +61,9 @@ def app_state(request: Request[Any, Any, Any]) -> AppState:
 def transaction(request: Request[Any, Any, Any], *, write: bool) -> Iterator[Connection]:
     """A transaction of the request (committed at the end of the block, rolled back on error)."""
     engine = app_state(request).engine
-    # The audit events are chained last, just before the commit: the chain head is locked for that, not the request.
-    with (engine.execution_options(**WRITE) if write else engine).begin() as conn, chained_at_end(conn):
+    # The audit events are chained at the end, not when they are written: on PostgreSQL after the commit, by the
+    # process's sequencer, which holds the chain head once for every transaction committed meanwhile.
+    with audited_transaction(engine, **(WRITE if write else {})) as conn:
         yield conn
 
 
