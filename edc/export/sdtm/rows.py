@@ -92,15 +92,29 @@ def _plan(study: StudyDefinition, domain: DomainSpec, block: RowBlock) -> _Plan:
 
 
 def _step(study: StudyDefinition, name: str, source: Source, block: RowBlock) -> _Step:
-    """How the variable is computed, as `function(context, argument)`: a plain derivation called with its args
-    directly, any other source through its evaluator (one call less per cell where most cells are derived)."""
-    if source.item is None and source.derive is not None and source.derive not in PREPARED and source.codelist is None:
-        return name, DERIVATIONS[source.derive], source.args
+    """How the variable is computed, as `function(context, argument)`: an item copy, a constant or a plain
+    derivation called directly, any other source through its evaluator (one call less per cell)."""
+    if source.codelist is None:
+        if source.item is not None:  # a plain copy of an item: the reference split once, not per row
+            form_id, _, item = source.item.partition(".")
+            return name, _copy, (form_id, item)
+        if source.derive is None:  # a constant
+            return name, _constant, source.value
+        if source.derive not in PREPARED:
+            return name, DERIVATIONS[source.derive], source.args
     return name, _evaluate, evaluator(study, source, block)
 
 
 def _evaluate(context: RowContext, compute: Evaluator) -> object:
     return compute(context)
+
+
+def _copy(context: RowContext, reference: tuple[str, str]) -> object:
+    return context.item_at(form_id=reference[0], name=reference[1])
+
+
+def _constant(context: RowContext, value: object) -> object:
+    return value
 
 
 def evaluator(study: StudyDefinition, source: Source, block: RowBlock | None = None) -> Evaluator:
