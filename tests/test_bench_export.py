@@ -1,4 +1,4 @@
-"""The SDTM export benchmark still runs: 3 synthetic subjects, XPT only, every step timed, a ratio measured."""
+"""The SDTM export benchmark still runs: every step timed, a ratio per format and for the whole export measured."""
 
 from __future__ import annotations
 
@@ -15,7 +15,18 @@ def test_the_export_benchmark_reports_every_step_and_a_ratio(capsys: pytest.Capt
     assert report.rows["DM"] == 3 and report.rows["LB"] > 0
     assert report.bare_seconds > 0 and report.ratio > 0
     printed = capsys.readouterr().out
-    assert all(step in printed for step in STEPS) and "ratio export / bare write" in printed
+    assert all(step in printed for step in STEPS) and "ratio export / bare writes" in printed
+
+
+def test_a_study_of_one_dose_level_runs_with_every_format_timed(capsys: pytest.CaptureFixture[str]) -> None:
+    # cnct19 plans one dose level: the synthetic reader once divided by the levels but the first
+    report = main(["--study", "cnct19", "--subjects", "2", "--formats", "xpt,json,csv"])
+
+    assert report.rows["DM"] == 2
+    assert set(report.writes) == set(report.bare) == {"xpt", "json", "csv"}
+    assert all(report.writes[fmt] > 0 and sum(report.bare[fmt].values()) > 0 for fmt in report.bare)
+    printed = capsys.readouterr().out
+    assert all(line in printed for line in ("xpt  ", "json ", "csv  ")) and "ratio export / bare writes" in printed
 
 
 def test_the_memory_only_run_reports_both_peaks(capsys: pytest.CaptureFixture[str]) -> None:
