@@ -13,7 +13,8 @@ them and gives the head the last one's hash; the lock is held until the
 caller's transaction ends, so concurrent writers queue and the chain stays
 linear.
 
-Inside `chained_at_end(conn)` (every API request's transaction) an append only
+Inside `chained_at_end(conn)` (every API request's transaction; on PostgreSQL
+the request hands them to `edc.audit.sequencer` instead) an append only
 stages its events; they are chained when the block ends, as the last work of
 the transaction before its commit: reserve (lock), hash, insert and move the
 head (one statement on PostgreSQL), commit. The lock is then held for the
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, event, insert, text, update
 from sqlalchemy.orm import Session
 
 from edc.audit.chain import HASHED_FIELDS, ChainedEvent, event_hash, value_text
@@ -226,9 +227,8 @@ def _columns(events: Sequence[ChainedEvent]) -> dict[str, list[Any]]:
 
 
 def lock_head(conn: Connection) -> None:
-    """Lock the chain head for the rest of the transaction (PostgreSQL; SQLite's writers hold the database)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).with_for_update())
+    """Lock the chain head for the rest of the transaction (a reservation of no ids)."""
+    _reserve_head(conn, 0)
 
 
 def _reserve_head(conn: Connection, count: int) -> tuple[int, str]:
