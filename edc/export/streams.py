@@ -11,6 +11,7 @@ the run, indexed by the rows' positions in the whole dataset; `shifted` and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -91,6 +92,11 @@ def link_part(dataset: Dataset, frame: pd.DataFrame, offset: int, *, parent: boo
         part = part[["USUBJID"]].drop_duplicates("USUBJID")
     part = part.copy()
     part.index = part.index + offset
+    # The parts are kept until the whole export is checked, so they grow with the study: each row's text
+    # (USUBJID, mapped anew per row) would be a string object of its own; one object per distinct value
+    # leaves a pointer per row (tracemalloc peak at 2,500 subjects 235.7 -> 138.9 MiB, bench.export_sdtm).
+    for name in part.select_dtypes(include="object").columns:
+        part[name] = [sys.intern(value) if isinstance(value, str) else value for value in part[name]]
     return part
 
 
