@@ -136,16 +136,16 @@ class Sequencer:
                 self._lock.notify_all()
 
     def _pass(self, wanted: set[int]) -> set[int]:
-        """Chain what is pending; which of `wanted` are chained now (by this pass or another process's)."""
+        """Chain what is pending; `wanted` (batches committed before the pass began) is then all chained.
+
+        No second look is needed: the pass takes its rows after it holds the head, so a wanted batch it did
+        not take was taken by a pass that held the head before, and that pass committed before this one
+        could lock it."""
         engine = self._engine()
-        if engine is None:  # disposed of and collected: nobody waits for it any more
-            return wanted
-        with engine.begin() as conn:
-            done = set(chain_pending(conn))
-        if wanted - done:
-            with engine.connect() as conn:
-                done |= wanted - pending_batches(conn)  # a batch is gone only once its chaining committed
-        return done
+        if engine is not None:  # else disposed of and collected: nobody waits for it any more
+            with engine.begin() as conn:
+                chain_pending(conn)
+        return wanted
 
 
 _SEQUENCERS: weakref.WeakKeyDictionary[Engine, Sequencer] = weakref.WeakKeyDictionary()
