@@ -3,7 +3,8 @@ and rule checking with located errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from edc.definitions.cel_check import (
@@ -69,13 +70,67 @@ def item_type(item: Item, codelists: Mapping[str, Codelist] | None = None) -> Ce
     return _SCALAR[item.type]
 
 
-def form_fields(form: Form, codelists: Mapping[str, Codelist] | None = None) -> dict[str, CelType]:
-    return {item.name: item_type(item, codelists) for item in form.items}
+class RuleEnv(Mapping[str, CelType]):
+    """The names a form's rules may read, with their types; immutable, one object per form and codelists.
+
+    A definition never changes once loaded, so what depends only on a rule and its environment (the paths
+    it reads, `edc.rules.runtime.references`) is worked out once per process and kept here, in `paths`,
+    instead of parsing and type-checking the rule on every request. Equal environments are the same
+    object (identity hash): the memo is only ever shared by rules read in the very same environment.
+    """
+
+    __slots__ = ("_types", "calc_order", "paths")
+
+    def __init__(self, types: Mapping[str, CelType]) -> None:
+        self._types = dict(types)
+        self.paths: dict[str, tuple[str, ...]] = {}
+        self.calc_order: tuple[Item, ...] | None = None  # the form's calculations in dependency order
+
+    def __getitem__(self, name: str) -> CelType:
+        return self._types[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    __hash__ = object.__hash__
 
 
-def check_env(form: Form, codelists: Mapping[str, Codelist] | None = None) -> dict[str, CelType]:
+_ENV_LIMIT = 512
+"""Environments kept: far more than the forms of every loaded study; a per-request copy of a form (a role's
+entry form) only ever displaces the least recently used."""
+_ENVS: dict[tuple[str, int, int], tuple[Form, object, RuleEnv]] = {}
+_ENVS_LOCK = threading.Lock()
+
+
+def form_fields(form: Form, codelists: Mapping[str, Codelist] | None = None) -> RuleEnv:
+    """What a form's skip logic and calculations may read: its items, typed."""
+    return _env("fields", form, codelists)
+
+
+def check_env(form: Form, codelists: Mapping[str, Codelist] | None = None) -> RuleEnv:
     """What an edit check of `form` may read: its items and the check context (`CHECK_CONTEXT`)."""
-    return {**form_fields(form, codelists), **CHECK_CONTEXT}
+    return _env("checks", form, codelists)
+
+
+def _env(kind: str, form: Form, codelists: Mapping[str, Codelist] | None) -> RuleEnv:
+    """The cached environment of `kind` for this form object and codelists object (kept alive beside it, so
+    their ids cannot be reused while the entry stands)."""
+    key = (kind, id(form), id(codelists))
+    with _ENVS_LOCK:
+        hit = _ENVS.pop(key, None)
+        if hit is not None:
+            _ENVS[key] = hit  # most recently used last
+            return hit[2]
+    types = {item.name: item_type(item, codelists) for item in form.items}
+    env = RuleEnv({**types, **CHECK_CONTEXT} if kind == "checks" else types)
+    with _ENVS_LOCK:
+        _ENVS[key] = (form, codelists, env)
+        while len(_ENVS) > _ENV_LIMIT:
+            del _ENVS[next(iter(_ENVS))]
+    return env
 
 
 def form_record(form: Form, codelists: Mapping[str, Codelist] | None = None) -> CelType:

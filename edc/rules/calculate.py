@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from graphlib import TopologicalSorter
 
 from edc.definitions.cel_check import CelType
-from edc.definitions.celenv import form_fields
+from edc.definitions.celenv import RuleEnv, form_fields
 from edc.definitions.functions import SCORES
 from edc.definitions.model import Codelist, Form, Item, ScoreCalc
 from edc.domain import astct, bilag, bvas, sledai
@@ -111,11 +111,16 @@ def calculate(form: Form, codelists: Mapping[str, Codelist] | None,
     return results
 
 
-def calc_order(form: Form, env: Mapping[str, CelType]) -> list[Item]:
-    """The calculated items of `form`, each after the calcs it reads."""
+def calc_order(form: Form, env: Mapping[str, CelType]) -> tuple[Item, ...]:
+    """The calculated items of `form`, each after the calcs it reads (worked out once per form environment)."""
+    if isinstance(env, RuleEnv) and env.calc_order is not None:
+        return env.calc_order
     calcs = {item.name: item for item in form.items if item.calc is not None}
     graph = {name: _inputs(item, env) & calcs.keys() for name, item in calcs.items()}
-    return [calcs[name] for name in TopologicalSorter(graph).static_order()]
+    order = tuple(calcs[name] for name in TopologicalSorter(graph).static_order())
+    if isinstance(env, RuleEnv):
+        env.calc_order = order
+    return order
 
 
 def _inputs(item: Item, env: Mapping[str, CelType]) -> set[str]:

@@ -27,6 +27,7 @@ from typing import Any
 import cel
 
 from edc.definitions.cel_check import CelType, check_expression
+from edc.definitions.celenv import RuleEnv
 from edc.definitions.functions import CEL_FUNCTIONS
 from edc.domain import derived, sledai
 
@@ -101,9 +102,19 @@ def program(source: str) -> Any:
 
 
 def references(source: str, env: Mapping[str, CelType]) -> tuple[str, ...]:
-    """The dotted paths `source` reads, in the order they first appear in the source."""
-    found = check_expression(source, env, CEL_FUNCTIONS).references
-    return tuple(sorted(found, key=lambda path: (_position(source, path), path)))
+    """The dotted paths `source` reads, in the order they first appear in the source.
+
+    Worked out once per rule in a form's environment (`RuleEnv.paths`): parsing and type-checking the
+    rule again on every record gives the same answer.
+    """
+    memo = env.paths if isinstance(env, RuleEnv) else None
+    found = memo.get(source) if memo is not None else None
+    if found is None:
+        paths = check_expression(source, env, CEL_FUNCTIONS).references
+        found = tuple(sorted(paths, key=lambda path: (_position(source, path), path)))
+        if memo is not None:
+            memo[source] = found
+    return found
 
 
 def _position(source: str, path: str) -> int:
@@ -128,18 +139,26 @@ def missing_paths(paths: Iterable[str], variables: Mapping[str, object]) -> tupl
     return tuple(p for p in paths if lookup(p, variables)[1] is None)
 
 
-def evaluate(source: str, variables: Mapping[str, object], paths: Iterable[str]) -> object:
-    """The value of `source` on `variables`, or `Undecidable` when it failed for want of data.
-
-    `paths` are the dotted paths the rule reads (see `references`). Raises
-    `RuleError` when the rule fails although none of them is missing.
-    """
-    compiled = program(source)  # a compile error is a definition error, never undecidable
+def bound(variables: Mapping[str, object]) -> Any:
+    """An engine context holding the functions and `variables` (converted), for evaluating several rules on
+    the same values: converting and binding them is most of an evaluation's cost."""
     context = cel.Context()
     for name, function in FUNCTIONS.items():
         context.add_function(name, function)
     for name, value in variables.items():
         context.add_variable(name, to_cel(value))
+    return context
+
+
+def evaluate(source: str, variables: Mapping[str, object], paths: Iterable[str], context: Any = None) -> object:
+    """The value of `source` on `variables`, or `Undecidable` when it failed for want of data.
+
+    `paths` are the dotted paths the rule reads (see `references`); `context` is `bound(variables)` when the
+    caller evaluates several rules on the same variables. Raises `RuleError` when the rule fails although
+    none of them is missing.
+    """
+    compiled = program(source)  # a compile error is a definition error, never undecidable
+    context = bound(variables) if context is None else context
     try:
         return compiled.execute(context)
     except _ENGINE_ERRORS as exc:
