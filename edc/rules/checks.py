@@ -15,30 +15,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from string import Formatter
+from typing import Any
 
 from edc.definitions.cel_check import CelType
 from edc.definitions.celenv import CHECK_CONTEXT, check_env
 from edc.definitions.model import Check, Codelist, Form
 from edc.domain.findings import Finding
 from edc.rules.calculate import applicable, calculate, rule_record
-from edc.rules.runtime import Undecidable, evaluate, lookup, references, to_cel
+from edc.rules.runtime import Undecidable, bound, evaluate, lookup, references, to_cel
 
 
-def complete_values(form: Form, values: Mapping[str, object],
-                    codelists: Mapping[str, Codelist] | None = None) -> dict[str, object]:
-    """The record rules see for `values`: with its calculated items, skipped items null, missing left out."""
-    merged = {**values, **calculate(form, codelists, values)}
+def complete_values(form: Form, values: Mapping[str, object], codelists: Mapping[str, Codelist] | None = None,
+                    calculated: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The record rules see for `values`: with its calculated items, skipped items null, missing left out.
+
+    `calculated` is `calculate(form, codelists, values)` when the caller has it already (a calculation never
+    reads a calculated item from its input, so it is the same whether or not `values` hold them)."""
+    merged = {**values, **(calculate(form, codelists, values) if calculated is None else calculated)}
     return rule_record(form, merged, applicable(form, merged, codelists))
 
 
 def run_checks(form: Form, values: Mapping[str, object], codelists: Mapping[str, Codelist] | None = None,
-               context: Mapping[str, object] | None = None) -> list[Finding]:
-    """The findings of `form`'s edit checks on `values` and `context`, in the order the checks are defined."""
-    record = {**complete_values(form, values, codelists), **{k: to_cel(v) for k, v in (context or {}).items()}}
+               context: Mapping[str, object] | None = None,
+               calculated: Mapping[str, object] | None = None) -> list[Finding]:
+    """The findings of `form`'s edit checks on `values` and `context`, in the order the checks are defined
+    (`calculated` as in `complete_values`)."""
+    record = {**complete_values(form, values, codelists, calculated),
+              **{k: to_cel(v) for k, v in (context or {}).items()}}
     env = check_env(form, codelists)
+    bound_record = bound(record)
     findings = []
     for check in form.checks:
-        finding = _run(check, record, env)
+        finding = _run(check, record, env, bound_record)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -50,9 +58,9 @@ def reads_context(form: Form, codelists: Mapping[str, Codelist] | None = None) -
     return any(path.split(".")[0] in CHECK_CONTEXT for check in form.checks for path in references(check.expr, env))
 
 
-def _run(check: Check, record: Mapping[str, object], env: Mapping[str, CelType]) -> Finding | None:
+def _run(check: Check, record: Mapping[str, object], env: Mapping[str, CelType], bound_record: Any) -> Finding | None:
     paths = references(check.expr, env)
-    result = evaluate(check.expr, record, paths)
+    result = evaluate(check.expr, record, paths, bound_record)
     if isinstance(result, Undecidable) or result is True:
         return None
     if result is not False:

@@ -47,7 +47,7 @@ def validated(study: StudyDefinition, form: Form, payload: Mapping[str, object],
         except OutOfBounds as exc:  # e.g. a prednisone equivalent of a dose at the limit
             raise ValidationFailed([ItemError(name, f"cannot be calculated from the values entered: {exc}")]) \
                 from exc
-    return values, run_checks(form, values, study.codelists, context)
+    return values, run_checks(form, values, study.codelists, context, calculated)
 
 
 def stored_value(form: Form, name: str, value: object) -> object:
