@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, Table, event, insert, text, update
 from sqlalchemy.orm import Session
 
@@ -58,13 +59,15 @@ _STAGED = "edc.audit.staged"
 Defer = Callable[[Connection, list[dict[str, Any]]], object]
 _MARKS = "edc.audit.savepoints"
 _COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
-_ARRAY_TYPES = {"id": "bigint", "occurred_at": "timestamptz", "user_id": "bigint", "site_id": "bigint",
-                "subject_id": "bigint", "record_id": "bigint"}
-# PostgreSQL: every event of a transaction in one statement, one array per column (the statement text never
-# changes with the number of events, so the server plans it once per connection).
+_PG_TYPES = {"id": "bigint", "occurred_at": "timestamptz", "user_id": "bigint", "site_id": "bigint",
+             "subject_id": "bigint", "record_id": "bigint"}
+# PostgreSQL: every event of a transaction in one statement, the events as one JSON array of objects: one
+# parameter, which msgspec encodes in C (psycopg dumps sixteen arrays in Python, a tenth of a submission's
+# time), and a statement text that never changes with the number of events (planned once per connection).
 _PG_INSERT = text(
-    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'text')}[])" for name in _COLUMNS) + ")")
+    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)}"
+    " FROM json_to_recordset(CAST(:events AS json)) AS e("
+    + ", ".join(f"{name} {_PG_TYPES.get(name, 'text')}" for name in _COLUMNS) + ")")
 # ... and the head's new hash in the same statement (a data-modifying CTE), so the head is held one round trip
 # less. The WHERE is the compare-and-swap: the head must still be the reservation of this transaction.
 _PG_INSERT_AND_ADVANCE = text(
@@ -212,7 +215,7 @@ def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[Cha
         last_id, last_hash = fields["id"], digest
     if conn.dialect.name == "postgresql":
         head = {"head": HEAD_ID, "head_last_id": last_id, "head_prev_hash": first_hash, "head_last_hash": last_hash}
-        moved = conn.execute(_PG_INSERT_AND_ADVANCE, {**_columns(events), **head}).rowcount
+        moved = conn.execute(_PG_INSERT_AND_ADVANCE, {"events": _as_json(events), **head}).rowcount
     else:
         conn.execute(insert(_EVENTS), [{name: getattr(e, name) for name in _COLUMNS} for e in events])
         moved = _advance_head(conn, first_hash, last_id, last_hash)
@@ -221,9 +224,9 @@ def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[Cha
     return events
 
 
-def _columns(events: Sequence[ChainedEvent]) -> dict[str, list[Any]]:
-    """The events as one array per column, for the unnest insert."""
-    return {name: [getattr(e, name) for e in events] for name in _COLUMNS}
+def _as_json(events: Sequence[ChainedEvent]) -> str:
+    """The events as one JSON array of objects, for the recordset insert (timestamps in RFC 3339, as given)."""
+    return msgspec.json.encode([{name: getattr(e, name) for name in _COLUMNS} for e in events]).decode()
 
 
 def lock_head(conn: Connection) -> None:

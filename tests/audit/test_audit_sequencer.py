@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, exc, func, select, text
 
 from edc.audit import ItemChange, append, append_items, verify
+from edc.audit.chain import value_text
 from edc.audit.sequencer import audited_transaction, chain_pending, pending_batches, stage
 from edc.audit.trail import chained_at_end
 from edc.cli import main
@@ -111,3 +112,20 @@ def test_verify_chains_what_a_stopped_server_left_pending(engine: Engine, core: 
     assert result.exit_code == 0, result.output
     assert "chained 1 pending transaction(s) first" in result.output
     assert _values(engine) == ['"left"']
+
+
+def test_awkward_text_and_timestamps_are_stored_as_hashed(engine: Engine, core: dict[str, Any]) -> None:
+    """The events reach PostgreSQL as one JSON document: quotes, backslashes, line breaks, non-ASCII text, JSON
+    look-alikes and microseconds come back exactly, so the stored events still hash to the chain."""
+    texts = ['say "yes"\\no', "line one\nline two\ttab", "Müller µg/L ≥ 5 😀", "null", '{"a": [1]}', " "]
+    moment = datetime(2026, 3, 2, 23, 59, 59, 999_999, tzinfo=UTC)
+    with audited_transaction(engine) as conn:
+        append_items(conn, [ItemChange("comment", None, value) for value in texts], action="record.create",
+                     occurred_at=moment, reason="ré-saisie \\ «urgent»")
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEvent.new_value, AuditEvent.occurred_at, AuditEvent.reason)
+                            .order_by(AuditEvent.id)).all()
+        result = verify(conn)
+    assert [row.new_value for row in rows] == [value_text(value) for value in texts]
+    assert {row.occurred_at for row in rows} == {moment} and {row.reason for row in rows} == {"ré-saisie \\ «urgent»"}
+    assert result.ok and result.checked == len(texts)
