@@ -18,7 +18,7 @@ import pytest
 from backends import POSTGRES_ONLY
 from core_rows import insert_core_rows
 from migrated import migrated
-from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, text, update
 
 from edc import audit
 from edc.app.access.service import (
@@ -226,6 +226,22 @@ def test_authenticate_gives_the_principal_with_its_grants(engine: Engine) -> Non
         first = site_id(conn, "01")
     assert (principal.username, principal.full_name) == ("ann", "Ann Example")
     assert principal.grants == (Grant("investigator", "mini", first),)
+
+
+def test_the_token_lookup_gives_every_grant_in_grant_order_and_none_for_a_user_without_any(engine: Engine) -> None:
+    token = token_of(engine)  # token and grants are read in one statement: a row per grant, or one of nulls
+    with engine.begin() as conn:
+        ann, first = conn.execute(select(User.id).where(User.username == "ann")).scalar_one(), site_id(conn, "01")
+        conn.execute(insert(RoleAssignment).values(user_id=ann, role="monitor", study_id="mini", site_id=None))
+        conn.execute(insert(RoleAssignment).values(user_id=ann, role="coordinator", study_id="mini", site_id=first))
+    with engine.connect() as conn:
+        assert authenticate(conn, token, NOW).grants == (
+            Grant("investigator", "mini", first), Grant("monitor", "mini", None), Grant("coordinator", "mini", first))
+    with engine.begin() as conn:
+        conn.execute(delete(RoleAssignment).where(RoleAssignment.user_id == ann))
+    with engine.connect() as conn:
+        principal = authenticate(conn, token, NOW)
+    assert (principal.username, principal.grants) == ("ann", ())
 
 
 @pytest.mark.parametrize("token", ["", "forged", "x" * 5000])

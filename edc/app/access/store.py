@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -160,11 +160,18 @@ def insert_token(conn: Connection, *, user_id: int, token_sha256: str, now: date
     return int(key[0])
 
 
-def token_holder(conn: Connection, token_sha256: str) -> AnyRow | None:
-    """The token's expiry and revocation with its user (id, username, full_name, is_active)."""
-    return conn.execute(
-        select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.username, User.full_name, User.is_active)
-        .join(User, User.id == ApiToken.user_id).where(ApiToken.token_sha256 == token_sha256)).one_or_none()
+_TOKEN_HOLDER = (
+    select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.username, User.full_name, User.is_active,
+           RoleAssignment.role, RoleAssignment.study_id, RoleAssignment.site_id)
+    .join(User, User.id == ApiToken.user_id).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+    .where(ApiToken.token_sha256 == bindparam("token_sha256")).order_by(RoleAssignment.id))
+
+
+def token_holder(conn: Connection, token_sha256: str) -> list[AnyRow]:
+    """The token's expiry and revocation with its user (id, username, full_name, is_active) and the user's grants
+    (role, study_id, site_id), one row per grant in grant order (one row of null grant columns for a user
+    without any); empty for an unknown token. One statement, built once: every authenticated request sends it."""
+    return list(conn.execute(_TOKEN_HOLDER, {"token_sha256": token_sha256}).all())
 
 
 def revoke_token(conn: Connection, token_sha256: str, user_id: int, now: datetime) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -34,13 +35,14 @@ def digest(token: str) -> str:
 def authenticate(conn: Connection, token: str, now: datetime) -> Principal:
     """The principal of a valid token; `Unauthenticated` for an unknown, expired or revoked one or an inactive user."""
     now = aware(now)
-    row = store.token_holder(conn, digest(token))
+    rows = store.token_holder(conn, digest(token))
+    row = rows[0] if rows else None
     if row is None or row.revoked_at is not None or stored_utc(row.expires_at) <= now:
         raise Unauthenticated("the token is unknown, expired or revoked; log in again")
     if not row.is_active:
         raise Unauthenticated("the account is inactive")
     return Principal(user_id=int(row.id), username=row.username, full_name=row.full_name,
-                     grants=_grants(conn, int(row.id)))
+                     grants=_well_formed_grants(r for r in rows if r.role is not None))
 
 
 def principal_named(conn: Connection, username: str) -> Principal:
@@ -54,9 +56,14 @@ def principal_named(conn: Connection, username: str) -> Principal:
 
 
 def _grants(conn: Connection, user_id: int) -> tuple[Grant, ...]:
-    """The user's stored grants; a malformed one (site staff without a site) is left out, so it grants nothing."""
-    return tuple(Grant(r.role, r.study_id, r.site_id) for r in store.user_grants(conn, user_id)
-                 if _well_formed(r.role, r.study_id, r.site_id))
+    """The user's stored grants, well-formed ones only."""
+    return _well_formed_grants(store.user_grants(conn, user_id))
+
+
+def _well_formed_grants(rows: Iterable[store.AnyRow]) -> tuple[Grant, ...]:
+    """Grants of (role, study_id, site_id) rows; a malformed one (site staff without a site) is left out, so it
+    grants nothing."""
+    return tuple(Grant(r.role, r.study_id, r.site_id) for r in rows if _well_formed(r.role, r.study_id, r.site_id))
 
 
 def _well_formed(role: str, study_id: str | None, site_id: int | None) -> bool:
