@@ -152,6 +152,12 @@ def test_a_form_not_collected_at_a_visit_and_unknown_things(api: Api) -> None:
     assert api.call("inv01", "POST", records_path(number, "LOGS", "vital_signs"), json=vitals()).status_code == 409
     assert api.call("inv01", "POST", records_path(number, "SCR", "no_such_form"), json={}).status_code == 404
     assert api.call("inv01", "POST", records_path("01-777", "SCR", "vital_signs"), json=vitals()).status_code == 404
+    no_visit = api.call("inv01", "POST", records_path(number, "SCR", "vital_signs", occurrence=9), json=vitals())
+    assert no_visit.status_code == 404 and "no visit SCR #9" in no_visit.json()["detail"]
+    # another site's subject is missing, whatever its visits: the subject is refused before its visit is named
+    for occurrence in (1, 9):
+        hidden = api.call("inv02", "POST", records_path(number, "SCR", "vital_signs", occurrence), json=vitals())
+        assert hidden.status_code == 404 and hidden.json()["detail"] == f"study '{STUDY}' has no subject '{number}'"
     assert api.call("inv01", "GET", "/api/v1/studies/nostudy/subjects").status_code == 404
     assert api.call("inv01", "GET", "/api/v1/nothing").status_code == 404
     malformed = api.client.post(records_path(number, "SCR", "vital_signs"), content=b"{not json",

@@ -135,9 +135,8 @@ def parse_if_match(header: str | None) -> int | None:
 def _visit(scope: Scope, subject_number: str, visit_code: str, occurrence: int, form_id: str) -> VisitContext:
     if form_id not in scope.study.forms:
         raise NotFound(f"study '{scope.study.id}' has no form '{form_id}'")
-    subject = lookups.find_subject(scope.conn, study_id=scope.study.id, subject_number=subject_number,
-                                   actor=scope.actor)
-    return lookups.find_visit(scope.conn, subject=subject, visit_code=visit_code, occurrence=occurrence)
+    return lookups.find_subject_visit(scope.conn, study_id=scope.study.id, subject_number=subject_number,
+                                      visit_code=visit_code, occurrence=occurrence, actor=scope.actor)
 
 
 def _record_out(scope: Scope, visit: VisitContext, form_id: str, result: RecordResult) -> RecordOut:
