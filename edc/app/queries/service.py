@@ -104,7 +104,8 @@ def sync_edit_check_queries(conn: Connection, *, place: RecordPlace, record_vers
     """Open a query per finding not yet queried; close the record's edit-check queries whose finding is gone."""
     study_id, site_id, subject_id = place.study_id, place.site_id, place.subject_id
     visit_id, record_id = place.visit_id, place.record_id
-    live = store.record_queries(conn, record_id, origin=EDIT_CHECK, statuses=_LIVE)
+    # a record just created (version 1) has no queries yet: its id is new
+    live = store.record_queries(conn, record_id, origin=EDIT_CHECK, statuses=_LIVE) if record_version > 1 else []
     standing = {(f.check_id, f.item) for f in findings}
     for row in live:
         if (row.check_id, row.item) not in standing:
