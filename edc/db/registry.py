@@ -62,26 +62,41 @@ def register_study(conn: Connection, study: StudyDefinition, now: datetime) -> R
 
 
 _VERSION_IDS = "edc.definition_version_ids"
+_READ_VERSION_IDS = "edc.definition_version_ids.read"
 
 
 def current_version_id(conn: Connection, study: StudyDefinition) -> int:
     """The definitions_versions row of `study` as loaded; fails if it was never registered.
 
-    Remembered on the pooled database connection (`conn.info`): a registered version's row never changes
-    (its content is its sha256), and the memo dies with the connection, so a database dropped and created
-    again under the same URL is read afresh; a rollback forgets it, in case it registered the version.
+    Remembered on the pooled database connection (`conn.info`) once the transaction that read it commits: a
+    registered version's row never changes (its content is its sha256), and the memo dies with the connection,
+    so a database dropped and created again under the same URL is read afresh. An id read in a transaction that
+    rolls back is forgotten, in case that transaction registered the version; a read-only request's rollback
+    leaves what earlier commits remembered.
     """
-    memo: dict[tuple[str, str, str], int] = conn.info.setdefault(_VERSION_IDS, {})
     key = (study.id, study.version, study.sha256)
-    if key not in memo:
-        memo[key] = _version_id(conn, study)
-    return memo[key]
+    known: dict[tuple[str, str, str], int] = conn.info.get(_VERSION_IDS, {})
+    if key in known:
+        return known[key]
+    read: dict[tuple[str, str, str], int] = conn.info.setdefault(_READ_VERSION_IDS, {})
+    if key not in read:
+        read[key] = _version_id(conn, study)
+    return read[key]
+
+
+@event.listens_for(Engine, "commit")
+def _remember_version_ids(conn: Connection) -> None:
+    """The ids this transaction read are committed rows now."""
+    read = conn.info.pop(_READ_VERSION_IDS, None)
+    if read:
+        conn.info.setdefault(_VERSION_IDS, {}).update(read)
 
 
 @event.listens_for(Engine, "rollback")
-def _forget_version_ids(conn: Connection) -> None:
-    """A rolled-back transaction may have registered (and so remembered) a version that is gone again."""
-    conn.info.pop(_VERSION_IDS, None)
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_version_ids(conn: Connection, *args: object) -> None:
+    """A rolled-back transaction (or savepoint) may have registered a version that is gone again."""
+    conn.info.pop(_READ_VERSION_IDS, None)
 
 
 def _version_id(conn: Connection, study: StudyDefinition) -> int:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from edc.db import migrate
 from edc.db.core import DefinitionVersion, Site, Study
@@ -47,6 +47,37 @@ def test_register_stores_study_sites_and_the_whole_definition(db_url: str, forms
     assert stored["version"] == "1.0.0"
     assert stored["sha256"] == catalog.study("mini").sha256
     assert stored["snapshot"] == catalog.study("mini").snapshot()
+
+
+def test_a_version_id_is_remembered_once_committed_and_forgotten_with_a_rollback(db_url: str, forms: Path) -> None:
+    migrate.upgrade(db_url)
+    study = load_catalog(forms).study("mini")
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)  # one pooled connection: the memo lives on it
+    reads: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: reads.append(statement) if "definition_versions" in statement
+                 else None)
+
+    def lookups() -> int:
+        with engine.connect() as conn:
+            before = len(reads)
+            current_version_id(conn, study)
+            return len(reads) - before
+
+    with engine.connect() as conn:
+        register_catalog(conn, load_catalog(forms), NOW)
+        assert current_version_id(conn, study) > 0
+        conn.rollback()  # the registration is gone, and so is the id it read
+    with engine.connect() as conn, pytest.raises(VersionConflict):
+        current_version_id(conn, study)
+    with engine.begin() as conn:
+        register_catalog(conn, load_catalog(forms), NOW)
+        stored = current_version_id(conn, study)
+    assert lookups() == 0  # committed: read from the memo, even by a read-only connection rolled back after
+    assert lookups() == 0
+    with engine.begin() as conn:
+        assert current_version_id(conn, study) == stored
+    engine.dispose()
 
 
 def test_a_changed_definition_needs_a_new_version(db_url: str, forms: Path) -> None:
