@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select
 
 from edc.audit.trail import chain_staged, chained_at_end, lock_head
 from edc.db.trail import AuditPending
@@ -65,10 +65,14 @@ def audited_transaction(engine: Engine, **options: Any) -> Iterator[Connection]:
         sequencer(engine).wait_chained(batch[0])
 
 
+_STAGE = insert(_PENDING).values(events=bindparam("events")).returning(_PENDING.c.batch)
+"""Built once: each write transaction sends it as its last statement."""
+
+
 def stage(conn: Connection, staged: list[dict[str, Any]]) -> int:
     """Write the staged events of this transaction as one pending batch; its number."""
     events = json.dumps([{**fields, "occurred_at": fields["occurred_at"].isoformat()} for fields in staged])
-    return int(conn.execute(insert(_PENDING).values(events=events).returning(_PENDING.c.batch)).scalar_one())
+    return int(conn.execute(_STAGE, {"events": events}).scalar_one())
 
 
 def chain_pending(conn: Connection) -> list[int]:

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from edc.db.core import FormRecord, Subject, User, Visit
@@ -60,18 +60,33 @@ def active_lock_ids(conn: Connection, study_id: str, site_ids: Collection[int] |
 def first_covering(conn: Connection, *, study_id: str, subject_id: int | None, visit_id: int | None,
                    record_id: int | None, state: str | None) -> AnyRow | None:
     """(id, scope, state, created_at) of the oldest active lock covering the data (only `state` ones if given)."""
+    given = {"subject_id": subject_id, "visit_id": visit_id, "record_id": record_id, "state": state}
+    shape = tuple(value is not None for value in given.values())
+    statement = _COVERING.get(shape)
+    if statement is None:
+        statement = _COVERING[shape] = _covering_statement(*shape)
+    params = {name: value for name, value in given.items() if value is not None}
+    return conn.execute(statement, {"study_id": study_id, **params}).first()
+
+
+def _covering_statement(subject: bool, visit: bool, record: bool, state: bool) -> Select[*tuple[Any, ...]]:
+    """`first_covering`'s query for the data given, with their ids as parameters: built once per shape (every
+    write asks it, and building it anew cost more than running it)."""
     covering: list[ColumnElement[bool]] = [Lock.scope == "study"]
-    if subject_id is not None:
-        covering.append(and_(Lock.scope == "subject", Lock.subject_id == subject_id))
-    if visit_id is not None:
-        covering.append(and_(Lock.scope == "visit", Lock.visit_id == visit_id))
-    if record_id is not None:
-        covering.append(and_(Lock.scope == "record", Lock.record_id == record_id))
+    if subject:
+        covering.append(and_(Lock.scope == "subject", Lock.subject_id == bindparam("subject_id")))
+    if visit:
+        covering.append(and_(Lock.scope == "visit", Lock.visit_id == bindparam("visit_id")))
+    if record:
+        covering.append(and_(Lock.scope == "record", Lock.record_id == bindparam("record_id")))
     statement = select(Lock.id, Lock.scope, Lock.state, Lock.created_at).where(
-        Lock.study_id == study_id, Lock.released_at.is_(None), or_(*covering))
-    if state is not None:
-        statement = statement.where(Lock.state == state)
-    return conn.execute(statement.order_by(Lock.id).limit(1)).first()
+        Lock.study_id == bindparam("study_id"), Lock.released_at.is_(None), or_(*covering))
+    if state:
+        statement = statement.where(Lock.state == bindparam("state"))
+    return statement.order_by(Lock.id).limit(1)
+
+
+_COVERING: dict[tuple[bool, ...], Select[*tuple[Any, ...]]] = {}
 
 
 def lock_row(conn: Connection, lock_id: int) -> AnyRow:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, delete, insert, select, update
+from sqlalchemy import Connection, MetaData, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 
 from edc.app.kernel.actor import Actor
 from edc.app.kernel.clock import stored_utc
@@ -105,11 +106,22 @@ def take_seq(conn: Connection, visit_id: int, form_id: str) -> int:
     (PostgreSQL's row lock; SQLite serialises writers) and then takes the following seq, so none is refused.
     A rolled-back create gives its seq back with the rest of its transaction.
     """
-    insert = pg_insert(RecordCounter) if conn.dialect.name == "postgresql" else sqlite_insert(RecordCounter)
-    statement = insert.values(visit_id=visit_id, form_id=form_id, last_seq=1).on_conflict_do_update(
+    statement = _TAKE_SEQ.get(conn.dialect.name)
+    if statement is None:
+        statement = _TAKE_SEQ[conn.dialect.name] = _take_seq_statement(conn.dialect.name)
+    return int(conn.execute(statement, {"visit_id": visit_id, "form_id": form_id}).scalar_one())
+
+
+def _take_seq_statement(dialect: str) -> Executable:
+    """The counter's upsert with the visit and form as parameters: built once per dialect, not per record."""
+    insert_ = pg_insert(RecordCounter) if dialect == "postgresql" else sqlite_insert(RecordCounter)
+    counter = insert_.values(visit_id=bindparam("visit_id"), form_id=bindparam("form_id"), last_seq=1)
+    return counter.on_conflict_do_update(
         index_elements=["visit_id", "form_id"], set_={"last_seq": RecordCounter.last_seq + 1},
     ).returning(RecordCounter.last_seq)
-    return int(conn.execute(statement).scalar_one())
+
+
+_TAKE_SEQ: dict[str, Executable] = {}
 
 
 @dataclass(frozen=True)
@@ -146,14 +158,17 @@ def lock_counters(conn: Connection, subject_id: int, form_id: str) -> None:
                  .with_for_update(of=RecordCounter)).all()
 
 
+_INSERT_RECORD = insert(FormRecord)
+
+
 def insert_record(conn: Connection, *, visit: VisitContext, form_id: str, seq: int, definition_version_id: int,
                   form_sha256: str, user_id: int, now: datetime) -> int:
     """Insert the `form_records` row (version 1) and return its id."""
-    inserted = conn.execute(insert(FormRecord).values(
-        subject_id=visit.subject_id, visit_id=visit.visit_id, form_id=form_id, seq=seq,
-        definition_version_id=definition_version_id, form_sha256=form_sha256, status=ENTERED,
-        version=1, created_at=now, created_by=user_id, updated_at=now, updated_by=user_id,
-    )).inserted_primary_key
+    inserted = conn.execute(_INSERT_RECORD, {  # the statement's values as parameters: one compiled form, no new tree
+        "subject_id": visit.subject_id, "visit_id": visit.visit_id, "form_id": form_id, "seq": seq,
+        "definition_version_id": definition_version_id, "form_sha256": form_sha256, "status": ENTERED,
+        "version": 1, "created_at": now, "created_by": user_id, "updated_at": now, "updated_by": user_id,
+    }).inserted_primary_key
     assert inserted is not None
     return int(inserted[0])
 
@@ -165,8 +180,12 @@ def counted_at(conn: Connection, visit_id: int, form_id: str) -> bool:
 
 
 def insert_values(conn: Connection, table: Table, record_id: int, values: Mapping[str, object]) -> None:
-    """Insert the typed row of a record."""
-    conn.execute(insert(table).values(record_id=record_id, **values))
+    """Insert the typed row of a record (the values as parameters of the table's insert, which would ignore a name
+    that is not a column: refused instead, as `.values()` does)."""
+    stray = [name for name in values if name not in table.c]
+    if stray:
+        raise ValueError(f"{table.name} has no columns {stray}")
+    conn.execute(table.insert(), {"record_id": record_id, **values})
 
 
 def update_values(conn: Connection, table: Table, record_id: int, values: Mapping[str, object]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
 
 from edc.app.records.store import COUNTING
 from edc.db.core import FormRecord, User, Visit
@@ -26,12 +26,18 @@ def insert_signature(conn: Connection, *, subject_id: int, scope: str, visit_id:
         content_sha256=content_sha256, signed_at=now).returning(Signature.id)).scalar_one())
 
 
+_VALID_COVERING = select(Signature.id, Signature.scope).where(
+    Signature.subject_id == bindparam("subject_id"), Signature.invalidated_at.is_(None),
+    or_(Signature.scope == "casebook", and_(Signature.scope == "visit", Signature.visit_id == bindparam("visit_id")),
+        and_(Signature.scope == "record", Signature.record_id == bindparam("record_id"))))
+"""Built once with the ids as parameters: every record change sends it, and building it anew cost more than
+running it (SQLAlchemy keys its compiled cache on the whole statement tree, each time)."""
+
+
 def valid_covering(conn: Connection, *, subject_id: int, visit_id: int, record_id: int) -> list[AnyRow]:
     """(id, scope) of the subject's valid signatures covering the record: its own, its visit's, the casebook's."""
-    covering = or_(Signature.scope == "casebook", and_(Signature.scope == "visit", Signature.visit_id == visit_id),
-                   and_(Signature.scope == "record", Signature.record_id == record_id))
-    return list(conn.execute(select(Signature.id, Signature.scope).where(
-        Signature.subject_id == subject_id, Signature.invalidated_at.is_(None), covering)).all())
+    return list(conn.execute(_VALID_COVERING, {"subject_id": subject_id, "visit_id": visit_id,
+                                               "record_id": record_id}).all())
 
 
 def invalidate(conn: Connection, signature_id: int, *, reason: str, now: datetime) -> None:
