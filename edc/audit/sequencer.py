@@ -75,14 +75,18 @@ def stage(conn: Connection, staged: list[dict[str, Any]]) -> int:
     return int(conn.execute(_STAGE, {"events": events}).scalar_one())
 
 
+_TAKE = delete(_PENDING).returning(_PENDING.c.batch, _PENDING.c.events)
+"""Built once: every pass sends it."""
+
+
 def chain_pending(conn: Connection) -> list[int]:
     """In the caller's transaction (commit it at once: the head stays locked): lock the head, take every
     committed pending batch and chain its events in batch order. The batches chained, in that order."""
-    lock_head(conn)  # before the rows are taken: passes chain in the order they hold the head
-    rows = sorted(conn.execute(delete(_PENDING).returning(_PENDING.c.batch, _PENDING.c.events)).all())
+    head = lock_head(conn)  # before the rows are taken: passes chain in the order they hold the head
+    rows = sorted(conn.execute(_TAKE).all())
     staged = [_event(fields) for _, events in rows for fields in json.loads(events)]
     if staged:
-        chain_staged(conn, staged)
+        chain_staged(conn, staged, held=head)  # the head read as locked: no second update to reserve the ids
     return [int(batch) for batch, _ in rows]
 
 

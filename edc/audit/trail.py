@@ -70,9 +70,12 @@ _PG_INSERT = text(
     + ", ".join(f"{name} {_PG_TYPES.get(name, 'text')}" for name in _COLUMNS) + ")")
 # ... and the head's new hash in the same statement (a data-modifying CTE), so the head is held one round trip
 # less. The WHERE is the compare-and-swap: the head must still be the reservation of this transaction.
+# `head_held_id` is the last id the head holds now: the reservation's end when the ids were reserved up front, the
+# head's own last id when the head was only locked (`lock_head`: the ids are taken here, in the same statement).
 _PG_INSERT_AND_ADVANCE = text(
-    f"WITH appended AS ({_PG_INSERT.text}) UPDATE audit_chain_head SET last_hash = :head_last_hash"
-    " WHERE id = :head AND last_id = :head_last_id AND last_hash = :head_prev_hash")
+    f"WITH appended AS ({_PG_INSERT.text}) UPDATE audit_chain_head"
+    " SET last_id = :head_last_id, last_hash = :head_last_hash"
+    " WHERE id = :head AND last_id = :head_held_id AND last_hash = :head_prev_hash")
 # Lock, reserve and read the head in one statement (SQLite 3.35+ and PostgreSQL both have RETURNING).
 _RESERVE = text("UPDATE audit_chain_head SET last_id = last_id + :count WHERE id = :head"
                 " RETURNING last_id - :count AS last_id, last_hash")
@@ -199,13 +202,29 @@ def _drop_on_rollback(conn: Connection) -> None:
         staged.clear()
 
 
-def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[ChainedEvent]:
+@dataclass(frozen=True)
+class Head:
+    """The chain head as a transaction that locks it read it: its last event's id and hash."""
+
+    last_id: int
+    last_hash: str
+
+
+def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]], *, held: Head | None = None
+                 ) -> list[ChainedEvent]:
     """Link the staged events (hashed fields but the id) to the head, insert them in one statement, move the head.
 
     The head is held from the first statement to the commit, so the chaining takes as few round trips as it
     can: on PostgreSQL the lock, the ids' reservation and the head's read are one UPDATE ... RETURNING, and the
-    insert and the head's new hash one statement, then the commit; every other writer waits that long."""
-    last_id, first_hash = _reserve_head(conn, len(staged))
+    insert and the head's new hash one statement, then the commit; every other writer waits that long. With
+    `held` (the head as `lock_head` locked and read it in this transaction) the ids are taken by the last
+    statement instead, so the head is not updated twice."""
+    if held is None:
+        last_id, first_hash = _reserve_head(conn, len(staged))
+        held_id = last_id + len(staged)
+    else:
+        last_id, first_hash = held.last_id, held.last_hash
+        held_id = last_id
     last_hash = first_hash
     events: list[ChainedEvent] = []
     for fields in staged:
@@ -214,11 +233,12 @@ def chain_staged(conn: Connection, staged: Sequence[dict[str, Any]]) -> list[Cha
         events.append(ChainedEvent(**fields, prev_hash=last_hash, hash=digest))
         last_id, last_hash = fields["id"], digest
     if conn.dialect.name == "postgresql":
-        head = {"head": HEAD_ID, "head_last_id": last_id, "head_prev_hash": first_hash, "head_last_hash": last_hash}
+        head = {"head": HEAD_ID, "head_last_id": last_id, "head_held_id": held_id, "head_prev_hash": first_hash,
+                "head_last_hash": last_hash}
         moved = conn.execute(_PG_INSERT_AND_ADVANCE, {"events": _as_json(events), **head}).rowcount
     else:
         conn.execute(insert(_EVENTS), [{name: getattr(e, name) for name in _COLUMNS} for e in events])
-        moved = _advance_head(conn, first_hash, last_id, last_hash)
+        moved = _advance_head(conn, first_hash, held_id, last_id, last_hash)
     if moved != 1:
         raise ChainConflict("the audit chain head moved during the append; retry the transaction")
     return events
@@ -229,9 +249,9 @@ def _as_json(events: Sequence[ChainedEvent]) -> str:
     return msgspec.json.encode([{name: getattr(e, name) for name in _COLUMNS} for e in events]).decode()
 
 
-def lock_head(conn: Connection) -> None:
-    """Lock the chain head for the rest of the transaction (a reservation of no ids)."""
-    _reserve_head(conn, 0)
+def lock_head(conn: Connection) -> Head:
+    """Lock the chain head for the rest of the transaction (a reservation of no ids) and read it."""
+    return Head(*_reserve_head(conn, 0))
 
 
 def _reserve_head(conn: Connection, count: int) -> tuple[int, str]:
@@ -248,8 +268,8 @@ def _reserve_head(conn: Connection, count: int) -> tuple[int, str]:
     return int(row.last_id), str(row.last_hash)
 
 
-def _advance_head(conn: Connection, prev_hash: str, new_id: int, new_hash: str) -> int:
-    """Give the head the last event's hash, only if it is still the reservation this transaction made."""
+def _advance_head(conn: Connection, prev_hash: str, held_id: int, new_id: int, new_hash: str) -> int:
+    """Give the head the last event's id and hash, only if it is still what this transaction left it."""
     return int(conn.execute(
-        update(_HEAD).where(_HEAD.c.id == HEAD_ID, _HEAD.c.last_id == new_id, _HEAD.c.last_hash == prev_hash)
-        .values(last_hash=new_hash)).rowcount)
+        update(_HEAD).where(_HEAD.c.id == HEAD_ID, _HEAD.c.last_id == held_id, _HEAD.c.last_hash == prev_hash)
+        .values(last_id=new_id, last_hash=new_hash)).rowcount)

@@ -11,7 +11,7 @@ import pytest
 from audit_helpers import NOW, race
 from backends import POSTGRES_ONLY
 from click.testing import CliRunner
-from sqlalchemy import Engine, exc, func, select, text
+from sqlalchemy import Engine, event, exc, func, select, text
 
 from edc.audit import ItemChange, append, append_items, verify
 from edc.audit.chain import value_text
@@ -67,6 +67,31 @@ def test_one_pass_chains_every_committed_batch_in_batch_order(engine: Engine, co
     with engine.connect() as conn:
         assert verify(conn).ok and pending_batches(conn) == set()
     assert _values(engine) == ['"a1"', '"a2"', '"b1"', '"c1"']
+
+
+def test_a_pass_updates_the_head_twice_its_lock_and_its_move(engine: Engine, core: dict[str, Any]) -> None:
+    """The head is held from the lock to the commit: the pass reads it as it locks it and takes the ids in the
+    statement that moves it, so no third update reserves them; the head still ends at the last event."""
+    _committed_unchained(engine, "a1", "a2")
+    _committed_unchained(engine, "b1")
+    head_updates: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "UPDATE audit_chain_head" in statement:
+            head_updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.begin() as conn:
+            assert len(chain_pending(conn)) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        result = verify(conn)
+        head = conn.execute(select(AuditChainHead.last_id, AuditChainHead.last_hash)).one()
+        last = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert len(head_updates) == 2 and result.ok and result.checked == 3
+    assert tuple(head) == tuple(last) and last.id == 3
 
 
 def test_a_pass_with_nothing_pending_changes_nothing(engine: Engine, core: dict[str, Any]) -> None:
