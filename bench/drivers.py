@@ -6,7 +6,7 @@ handlers on asyncpg, and on psycopg's own async mode, side by side in one server
 
 The performance issue asks to measure async handlers with asyncpg against psycopg in threads and keep the
 faster. This serves a minimal Litestar app (no middleware, no authentication: only the handler model and the
-driver differ) over uvicorn with three endpoints, each one transaction that inserts one row and, for
+driver differ) over uvicorn with four endpoints, each one transaction that inserts one row and, for
 `statements` above 1, reads it back that many times less one (a submission sends 13 statements, a bare insert
 one):
 
@@ -17,8 +17,8 @@ one):
   rewriting every repository in asyncpg's SQL would at best reach.
 
 Each engine has SQLAlchemy's default pool (5 connections, 10 more on overflow) and pre-ping, as the service's;
-asyncpg's own pool has 5 to 15 connections.
-The three are loaded in turn at each client count, the order rotated between rounds so none always runs
+asyncpg's own pool has 5 to 15 connections and no pre-ping (it resets a connection as it is released).
+The four are loaded in turn at each client count, the order rotated between rounds so none always runs
 first on a warmer machine; quote the ratios of one round.
 """
 
@@ -60,7 +60,7 @@ def _statements(data: dict[str, Any]) -> tuple[int, int]:
 
 
 def driver_app() -> Litestar:
-    """The three endpoints on the database of EDC_BENCH_DRIVER_URL (a plain postgresql:// URL)."""
+    """The four endpoints on the database of EDC_BENCH_DRIVER_URL (a plain postgresql:// URL)."""
     url = os.environ["EDC_BENCH_DRIVER_URL"].split("://", 1)[1]
     sync_engine = create_engine(f"postgresql+psycopg://{url}", pool_pre_ping=True)
     engines = {"psycopg": create_async_engine(f"postgresql+psycopg://{url}", pool_pre_ping=True),
@@ -93,16 +93,14 @@ def driver_app() -> Litestar:
 
     pools: list[Any] = []
 
-    async def bare_pool() -> Any:
-        if not pools:
-            import asyncpg  # the bench extra: only this endpoint needs it
-            pools.append(await asyncpg.create_pool(f"postgresql://{url}", min_size=5, max_size=15))
-        return pools[0]
+    async def open_bare_pool() -> None:  # at startup: requests racing to create it would each open one
+        import asyncpg  # the bench extra: only this endpoint needs it
+        pools.append(await asyncpg.create_pool(f"postgresql://{url}", min_size=5, max_size=15))
 
     @post("/async/asyncpg-bare", status_code=201)
     async def async_asyncpg_bare(data: JSONBody[dict[str, Any]]) -> dict[str, int]:
         n, count = _statements(data)
-        async with (await bare_pool()).acquire() as conn, conn.transaction():
+        async with pools[0].acquire() as conn, conn.transaction():
             key = int(await conn.fetchval(_BARE_INSERT, n, datetime.now(UTC)))
             for _ in range(count - 1):
                 await conn.fetchval(_BARE_READ, key)
@@ -112,7 +110,8 @@ def driver_app() -> Litestar:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    return Litestar([sync_psycopg, async_psycopg, async_asyncpg, async_asyncpg_bare, health], debug=False)
+    return Litestar([sync_psycopg, async_psycopg, async_asyncpg, async_asyncpg_bare, health],
+                    on_startup=[open_bare_pool], debug=bool(os.environ.get("EDC_BENCH_DEBUG")))
 
 
 def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
