@@ -122,10 +122,15 @@ def seed(url: str, subjects: int) -> None:
 
 
 def start_server(url: str, port: int, workers: int, holds: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "EDC_BENCH_HOLDS": str(holds)}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:bench_app",
+    return serve("bench.bare_app:bench_app", port, workers,
+                 {"EDC_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "EDC_BENCH_HOLDS": str(holds)})
+
+
+def serve(factory: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """uvicorn serving the app `factory` builds, once its GET /health answers 200 (`env` added to ours)."""
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory,
                                 "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-                                "--no-access-log", "--timeout-keep-alive", "60"], env=env, cwd=ROOT)
+                                "--no-access-log", "--timeout-keep-alive", "60"], env={**os.environ, **env}, cwd=ROOT)
     deadline = time.monotonic() + 180  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:

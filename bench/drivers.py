@@ -27,20 +27,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-from litestar import Litestar, post
+from litestar import Litestar, get, post
 from litestar.params import JSONBody
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, create_engine, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.api_submit import load, scratch_database
+from bench.api_submit import load, scratch_database, serve
 from bench.http_load import Connection
 
 METADATA = MetaData()
@@ -106,7 +102,7 @@ def driver_app() -> Litestar:
                 await conn.fetchval(_BARE_READ, key)
         return {"id": key}
 
-    @post("/health", status_code=200)
+    @get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -114,20 +110,6 @@ def driver_app() -> Litestar:
                     on_startup=[open_bare_pool], debug=bool(os.environ.get("EDC_BENCH_DEBUG")))
 
 
-def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDC_BENCH_DRIVER_URL": url}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bench.drivers:driver_app",
-                                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-                                "--no-access-log", "--timeout-keep-alive", "60"], env=env)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.post(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("the server did not start")
 
 
 async def _rounds(port: int, clients: list[int], seconds: float, statements: list[int]) -> list[str]:
@@ -167,7 +149,7 @@ def main() -> None:
     engine = create_engine(url)
     METADATA.create_all(engine)
     engine.dispose()
-    server = _serve(plain, args.port, args.workers)
+    server = serve("bench.drivers:driver_app", args.port, args.workers, {"EDC_BENCH_DRIVER_URL": plain})
     try:
         lines = asyncio.run(_rounds(args.port, args.clients, args.seconds, args.statements))
     finally:
