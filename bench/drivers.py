@@ -110,8 +110,6 @@ def driver_app() -> Litestar:
                     on_startup=[open_bare_pool], debug=bool(os.environ.get("EDC_BENCH_DEBUG")))
 
 
-
-
 async def _rounds(port: int, clients: list[int], seconds: float, statements: list[int]) -> list[str]:
     address = ("127.0.0.1", port)
     lines = []
